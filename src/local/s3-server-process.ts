@@ -1,0 +1,34 @@
+// Child-process entry for the loopback S3 server (see s3-server.ts). Runs s3rver, the real S3 HTTP
+// protocol in Node, with one fix: s3rver answers suffix ranges (`Range: bytes=-N`, how Parquet
+// footers are read) wrongly, so they are rewritten to absolute ranges before it sees them.
+import S3rver from "s3rver";
+
+const [directory, portArg] = process.argv.slice(2);
+if (!directory) throw new Error("usage: s3-server-process <directory> [port]");
+
+const server = new S3rver({
+  address: "127.0.0.1",
+  port: Number(portArg ?? 0),
+  directory,
+  silent: true,
+  allowMismatchedSignatures: true,
+});
+
+server.middleware.unshift(async (ctx, next) => {
+  const suffix = /^bytes=-(\d+)$/.exec(ctx.get("range"));
+  if (suffix && ctx.method === "GET") {
+    const [, bucket, ...keyParts] = ctx.path.split("/");
+    const key = decodeURIComponent(keyParts.join("/"));
+    const metadata = bucket && key ? await server.store.getMetadata(bucket, key).catch(() => null) : null;
+    if (metadata) {
+      const size = Number(metadata["content-length"]);
+      const start = Math.max(0, size - Number(suffix[1]));
+      ctx.request.headers.range = `bytes=${start}-${size - 1}`;
+    }
+  }
+  await next();
+});
+
+const { port } = await server.run();
+process.stdout.write(`S3_READY ${port}\n`);
+process.on("SIGTERM", () => server.close().then(() => process.exit(0)));

@@ -1,0 +1,44 @@
+import { defineConfig } from "vitest/config";
+
+// One project per kind of test; each runs alone with `npx vitest run --project NAME`.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          environment: "node",
+          include: ["test/unit/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "convex",
+          environment: "edge-runtime",
+          include: ["test/convex/**/*.test.ts"],
+          server: { deps: { inline: ["convex-test"] } },
+        },
+      },
+      {
+        test: {
+          name: "archive",
+          environment: "node",
+          include: ["test/archive/**/*.test.ts"],
+          globalSetup: ["test/support/s3-global-setup.ts"],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          environment: "node",
+          include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["test/support/browser-global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
