@@ -1,0 +1,47 @@
+// Archive errors carry the file they are about and say what was wrong; the message is complete on
+// its own (`<file>: <problem>`), so a failed rebuild can show it as is.
+
+export class ArchiveError extends Error {
+  override name = "ArchiveError";
+  constructor(
+    readonly file: string | undefined,
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(file ? `${file}: ${problem}` : problem, options);
+  }
+}
+
+/** The table, a metadata file or a file the metadata references does not exist. */
+export class ArchiveNotFoundError extends ArchiveError {
+  override name = "ArchiveNotFoundError";
+}
+
+/** A file exists but cannot be what the metadata says it is (bad magic, truncated, bad JSON/Avro/Parquet). */
+export class CorruptArchiveError extends ArchiveError {
+  override name = "CorruptArchiveError";
+}
+
+/** A valid Iceberg feature this reader does not implement; reading on would give wrong answers. */
+export class UnsupportedArchiveFeatureError extends ArchiveError {
+  override name = "UnsupportedArchiveFeatureError";
+}
+
+/** A path in the metadata points outside the table location. */
+export class ForeignPathError extends ArchiveError {
+  override name = "ForeignPathError";
+}
+
+/** Another writer committed first: the file this commit wanted to create already exists. */
+export class CommitConflictError extends ArchiveError {
+  override name = "CommitConflictError";
+}
+
+/** A store request failed in a way worth retrying (5xx, timeout, reset); thrown after the retries ran out. */
+export class TransientStoreError extends ArchiveError {
+  override name = "TransientStoreError";
+}
+
+export function isTransientStoreError(error: unknown): error is TransientStoreError {
+  return error instanceof TransientStoreError;
+}
