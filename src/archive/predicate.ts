@@ -1,0 +1,131 @@
+// Row predicates (a conjunction of per-column conditions) and the three places they prune: ranges
+// of values known from partitions, file bounds or row-group statistics, and single rows.
+import { ArchiveError } from "./errors.ts";
+import { fieldByName, isPrimitive, parsePrimitive, type IcebergSchema, type NestedField, type PrimitiveType } from "./schema.ts";
+import type { IcebergValue } from "./single-value.ts";
+
+export type ColumnCondition =
+  | { column: string; op: "in"; values: IcebergValue[] }
+  | { column: string; op: "range"; min?: IcebergValue; minInclusive?: boolean; max?: IcebergValue; maxInclusive?: boolean };
+
+/** All conditions must hold. */
+export type RowPredicate = ColumnCondition[];
+
+export interface BoundCondition {
+  field: NestedField;
+  type: PrimitiveType;
+  condition: ColumnCondition;
+}
+
+/** Checks each condition's column exists and is primitive, and coerces values to the column's representation. */
+export function bindPredicate(schema: IcebergSchema, predicate: RowPredicate): BoundCondition[] {
+  return predicate.map((condition) => {
+    const field = fieldByName(schema, condition.column);
+    if (!field) {
+      throw new ArchiveError(
+        undefined,
+        `filter on unknown column "${condition.column}"; the table has ${schema.fields.map((f) => `"${f.name}"`).join(", ")}`,
+      );
+    }
+    if (!isPrimitive(field.type)) throw new ArchiveError(undefined, `cannot filter on nested column "${field.name}"`);
+    const type = field.type;
+    const coerce = (value: IcebergValue | undefined) => (value === undefined ? undefined : coerceValue(value, type, field.name));
+    const bound: ColumnCondition =
+      condition.op === "in"
+        ? { column: condition.column, op: "in", values: condition.values.map((value) => coerce(value)!) }
+        : { ...condition, min: coerce(condition.min), max: coerce(condition.max) };
+    return { field, type, condition: bound };
+  });
+}
+
+function coerceValue(value: IcebergValue, type: PrimitiveType, column: string): IcebergValue {
+  if (value === null) return null;
+  const kind = parsePrimitive(type).kind;
+  const fail = () => {
+    throw new ArchiveError(undefined, `filter value ${String(value)} does not fit column "${column}" of type ${type}`);
+  };
+  switch (kind) {
+    case "long":
+    case "time":
+    case "timestamp":
+    case "timestamptz":
+    case "timestamp_ns":
+    case "timestamptz_ns":
+      if (typeof value === "bigint") return value;
+      if (typeof value === "number" && Number.isInteger(value)) return BigInt(value);
+      if (typeof value === "string" && /^-?\d+$/.test(value)) return BigInt(value);
+      return fail();
+    case "int":
+    case "date":
+    case "float":
+    case "double":
+      if (typeof value === "number") return value;
+      if (typeof value === "bigint" || (typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value)))) {
+        return Number(value);
+      }
+      return fail();
+    case "boolean":
+      if (typeof value === "boolean") return value;
+      if (value === "true" || value === "false") return value === "true";
+      return fail();
+    default:
+      return typeof value === "string" || value instanceof Uint8Array ? value : String(value);
+  }
+}
+
+const utf8 = new TextEncoder();
+
+/** Orders two non-null values of one column; strings by UTF-8 bytes, as Iceberg and Parquet do. */
+export function compareValues(a: IcebergValue, b: IcebergValue): number {
+  if (typeof a === "string" && typeof b === "string") {
+    return a === b ? 0 : Buffer.compare(utf8.encode(a), utf8.encode(b));
+  }
+  if (typeof a === "bigint" || typeof b === "bigint") {
+    const left = toBigInt(a);
+    const right = toBigInt(b);
+    if (left !== undefined && right !== undefined) return left < right ? -1 : left > right ? 1 : 0;
+  }
+  if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "boolean" && typeof b === "boolean") return Number(a) - Number(b);
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b);
+  return Number(a) < Number(b) ? -1 : Number(a) > Number(b) ? 1 : 0;
+}
+
+function toBigInt(value: IcebergValue): bigint | undefined {
+  if (typeof value === "bigint") return value;
+  if (typeof value === "number" && Number.isInteger(value)) return BigInt(value);
+  return undefined;
+}
+
+/** Whether some value within [lower, upper] (either may be unknown) can satisfy the condition. */
+export function rangeMayMatch(condition: ColumnCondition, lower: IcebergValue | undefined, upper: IcebergValue | undefined): boolean {
+  const withinBounds = (value: IcebergValue) =>
+    (lower === undefined || lower === null || compareValues(value, lower) >= 0) &&
+    (upper === undefined || upper === null || compareValues(value, upper) <= 0);
+  if (condition.op === "in") return condition.values.some((value) => value !== null && withinBounds(value));
+  const { min, max, minInclusive = true, maxInclusive = true } = condition;
+  // Every value in the range is >= lower and <= upper: the condition's max must reach lower, its min must reach upper.
+  if (max !== undefined && max !== null && lower !== undefined && lower !== null) {
+    if (maxInclusive ? compareValues(max, lower) < 0 : compareValues(max, lower) <= 0) return false;
+  }
+  if (min !== undefined && min !== null && upper !== undefined && upper !== null) {
+    if (minInclusive ? compareValues(min, upper) > 0 : compareValues(min, upper) >= 0) return false;
+  }
+  return true;
+}
+
+/** Whether one row's value satisfies the condition (null satisfies nothing). */
+export function valueMatches(condition: ColumnCondition, value: IcebergValue): boolean {
+  if (value === null || value === undefined) return false;
+  if (condition.op === "in") return condition.values.some((candidate) => candidate !== null && compareValues(value, candidate) === 0);
+  const { min, max, minInclusive = true, maxInclusive = true } = condition;
+  if (min !== undefined && min !== null) {
+    const order = compareValues(value, min);
+    if (minInclusive ? order < 0 : order <= 0) return false;
+  }
+  if (max !== undefined && max !== null) {
+    const order = compareValues(value, max);
+    if (maxInclusive ? order > 0 : order >= 0) return false;
+  }
+  return true;
+}

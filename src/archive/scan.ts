@@ -1,0 +1,229 @@
+// Streaming a planned scan one row group at a time (memory bounded by a row group, whatever the
+// table size), applying deletes and the row predicate, in order of the plan's order column with
+// overlapping files merged.
+import { DeleteIndex, equalityKey } from "./deletes.ts";
+import type { TableMetadata } from "./metadata.ts";
+import { nameMappingOf } from "./name-mapping.ts";
+import { openParquetDataFile, readRowGroupColumns } from "./parquet-file.ts";
+import type { ScanPlan, ScanSlice } from "./plan.ts";
+import { bindPredicate, compareValues, valueMatches } from "./predicate.ts";
+import { fieldByName, type NestedField } from "./schema.ts";
+import type { IcebergValue } from "./single-value.ts";
+import type { ObjectStore } from "./store/object-store.ts";
+import type { ColumnValues } from "./values.ts";
+
+export interface RowBatch {
+  rowCount: number;
+  /** Projected columns by name. */
+  columns: Record<string, ColumnValues>;
+  /** Rows read from the files for this batch, before deletes and filtering. */
+  rowsRead: number;
+  rowsDeleted: number;
+  /** Rows dropped by the row predicate. */
+  rowsFiltered: number;
+  /** Rows at or before `after`: already processed by an earlier run. */
+  rowsBeforeCursor: number;
+}
+
+export interface ScanOptions {
+  /** Only rows whose order column is greater than this (resume after a checkpoint). Needs plan.orderBy. */
+  after?: IcebergValue;
+}
+
+/** Yields the plan's rows batch by batch (one batch per row group, or per merge window). */
+export async function* scanPlan(
+  store: ObjectStore,
+  metadata: TableMetadata,
+  plan: ScanPlan,
+  options: ScanOptions = {},
+): AsyncGenerator<RowBatch> {
+  const reader = new SliceReader(store, metadata, plan, options);
+  for (const group of overlappingGroups(plan)) {
+    if (group.length === 1) {
+      yield* reader.read(group[0]!);
+    } else {
+      yield* mergeOrdered(group.map((slice) => reader.read(slice)), plan.orderBy!, plan.fields);
+    }
+  }
+}
+
+class SliceReader {
+  private readonly deletes: DeleteIndex;
+  private readonly nameMapping: Map<string, number>;
+  private readonly readFields: NestedField[];
+  private readonly conditions;
+  private readonly orderField: NestedField | undefined;
+
+  constructor(
+    private readonly store: ObjectStore,
+    metadata: TableMetadata,
+    private readonly plan: ScanPlan,
+    private readonly options: ScanOptions,
+  ) {
+    this.deletes = new DeleteIndex(store, metadata.schemas);
+    this.nameMapping = nameMappingOf(metadata, plan.schema);
+    this.conditions = bindPredicate(plan.schema, plan.predicate);
+    this.orderField = plan.orderBy ? fieldByName(plan.schema, plan.orderBy) : undefined;
+    const needed = new Map(plan.fields.map((field) => [field.id, field]));
+    for (const { field } of this.conditions) needed.set(field.id, field);
+    if (this.orderField) needed.set(this.orderField.id, this.orderField);
+    this.readFields = [...needed.values()];
+  }
+
+  async *read(slice: ScanSlice): AsyncGenerator<RowBatch> {
+    const after = this.options.after;
+    if (after !== undefined && after !== null && slice.orderUpper !== undefined && slice.orderUpper !== null) {
+      if (compareValues(slice.orderUpper, after) <= 0) return;
+    }
+    const file = await openParquetDataFile(this.store, slice.key, slice.sizeInBytes, this.nameMapping);
+    const deletes = await this.deletes.forDataFile(slice.path, slice.deletes);
+    const equalityFields = deletes.equality.map(({ fieldIds }) => fieldIds);
+    const extraFields = equalityFields.flat().filter((id) => !this.readFields.some((field) => field.id === id));
+    const fields = [
+      ...this.readFields,
+      ...[...new Set(extraFields)].map((id) => this.plan.schema.fields.find((field) => field.id === id)!).filter(Boolean),
+    ];
+    for (const rowGroup of slice.rowGroups) {
+      const decoded = await readRowGroupColumns(file, rowGroup, fields);
+      const rowsRead = Number(file.metadata.row_groups[rowGroup]!.num_rows);
+      const columns = new Map<number, ColumnValues>();
+      for (const field of fields) {
+        columns.set(field.id, decoded.get(field.id) ?? missingColumn(field, slice, rowsRead));
+      }
+      const firstRow = file.rowGroupStarts[rowGroup]!;
+      const selection: number[] = [];
+      let rowsDeleted = 0;
+      let rowsFiltered = 0;
+      let rowsBeforeCursor = 0;
+      const orderColumn = this.orderField ? columns.get(this.orderField.id)! : undefined;
+      for (let row = 0; row < rowsRead; row++) {
+        if (deletes.positions.has(firstRow + row) || this.isEqualityDeleted(deletes.equality, columns, row)) {
+          rowsDeleted++;
+          continue;
+        }
+        if (after !== undefined && after !== null && orderColumn && compareValues(orderColumn[row]!, after) <= 0) {
+          rowsBeforeCursor++;
+          continue;
+        }
+        if (this.conditions.every(({ field, condition }) => valueMatches(condition, columns.get(field.id)![row] ?? null))) {
+          selection.push(row);
+        } else {
+          rowsFiltered++;
+        }
+      }
+      const output: Record<string, ColumnValues> = {};
+      for (const field of this.plan.fields) {
+        const column = columns.get(field.id)!;
+        output[field.name] = selection.length === rowsRead ? column : selection.map((row) => column[row]!);
+      }
+      yield { rowCount: selection.length, columns: output, rowsRead, rowsDeleted, rowsFiltered, rowsBeforeCursor };
+    }
+  }
+
+  private isEqualityDeleted(
+    equality: Array<{ fieldIds: number[]; keys: Set<string> }>,
+    columns: Map<number, ColumnValues>,
+    row: number,
+  ): boolean {
+    return equality.some(({ fieldIds, keys }) => keys.has(equalityKey(fieldIds.map((id) => columns.get(id)![row] ?? null))));
+  }
+}
+
+/** A column the file does not have: its identity-partition value, else its initial default, else null. */
+function missingColumn(field: NestedField, slice: ScanSlice, rows: number): ColumnValues {
+  const value =
+    field.id in slice.identityPartitionValues
+      ? slice.identityPartitionValues[field.id]!
+      : ((field["initial-default"] as IcebergValue | undefined) ?? null);
+  return new Array<IcebergValue>(rows).fill(value);
+}
+
+/** Consecutive slices whose order-column ranges overlap must be merged; others stream as they are. */
+function overlappingGroups(plan: ScanPlan): ScanSlice[][] {
+  if (!plan.orderBy) return plan.slices.map((slice) => [slice]);
+  const groups: ScanSlice[][] = [];
+  let groupUpper: IcebergValue | undefined;
+  for (const slice of plan.slices) {
+    const current = groups.at(-1);
+    const overlaps =
+      current !== undefined &&
+      (slice.orderLower === undefined || slice.orderLower === null || groupUpper === undefined || groupUpper === null ||
+        compareValues(slice.orderLower, groupUpper) <= 0);
+    if (overlaps) current.push(slice);
+    else groups.push([slice]);
+    if (slice.orderUpper === undefined || slice.orderUpper === null) groupUpper = undefined;
+    else if (!overlaps || (groupUpper !== undefined && groupUpper !== null && compareValues(slice.orderUpper, groupUpper) > 0)) {
+      groupUpper = slice.orderUpper;
+    }
+  }
+  return groups;
+}
+
+/** Rows per merged output batch: close to a row group, so consumers see similar batch sizes. */
+const MERGE_BATCH_ROWS = 65_536;
+
+/** K-way merge of ordered batch streams by the order column; each stream holds one batch at a time. */
+async function* mergeOrdered(
+  streams: AsyncGenerator<RowBatch>[],
+  orderBy: string,
+  fields: NestedField[],
+): AsyncGenerator<RowBatch> {
+  let out = emptyBatch(fields);
+  let counters = emptyCounters();
+  const absorb = (batch: RowBatch) => {
+    counters.rowsRead += batch.rowsRead;
+    counters.rowsDeleted += batch.rowsDeleted;
+    counters.rowsFiltered += batch.rowsFiltered;
+    counters.rowsBeforeCursor += batch.rowsBeforeCursor;
+  };
+  const cursors = [];
+  for (const stream of streams) cursors.push({ stream, batch: await nextNonEmpty(stream, absorb), row: 0 });
+  for (;;) {
+    let best: (typeof cursors)[number] | undefined;
+    for (const cursor of cursors) {
+      if (!cursor.batch) continue;
+      if (!best || compareValues(cursor.batch.columns[orderBy]![cursor.row]!, best.batch!.columns[orderBy]![best.row]!) < 0) best = cursor;
+    }
+    if (!best) break;
+    for (const field of fields) (out.columns[field.name] as IcebergValue[]).push(best.batch!.columns[field.name]![best.row]!);
+    out.rowCount++;
+    if (++best.row >= best.batch!.rowCount) {
+      best.batch = await nextNonEmpty(best.stream, absorb);
+      best.row = 0;
+    }
+    if (out.rowCount >= MERGE_BATCH_ROWS) {
+      yield { ...out, ...counters };
+      out = emptyBatch(fields);
+      counters = emptyCounters();
+    }
+  }
+  if (out.rowCount > 0 || counters.rowsRead > 0) yield { ...out, ...counters };
+}
+
+/** The next batch with rows; every batch passed over still counts through `absorb`. */
+async function nextNonEmpty(stream: AsyncGenerator<RowBatch>, absorb: (batch: RowBatch) => void): Promise<RowBatch | undefined> {
+  for (;;) {
+    const next = await stream.next();
+    if (next.done) return undefined;
+    absorb(next.value);
+    if (next.value.rowCount > 0) return next.value;
+  }
+}
+
+function emptyCounters() {
+  return { rowsRead: 0, rowsDeleted: 0, rowsFiltered: 0, rowsBeforeCursor: 0 };
+}
+
+function emptyBatch(fields: NestedField[]): RowBatch {
+  return {
+    rowCount: 0,
+    columns: Object.fromEntries(fields.map((field) => [field.name, [] as IcebergValue[]])),
+    ...emptyCounters(),
+  };
+}
+
+/** The rows of a batch, as arrays in the order of `fields`. */
+export function* batchRows(batch: RowBatch, fields: readonly NestedField[]): Generator<IcebergValue[]> {
+  const columns = fields.map((field) => batch.columns[field.name]!);
+  for (let row = 0; row < batch.rowCount; row++) yield columns.map((column) => column[row] ?? null);
+}

@@ -1,0 +1,106 @@
+// How Iceberg values look in memory once decoded (rows, bounds and partition values alike):
+//   boolean → boolean · int, date (days since epoch), float, double → number
+//   long, time (µs), timestamp/timestamptz (µs since epoch), timestamp_ns (ns) → bigint
+//   decimal → string with the column's scale ("-5.00") · string → string · uuid → canonical text
+//   fixed, binary → Uint8Array · null → null
+import type { SchemaElement } from "hyparquet";
+import { CorruptArchiveError } from "./errors.ts";
+import type { ParsedPrimitive } from "./schema.ts";
+import { bigEndianTwosComplement, type IcebergValue } from "./single-value.ts";
+
+export type ColumnValues = ArrayLike<IcebergValue>;
+
+/** Turns a column as hyparquet decoded it (logical types stripped) into Iceberg values. */
+export function convertColumn(
+  raw: ArrayLike<unknown>,
+  element: SchemaElement,
+  type: ParsedPrimitive,
+  location: string,
+  column: string,
+): ColumnValues {
+  switch (type.kind) {
+    case "boolean":
+    case "int":
+    case "date":
+    case "float":
+    case "double":
+    case "string":
+      return isTypedArray(raw) ? (raw as ColumnValues) : mapValues(raw, (value) => value as IcebergValue);
+    case "long":
+      if (element.type === "INT32") return mapValues(raw, (value) => BigInt(value as number));
+      return isTypedArray(raw) ? (raw as ColumnValues) : mapValues(raw, (value) => value as bigint);
+    case "time":
+      return element.type === "INT32"
+        ? mapValues(raw, (value) => BigInt(value as number) * 1000n)
+        : mapValues(raw, (value) => value as bigint);
+    case "timestamp":
+    case "timestamptz":
+      return convertTimestamps(raw, element, "micros");
+    case "timestamp_ns":
+    case "timestamptz_ns":
+      return convertTimestamps(raw, element, "nanos");
+    case "decimal":
+      return mapValues(raw, (value) => formatDecimal(unscaledOf(value), type.scale));
+    case "uuid":
+      return mapValues(raw, (value) => formatUuid(value as Uint8Array));
+    case "fixed":
+    case "binary":
+      return mapValues(raw, (value) => toBytes(value, location, column));
+  }
+}
+
+function isTypedArray(values: ArrayLike<unknown>): boolean {
+  return ArrayBuffer.isView(values);
+}
+
+/** Maps non-null values; missing (undefined) values become null. */
+function mapValues(raw: ArrayLike<unknown>, convert: (value: unknown) => IcebergValue): IcebergValue[] {
+  const values = new Array<IcebergValue>(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const value = raw[i];
+    values[i] = value === undefined || value === null ? null : convert(value);
+  }
+  return values;
+}
+
+function convertTimestamps(raw: ArrayLike<unknown>, element: SchemaElement, target: "micros" | "nanos"): IcebergValue[] {
+  // INT96 arrives already as microseconds (see TIMESTAMP_PARSERS in parquet-file.ts).
+  const unit =
+    element.type === "INT96"
+      ? "MICROS"
+      : element.logical_type?.type === "TIMESTAMP"
+        ? element.logical_type.unit
+        : element.converted_type === "TIMESTAMP_MILLIS"
+          ? "MILLIS"
+          : "MICROS";
+  const toMicros =
+    unit === "MILLIS" ? (v: bigint) => v * 1000n : unit === "NANOS" ? (v: bigint) => v / 1000n : (v: bigint) => v;
+  const toNanos =
+    unit === "MILLIS" ? (v: bigint) => v * 1_000_000n : unit === "MICROS" ? (v: bigint) => v * 1000n : (v: bigint) => v;
+  const convert = target === "micros" ? toMicros : toNanos;
+  return mapValues(raw, (value) => convert(BigInt(value as bigint)));
+}
+
+function unscaledOf(value: unknown): bigint {
+  if (typeof value === "bigint") return value;
+  if (typeof value === "number") return BigInt(value);
+  return bigEndianTwosComplement(value as Uint8Array);
+}
+
+export function formatDecimal(unscaled: bigint, scale: number): string {
+  const negative = unscaled < 0n;
+  const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, "0");
+  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  return negative ? `-${text}` : text;
+}
+
+function formatUuid(bytes: Uint8Array): string {
+  const hex = Buffer.from(bytes).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function toBytes(value: unknown, location: string, column: string): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === "string") return new TextEncoder().encode(value);
+  throw new CorruptArchiveError(location, `column "${column}" holds ${typeof value} where binary data was expected`);
+}

@@ -1,0 +1,43 @@
+// Read-model documents are plain Convex values: null, booleans, numbers, bigints, strings,
+// ArrayBuffers, arrays and plain objects.
+
+/** Structural equality, used to skip writing a document a batch left as it was. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let index = 0; index < a.length; index++) if (!sameValue(a[index], b[index])) return false;
+    return true;
+  }
+  if (a instanceof ArrayBuffer) {
+    if (!(b instanceof ArrayBuffer) || a.byteLength !== b.byteLength) return false;
+    const left = new Uint8Array(a);
+    const right = new Uint8Array(b);
+    for (let index = 0; index < left.length; index++) if (left[index] !== right[index]) return false;
+    return true;
+  }
+  if (Array.isArray(b) || b instanceof ArrayBuffer) return false;
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== Object.keys(b).length) return false;
+  for (const key of aKeys) {
+    if (!Object.hasOwn(b, key) || !sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Freezes a document and everything in it, so a handler that mutates a document in place fails
+ * loudly instead of silently corrupting the copy kept to detect changes and undo failed events.
+ * Stops at frozen objects: a new document sharing parts of the previous one costs only its new parts.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value) || value instanceof ArrayBuffer) {
+    return value;
+  }
+  Object.freeze(value);
+  for (const item of Object.values(value)) deepFreeze(item);
+  return value;
+}

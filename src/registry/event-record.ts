@@ -1,0 +1,54 @@
+// The two shapes of an event: as stored (archive row or `events` table document, payload as JSON
+// text) and as a handler sees it (payload parsed, validated and upcast to the current version).
+import { InvalidEventError } from "./errors.ts";
+
+/** Event attributes the archive keeps as columns (cdn, device, country…); null where a row has none. */
+export type EventAttributes = Readonly<Record<string, string | null>>;
+
+export interface EventRecord {
+  /** Strictly increasing across the archive and the live table: the rebuild cursor. */
+  globalPosition: number;
+  eventId: string;
+  eventType: string;
+  /** Version of the payload as written; the handler gets it upcast to the current version. */
+  eventVersion: number;
+  occurredAtMs: number;
+  streamId: string;
+  attributes: EventAttributes;
+  /** JSON text. */
+  payload: string;
+}
+
+export interface DecodedEvent<Payload> {
+  readonly globalPosition: number;
+  readonly eventId: string;
+  readonly eventType: string;
+  /** The version the event was written with (its payload is already the current version). */
+  readonly eventVersion: number;
+  readonly occurredAtMs: number;
+  readonly streamId: string;
+  readonly attributes: EventAttributes;
+  readonly payload: Payload;
+}
+
+export function decodedEvent<Payload>(record: EventRecord, payload: Payload): DecodedEvent<Payload> {
+  return {
+    globalPosition: record.globalPosition,
+    eventId: record.eventId,
+    eventType: record.eventType,
+    eventVersion: record.eventVersion,
+    occurredAtMs: record.occurredAtMs,
+    streamId: record.streamId,
+    attributes: record.attributes,
+    payload,
+  };
+}
+
+/** The attribute's value; an event without it is invalid (reported as `invalid_event`). */
+export function requireAttribute(event: DecodedEvent<unknown>, name: string): string {
+  const value = event.attributes[name];
+  if (typeof value !== "string") {
+    throw new InvalidEventError(`attribute ${name} is ${value === null ? "null" : "missing"}, expected a string`);
+  }
+  return value;
+}
