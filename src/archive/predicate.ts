@@ -11,10 +11,14 @@ export type ColumnCondition =
 /** All conditions must hold. */
 export type RowPredicate = ColumnCondition[];
 
+export type ValueComparator = (a: IcebergValue, b: IcebergValue) => number;
+
 export interface BoundCondition {
   field: NestedField;
   type: PrimitiveType;
   condition: ColumnCondition;
+  /** Orders values of this column (decimals numerically, not as text). */
+  compare: ValueComparator;
 }
 
 /** Checks each condition's column exists and is primitive, and coerces values to the column's representation. */
@@ -34,7 +38,7 @@ export function bindPredicate(schema: IcebergSchema, predicate: RowPredicate): B
       condition.op === "in"
         ? { column: condition.column, op: "in", values: condition.values.map((value) => coerce(value)!) }
         : { ...condition, min: coerce(condition.min), max: coerce(condition.max) };
-    return { field, type, condition: bound };
+    return { field, type, condition: bound, compare: comparatorFor(type) };
   });
 }
 
@@ -75,6 +79,25 @@ function coerceValue(value: IcebergValue, type: PrimitiveType, column: string): 
 
 const utf8 = new TextEncoder();
 
+export function comparatorFor(type: PrimitiveType): ValueComparator {
+  const parsed = parsePrimitive(type);
+  if (parsed.kind !== "decimal") return compareValues;
+  return (a, b) => compareValues(scaledDecimal(a, parsed.scale), scaledDecimal(b, parsed.scale));
+}
+
+/** A decimal's text ("-5.00", "12", "0.5") as an integer count of 10^-scale units. */
+function scaledDecimal(value: IcebergValue, scale: number): bigint {
+  const text = String(value).trim();
+  const match = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text);
+  if (!match || (match[2] === "" && !match[3])) throw new ArchiveError(undefined, `"${text}" is not a decimal number`);
+  const fraction = (match[3] ?? "").padEnd(scale, "0");
+  if (fraction.length > scale && /[1-9]/.test(fraction.slice(scale))) {
+    throw new ArchiveError(undefined, `decimal ${text} has more than the column's ${scale} fractional digits`);
+  }
+  const magnitude = BigInt(`${match[2] || "0"}${fraction.slice(0, scale)}`);
+  return match[1] === "-" ? -magnitude : magnitude;
+}
+
 /** Orders two non-null values of one column; strings by UTF-8 bytes, as Iceberg and Parquet do. */
 export function compareValues(a: IcebergValue, b: IcebergValue): number {
   if (typeof a === "string" && typeof b === "string") {
@@ -98,33 +121,38 @@ function toBigInt(value: IcebergValue): bigint | undefined {
 }
 
 /** Whether some value within [lower, upper] (either may be unknown) can satisfy the condition. */
-export function rangeMayMatch(condition: ColumnCondition, lower: IcebergValue | undefined, upper: IcebergValue | undefined): boolean {
+export function rangeMayMatch(
+  condition: ColumnCondition,
+  lower: IcebergValue | undefined,
+  upper: IcebergValue | undefined,
+  compare: ValueComparator = compareValues,
+): boolean {
   const withinBounds = (value: IcebergValue) =>
-    (lower === undefined || lower === null || compareValues(value, lower) >= 0) &&
-    (upper === undefined || upper === null || compareValues(value, upper) <= 0);
+    (lower === undefined || lower === null || compare(value, lower) >= 0) &&
+    (upper === undefined || upper === null || compare(value, upper) <= 0);
   if (condition.op === "in") return condition.values.some((value) => value !== null && withinBounds(value));
   const { min, max, minInclusive = true, maxInclusive = true } = condition;
   // Every value in the range is >= lower and <= upper: the condition's max must reach lower, its min must reach upper.
   if (max !== undefined && max !== null && lower !== undefined && lower !== null) {
-    if (maxInclusive ? compareValues(max, lower) < 0 : compareValues(max, lower) <= 0) return false;
+    if (maxInclusive ? compare(max, lower) < 0 : compare(max, lower) <= 0) return false;
   }
   if (min !== undefined && min !== null && upper !== undefined && upper !== null) {
-    if (minInclusive ? compareValues(min, upper) > 0 : compareValues(min, upper) >= 0) return false;
+    if (minInclusive ? compare(min, upper) > 0 : compare(min, upper) >= 0) return false;
   }
   return true;
 }
 
 /** Whether one row's value satisfies the condition (null satisfies nothing). */
-export function valueMatches(condition: ColumnCondition, value: IcebergValue): boolean {
+export function valueMatches(condition: ColumnCondition, value: IcebergValue, compare: ValueComparator = compareValues): boolean {
   if (value === null || value === undefined) return false;
-  if (condition.op === "in") return condition.values.some((candidate) => candidate !== null && compareValues(value, candidate) === 0);
+  if (condition.op === "in") return condition.values.some((candidate) => candidate !== null && compare(value, candidate) === 0);
   const { min, max, minInclusive = true, maxInclusive = true } = condition;
   if (min !== undefined && min !== null) {
-    const order = compareValues(value, min);
+    const order = compare(value, min);
     if (minInclusive ? order < 0 : order <= 0) return false;
   }
   if (max !== undefined && max !== null) {
-    const order = compareValues(value, max);
+    const order = compare(value, max);
     if (maxInclusive ? order > 0 : order >= 0) return false;
   }
   return true;

@@ -105,7 +105,7 @@ class SliceReader {
           rowsBeforeCursor++;
           continue;
         }
-        if (this.conditions.every(({ field, condition }) => valueMatches(condition, columns.get(field.id)![row] ?? null))) {
+        if (this.conditions.every(({ field, condition, compare }) => valueMatches(condition, columns.get(field.id)![row] ?? null, compare))) {
           selection.push(row);
         } else {
           rowsFiltered++;

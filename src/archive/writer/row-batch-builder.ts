@@ -1,0 +1,270 @@
+// Turns plain row objects into Arrow record batches column by column, straight into typed arrays
+// and UTF-8 buffers: no intermediate per-value objects, so millions of rows cost little heap.
+import * as arrow from "apache-arrow";
+import { ArchiveError } from "../errors.ts";
+import type { IcebergSchema, NestedField } from "../schema.ts";
+import { arrowSchemaFor, writableType, type WritableType } from "./arrow-schema.ts";
+
+/** Rows per Arrow batch handed to the Parquet writer: small enough to be cheap, big enough to amortise the IPC copy. */
+export const DEFAULT_ROWS_PER_BATCH = 16_384;
+
+type FixedWidthArray = Int32Array | BigInt64Array | Float32Array | Float64Array;
+
+interface ColumnBuilder {
+  /** Appends `value` (null/undefined for a missing value) at row `index`. */
+  set(index: number, value: unknown): void;
+  finish(length: number): arrow.Data;
+}
+
+export class RowBatchBuilder<Row extends object> {
+  readonly arrowSchema: arrow.Schema;
+  private columns: ColumnBuilder[] = [];
+  private rows = 0;
+
+  constructor(
+    readonly schema: IcebergSchema,
+    readonly capacity: number = DEFAULT_ROWS_PER_BATCH,
+  ) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`batch capacity must be a positive integer, got ${capacity}`);
+    this.arrowSchema = arrowSchemaFor(schema);
+    this.reset();
+  }
+
+  get length(): number {
+    return this.rows;
+  }
+
+  get isFull(): boolean {
+    return this.rows === this.capacity;
+  }
+
+  /** Adds one row; properties are read by column name, absent ones are null. */
+  append(row: Row): void {
+    if (this.isFull) throw new RangeError(`the batch already holds its ${this.capacity} rows; build it first`);
+    const values = row as Record<string, unknown>;
+    const fields = this.schema.fields;
+    for (let column = 0; column < fields.length; column++) {
+      this.columns[column]!.set(this.rows, values[fields[column]!.name]);
+    }
+    this.rows++;
+  }
+
+  /** The rows appended since the last build, as one record batch; the builder starts empty again. */
+  build(): arrow.RecordBatch {
+    const length = this.rows;
+    const children = this.columns.map((column) => column.finish(length));
+    this.reset();
+    const struct = arrow.makeData({
+      type: new arrow.Struct(this.arrowSchema.fields),
+      length,
+      nullCount: 0,
+      children,
+    });
+    return new arrow.RecordBatch(this.arrowSchema, struct);
+  }
+
+  private reset(): void {
+    this.rows = 0;
+    this.columns = this.schema.fields.map((field, column) =>
+      columnBuilderFor(field, this.arrowSchema.fields[column]!.type, this.capacity),
+    );
+  }
+}
+
+/** Rows as Arrow record batches of at most `rowsPerBatch` rows each. */
+export function* rowBatches<Row extends object>(
+  rows: Iterable<Row>,
+  schema: IcebergSchema,
+  rowsPerBatch: number = DEFAULT_ROWS_PER_BATCH,
+): Generator<arrow.RecordBatch> {
+  const builder = new RowBatchBuilder<Row>(schema, rowsPerBatch);
+  for (const row of rows) {
+    builder.append(row);
+    if (builder.isFull) yield builder.build();
+  }
+  if (builder.length > 0) yield builder.build();
+}
+
+function columnBuilderFor(field: NestedField, arrowType: arrow.DataType, capacity: number): ColumnBuilder {
+  const type = writableType(field);
+  switch (type) {
+    case "int":
+    case "date":
+      return new FixedWidthColumn(field, type, arrowType, new Int32Array(capacity), toInt32);
+    case "long":
+    case "timestamp":
+    case "timestamptz":
+      return new FixedWidthColumn(field, type, arrowType, new BigInt64Array(capacity), toInt64);
+    case "float":
+      return new FixedWidthColumn(field, type, arrowType, new Float32Array(capacity), toFloat);
+    case "double":
+      return new FixedWidthColumn(field, type, arrowType, new Float64Array(capacity), toFloat);
+    case "boolean":
+      return new BooleanColumn(field, capacity);
+    case "string":
+    case "binary":
+      return new VariableWidthColumn(field, type, arrowType, capacity);
+  }
+}
+
+/** Tracks which rows are null; the bitmap is only materialised once a null shows up. */
+class Validity {
+  private bitmap: Uint8Array | undefined;
+  nullCount = 0;
+
+  constructor(
+    private readonly field: NestedField,
+    private readonly capacity: number,
+  ) {}
+
+  /** True when the value is missing (and recorded as null). */
+  isNull(index: number, value: unknown): boolean {
+    if (value !== null && value !== undefined) return false;
+    if (this.field.required) {
+      throw new ArchiveError(undefined, `column "${this.field.name}" is required but row ${index} of the batch has no value`);
+    }
+    if (!this.bitmap) this.bitmap = new Uint8Array(Math.ceil(this.capacity / 8)).fill(0xff);
+    this.bitmap[index >> 3]! &= ~(1 << (index & 7));
+    this.nullCount++;
+    return true;
+  }
+
+  props(length: number): { nullCount: number; nullBitmap?: Uint8Array } {
+    return this.bitmap ? { nullCount: this.nullCount, nullBitmap: this.bitmap.subarray(0, Math.ceil(length / 8)) } : { nullCount: 0 };
+  }
+}
+
+class FixedWidthColumn<Values extends FixedWidthArray> implements ColumnBuilder {
+  private readonly validity: Validity;
+
+  constructor(
+    private readonly field: NestedField,
+    private readonly type: WritableType,
+    private readonly arrowType: arrow.DataType,
+    private readonly values: Values,
+    private readonly convert: (value: unknown) => Values[number] | undefined,
+  ) {
+    this.validity = new Validity(field, values.length);
+  }
+
+  set(index: number, value: unknown): void {
+    if (this.validity.isNull(index, value)) return;
+    const converted = this.convert(value);
+    if (converted === undefined) throw invalidValue(this.field, this.type, index, value);
+    this.values[index] = converted;
+  }
+
+  finish(length: number): arrow.Data {
+    return arrow.makeData({
+      type: this.arrowType,
+      length,
+      data: this.values.subarray(0, length),
+      ...this.validity.props(length),
+    } as arrow.DataProps<arrow.DataType>);
+  }
+}
+
+class BooleanColumn implements ColumnBuilder {
+  private readonly validity: Validity;
+  private readonly bits: Uint8Array;
+
+  constructor(
+    private readonly field: NestedField,
+    capacity: number,
+  ) {
+    this.validity = new Validity(field, capacity);
+    this.bits = new Uint8Array(Math.ceil(capacity / 8));
+  }
+
+  set(index: number, value: unknown): void {
+    if (this.validity.isNull(index, value)) return;
+    if (typeof value !== "boolean") throw invalidValue(this.field, "boolean", index, value);
+    if (value) this.bits[index >> 3]! |= 1 << (index & 7);
+  }
+
+  finish(length: number): arrow.Data {
+    return arrow.makeData({
+      type: new arrow.Bool(),
+      length,
+      data: this.bits.subarray(0, Math.ceil(length / 8)),
+      ...this.validity.props(length),
+    });
+  }
+}
+
+const utf8Encoder = new TextEncoder();
+
+class VariableWidthColumn implements ColumnBuilder {
+  private readonly validity: Validity;
+  private readonly offsets: Int32Array;
+  private bytes = new Uint8Array(64 * 1024);
+  private used = 0;
+
+  constructor(
+    private readonly field: NestedField,
+    private readonly type: "string" | "binary",
+    private readonly arrowType: arrow.DataType,
+    capacity: number,
+  ) {
+    this.validity = new Validity(field, capacity);
+    this.offsets = new Int32Array(capacity + 1);
+  }
+
+  set(index: number, value: unknown): void {
+    if (!this.validity.isNull(index, value)) {
+      if (this.type === "string") {
+        if (typeof value !== "string") throw invalidValue(this.field, this.type, index, value);
+        // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
+        this.reserve(value.length * 3);
+        this.used += utf8Encoder.encodeInto(value, this.bytes.subarray(this.used)).written;
+      } else {
+        if (!(value instanceof Uint8Array)) throw invalidValue(this.field, this.type, index, value);
+        this.reserve(value.length);
+        this.bytes.set(value, this.used);
+        this.used += value.length;
+      }
+    }
+    this.offsets[index + 1] = this.used;
+  }
+
+  finish(length: number): arrow.Data {
+    return arrow.makeData({
+      type: this.arrowType,
+      length,
+      valueOffsets: this.offsets.subarray(0, length + 1),
+      data: this.bytes.subarray(0, this.used),
+      ...this.validity.props(length),
+    } as arrow.DataProps<arrow.Utf8>);
+  }
+
+  private reserve(extra: number): void {
+    if (this.used + extra <= this.bytes.length) return;
+    const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.used + extra));
+    grown.set(this.bytes.subarray(0, this.used));
+    this.bytes = grown;
+  }
+}
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+function toInt32(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX ? value : undefined;
+}
+
+function toInt64(value: unknown): bigint | undefined {
+  if (typeof value === "bigint") return BigInt.asIntN(64, value) === value ? value : undefined;
+  return typeof value === "number" && Number.isSafeInteger(value) ? BigInt(value) : undefined;
+}
+
+function toFloat(value: unknown): number | undefined {
+  return typeof value === "number" ? value : undefined;
+}
+
+function invalidValue(field: NestedField, type: WritableType, index: number, value: unknown): ArchiveError {
+  const shown = typeof value === "bigint" ? `${value}n` : typeof value === "string" ? JSON.stringify(value) : String(value);
+  return new ArchiveError(
+    undefined,
+    `column "${field.name}" (${type}) cannot hold ${shown} (${typeof value}) at row ${index} of the batch`,
+  );
+}
