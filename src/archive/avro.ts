@@ -45,7 +45,16 @@ export function readAvroContainer<T>(bytes: Uint8Array, file: string): Promise<A
     });
     decoder.on("data", (record: T) => records.push(record));
     decoder.on("error", (error: Error) => reject(avroError(file, error)));
-    decoder.on("end", () => resolve({ metadata, records }));
+    decoder.on("end", () => {
+      // avsc ends quietly when input stops mid-block; bytes left unread mean the file was cut short.
+      const tap = (decoder as unknown as { _tap: { buf: Buffer; pos: number } })._tap;
+      const unread = tap.buf.length - tap.pos;
+      if (Object.keys(metadata).length === 0 || unread > 0) {
+        reject(new CorruptArchiveError(file, `is not a readable Avro file (truncated: ${unread} bytes of an incomplete block or header)`));
+      } else {
+        resolve({ metadata, records });
+      }
+    });
     decoder.end(buffer);
   });
 }

@@ -94,7 +94,11 @@ export async function readManifestList(store: ObjectStore, metadata: TableMetada
 /** All entries of a manifest, DELETED ones included (callers decide what is live). */
 export async function readManifest(store: ObjectStore, metadata: TableMetadata, manifest: ManifestFile): Promise<ManifestEntry[]> {
   const file = `${store.root}/${manifest.key}`;
-  const { records, metadata: avroMetadata } = await readAvroContainer<AvroRecord>(await store.read(manifest.key), file);
+  const bytes = await store.read(manifest.key);
+  if (manifest.length > 0 && bytes.length !== manifest.length) {
+    throw new CorruptArchiveError(file, `is ${bytes.length} bytes but the manifest list says ${manifest.length}: truncated or replaced`);
+  }
+  const { records, metadata: avroMetadata } = await readAvroContainer<AvroRecord>(bytes, file);
   const specId = Number(avroMetadata["partition-spec-id"] ?? manifest.specId);
   return records.map((record) => {
     const status = Number(requireField(record, "status", file));

@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { ArchiveError, ArchiveNotFoundError, CommitConflictError, ForeignPathError } from "../errors.ts";
+import { ArchiveError, ArchiveNotFoundError, CommitConflictError, CorruptArchiveError, ForeignPathError } from "../errors.ts";
 import { normalizeKey, type ByteRange, type ObjectStore } from "./object-store.ts";
 
 /** A table on the local file system, rooted at a directory. */
@@ -34,7 +34,10 @@ export class LocalObjectStore implements ObjectStore {
         const bytes = new Uint8Array(range.end - range.start);
         const { bytesRead } = await handle.read(bytes, 0, bytes.length, range.start);
         if (bytesRead !== bytes.length) {
-          throw new ArchiveError(path, `wanted bytes ${range.start}-${range.end - 1} but the file ends at ${range.start + bytesRead}`);
+          throw new CorruptArchiveError(
+            path,
+            `is truncated: wanted bytes ${range.start}-${range.end - 1} but the file ends at byte ${range.start + bytesRead}`,
+          );
         }
         return bytes;
       } finally {

@@ -12,6 +12,7 @@ import {
   ArchiveError,
   ArchiveNotFoundError,
   CommitConflictError,
+  CorruptArchiveError,
   ForeignPathError,
   TransientStoreError,
 } from "../errors.ts";
@@ -112,6 +113,13 @@ export class S3ObjectStore implements ObjectStore {
         }),
       );
       const bytes = await response.Body!.transformToByteArray();
+      const objectSize = Number(/\/(\d+)$/.exec(response.ContentRange ?? "")?.[1] ?? NaN);
+      if (range && objectSize < range.end) {
+        throw new CorruptArchiveError(
+          this.urlOf(key),
+          `is truncated: wanted bytes ${range.start}-${range.end - 1} but the object has ${objectSize} bytes`,
+        );
+      }
       const expected = range ? range.end - range.start : response.ContentLength;
       if (expected !== undefined && bytes.length !== expected) {
         throw new TransientStoreError(this.urlOf(key), `body has ${bytes.length} bytes, expected ${expected}`);
@@ -204,6 +212,7 @@ export class S3ObjectStore implements ObjectStore {
       }
       if (error.name === "NoSuchBucket") return new ArchiveNotFoundError(url, "no such bucket");
       if (status === 412) return new CommitConflictError(url, "already exists: another writer committed first");
+      if (status === 416) return new CorruptArchiveError(url, "is shorter than the metadata says (range not satisfiable): truncated?");
       if (status >= 500 || status === 429 || error.name === "SlowDown") {
         return new TransientStoreError(url, `S3 answered ${status} ${error.name}`, { cause: error });
       }

@@ -107,6 +107,25 @@ function columnBuilderFor(field: NestedField, arrowType: arrow.DataType, capacit
   }
 }
 
+interface ValidityProps {
+  nullCount: number;
+  nullBitmap?: Uint8Array;
+}
+
+function columnData(
+  type: arrow.DataType,
+  length: number,
+  validity: ValidityProps,
+  values: Uint8Array | FixedWidthArray,
+  valueOffsets?: Int32Array,
+): arrow.Data {
+  return new arrow.Data(type, 0, length, validity.nullCount, {
+    [arrow.BufferType.OFFSET]: valueOffsets,
+    [arrow.BufferType.DATA]: values,
+    [arrow.BufferType.VALIDITY]: validity.nullBitmap,
+  });
+}
+
 /** Tracks which rows are null; the bitmap is only materialised once a null shows up. */
 class Validity {
   private bitmap: Uint8Array | undefined;
@@ -129,7 +148,7 @@ class Validity {
     return true;
   }
 
-  props(length: number): { nullCount: number; nullBitmap?: Uint8Array } {
+  props(length: number): ValidityProps {
     return this.bitmap ? { nullCount: this.nullCount, nullBitmap: this.bitmap.subarray(0, Math.ceil(length / 8)) } : { nullCount: 0 };
   }
 }
@@ -155,12 +174,7 @@ class FixedWidthColumn<Values extends FixedWidthArray> implements ColumnBuilder 
   }
 
   finish(length: number): arrow.Data {
-    return arrow.makeData({
-      type: this.arrowType,
-      length,
-      data: this.values.subarray(0, length),
-      ...this.validity.props(length),
-    } as arrow.DataProps<arrow.DataType>);
+    return columnData(this.arrowType, length, this.validity.props(length), this.values.subarray(0, length));
   }
 }
 
@@ -183,12 +197,7 @@ class BooleanColumn implements ColumnBuilder {
   }
 
   finish(length: number): arrow.Data {
-    return arrow.makeData({
-      type: new arrow.Bool(),
-      length,
-      data: this.bits.subarray(0, Math.ceil(length / 8)),
-      ...this.validity.props(length),
-    });
+    return columnData(new arrow.Bool(), length, this.validity.props(length), this.bits.subarray(0, Math.ceil(length / 8)));
   }
 }
 
@@ -228,13 +237,13 @@ class VariableWidthColumn implements ColumnBuilder {
   }
 
   finish(length: number): arrow.Data {
-    return arrow.makeData({
-      type: this.arrowType,
+    return columnData(
+      this.arrowType,
       length,
-      valueOffsets: this.offsets.subarray(0, length + 1),
-      data: this.bytes.subarray(0, this.used),
-      ...this.validity.props(length),
-    } as arrow.DataProps<arrow.Utf8>);
+      this.validity.props(length),
+      this.bytes.subarray(0, this.used),
+      this.offsets.subarray(0, length + 1),
+    );
   }
 
   private reserve(extra: number): void {

@@ -1,0 +1,158 @@
+// Writes one Parquet data file (ZSTD, column statistics, field ids) from a stream of Arrow batches
+// and describes it the way a manifest entry needs. Batches go through parquet-wasm's streaming
+// writer one at a time, so memory holds one batch and the row group being encoded, plus the
+// compressed file until it is stored.
+import * as arrow from "apache-arrow";
+import { parquetMetadata } from "hyparquet";
+import {
+  Compression,
+  EnabledStatistics,
+  Table as WasmTable,
+  WriterPropertiesBuilder,
+  transformParquetStream,
+  type RecordBatch as WasmRecordBatch,
+} from "parquet-wasm";
+import { ArchiveError } from "../errors.ts";
+import type { ObjectStore } from "../store/object-store.ts";
+import type { IcebergSchema } from "../schema.ts";
+import { ColumnStatistics, type ColumnMetrics } from "./column-statistics.ts";
+import type { PartitionValues } from "./partitioning.ts";
+
+/**
+ * Rows per Parquet row group. Readers stream one row group at a time; 100k events are ~3 MB
+ * compressed and ~60 MB as JS row objects, which fits a Node action next to everything else,
+ * while still compressing about as well as 250k rows (measured: within 2% on the demo archive).
+ */
+export const PARQUET_ROW_GROUP_ROWS = 100_000;
+
+/** A written data file, with what its manifest entry records about it. */
+export interface DataFile extends ColumnMetrics {
+  /** Key in the table's object store. */
+  key: string;
+  /** Location written into the manifest (table location + key). */
+  path: string;
+  partition: PartitionValues;
+  recordCount: number;
+  fileSizeInBytes: number;
+  /** Compressed bytes per column, by field id. */
+  columnSizes: Map<number, number>;
+  /** Byte offsets where row groups start: readers may split the file there. */
+  splitOffsets: number[];
+  /** The table sort order the rows follow, if any. */
+  sortOrderId: number | undefined;
+}
+
+export interface DataFileTarget {
+  key: string;
+  path: string;
+  partition: PartitionValues;
+  /** The schema the batches were built from (`arrowSchemaFor(schema)`). */
+  schema: IcebergSchema;
+  sortOrderId?: number;
+}
+
+export async function writeParquetDataFile(
+  store: ObjectStore,
+  target: DataFileTarget,
+  batches: Iterable<arrow.RecordBatch>,
+): Promise<DataFile> {
+  const statistics = new ColumnStatistics(target.schema);
+  const source = batches[Symbol.iterator]();
+  let recordCount = 0;
+  // parquet-wasm reports a failed pull as an opaque stream error; keep the real one.
+  let sourceError: unknown;
+  const input = new ReadableStream<WasmRecordBatch>(
+    {
+      pull(controller) {
+        try {
+          const next = source.next();
+          if (next.done) return controller.close();
+          statistics.add(next.value);
+          recordCount += next.value.numRows;
+          controller.enqueue(toWasmBatch(next.value));
+        } catch (error) {
+          sourceError = error;
+          controller.error(error);
+        }
+      },
+    },
+    { highWaterMark: 0 },
+  );
+
+  const chunks: Uint8Array[] = [];
+  try {
+    const output = await transformParquetStream(input, writerProperties());
+    for await (const chunk of output as ReadableStream<Uint8Array>) chunks.push(chunk);
+  } catch (error) {
+    if (sourceError !== undefined) throw sourceError;
+    throw new ArchiveError(target.path, `could not be written as Parquet (${describe(error)})`, { cause: error });
+  }
+  if (recordCount === 0) throw new ArchiveError(target.path, "has no rows to write; a data file needs at least one");
+  const bytes = concatenate(chunks);
+  const layout = parquetLayout(bytes);
+  await store.put(target.key, bytes);
+  return {
+    key: target.key,
+    path: target.path,
+    partition: target.partition,
+    recordCount,
+    fileSizeInBytes: bytes.length,
+    columnSizes: layout.columnSizes,
+    splitOffsets: layout.splitOffsets,
+    sortOrderId: target.sortOrderId,
+    ...statistics.metrics(),
+  };
+}
+
+function writerProperties() {
+  // Built per file: parquet-wasm consumes the properties object it is given.
+  return new WriterPropertiesBuilder()
+    .setCompression(Compression.ZSTD)
+    .setStatisticsEnabled(EnabledStatistics.Page)
+    .setMaxRowGroupSize(PARQUET_ROW_GROUP_ROWS)
+    .build();
+}
+
+function toWasmBatch(batch: arrow.RecordBatch): WasmRecordBatch {
+  const table = WasmTable.fromIPCStream(arrow.tableToIPC(new arrow.Table(batch), "stream"));
+  try {
+    return table.recordBatch(0)!;
+  } finally {
+    table.free();
+  }
+}
+
+/** Column sizes by field id and row-group start offsets, read back from the footer just written. */
+function parquetLayout(bytes: Uint8Array): { columnSizes: Map<number, number>; splitOffsets: number[] } {
+  const metadata = parquetMetadata(bytes);
+  const fieldIds = new Map<string, number>();
+  for (const element of metadata.schema.slice(1)) {
+    if (element.field_id !== undefined) fieldIds.set(element.name, element.field_id);
+  }
+  const columnSizes = new Map<number, number>();
+  const splitOffsets: number[] = [];
+  for (const rowGroup of metadata.row_groups) {
+    const first = rowGroup.columns[0]?.meta_data;
+    if (first) splitOffsets.push(Number(first.dictionary_page_offset ?? first.data_page_offset));
+    for (const column of rowGroup.columns) {
+      const fieldId = column.meta_data && fieldIds.get(column.meta_data.path_in_schema[0]!);
+      if (fieldId === undefined || !column.meta_data) continue;
+      columnSizes.set(fieldId, (columnSizes.get(fieldId) ?? 0) + Number(column.meta_data.total_compressed_size));
+    }
+  }
+  return { columnSizes, splitOffsets };
+}
+
+function concatenate(chunks: Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
