@@ -132,7 +132,7 @@ export async function readRowGroupColumns(
   const chunksByColumn = new Map<string, Array<{ rowStart: number; data: ArrayLike<unknown> }>>();
   const columnNames = present.map((field) => file.columnsByFieldId.get(field.id)!.element.name);
   try {
-    await parquetRead({
+    if (columnNames.length > 0) await parquetRead({
       file: file.buffer,
       metadata: file.rawMetadata,
       columns: columnNames,

@@ -1,9 +1,10 @@
 // `reproject` command-line entry: dispatches to one module per command group.
 // The AWS SDK warns on every run under Node 20 about its 2027 plans; that is noise for CLI users.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+import { archiveCommand } from "./commands/archive.ts";
 import { UsageError, type CliCommand } from "./command.ts";
 
-const COMMANDS: CliCommand[] = [];
+const COMMANDS: CliCommand[] = [archiveCommand];
 
 export function usage(): string {
   const lines = ["Usage: reproject <command> [options]", "", "Commands:"];

@@ -1,0 +1,108 @@
+// `reproject archive info | rows`: look inside an Iceberg table from the terminal.
+import { ArchiveTable } from "../../archive/table.ts";
+import { partitionSpecById } from "../../archive/metadata.ts";
+import { batchRows } from "../../archive/scan.ts";
+import { rowToJson } from "../../archive/row-json.ts";
+import { parseCommandArgs, parseIsoInstant, parseList, parsePositiveInteger, requirePositional } from "../args.ts";
+import { UsageError, type CliCommand } from "../command.ts";
+import { stringifyJsonLossless } from "../../archive/json.ts";
+
+const TABLE_HELP = "<table> is a table directory, a *.metadata.json file, or s3://bucket/prefix (S3_ENDPOINT, AWS_* from the environment).";
+
+const INFO_USAGE = `Usage: reproject archive info <table>\n\nPrints the table's format, location, snapshots, schema, partition spec and row count as JSON.\n${TABLE_HELP}`;
+const ROWS_USAGE = `Usage: reproject archive rows <table> [--snapshot ID] [--as-of ISO] [--columns a,b] [--limit N]\n\nPrints rows as JSON Lines.\n${TABLE_HELP}`;
+
+export const archiveInfo = async (argv: string[]): Promise<number> => {
+  const { values, positionals } = parseCommandArgs(argv, {}, INFO_USAGE);
+  if (values.help) return printUsage(INFO_USAGE);
+  const table = await ArchiveTable.open(requirePositional(positionals, 0, "table", INFO_USAGE));
+  const metadata = table.metadata;
+  const current = table.snapshot();
+  process.stdout.write(
+    `${stringifyJsonLossless(
+      {
+        formatVersion: metadata["format-version"],
+        location: metadata.location,
+        metadataFile: `${table.store.root}/${table.loaded.metadataKey}`,
+        currentSnapshotId: current ? String(current["snapshot-id"]) : null,
+        snapshots: metadata.snapshots.map((snapshot) => ({
+          snapshotId: String(snapshot["snapshot-id"]),
+          parentSnapshotId: snapshot["parent-snapshot-id"] === undefined ? null : String(snapshot["parent-snapshot-id"]),
+          sequenceNumber: snapshot["sequence-number"],
+          timestamp: new Date(snapshot["timestamp-ms"]).toISOString(),
+          operation: snapshot.summary.operation,
+          summary: snapshot.summary,
+        })),
+        schema: table.schema,
+        partitionSpec: partitionSpecById(metadata, metadata["default-spec-id"]),
+        rowCount: await countRows(table),
+      },
+      2,
+    )}\n`,
+  );
+  return 0;
+};
+
+/** Rows of the current snapshot after deletes: from the metadata when no delete applies, else by scanning. */
+async function countRows(table: ArchiveTable): Promise<number> {
+  const plan = await table.plan({ columns: [] });
+  if (!plan) return 0;
+  if (plan.rowCountExact) return plan.rowCount;
+  let rows = 0;
+  for await (const batch of table.scan(plan)) rows += batch.rowCount;
+  return rows;
+}
+
+export const archiveRows = async (argv: string[]): Promise<number> => {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { snapshot: { type: "string" }, "as-of": { type: "string" }, columns: { type: "string" }, limit: { type: "string" } },
+    ROWS_USAGE,
+  );
+  if (values.help) return printUsage(ROWS_USAGE);
+  const location = requirePositional(positionals, 0, "table", ROWS_USAGE);
+  if (values.snapshot !== undefined && !/^\d+$/.test(values.snapshot)) {
+    throw new UsageError(`--snapshot must be a snapshot id (digits), got "${values.snapshot}"`);
+  }
+  const limit = parsePositiveInteger(values.limit, "--limit") ?? Infinity;
+  const table = await ArchiveTable.open(location);
+  const plan = await table.plan({
+    columns: parseList(values.columns),
+    snapshotId: values.snapshot === undefined ? undefined : BigInt(values.snapshot),
+    asOfMs: parseIsoInstant(values["as-of"], "--as-of"),
+  });
+  if (!plan || limit === 0) return 0;
+  let printed = 0;
+  for await (const batch of table.scan(plan)) {
+    const lines: string[] = [];
+    for (const row of batchRows(batch, plan.fields)) {
+      if (printed + lines.length >= limit) break;
+      lines.push(stringifyJsonLossless(rowToJson(plan.fields, row)));
+    }
+    printed += lines.length;
+    if (lines.length > 0 && !process.stdout.write(`${lines.join("\n")}\n`)) {
+      await new Promise((resolve) => process.stdout.once("drain", resolve));
+    }
+    if (printed >= limit) break;
+  }
+  return 0;
+};
+
+function printUsage(usage: string): number {
+  process.stdout.write(`${usage}\n`);
+  return 0;
+}
+
+const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { info: archiveInfo, rows: archiveRows };
+const ARCHIVE_USAGE = `Usage: reproject archive <info|rows> <table> [options]\n\n  info   table format, snapshots, schema, partitioning, row count (JSON)\n  rows   rows as JSON Lines\n\n${TABLE_HELP}`;
+
+export const archiveCommand: CliCommand = {
+  name: "archive",
+  summary: "inspect an Iceberg table: info, rows",
+  async run([subcommand, ...rest]) {
+    if (subcommand === undefined || subcommand === "--help" || subcommand === "-h") return printUsage(ARCHIVE_USAGE);
+    const run = SUBCOMMANDS[subcommand];
+    if (!run) throw new UsageError(`unknown subcommand "archive ${subcommand}".\n\n${ARCHIVE_USAGE}`);
+    return run(rest);
+  },
+};
