@@ -6,6 +6,7 @@ import { parseTableMetadata, type TableMetadata } from "./metadata.ts";
 import { openObjectStore } from "./store/open-store.ts";
 import type { ObjectStore } from "./store/object-store.ts";
 import type { S3StoreOptions } from "./store/s3-store.ts";
+import { isRestTableReference, loadTableFromRestCatalog, parseRestTableReference } from "./rest-catalog.ts";
 
 export interface LoadedTable {
   store: ObjectStore;
@@ -16,8 +17,15 @@ export interface LoadedTable {
 
 const METADATA_FILE = /^(?:v(\d+)|(\d+)-[^/]*?)(?:\.gz)?\.metadata\.json(?:\.gz)?$/;
 
-/** Opens a table from a directory, an `s3://bucket/prefix`, or a path/URL ending in `.metadata.json`. */
+/** Opens a table from a directory, an `s3://bucket/prefix`, a path/URL ending in `.metadata.json`, or a REST catalog (`http(s)://uri#ns.table`). */
 export async function loadTable(location: string, s3Options?: S3StoreOptions): Promise<LoadedTable> {
+  if (isRestTableReference(location)) {
+    return loadTableFromRestCatalog(parseRestTableReference(location), {
+      token: process.env.ICEBERG_REST_TOKEN,
+      warehouse: process.env.ICEBERG_REST_WAREHOUSE,
+      s3Options,
+    });
+  }
   const trimmed = location.replace(/\/+$/, "");
   const explicitFile = /\.metadata\.json(\.gz)?$/.test(trimmed);
   if (explicitFile) {

@@ -61,16 +61,21 @@ export const SUPPORTED_FORMAT_VERSIONS = [1, 2, 3] as const;
 
 /** Parses a metadata JSON document; `file` names it in errors. */
 export function parseTableMetadata(text: string, file: string): TableMetadata {
-  let raw: Record<string, unknown>;
+  let raw: unknown;
   try {
-    raw = parseJsonLossless(text) as Record<string, unknown>;
+    raw = parseJsonLossless(text);
   } catch (error) {
     throw new CorruptArchiveError(file, `is not valid JSON (${(error as Error).message})`);
   }
+  return tableMetadataFromJson(raw, file);
+}
+
+/** Metadata from an already parsed JSON value (parsed losslessly: see json.ts), e.g. a REST catalog response. */
+export function tableMetadataFromJson(raw: unknown, file: string): TableMetadata {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new CorruptArchiveError(file, "is not a JSON object, so it cannot be Iceberg table metadata");
   }
-  return normalizeMetadata(raw, file);
+  return normalizeMetadata(raw as Record<string, unknown>, file);
 }
 
 export function serializeTableMetadata(metadata: TableMetadata): string {
