@@ -66,6 +66,7 @@ export class S3ObjectStore implements ObjectStore {
   private readonly client: S3Client;
   private readonly maxAttempts: number;
   private readonly initialBackoffMs: number;
+  private readonly requestTimeoutMs: number;
 
   constructor(
     private readonly location: S3Location,
@@ -74,6 +75,7 @@ export class S3ObjectStore implements ObjectStore {
     this.root = `s3://${location.bucket}/${location.prefix}`.replace(/\/$/, "");
     this.maxAttempts = options.maxAttempts ?? S3_DEFAULT_MAX_ATTEMPTS;
     this.initialBackoffMs = options.initialBackoffMs ?? S3_DEFAULT_INITIAL_BACKOFF_MS;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? S3_DEFAULT_REQUEST_TIMEOUT_MS;
     const timeout = options.requestTimeoutMs ?? S3_DEFAULT_REQUEST_TIMEOUT_MS;
     this.client = new S3Client({
       endpoint: options.endpoint,
@@ -82,7 +84,7 @@ export class S3ObjectStore implements ObjectStore {
       forcePathStyle: options.endpoint !== undefined,
       // Retries happen in `withRetries`, which also covers truncated bodies the SDK cannot see.
       maxAttempts: 1,
-      requestHandler: new NodeHttpHandler({ connectionTimeout: timeout, requestTimeout: timeout }),
+      requestHandler: new NodeHttpHandler({ connectionTimeout: timeout, requestTimeout: timeout, throwOnRequestTimeout: true }),
     });
   }
 
@@ -97,20 +99,21 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async size(key: string): Promise<number> {
-    const head = await this.withRetries(key, () =>
-      this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.keyOf(key) })),
+    const head = await this.withRetries(key, (abortSignal) =>
+      this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.keyOf(key) }), { abortSignal }),
     );
     return head.ContentLength ?? 0;
   }
 
   async read(key: string, range?: ByteRange): Promise<Uint8Array> {
-    return this.withRetries(key, async () => {
+    return this.withRetries(key, async (abortSignal) => {
       const response = await this.client.send(
         new GetObjectCommand({
           Bucket: this.location.bucket,
           Key: this.keyOf(key),
           Range: range ? `bytes=${range.start}-${range.end - 1}` : undefined,
         }),
+        { abortSignal },
       );
       const bytes = await response.Body!.transformToByteArray();
       const objectSize = Number(/\/(\d+)$/.exec(response.ContentRange ?? "")?.[1] ?? NaN);
@@ -140,9 +143,10 @@ export class S3ObjectStore implements ObjectStore {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await this.withRetries(prefix, () =>
+      const page = await this.withRetries(prefix, (abortSignal) =>
         this.client.send(
           new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: fullPrefix, ContinuationToken: token }),
+          { abortSignal },
         ),
       );
       for (const object of page.Contents ?? []) keys.push(object.Key!.slice(rootLength));
@@ -155,22 +159,25 @@ export class S3ObjectStore implements ObjectStore {
     // S3 (and R2, MinIO) refuse the put with 412 when the key exists; servers that ignore
     // If-None-Match still get the existence check first.
     if (await this.exists(key)) throw new CommitConflictError(this.urlOf(key), "already exists: another writer committed first");
-    await this.withRetries(key, () =>
+    await this.withRetries(key, (abortSignal) =>
       this.client.send(
         new PutObjectCommand({ Bucket: this.location.bucket, Key: this.keyOf(key), Body: bytes, IfNoneMatch: "*" }),
+        { abortSignal },
       ),
     );
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
-    await this.withRetries(key, () =>
-      this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.keyOf(key), Body: bytes })),
+    await this.withRetries(key, (abortSignal) =>
+      this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.keyOf(key), Body: bytes }), {
+        abortSignal,
+      }),
     );
   }
 
   async delete(key: string): Promise<void> {
-    await this.withRetries(key, () =>
-      this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.keyOf(key) })),
+    await this.withRetries(key, (abortSignal) =>
+      this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.keyOf(key) }), { abortSignal }),
     );
   }
 
@@ -184,16 +191,27 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  private async withRetries<T>(key: string, request: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `request` until it succeeds or fails permanently. Each attempt, body included, gets a
+   * deadline: a stalled socket is abandoned and retried instead of hanging the rebuild.
+   */
+  private async withRetries<T>(key: string, request: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const abort = new AbortController();
+      const deadline = setTimeout(
+        () => abort.abort(new TransientStoreError(this.urlOf(key), `no complete answer within ${this.requestTimeoutMs} ms`)),
+        this.requestTimeoutMs,
+      );
       try {
-        return await request();
+        return await request(abort.signal);
       } catch (error) {
         const classified = this.classify(key, error);
         if (!(classified instanceof TransientStoreError)) throw classified;
         lastError = classified;
         if (attempt < this.maxAttempts) await sleep(backoffMs(this.initialBackoffMs, attempt));
+      } finally {
+        clearTimeout(deadline);
       }
     }
     const last = lastError as TransientStoreError;
@@ -214,9 +232,9 @@ export class S3ObjectStore implements ObjectStore {
       if (status === 412) return new CommitConflictError(url, "already exists: another writer committed first");
       if (status === 416) return new CorruptArchiveError(url, "is shorter than the metadata says (range not satisfiable): truncated?");
       if (status >= 500 || status === 429 || error.name === "SlowDown") {
-        return new TransientStoreError(url, `S3 answered ${status} ${error.name}`, { cause: error });
+        return new TransientStoreError(url, `S3 answered ${status} ${error.name}`);
       }
-      return new ArchiveError(url, `S3 answered ${status} ${error.name}: ${error.message}`, { cause: error });
+      return new ArchiveError(url, `S3 answered ${status} ${error.name}: ${error.message}`);
     }
     // Socket resets, timeouts, DNS hiccups and bodies cut short arrive as plain errors.
     return new TransientStoreError(url, `request failed: ${(error as Error).message ?? String(error)}`, { cause: error });

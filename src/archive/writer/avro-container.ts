@@ -50,13 +50,13 @@ export interface AvroContainerContent {
 
 /** An Avro container file (deflate-compressed) holding `records`. `syncMarker` is 16 bytes. */
 export function encodeAvroContainer(
-  schema: avro.Schema,
+  schema: object,
   records: readonly unknown[],
   metadata: Record<string, string>,
   syncMarker: Uint8Array,
 ): Uint8Array {
   if (syncMarker.length !== 16) throw new RangeError(`an Avro sync marker has 16 bytes, got ${syncMarker.length}`);
-  const type = avroType(schema);
+  const type = avroType(schema as avro.Schema);
   const sync = Buffer.from(syncMarker);
   const meta: Record<string, Buffer> = {};
   for (const [key, value] of Object.entries(metadata)) meta[key] = Buffer.from(value, "utf8");

@@ -81,8 +81,8 @@ export async function writeParquetDataFile(
 
   const chunks: Uint8Array[] = [];
   try {
-    const output = await transformParquetStream(input, writerProperties());
-    for await (const chunk of output as ReadableStream<Uint8Array>) chunks.push(chunk);
+    const output = ((await transformParquetStream(input, writerProperties())) as ReadableStream<Uint8Array>).getReader();
+    for (let read = await output.read(); !read.done; read = await output.read()) chunks.push(read.value);
   } catch (error) {
     if (sourceError !== undefined) throw sourceError;
     throw new ArchiveError(target.path, `could not be written as Parquet (${describe(error)})`, { cause: error });

@@ -7,8 +7,10 @@
 // the commit point, so of two writers committing on the same version exactly one wins.
 import { ArchiveError, ArchiveNotFoundError, CommitConflictError, CorruptArchiveError, UnsupportedArchiveFeatureError } from "../errors.ts";
 import {
+  currentSchema,
   currentSnapshot,
   parseTableMetadata,
+  partitionSpecById,
   serializeTableMetadata,
   type PartitionSpec,
   type Snapshot,
@@ -131,9 +133,8 @@ export async function commitAppend(
     );
   }
   if (append.dataFiles.length === 0) throw new ArchiveError(store.root, "an append needs at least one data file");
-  const { schema, isNew } = resolveAppendSchema(base, append.schema ?? schemaOf(base));
-  const spec = base["partition-specs"].find((candidate) => candidate["spec-id"] === base["default-spec-id"]);
-  if (!spec) throw new CorruptArchiveError(metadataKey(table.version), `default-spec-id ${base["default-spec-id"]} names no partition spec`);
+  const { schema, isNew } = resolveAppendSchema(base, append.schema ?? currentSchema(base));
+  const spec = partitionSpecById(base, base["default-spec-id"]);
 
   const parent = currentSnapshot(base);
   const snapshotId = newSnapshotId(base, ids);
@@ -226,10 +227,6 @@ export async function commitAppend(
     metadataKey: nextMetadataKey,
     dataFiles: append.dataFiles,
   };
-}
-
-function schemaOf(metadata: TableMetadata): IcebergSchema {
-  return metadata.schemas.find((schema) => schema["schema-id"] === metadata["current-schema-id"])!;
 }
 
 function newSnapshotId(metadata: TableMetadata, ids: WriterIds): bigint {

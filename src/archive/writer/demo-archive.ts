@@ -1,0 +1,92 @@
+// Generates the demo event archive: `events` playback events from `seed`, appended in several
+// snapshots, with `country` added by a schema change half-way. Streams from the generator to
+// Parquet, so memory stays flat whatever the event count. The seed also drives file names,
+// snapshot ids and commit times (each commit is dated at its last event), so the same seed gives
+// the same table byte for byte.
+import type { Snapshot } from "../metadata.ts";
+import type { ObjectStore } from "../store/object-store.ts";
+import { demoEvents, DEMO_START_MS, planDemoAppends } from "./demo-events.ts";
+import {
+  createEventArchive,
+  EVENT_ARCHIVE_SCHEMA,
+  EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY,
+  writeEventDataFiles,
+  type EventRecord,
+} from "./event-archive.ts";
+import type { DataFile } from "./parquet-data-file.ts";
+import { SeededRandom } from "./seeded-random.ts";
+import { commitAppend, type WritableTable } from "./table-commit.ts";
+import { seededWriterIds } from "./writer-ids.ts";
+
+export interface DemoProgress {
+  eventsWritten: number;
+  events: number;
+  snapshotsCommitted: number;
+  snapshots: number;
+}
+
+export interface DemoArchiveOptions {
+  events: number;
+  seed?: number;
+  onProgress?: (progress: DemoProgress) => void;
+}
+
+export interface DemoArchive {
+  table: WritableTable;
+  snapshots: Snapshot[];
+  dataFiles: DataFile[];
+}
+
+export const DEFAULT_DEMO_SEED = 1;
+export const MAX_DEMO_SEED = 2 ** 32 - 1;
+/** Keeps the ids stream apart from the events stream of the same seed. */
+const IDS_SEED_OFFSET = 0x9e3779b9;
+
+export async function generateDemoArchive(store: ObjectStore, options: DemoArchiveOptions): Promise<DemoArchive> {
+  const seed = options.seed ?? DEFAULT_DEMO_SEED;
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_DEMO_SEED) {
+    throw new RangeError(`the demo seed must be an integer from 0 to ${MAX_DEMO_SEED}, got ${seed}`);
+  }
+  const appends = planDemoAppends(options.events);
+  let clockMs = DEMO_START_MS;
+  const ids = seededWriterIds(new SeededRandom(seed + IDS_SEED_OFFSET), () => clockMs);
+  const progress: DemoProgress = { eventsWritten: 0, events: options.events, snapshotsCommitted: 0, snapshots: appends.length };
+  const report = () => options.onProgress?.({ ...progress });
+
+  let table = await createEventArchive(store, { ids });
+  const events = demoEvents({ events: options.events, seed });
+  const snapshots: Snapshot[] = [];
+  const dataFiles: DataFile[] = [];
+  report();
+  for (const append of appends) {
+    let lastOccurredAt = 0n;
+    const chunk = take(events, append.lastPosition - append.firstPosition + 1, (event) => (lastOccurredAt = event.occurred_at));
+    const schema = append.withCountry ? EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY : EVENT_ARCHIVE_SCHEMA;
+    const files = await writeEventDataFiles(store, table, chunk, {
+      schema,
+      ids,
+      onRows: (rows) => {
+        progress.eventsWritten += rows;
+        report();
+      },
+    });
+    clockMs = Math.ceil(Number(lastOccurredAt) / 1000);
+    const result = await commitAppend(store, table, { dataFiles: files, schema }, ids);
+    table = result.table;
+    snapshots.push(result.snapshot);
+    dataFiles.push(...files);
+    progress.snapshotsCommitted++;
+    report();
+  }
+  return { table, snapshots, dataFiles };
+}
+
+/** The next `count` events of a shared generator, without closing it. */
+function* take(events: Iterator<EventRecord>, count: number, onEvent: (event: EventRecord) => void): Generator<EventRecord> {
+  for (let taken = 0; taken < count; taken++) {
+    const next = events.next();
+    if (next.done) return;
+    onEvent(next.value);
+    yield next.value;
+  }
+}

@@ -1,0 +1,35 @@
+// The archive writer's public surface: tables, appends, the event archive and the demo generator.
+export { arrowSchemaFor, PARQUET_FIELD_ID_KEY, type WritableType } from "./arrow-schema.ts";
+export { BOUND_TRUNCATE_LENGTH, type ColumnMetrics } from "./column-statistics.ts";
+export { generateDemoArchive, DEFAULT_DEMO_SEED, MAX_DEMO_SEED, type DemoArchive, type DemoArchiveOptions, type DemoProgress } from "./demo-archive.ts";
+export { demoEvents, planDemoAppends, DEMO_START_MS, DEMO_SPAN_DAYS, REBUFFER_V2_FROM_SHARE, type DemoAppend } from "./demo-events.ts";
+export {
+  appendEvents,
+  createEventArchive,
+  eventRecordBatches,
+  writeEventDataFiles,
+  EVENT_ARCHIVE_SCHEMA,
+  EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY,
+  EVENT_PARTITION_SPEC,
+  EVENT_SORT_ORDER,
+  type EventRecord,
+  type EventWriteOptions,
+} from "./event-archive.ts";
+export { writeParquetDataFile, PARQUET_ROW_GROUP_ROWS, type DataFile, type DataFileTarget } from "./parquet-data-file.ts";
+export { writePartitionedDataFiles, DATA_FILE_MAX_ROWS, type PartitionedWriteOptions } from "./partitioned-data-files.ts";
+export { dayFromEpochMicros, type PartitionValues } from "./partitioning.ts";
+export { RowBatchBuilder, rowBatches, DEFAULT_ROWS_PER_BATCH } from "./row-batch-builder.ts";
+export { SeededRandom } from "./seeded-random.ts";
+export {
+  commitAppend,
+  createTable,
+  loadTableForWrite,
+  metadataKey,
+  VERSION_HINT_KEY,
+  type Append,
+  type AppendResult,
+  type NewTable,
+  type SortOrder,
+  type WritableTable,
+} from "./table-commit.ts";
+export { randomWriterIds, seededWriterIds, type WriterIds } from "./writer-ids.ts";

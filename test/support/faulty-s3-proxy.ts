@@ -1,0 +1,117 @@
+// An HTTP proxy on loopback between Reproject and the S3 server that injects faults: error statuses,
+// connection resets, stalls, truncated bodies and wrong Content-Range headers, either scripted
+// request by request or at random with a seeded rate.
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type Fault = "status500" | "status503" | "reset" | "stall" | "truncate" | "wrongRange";
+
+export interface FaultyProxyOptions {
+  target: string;
+  /** Faults for the first requests, in order (`null` = pass through); after that, `rate` applies. */
+  script?: Array<Fault | null>;
+  /** Probability that a request after the script gets a fault. */
+  rate?: number;
+  /** Faults drawn from when `rate` hits. */
+  faults?: Fault[];
+  seed?: number;
+}
+
+export interface FaultyProxy {
+  endpoint: string;
+  /** Faults injected so far, by kind. */
+  injected: Record<Fault, number>;
+  requests: number;
+  close(): Promise<void>;
+}
+
+export async function startFaultyS3Proxy(options: FaultyProxyOptions): Promise<FaultyProxy> {
+  const target = new URL(options.target);
+  const random = mulberry32(options.seed ?? 1);
+  const injected: Record<Fault, number> = { status500: 0, status503: 0, reset: 0, stall: 0, truncate: 0, wrongRange: 0 };
+  const script = [...(options.script ?? [])];
+  const pool = options.faults ?? ["status500", "status503", "reset", "stall", "truncate", "wrongRange"];
+  const stalled = new Set<ServerResponse>();
+  const state = { requests: 0 };
+
+  const pickFault = (): Fault | null => {
+    if (script.length > 0) return script.shift()!;
+    if (!options.rate || random() >= options.rate) return null;
+    return pool[Math.floor(random() * pool.length)]!;
+  };
+
+  const server = createServer((incoming: IncomingMessage, outgoing: ServerResponse) => {
+    state.requests++;
+    const fault = pickFault();
+    if (fault) injected[fault]++;
+    if (fault === "status500" || fault === "status503") {
+      incoming.resume();
+      outgoing.writeHead(fault === "status500" ? 500 : 503, { "content-type": "application/xml" });
+      outgoing.end(`<?xml version="1.0"?><Error><Code>${fault === "status500" ? "InternalError" : "SlowDown"}</Code><Message>injected</Message></Error>`);
+      return;
+    }
+    if (fault === "reset") {
+      incoming.socket.destroy();
+      return;
+    }
+    if (fault === "stall") {
+      stalled.add(outgoing);
+      incoming.resume();
+      return;
+    }
+    const upstream = httpRequest(
+      { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
+      (response) => {
+        const headers = { ...response.headers };
+        if (fault === "wrongRange" && headers["content-range"]) headers["content-range"] = shiftRange(headers["content-range"]);
+        outgoing.writeHead(response.statusCode ?? 502, headers);
+        if (fault === "truncate") {
+          let sent = false;
+          response.on("data", (chunk: Buffer) => {
+            if (sent) return;
+            sent = true;
+            outgoing.write(chunk.subarray(0, Math.max(1, Math.floor(chunk.length / 2))));
+            outgoing.socket?.destroy();
+          });
+          response.on("end", () => !sent && outgoing.socket?.destroy());
+        } else {
+          response.pipe(outgoing);
+        }
+      },
+    );
+    upstream.on("error", () => outgoing.destroy());
+    incoming.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    injected,
+    get requests() {
+      return state.requests;
+    },
+    close: () => {
+      for (const response of stalled) response.socket?.destroy();
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function shiftRange(header: string): string {
+  const match = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(header);
+  if (!match) return header;
+  return `bytes ${Number(match[1]) + 1}-${Number(match[2]) + 1}/${match[3]}`;
+}
+
+/** Small seeded PRNG so a faulty run can be replayed exactly. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
