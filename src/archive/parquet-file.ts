@@ -1,11 +1,11 @@
 // One Parquet data file of a table: its footer, the mapping of Iceberg field ids to its columns, and
 // decoding of one row group's projected columns into Iceberg values (see values.ts).
-import { compressors } from "hyparquet-compressors";
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData, type SchemaElement } from "hyparquet";
 import { ArchiveError, CorruptArchiveError, UnsupportedArchiveFeatureError } from "./errors.ts";
 import type { ObjectStore } from "./store/object-store.ts";
 import { isPrimitive, parsePrimitive, type NestedField } from "./schema.ts";
 import { convertColumn, type ColumnValues } from "./values.ts";
+import { parquetDecompressors } from "./decompressors.ts";
 
 /** Most footers are a few KB; one 64 KB read usually gets all of it without reading data pages. */
 const FOOTER_FETCH_BYTES = 64 * 1024;
@@ -131,6 +131,7 @@ export async function readRowGroupColumns(
   }
   const chunksByColumn = new Map<string, Array<{ rowStart: number; data: ArrayLike<unknown> }>>();
   const columnNames = present.map((field) => file.columnsByFieldId.get(field.id)!.element.name);
+  const compressors = await parquetDecompressors();
   try {
     if (columnNames.length > 0) await parquetRead({
       file: file.buffer,

@@ -1,7 +1,10 @@
 // Streaming a planned scan one row group at a time (memory bounded by a row group, whatever the
 // table size), applying deletes and the row predicate, in order of the plan's order column with
 // overlapping files merged.
-import { DeleteIndex, equalityKey } from "./deletes.ts";
+import { DeleteIndex, equalityKey, type DeletesForFile } from "./deletes.ts";
+
+/** Marks a row group whose rows all survive, so its columns are passed on without copying. */
+const ALL_ROWS: readonly number[] = [];
 import type { TableMetadata } from "./metadata.ts";
 import { nameMappingOf } from "./name-mapping.ts";
 import { openParquetDataFile, readRowGroupColumns } from "./parquet-file.ts";
@@ -90,34 +93,44 @@ class SliceReader {
       for (const field of fields) {
         columns.set(field.id, decoded.get(field.id) ?? missingColumn(field, slice, rowsRead));
       }
-      const firstRow = file.rowGroupStarts[rowGroup]!;
-      const selection: number[] = [];
-      let rowsDeleted = 0;
-      let rowsFiltered = 0;
-      let rowsBeforeCursor = 0;
-      const orderColumn = this.orderField ? columns.get(this.orderField.id)! : undefined;
-      for (let row = 0; row < rowsRead; row++) {
-        if (deletes.positions.has(firstRow + row) || this.isEqualityDeleted(deletes.equality, columns, row)) {
-          rowsDeleted++;
-          continue;
-        }
-        if (after !== undefined && after !== null && orderColumn && compareValues(orderColumn[row]!, after) <= 0) {
-          rowsBeforeCursor++;
-          continue;
-        }
-        if (this.conditions.every(({ field, condition, compare }) => valueMatches(condition, columns.get(field.id)![row] ?? null, compare))) {
-          selection.push(row);
-        } else {
-          rowsFiltered++;
-        }
-      }
+      const { selection, rowsDeleted, rowsFiltered, rowsBeforeCursor } = this.selectRows(
+        columns,
+        rowsRead,
+        file.rowGroupStarts[rowGroup]!,
+        deletes,
+      );
       const output: Record<string, ColumnValues> = {};
       for (const field of this.plan.fields) {
         const column = columns.get(field.id)!;
-        output[field.name] = selection.length === rowsRead ? column : selection.map((row) => column[row]!);
+        output[field.name] = selection === ALL_ROWS ? column : selection.map((row) => column[row]!);
       }
-      yield { rowCount: selection.length, columns: output, rowsRead, rowsDeleted, rowsFiltered, rowsBeforeCursor };
+      const rowCount = selection === ALL_ROWS ? rowsRead : selection.length;
+      yield { rowCount, columns: output, rowsRead, rowsDeleted, rowsFiltered, rowsBeforeCursor };
     }
+  }
+
+  /** Rows that survive deletes, the cursor and the predicate; ALL_ROWS when nothing can remove any. */
+  private selectRows(columns: Map<number, ColumnValues>, rowsRead: number, firstRow: number, deletes: DeletesForFile) {
+    const after = this.options.after;
+    const orderColumn = this.orderField ? columns.get(this.orderField.id) : undefined;
+    const counts = { rowsDeleted: 0, rowsFiltered: 0, rowsBeforeCursor: 0 };
+    const cursorApplies = after !== undefined && after !== null && orderColumn !== undefined;
+    if (deletes.positions.size === 0 && deletes.equality.length === 0 && this.conditions.length === 0) {
+      if (!cursorApplies || everyAfter(orderColumn, rowsRead, after)) return { selection: ALL_ROWS, ...counts };
+    }
+    const selection: number[] = [];
+    for (let row = 0; row < rowsRead; row++) {
+      if (deletes.positions.has(firstRow + row) || this.isEqualityDeleted(deletes.equality, columns, row)) {
+        counts.rowsDeleted++;
+      } else if (cursorApplies && compareValues(orderColumn[row]!, after) <= 0) {
+        counts.rowsBeforeCursor++;
+      } else if (this.conditions.every(({ field, condition, compare }) => valueMatches(condition, columns.get(field.id)![row] ?? null, compare))) {
+        selection.push(row);
+      } else {
+        counts.rowsFiltered++;
+      }
+    }
+    return { selection, ...counts };
   }
 
   private isEqualityDeleted(
@@ -127,6 +140,11 @@ class SliceReader {
   ): boolean {
     return equality.some(({ fieldIds, keys }) => keys.has(equalityKey(fieldIds.map((id) => columns.get(id)![row] ?? null))));
   }
+}
+
+function everyAfter(column: ColumnValues, rows: number, after: IcebergValue): boolean {
+  for (let row = 0; row < rows; row++) if (compareValues(column[row]!, after) <= 0) return false;
+  return true;
 }
 
 /** A column the file does not have: its identity-partition value, else its initial default, else null. */

@@ -25,10 +25,10 @@ export function convertColumn(
     case "float":
     case "double":
     case "string":
-      return isTypedArray(raw) ? (raw as ColumnValues) : mapValues(raw, (value) => value as IcebergValue);
+      return nullsInPlace(raw);
     case "long":
       if (element.type === "INT32") return mapValues(raw, (value) => BigInt(value as number));
-      return isTypedArray(raw) ? (raw as ColumnValues) : mapValues(raw, (value) => value as bigint);
+      return nullsInPlace(raw);
     case "time":
       return element.type === "INT32"
         ? mapValues(raw, (value) => BigInt(value as number) * 1000n)
@@ -49,8 +49,12 @@ export function convertColumn(
   }
 }
 
-function isTypedArray(values: ArrayLike<unknown>): boolean {
-  return ArrayBuffer.isView(values);
+/** Values that need no conversion: typed arrays as they are, arrays with missing values set to null (no copy). */
+function nullsInPlace(raw: ArrayLike<unknown>): ColumnValues {
+  if (ArrayBuffer.isView(raw)) return raw as ColumnValues;
+  const values = raw as unknown[];
+  for (let i = 0; i < values.length; i++) if (values[i] === undefined) values[i] = null;
+  return values as IcebergValue[];
 }
 
 /** Maps non-null values; missing (undefined) values become null. */
