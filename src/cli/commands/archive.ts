@@ -1,12 +1,17 @@
 // `reproject archive info | rows`: look inside an Iceberg table from the terminal.
 import { ArchiveTable } from "../../archive/table.ts";
+import { fieldByName } from "../../archive/schema.ts";
 import { partitionSpecById } from "../../archive/metadata.ts";
 import { batchRows } from "../../archive/scan.ts";
 import { rowToJson } from "../../archive/row-json.ts";
 import { parseCommandArgs, parseIsoInstant, parseList, parsePositiveInteger, requirePositional } from "../args.ts";
 import { UsageError, type CliCommand } from "../command.ts";
 import { stringifyJsonLossless } from "../../archive/json.ts";
+import { openObjectStore } from "../../archive/store/open-store.ts";
+import { DEFAULT_DEMO_SEED, MAX_DEMO_SEED, generateDemoArchive } from "../../archive/writer/index.ts";
+import { startProgressBar } from "../progress-bar.ts";
 
+const EVENT_ORDER_COLUMN = "global_position";
 const TABLE_HELP = "<table> is a table directory, a *.metadata.json file, or s3://bucket/prefix (S3_ENDPOINT, AWS_* from the environment).";
 
 const INFO_USAGE = `Usage: reproject archive info <table>\n\nPrints the table's format, location, snapshots, schema, partition spec and row count as JSON.\n${TABLE_HELP}`;
@@ -68,6 +73,8 @@ export const archiveRows = async (argv: string[]): Promise<number> => {
   const table = await ArchiveTable.open(location);
   const plan = await table.plan({
     columns: parseList(values.columns),
+    // Event archives read in event order; other tables in manifest order.
+    orderBy: fieldByName(table.schema, EVENT_ORDER_COLUMN) ? EVENT_ORDER_COLUMN : undefined,
     snapshotId: values.snapshot === undefined ? undefined : BigInt(values.snapshot),
     asOfMs: parseIsoInstant(values["as-of"], "--as-of"),
   });
@@ -93,12 +100,54 @@ function printUsage(usage: string): number {
   return 0;
 }
 
-const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { info: archiveInfo, rows: archiveRows };
-const ARCHIVE_USAGE = `Usage: reproject archive <info|rows> <table> [options]\n\n  info   table format, snapshots, schema, partitioning, row count (JSON)\n  rows   rows as JSON Lines\n\n${TABLE_HELP}`;
+const GENERATE_USAGE = `Usage: reproject archive generate <table> --events N [--seed S]\n\nWrites a deterministic demo event archive (video playback telemetry) as a new Iceberg table.\n<table> is a new local directory or s3://bucket/prefix.`;
+
+export const archiveGenerate = async (argv: string[]): Promise<number> => {
+  const { values, positionals } = parseCommandArgs(argv, { events: { type: "string" }, seed: { type: "string" } }, GENERATE_USAGE);
+  if (values.help) return printUsage(GENERATE_USAGE);
+  const location = requirePositional(positionals, 0, "table", GENERATE_USAGE);
+  const events = parsePositiveInteger(values.events, "--events");
+  if (events === undefined) throw new UsageError(`--events is required.\n\n${GENERATE_USAGE}`);
+  const seed = values.seed === undefined ? DEFAULT_DEMO_SEED : Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_DEMO_SEED) {
+    throw new UsageError(`--seed must be a whole number from 0 to ${MAX_DEMO_SEED}, got "${values.seed}"`);
+  }
+  const store = openObjectStore(location);
+  if ((await store.list("metadata/")).length > 0) {
+    throw new UsageError(`${store.root} already holds an Iceberg table; choose an empty location`);
+  }
+  const started = performance.now();
+  const bar = startProgressBar("generating", events);
+  const archive = await generateDemoArchive(store, { events, seed, onProgress: (progress) => bar.update(progress.eventsWritten) });
+  bar.stop();
+  const seconds = (performance.now() - started) / 1000;
+  process.stdout.write(
+    `${stringifyJsonLossless(
+      {
+        table: store.root,
+        events,
+        seed,
+        snapshots: archive.snapshots.length,
+        dataFiles: archive.dataFiles.length,
+        seconds: Number(seconds.toFixed(2)),
+        eventsPerSecond: Math.round(events / seconds),
+      },
+      2,
+    )}\n`,
+  );
+  return 0;
+};
+
+const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  info: archiveInfo,
+  rows: archiveRows,
+  generate: archiveGenerate,
+};
+const ARCHIVE_USAGE = `Usage: reproject archive <info|rows|generate> <table> [options]\n\n  info       table format, snapshots, schema, partitioning, row count (JSON)\n  rows       rows as JSON Lines\n  generate   write a demo event archive\n\n${TABLE_HELP}`;
 
 export const archiveCommand: CliCommand = {
   name: "archive",
-  summary: "inspect an Iceberg table: info, rows",
+  summary: "inspect or generate an Iceberg event archive: info, rows, generate",
   async run([subcommand, ...rest]) {
     if (subcommand === undefined || subcommand === "--help" || subcommand === "-h") return printUsage(ARCHIVE_USAGE);
     const run = SUBCOMMANDS[subcommand];
