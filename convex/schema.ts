@@ -1,7 +1,91 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
+import { readModelTables } from "./readModelTables";
+import {
+  vActor,
+  vCounters,
+  vErrorPolicy,
+  vFilter,
+  vRate,
+  vRebuildError,
+  vRebuildPhase,
+  vRebuildState,
+} from "./validators";
 
 export default defineSchema({
+  /** One per projection in the registry: which generation of its read model serves queries. */
+  projections: defineTable({
+    name: v.string(),
+    version: v.number(),
+    /** The generation queries read; null until the first rebuild completes. */
+    activeGeneration: v.union(v.number(), v.null()),
+    /** Highest generation number handed out (generations are never reused). */
+    lastGeneration: v.number(),
+    /** Set when the code's version differs from the one the active generation was built with. */
+    staleSince: v.optional(v.number()),
+    builtVersion: v.optional(v.number()),
+    lastRebuildId: v.optional(v.id("rebuilds")),
+    removedAt: v.optional(v.number()),
+  }).index("by_name", ["name"]),
+
+  /** A rebuild and its checkpoint: the cursor advances in the transaction that applies each batch. */
+  rebuilds: defineTable({
+    projection: v.string(),
+    version: v.number(),
+    generation: v.number(),
+    state: vRebuildState,
+    phase: vRebuildPhase,
+    filter: v.optional(vFilter),
+    dryRun: v.boolean(),
+    rateLimit: v.optional(v.number()),
+    errorPolicy: vErrorPolicy,
+    /** Named generation of a filtered replay; such a rebuild never replaces the active read model. */
+    target: v.optional(v.string()),
+    archive: v.object({ location: v.string(), snapshotId: v.optional(v.string()) }),
+    /** Exact once planned. */
+    total: v.optional(v.number()),
+    processed: v.number(),
+    /** Global position of the last event covered by a committed batch. */
+    cursor: v.union(v.number(), v.null()),
+    counters: vCounters,
+    rate: vRate,
+    startedAt: v.number(),
+    updatedAt: v.number(),
+    finishedAt: v.optional(v.number()),
+    lastError: v.optional(vRebuildError),
+    triggeredBy: vActor,
+    /** The chunk in flight on the replay pool, if any (at most one per projection). */
+    chunk: v.optional(v.object({ workId: v.string(), attempts: v.number(), enqueuedAt: v.number() })),
+  })
+    .index("by_projection_state", ["projection", "state"])
+    .index("by_state", ["state"])
+    .index("by_projection", ["projection"]),
+
+  /** The scan a rebuild planned at trigger time: pinned snapshot and slices (JSON, BigInt-safe). */
+  rebuildPlans: defineTable({ rebuildId: v.id("rebuilds"), planJson: v.string() }).index("by_rebuild", ["rebuildId"]),
+
+  deadLetters: defineTable({
+    rebuildId: v.id("rebuilds"),
+    projection: v.string(),
+    eventId: v.string(),
+    position: v.number(),
+    eventType: v.string(),
+    eventVersion: v.number(),
+    kind: v.string(),
+    reason: v.string(),
+    at: v.number(),
+  }).index("by_rebuild", ["rebuildId"]),
+
+  auditLog: defineTable({
+    at: v.number(),
+    actor: vActor,
+    action: v.string(),
+    projection: v.optional(v.string()),
+    rebuildId: v.optional(v.id("rebuilds")),
+    outcome: v.string(),
+    details: v.optional(v.string()),
+  }).index("by_at", ["at"]),
+
   /** Results of `selfCheck:start`: proves a deployment runs Node actions through the replay pool. */
   selfChecks: defineTable({
     startedAt: v.number(),
@@ -10,4 +94,6 @@ export default defineSchema({
     nodeVersion: v.optional(v.string()),
     error: v.optional(v.string()),
   }),
+
+  ...readModelTables,
 });

@@ -13,9 +13,22 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as audit from "../audit.js";
+import type * as auth from "../auth.js";
+import type * as projections from "../projections.js";
+import type * as readModelTables from "../readModelTables.js";
+import type * as rebuildStatus from "../rebuildStatus.js";
+import type * as rebuilds from "../rebuilds.js";
+import type * as replay_attributes from "../replay/attributes.js";
+import type * as replay_chunk from "../replay/chunk.js";
+import type * as replay_eventValidator from "../replay/eventValidator.js";
+import type * as replay_lifecycle from "../replay/lifecycle.js";
+import type * as replay_planning from "../replay/planning.js";
+import type * as replay_readModelStorage from "../replay/readModelStorage.js";
 import type * as replayPool from "../replayPool.js";
 import type * as selfCheck from "../selfCheck.js";
 import type * as selfCheckNode from "../selfCheckNode.js";
+import type * as validators from "../validators.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -26,9 +39,22 @@ import type * as selfCheckNode from "../selfCheckNode.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  audit: typeof audit;
+  auth: typeof auth;
+  projections: typeof projections;
+  readModelTables: typeof readModelTables;
+  rebuildStatus: typeof rebuildStatus;
+  rebuilds: typeof rebuilds;
+  "replay/attributes": typeof replay_attributes;
+  "replay/chunk": typeof replay_chunk;
+  "replay/eventValidator": typeof replay_eventValidator;
+  "replay/lifecycle": typeof replay_lifecycle;
+  "replay/planning": typeof replay_planning;
+  "replay/readModelStorage": typeof replay_readModelStorage;
   replayPool: typeof replayPool;
   selfCheck: typeof selfCheck;
   selfCheckNode: typeof selfCheckNode;
+  validators: typeof validators;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,

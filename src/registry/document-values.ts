@@ -27,17 +27,3 @@ export function sameValue(a: unknown, b: unknown): boolean {
   }
   return true;
 }
-
-/**
- * Freezes a document and everything in it, so a handler that mutates a document in place fails
- * loudly instead of silently corrupting the copy kept to detect changes and undo failed events.
- * Stops at frozen objects: a new document sharing parts of the previous one costs only its new parts.
- */
-export function deepFreeze<T>(value: T): T {
-  if (typeof value !== "object" || value === null || Object.isFrozen(value) || value instanceof ArrayBuffer) {
-    return value;
-  }
-  Object.freeze(value);
-  for (const item of Object.values(value)) deepFreeze(item);
-  return value;
-}

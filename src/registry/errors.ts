@@ -3,8 +3,12 @@
 // declaration (caught at deploy), a handler marking its event invalid, and a failed batch the
 // caller throws so that the Convex transaction rolls back.
 
-/** `invalid_event`: the event cannot be read (JSON, schema, version, upcaster); `handler_error`: the handler threw. */
-export type EventErrorKind = "invalid_event" | "handler_error";
+/**
+ * `invalid_event`: the event cannot be read (JSON, schema, version, upcaster) or its handler
+ * declared it invalid; `handler_error`: the handler threw; `invalid_document`: the handlers left a
+ * read-model document its schema rejects (reported on the event that changed it last).
+ */
+export type EventErrorKind = "invalid_event" | "handler_error" | "invalid_document";
 
 /** A permanent error for one event: retrying the event would fail the same way. */
 export interface EventError {
@@ -21,6 +25,11 @@ export interface EventError {
 /** A projection, event contract or registry declared in a way that cannot work. */
 export class ProjectionDefinitionError extends Error {
   override name = "ProjectionDefinitionError";
+}
+
+/** A projection name the registry does not know (a stale trigger, a removed projection). */
+export class UnknownProjectionError extends Error {
+  override name = "UnknownProjectionError";
 }
 
 /**
@@ -40,7 +49,11 @@ export class EventFailedError extends Error {
 }
 
 export function describeEventError(error: EventError): string {
-  const what = error.kind === "invalid_event" ? "is invalid" : "failed in its handler";
+  const what = {
+    invalid_event: "is invalid",
+    handler_error: "failed in its handler",
+    invalid_document: "left an invalid read-model document",
+  }[error.kind];
   return (
     `${error.projection}: event ${error.eventId} (${error.eventType} v${error.eventVersion} ` +
     `at position ${error.globalPosition}) ${what}: ${error.reason}`

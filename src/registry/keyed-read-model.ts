@@ -1,49 +1,71 @@
 // The read-model API handlers use. A batch loads each document once (prefetched in one storage
 // call, or on first access), folds every event into an in-memory copy, and yields one write per
 // changed document at the end: a batch of thousands of events touching a few documents costs a few
-// reads and writes, which is what keeps it inside Convex's transaction limits.
+// reads and writes, which is what keeps it inside Convex's transaction limits. Documents are
+// validated once, at the end, like Convex validates on write: per event it would cost more than
+// the rest of the pipeline for a document of a few fields.
 import type * as z from "zod";
 import { describeIssues } from "./describe-issues.ts";
-import { deepFreeze, sameValue } from "./document-values.ts";
-import type { KeyEncoder } from "./read-model-key.ts";
+import { sameValue } from "./document-values.ts";
+import { KeyTable, type KeyEncoder } from "./read-model-key.ts";
 import type { ReadModelStorage, ReadModelWrite } from "./read-model-storage.ts";
 
-/** What a handler sees as `ctx.readModel`. Documents handed out are frozen: return a new one. */
+/**
+ * What a handler sees as `ctx.readModel`. Documents handed out are read-only: the batch keeps them
+ * to detect changes and to undo a failed event, so `change` returns a new document.
+ */
 export interface ReadModel<Doc, Key> {
   /** The document, or null when there is none. */
-  get(key: Key): Promise<Doc | null>;
+  get(key: Key): Promise<Readonly<Doc> | null>;
   /** Replaces the document with `change(current)`, starting from the projection's `initial(key)`. */
-  update(key: Key, change: (doc: Doc) => Doc): Promise<Doc>;
+  update(key: Key, change: (doc: Readonly<Doc>) => Doc): Promise<Readonly<Doc>>;
   delete(key: Key): Promise<void>;
 }
 
 export interface KeyedReadModelOptions<Key, Doc> {
   storage: ReadModelStorage<Doc>;
-  /** Also applied to every new document: its key fields must still name the key it is stored under. */
   encodeKey: KeyEncoder<Key>;
+  /** A document's key fields must keep the values of the key it is stored under. */
+  keyFields: readonly (keyof Key & string)[];
   initial: (key: Key) => Doc;
-  /** Every document a handler produces is validated (and normalised) by it. */
+  /** Every document written is validated (and normalised) by it. */
   schema: z.ZodType<Doc>;
 }
 
-interface Entry<Doc> {
-  readonly key: string;
+/** The documents to write, or the first one that would be invalid and the last event that changed it. */
+export type BatchWrites<Doc> =
+  | { ok: true; writes: ReadModelWrite<Doc>[] }
+  | { ok: false; eventIndex: number; reason: string };
+
+interface Entry<Key, Doc> {
+  readonly key: Key;
+  /** The encoded storage key. */
+  readonly encoded: string;
   /** As loaded: the baseline for deciding the write. */
   readonly stored: Doc | null;
   current: Doc | null;
+  /** Index in the batch of the event that last changed it, -1 for none. */
+  changedBy: number;
 }
 
 export class KeyedReadModel<Key, Doc extends Key> implements ReadModel<Doc, Key> {
   readonly #options: KeyedReadModelOptions<Key, Doc>;
-  readonly #entries = new Map<string, Entry<Doc>>();
-  readonly #loading = new Map<string, Promise<Entry<Doc>>>();
-  // The undo journal of the current event, as parallel arrays (entry, value before the change).
-  readonly #changedEntries: Entry<Doc>[] = [];
+  readonly #entries: KeyTable<Key, Entry<Key, Doc>>;
+  /** The same entries in first-load order, the order of the writes. */
+  readonly #loadedEntries: Entry<Key, Doc>[] = [];
+  readonly #loading = new Map<string, Promise<Entry<Key, Doc>>>();
+  #eventIndex = -1;
+  // The current event's undo journal: parallel arrays (entry, its value and changedBy before the
+  // change) whose used length is #journalLength, so starting an event reallocates nothing.
+  readonly #changedEntries: Entry<Key, Doc>[] = [];
   readonly #previousValues: (Doc | null)[] = [];
+  readonly #previousChangedBy: number[] = [];
+  #journalLength = 0;
   #storageFailure: { error: unknown } | null = null;
 
   constructor(options: KeyedReadModelOptions<Key, Doc>) {
     this.#options = options;
+    this.#entries = new KeyTable(options.keyFields);
   }
 
   /** Set when a storage load threw: the batch must fail as a whole, whatever the handler did with the error. */
@@ -51,105 +73,120 @@ export class KeyedReadModel<Key, Doc extends Key> implements ReadModel<Doc, Key>
     return this.#storageFailure;
   }
 
-  /** Loads, in one storage call, the keys (already encoded) that are not loaded yet. */
-  async prefetch(keys: Iterable<string>): Promise<void> {
-    const missing: string[] = [];
-    for (const key of keys) if (!this.#entries.has(key) && !this.#loading.has(key)) missing.push(key);
-    if (missing.length > 0) await this.#load(missing);
+  /** Loads, in one storage call, those of `keys` that are not loaded yet (duplicates are fine). */
+  async prefetch(keys: Iterable<Key>): Promise<void> {
+    const missing = new KeyTable<Key, true>(this.#options.keyFields);
+    const toLoad: { key: Key; encoded: string }[] = [];
+    for (const key of keys) {
+      if (this.#entries.get(key) !== undefined || missing.get(key) !== undefined) continue;
+      const encoded = this.#options.encodeKey(key);
+      if (this.#loading.has(encoded)) continue;
+      missing.set(key, true);
+      toLoad.push({ key, encoded });
+    }
+    if (toLoad.length > 0) await this.#load(toLoad);
   }
 
-  async get(key: Key): Promise<Doc | null> {
-    const encoded = this.#options.encodeKey(key);
-    const entry = this.#entries.get(encoded) ?? (await this.#loadOne(encoded));
+  async get(key: Key): Promise<Readonly<Doc> | null> {
+    const entry = this.#entries.get(key) ?? (await this.#loadOne(key));
     return entry.current;
   }
 
-  async update(key: Key, change: (doc: Doc) => Doc): Promise<Doc> {
-    const encoded = this.#options.encodeKey(key);
-    const entry = this.#entries.get(encoded) ?? (await this.#loadOne(encoded));
-    const before = entry.current ?? deepFreeze(this.#checked(encoded, this.#options.initial(key)));
-    const after = change(before);
-    const next = after === before ? before : deepFreeze(this.#checked(encoded, after));
+  async update(key: Key, change: (doc: Readonly<Doc>) => Doc): Promise<Readonly<Doc>> {
+    const entry = this.#entries.get(key) ?? (await this.#loadOne(key));
+    const next = change(entry.current ?? this.#options.initial(key));
     this.#record(entry, next);
     return next;
   }
 
   async delete(key: Key): Promise<void> {
-    const encoded = this.#options.encodeKey(key);
-    const entry = this.#entries.get(encoded) ?? (await this.#loadOne(encoded));
+    const entry = this.#entries.get(key) ?? (await this.#loadOne(key));
     this.#record(entry, null);
   }
 
-  /** Starts the undo journal of one event. */
-  beginEvent(): void {
-    this.#changedEntries.length = 0;
-    this.#previousValues.length = 0;
+  /** Starts the undo journal of the event at `eventIndex` in the batch. */
+  beginEvent(eventIndex: number): void {
+    this.#eventIndex = eventIndex;
+    this.#journalLength = 0;
   }
 
   /** Reverts what the current event changed (its handler failed and the batch goes on without it). */
   undoEvent(): void {
-    for (let index = this.#changedEntries.length - 1; index >= 0; index--) {
-      (this.#changedEntries[index] as Entry<Doc>).current = this.#previousValues[index] as Doc | null;
+    for (let index = this.#journalLength - 1; index >= 0; index--) {
+      const entry = this.#changedEntries[index] as Entry<Key, Doc>;
+      entry.current = this.#previousValues[index] as Doc | null;
+      entry.changedBy = this.#previousChangedBy[index] as number;
     }
-    this.beginEvent();
+    this.#journalLength = 0;
   }
 
-  /** One write per document whose final state differs from the loaded one, in first-touch order. */
-  writes(): ReadModelWrite<Doc>[] {
+  /**
+   * One write per document whose final state differs from the loaded one, in first-load order,
+   * each validated by the schema (which may normalise it) and still carrying its key's values.
+   */
+  writes(): BatchWrites<Doc> {
     const writes: ReadModelWrite<Doc>[] = [];
-    for (const { key, stored, current } of this.#entries.values()) {
+    for (const entry of this.#loadedEntries) {
+      const { encoded, stored, current } = entry;
       if (current === null) {
-        if (stored !== null) writes.push({ op: "delete", key });
-      } else if (stored === null) {
-        writes.push({ op: "insert", key, doc: current });
-      } else if (!sameValue(stored, current)) {
-        writes.push({ op: "replace", key, doc: current });
+        if (stored !== null) writes.push({ op: "delete", key: encoded });
+        continue;
       }
+      if (current === stored) continue;
+      const parsed = this.#options.schema.safeParse(current);
+      if (!parsed.success) {
+        const reason = `read-model document ${encoded} is invalid: ${describeIssues("document", parsed.error.issues)}`;
+        return { ok: false, eventIndex: entry.changedBy, reason };
+      }
+      const doc = parsed.data;
+      for (const field of this.#options.keyFields) {
+        if (doc[field] !== entry.key[field]) {
+          const reason = `read-model document ${encoded} has its key field ${field} changed to ${JSON.stringify(doc[field])}`;
+          return { ok: false, eventIndex: entry.changedBy, reason };
+        }
+      }
+      if (stored === null) writes.push({ op: "insert", key: encoded, doc });
+      else if (!sameValue(stored, doc)) writes.push({ op: "replace", key: encoded, doc });
     }
-    return writes;
+    return { ok: true, writes };
   }
 
-  #record(entry: Entry<Doc>, value: Doc | null): void {
-    this.#changedEntries.push(entry);
-    this.#previousValues.push(entry.current);
+  #record(entry: Entry<Key, Doc>, value: Doc | null): void {
+    this.#changedEntries[this.#journalLength] = entry;
+    this.#previousValues[this.#journalLength] = entry.current;
+    this.#previousChangedBy[this.#journalLength] = entry.changedBy;
+    this.#journalLength++;
     entry.current = value;
+    entry.changedBy = this.#eventIndex;
   }
 
-  #checked(key: string, doc: Doc): Doc {
-    const parsed = this.#options.schema.safeParse(doc);
-    if (!parsed.success) {
-      throw new Error(`read-model document ${key} would be invalid: ${describeIssues("document", parsed.error.issues)}`);
-    }
-    const storedUnder = this.#options.encodeKey(parsed.data);
-    if (storedUnder !== key) {
-      throw new Error(`read-model document ${key} would change its key fields to ${storedUnder}`);
-    }
-    return parsed.data;
-  }
-
-  #loadOne(key: string): Promise<Entry<Doc>> {
-    let pending = this.#loading.get(key);
+  /** Loads a key a handler touches without having prefetched it (validating its fields on the way). */
+  #loadOne(key: Key): Promise<Entry<Key, Doc>> {
+    const encoded = this.#options.encodeKey(key);
+    let pending = this.#loading.get(encoded);
     if (pending === undefined) {
-      pending = this.#load([key]).then(() => this.#entries.get(key) as Entry<Doc>);
-      this.#loading.set(key, pending);
+      pending = this.#load([{ key, encoded }]).then(() => this.#entries.get(key) as Entry<Key, Doc>);
+      this.#loading.set(encoded, pending);
     }
     return pending;
   }
 
-  async #load(keys: string[]): Promise<void> {
+  async #load(keys: readonly { key: Key; encoded: string }[]): Promise<void> {
     let loaded: ReadonlyMap<string, Doc | null>;
     try {
-      loaded = await this.#options.storage.load(keys);
+      loaded = await this.#options.storage.load(keys.map(({ encoded }) => encoded));
     } catch (error) {
       this.#storageFailure ??= { error };
       throw error;
     } finally {
-      for (const key of keys) this.#loading.delete(key);
+      for (const { encoded } of keys) this.#loading.delete(encoded);
     }
-    for (const key of keys) {
-      if (this.#entries.has(key)) continue;
-      const stored = deepFreeze(loaded.get(key) ?? null);
-      this.#entries.set(key, { key, stored, current: stored });
+    for (const { key, encoded } of keys) {
+      if (this.#entries.get(key) !== undefined) continue;
+      const stored = loaded.get(encoded) ?? null;
+      const entry: Entry<Key, Doc> = { key, encoded, stored, current: stored, changedBy: -1 };
+      this.#entries.set(key, entry);
+      this.#loadedEntries.push(entry);
     }
   }
 }

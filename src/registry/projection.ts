@@ -4,10 +4,12 @@
 import type * as z from "zod";
 import { EVENTS_PER_MUTATION, isComplexity, type Complexity } from "./complexity.ts";
 import { ProjectionDefinitionError } from "./errors.ts";
+import { fastSchema } from "./fast-schema.ts";
 import type { EventContract, PayloadOf } from "./event-contract.ts";
 import type { DecodedEvent } from "./event-record.ts";
 import type { ReadModel } from "./keyed-read-model.ts";
 import { keyEncoder, type KeyEncoder } from "./read-model-key.ts";
+
 
 export interface HandlerContext<Doc, Key> {
   readonly readModel: ReadModel<Doc, Key>;
@@ -79,7 +81,7 @@ export interface Projection<Name extends string, Doc extends Key, Key> {
   readonly eventTypes: readonly string[];
   readonly readModel: {
     readonly document: z.ZodType<Doc>;
-    readonly keyFields: readonly string[];
+    readonly keyFields: readonly (keyof Key & string)[];
     readonly encodeKey: KeyEncoder<Key>;
     readonly initial: (key: Key) => Doc;
   };
@@ -132,7 +134,7 @@ export function defineProjection<
     eventsPerMutation: EVENTS_PER_MUTATION[complexity],
     eventTypes: [...routes.keys()],
     readModel: {
-      document: readModel.document as unknown as z.ZodType<Doc>,
+      document: fastSchema(readModel.document) as unknown as z.ZodType<Doc>,
       keyFields: readModel.key,
       encodeKey: keyEncoder<Key>(readModel.key),
       initial: readModel.initial,

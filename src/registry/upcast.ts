@@ -4,6 +4,7 @@
 import type * as z from "zod";
 import { describeIssues } from "./describe-issues.ts";
 import { ProjectionDefinitionError, describeThrown } from "./errors.ts";
+import { fastSchema } from "./fast-schema.ts";
 
 /** Why a payload cannot become a current-version payload; returned, never thrown (bad events are data). */
 export class PayloadRejection {
@@ -25,7 +26,7 @@ export interface UpcastTable {
 
 export interface VersionSteps {
   type: string;
-  /** Must be consecutive; compiling throws ProjectionDefinitionError on a gap. */
+  /** Must be consecutive (compiling throws ProjectionDefinitionError on a gap). */
   schemas: ReadonlyMap<number, z.ZodType>;
   /** Keyed by the version it lifts from; one is required for every version but the latest. */
   upcasters: ReadonlyMap<number, Upcaster>;
@@ -35,6 +36,11 @@ export function compileUpcastTable(steps: VersionSteps): UpcastTable {
   const versions = [...steps.schemas.keys()];
   const firstVersion = Math.min(...versions);
   const latestVersion = Math.max(...versions);
+  for (let version = firstVersion; version <= latestVersion; version++) {
+    if (!steps.schemas.has(version)) {
+      throw new ProjectionDefinitionError(`event ${steps.type}: versions must be consecutive, v${version} is missing`);
+    }
+  }
   const chains: UpcastChain[] = [];
   for (let version = firstVersion; version <= latestVersion; version++) {
     chains[version] = compileChain(steps, latestVersion, version, version);
@@ -43,10 +49,7 @@ export function compileUpcastTable(steps: VersionSteps): UpcastTable {
 }
 
 function compileChain(steps: VersionSteps, latestVersion: number, origin: number, version: number): UpcastChain {
-  const schema = steps.schemas.get(version);
-  if (schema === undefined) {
-    throw new ProjectionDefinitionError(`event ${steps.type}: versions must be consecutive, v${version} is missing`);
-  }
+  const schema = fastSchema(steps.schemas.get(version) as z.ZodType);
   const where = version === origin ? "payload" : `payload upcast to v${version}`;
   if (version === latestVersion) {
     return (payload) => {

@@ -1,0 +1,108 @@
+// Handler-registry throughput: parse + validate + upcast + fold of in-memory demo events through
+// `applyBatch`, in batches of each projection's default size, against an in-memory read model.
+// Archive decoding is not part of it. Run with `npx tsx bench/registry.ts [events]`.
+import { playbackEvents, rebufferByCdn, registry } from "../convex/projections.ts";
+import { MemoryReadModelStorage, applyBatch, type AnyProjection, type EventRecord } from "../src/registry/index.ts";
+
+const EVENT_COUNT = Number(process.argv[2] ?? 1_000_000);
+const CDNS = ["CDN1", "CDN2", "CDN3", "CDN4"];
+const DEVICES = ["Android", "iOS", "Web", "TV", "Console"];
+const COUNTRIES = ["FR", "US", "DE", "BR", "JP"];
+const EVENTS_PER_SESSION = 40;
+/** Cumulative shares of a session's events after its Play. */
+const TYPE_MIX: ReadonlyArray<[type: string, cumulativeShare: number]> = [
+  ["Pause", 0.25],
+  ["Play", 0.5],
+  ["Seek", 0.65],
+  ["Rebuffer", 0.9],
+  ["Error", 0.95],
+  ["End", 1],
+];
+
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(random: () => number, items: readonly T[]): T {
+  return items[Math.floor(random() * items.length)] as T;
+}
+
+function payloadOf(type: string, version: number, random: () => number): string {
+  const ms = Math.floor(random() * 5_000);
+  switch (type) {
+    case "Rebuffer":
+      return version === 1 ? JSON.stringify({ durationSec: ms / 1000 }) : JSON.stringify({ durationMs: ms });
+    case "Seek":
+      return JSON.stringify({ fromMs: ms * 100, toMs: ms * 37 });
+    case "Error":
+      return JSON.stringify({ code: "E_NETWORK", message: "segment download failed" });
+    default:
+      return JSON.stringify({ positionMs: ms * 100 });
+  }
+}
+
+/**
+ * Demo events, one batch at a time: like the engine, which decodes a slice of the archive and
+ * applies it, the benchmark never holds more than a batch (a heap of millions of events would
+ * measure the garbage collector's marking instead of the pipeline).
+ */
+function* demoBatches(count: number, batchSize: number, onlyType?: string): Generator<EventRecord[]> {
+  const random = mulberry32(42);
+  let atMs = Date.UTC(2025, 0, 1);
+  for (let first = 1; first <= count; first += batchSize) {
+    const batch: EventRecord[] = [];
+    for (let position = first; position < Math.min(first + batchSize, count + 1); position++) {
+      const opensSession = position % EVENTS_PER_SESSION === 0;
+      const share = random();
+      const type = onlyType ?? (opensSession ? "Play" : (TYPE_MIX.find(([, cumulative]) => share < cumulative)?.[0] ?? "End"));
+      const version = type === "Rebuffer" && random() < 0.5 ? 1 : playbackEvents[type as keyof typeof playbackEvents].latestVersion;
+      atMs += Math.floor(random() * 2_000);
+      batch.push({
+        globalPosition: position,
+        eventId: `evt-${position}`,
+        eventType: type,
+        eventVersion: version,
+        occurredAtMs: atMs,
+        streamId: `session-${Math.floor(position / EVENTS_PER_SESSION)}`,
+        attributes: { cdn: pick(random, CDNS), device: pick(random, DEVICES), country: pick(random, COUNTRIES) },
+        payload: payloadOf(type, version, random),
+      });
+    }
+    yield batch;
+  }
+}
+
+/** Events per second through `applyBatch` and applying its writes; generating the batches is not timed. */
+async function measure(projection: AnyProjection, count: number, onlyType?: string): Promise<number> {
+  const storage = new MemoryReadModelStorage<unknown>();
+  let elapsedMs = 0;
+  for (const batch of demoBatches(count, projection.eventsPerMutation, onlyType)) {
+    const started = performance.now();
+    const result = await applyBatch(projection, batch, { storage, policy: "fail" });
+    if (result.failure !== null) throw new Error(`benchmark events must be valid: ${result.failure.reason}`);
+    storage.applyWrites(result.writes);
+    elapsedMs += performance.now() - started;
+  }
+  return count / (elapsedMs / 1000);
+}
+
+async function report(label: string, projection: AnyProjection, onlyType?: string): Promise<void> {
+  await measure(projection, Math.min(EVENT_COUNT, 200_000), onlyType); // warm-up: JIT, zod's compiled parsers
+  const rates: number[] = [];
+  for (let run = 0; run < 3; run++) rates.push(await measure(projection, EVENT_COUNT, onlyType));
+  const best = Math.max(...rates);
+  console.log(`${label.padEnd(44)} ${(best / 1e6).toFixed(2)} M events/s (runs: ${rates.map((rate) => (rate / 1e6).toFixed(2)).join(", ")})`);
+}
+
+console.log(`${EVENT_COUNT.toLocaleString("en")} events per run, batches of eventsPerMutation, best of 3`);
+for (const projection of registry.projections) {
+  await report(`${projection.name} (mixed playback events)`, projection);
+}
+await report(`${rebufferByCdn.name} (Rebuffer only, half v1)`, rebufferByCdn, "Rebuffer");

@@ -1,0 +1,309 @@
+// The rebuild state machine on Convex: creating a rebuild, chaining its chunks on the replay pool
+// (one in flight per projection), committing batches together with the checkpoint, finishing.
+import { vOnCompleteArgs } from "@convex-dev/workpool";
+import { v, type Infer } from "convex/values";
+import { applyBatch as applyToReadModel, describeEventError, type AnyProjection, type EventError } from "../../src/registry/index.ts";
+import { startRate, updateRate } from "../../src/progress/rate.ts";
+import { internal } from "../_generated/api";
+import type { Doc, Id } from "../_generated/dataModel";
+import { internalMutation, type MutationCtx } from "../_generated/server";
+import { recordAudit } from "../audit";
+import { registry } from "../projections";
+import { replayPool } from "../replayPool";
+import { vFilter, vRebuildPhase, ZERO_COUNTERS, type Actor, type Counters, type RebuildOptions, type RebuildError } from "../validators";
+import { ConvexReadModelStorage } from "./readModelStorage";
+import { vEventRecord } from "./eventValidator";
+
+export type Rebuild = Doc<"rebuilds">;
+
+export function archiveLocation(): string {
+  const location = process.env.REPROJECT_ARCHIVE;
+  if (!location) throw new Error("REPROJECT_ARCHIVE is not set: point it at the event archive (a directory, s3://bucket/prefix or a REST catalog table)");
+  return location;
+}
+
+/** The projection's registry row, created from the code's declaration on first use. */
+export async function projectionRow(ctx: MutationCtx, name: string): Promise<Doc<"projections">> {
+  const existing = await ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", name)).unique();
+  if (existing) return existing;
+  const projection = registry.require(name);
+  const id = await ctx.db.insert("projections", {
+    name,
+    version: projection.version,
+    activeGeneration: null,
+    lastGeneration: 0,
+  });
+  return (await ctx.db.get(id))!;
+}
+
+export async function activeRebuildOf(ctx: MutationCtx, projection: string): Promise<Rebuild | null> {
+  for (const state of ["running", "paused"] as const) {
+    const rebuild = await ctx.db
+      .query("rebuilds")
+      .withIndex("by_projection_state", (q) => q.eq("projection", projection).eq("state", state))
+      .first();
+    if (rebuild) return rebuild;
+  }
+  return null;
+}
+
+export async function createRebuild(
+  ctx: MutationCtx,
+  projectionName: string,
+  options: RebuildOptions,
+  actor: Actor,
+): Promise<Id<"rebuilds">> {
+  const projection = registry.require(projectionName);
+  const row = await projectionRow(ctx, projectionName);
+  const generation = row.lastGeneration + 1;
+  await ctx.db.patch(row._id, { lastGeneration: generation });
+  const now = Date.now();
+  const rebuildId = await ctx.db.insert("rebuilds", {
+    projection: projectionName,
+    version: projection.version,
+    generation,
+    state: "running",
+    phase: "planning",
+    ...(options.filter ? { filter: options.filter } : {}),
+    dryRun: options.dryRun ?? false,
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+    errorPolicy: options.errorPolicy ?? "fail",
+    ...(options.target ? { target: options.target } : {}),
+    archive: { location: archiveLocation() },
+    processed: 0,
+    cursor: null,
+    counters: ZERO_COUNTERS,
+    rate: startRate(0, now),
+    startedAt: now,
+    updatedAt: now,
+    triggeredBy: actor,
+  });
+  await ctx.db.patch(row._id, { lastRebuildId: rebuildId });
+  await enqueueNextChunk(ctx, rebuildId);
+  return rebuildId;
+}
+
+/** Puts the rebuild's next chunk on the replay pool unless it is not running or a chunk is in flight. */
+export async function enqueueNextChunk(ctx: MutationCtx, rebuildId: Id<"rebuilds">): Promise<void> {
+  const rebuild = await ctx.db.get(rebuildId);
+  if (!rebuild || rebuild.state !== "running" || rebuild.chunk) return;
+  const work = rebuild.phase === "planning" ? internal.replay.planning.plan : internal.replay.chunk.run;
+  const workId = await replayPool.enqueueAction(ctx, work, { rebuildId }, {
+    name: `replay:${rebuild.projection}`,
+    onComplete: internal.replay.lifecycle.chunkFinished,
+    context: { rebuildId },
+  });
+  await ctx.db.patch(rebuildId, { chunk: { workId, attempts: 0, enqueuedAt: Date.now() } });
+}
+
+/** onComplete of every chunk: frees the projection's slot and chains the next chunk. */
+export const chunkFinished = internalMutation({
+  args: vOnCompleteArgs(v.object({ rebuildId: v.id("rebuilds") })),
+  returns: v.null(),
+  handler: async (ctx, { workId, context, result }) => {
+    const rebuild = await ctx.db.get(context.rebuildId);
+    if (!rebuild) return null;
+    if (rebuild.chunk?.workId === workId) await ctx.db.patch(rebuild._id, { chunk: undefined });
+    if (result.kind === "failed" && rebuild.state === "running") {
+      await failRebuild(ctx, rebuild, { message: `chunk failed after its retries: ${result.error}`, at: Date.now() });
+      return null;
+    }
+    await enqueueNextChunk(ctx, rebuild._id);
+    return null;
+  },
+});
+
+export async function failRebuild(ctx: MutationCtx, rebuild: Rebuild, error: RebuildError): Promise<void> {
+  const now = Date.now();
+  await ctx.db.patch(rebuild._id, { state: "failed", lastError: error, finishedAt: now, updatedAt: now });
+  await recordAudit(ctx, {
+    actor: { subject: "system", name: "Reproject" },
+    action: "rebuild_failed",
+    projection: rebuild.projection,
+    rebuildId: rebuild._id,
+    outcome: "failed",
+    details: error.message,
+  });
+}
+
+/** What a chunk needs to run; also counts the attempt (a retried chunk is counted in `retried`). */
+export const vChunkInput = v.union(
+  v.null(),
+  v.object({
+    projection: v.string(),
+    phase: vRebuildPhase,
+    cursor: v.union(v.number(), v.null()),
+    filter: v.union(vFilter, v.null()),
+    rateLimit: v.union(v.number(), v.null()),
+    archiveLocation: v.string(),
+    planJson: v.union(v.string(), v.null()),
+  }),
+);
+export type ChunkInput = NonNullable<Infer<typeof vChunkInput>>;
+
+export const beginChunk = internalMutation({
+  args: { rebuildId: v.id("rebuilds") },
+  returns: vChunkInput,
+  handler: async (ctx, { rebuildId }) => {
+    const rebuild = await ctx.db.get(rebuildId);
+    if (!rebuild || rebuild.state !== "running") return null;
+    const attempts = (rebuild.chunk?.attempts ?? 0) + 1;
+    await ctx.db.patch(rebuildId, {
+      ...(rebuild.chunk ? { chunk: { ...rebuild.chunk, attempts } } : {}),
+      ...(attempts > 1 ? { counters: { ...rebuild.counters, retried: rebuild.counters.retried + 1 } } : {}),
+    });
+    const plan = await ctx.db.query("rebuildPlans").withIndex("by_rebuild", (q) => q.eq("rebuildId", rebuildId)).unique();
+    return {
+      projection: rebuild.projection,
+      phase: rebuild.phase,
+      cursor: rebuild.cursor,
+      filter: rebuild.filter ?? null,
+      rateLimit: rebuild.rateLimit ?? null,
+      archiveLocation: rebuild.archive.location,
+      planJson: plan?.planJson ?? null,
+    };
+  },
+});
+
+export const storePlan = internalMutation({
+  args: { rebuildId: v.id("rebuilds"), planJson: v.string(), snapshotId: v.optional(v.string()), total: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { rebuildId, planJson, snapshotId, total }) => {
+    const rebuild = await ctx.db.get(rebuildId);
+    if (!rebuild || rebuild.phase !== "planning") return null;
+    const existing = await ctx.db.query("rebuildPlans").withIndex("by_rebuild", (q) => q.eq("rebuildId", rebuildId)).unique();
+    if (existing) await ctx.db.delete(existing._id);
+    await ctx.db.insert("rebuildPlans", { rebuildId, planJson });
+    await ctx.db.patch(rebuildId, {
+      phase: "archive",
+      total,
+      archive: { ...rebuild.archive, ...(snapshotId ? { snapshotId } : {}) },
+      updatedAt: Date.now(),
+    });
+    return null;
+  },
+});
+
+export const vBatchOutcome = v.union(
+  v.object({ status: v.literal("applied"), cursor: v.number() }),
+  v.object({ status: v.literal("duplicate"), cursor: v.union(v.number(), v.null()) }),
+  v.object({ status: v.literal("stopped"), state: v.string() }),
+  v.object({ status: v.literal("failed"), reason: v.string() }),
+);
+
+/**
+ * Applies one batch and advances the checkpoint in the same transaction. A batch whose expected
+ * cursor is not the stored one was already committed (a retried chunk): it is ignored.
+ */
+export const applyBatch = internalMutation({
+  args: {
+    rebuildId: v.id("rebuilds"),
+    expectedCursor: v.union(v.number(), v.null()),
+    lastPosition: v.number(),
+    events: v.array(vEventRecord),
+    skipped: v.number(),
+    filtered: v.number(),
+  },
+  returns: vBatchOutcome,
+  handler: async (ctx, args) => {
+    const rebuild = await ctx.db.get(args.rebuildId);
+    if (!rebuild || rebuild.state !== "running") return { status: "stopped" as const, state: rebuild?.state ?? "missing" };
+    if (rebuild.cursor !== args.expectedCursor) return { status: "duplicate" as const, cursor: rebuild.cursor };
+    const projection: AnyProjection = registry.require(rebuild.projection);
+    const storage = new ConvexReadModelStorage(ctx.db, projection.name, rebuild.generation);
+    const result = await applyToReadModel(projection, args.events, {
+      storage,
+      policy: rebuild.errorPolicy,
+      dryRun: rebuild.dryRun,
+      raw: ctx,
+    });
+    if (result.failure) {
+      await failRebuild(ctx, rebuild, eventFailure(result.failure));
+      return { status: "failed" as const, reason: describeEventError(result.failure) };
+    }
+    await storage.write(result.writes);
+    const now = Date.now();
+    for (const letter of result.deadLetters) {
+      await ctx.db.insert("deadLetters", {
+        rebuildId: rebuild._id,
+        projection: rebuild.projection,
+        eventId: letter.eventId,
+        position: letter.globalPosition,
+        eventType: letter.eventType,
+        eventVersion: letter.eventVersion,
+        kind: letter.kind,
+        reason: letter.reason,
+        at: now,
+      });
+    }
+    const batch = result.counters;
+    const counters: Counters = {
+      ...rebuild.counters,
+      found: rebuild.counters.found + batch.found + args.skipped + args.filtered,
+      applied: rebuild.counters.applied + batch.applied,
+      skipped: rebuild.counters.skipped + batch.skipped + args.skipped,
+      filtered: rebuild.counters.filtered + args.filtered,
+      invalid: rebuild.counters.invalid + batch.invalid,
+      failed: rebuild.counters.failed + batch.failed,
+      deadLettered: rebuild.counters.deadLettered + batch.deadLettered,
+    };
+    const processed = counters.found;
+    await ctx.db.patch(rebuild._id, {
+      cursor: args.lastPosition,
+      counters,
+      processed,
+      rate: updateRate(rebuild.rate, processed, now),
+      updatedAt: now,
+    });
+    return { status: "applied" as const, cursor: args.lastPosition };
+  },
+});
+
+function eventFailure(error: EventError): RebuildError {
+  return {
+    message: describeEventError(error),
+    eventId: error.eventId,
+    position: error.globalPosition,
+    eventType: error.eventType,
+    at: Date.now(),
+  };
+}
+
+/** The archive is replayed up to `cursor`: complete the rebuild and, for a full rebuild, swap it in. */
+export const finishArchive = internalMutation({
+  args: { rebuildId: v.id("rebuilds"), expectedCursor: v.union(v.number(), v.null()) },
+  returns: v.boolean(),
+  handler: async (ctx, { rebuildId, expectedCursor }) => {
+    const rebuild = await ctx.db.get(rebuildId);
+    if (!rebuild || rebuild.state !== "running" || rebuild.cursor !== expectedCursor) return false;
+    const now = Date.now();
+    const counters = rebuild.counters;
+    await ctx.db.patch(rebuildId, {
+      state: "completed",
+      phase: "finishing",
+      counters,
+      processed: counters.found,
+      total: Math.max(rebuild.total ?? 0, counters.found),
+      rate: updateRate(rebuild.rate, counters.found, now),
+      finishedAt: now,
+      updatedAt: now,
+    });
+    if (!rebuild.dryRun && !rebuild.target) {
+      const row = await projectionRow(ctx, rebuild.projection);
+      await ctx.db.patch(row._id, {
+        activeGeneration: rebuild.generation,
+        builtVersion: rebuild.version,
+        ...(rebuild.version === registry.require(rebuild.projection).version ? { staleSince: undefined } : {}),
+      });
+    }
+    await recordAudit(ctx, {
+      actor: { subject: "system", name: "Reproject" },
+      action: "rebuild_completed",
+      projection: rebuild.projection,
+      rebuildId,
+      outcome: "completed",
+      details: `${counters.applied} applied of ${counters.found} found`,
+    });
+    return true;
+  },
+});

@@ -1,0 +1,39 @@
+"use node";
+// Planning a rebuild at trigger time: pin the archive's current snapshot and plan the slices the
+// rebuild will read, with the filter pushed down; the exact total comes with the plan.
+import { v } from "convex/values";
+import { ArchiveTable } from "../../src/archive/table.ts";
+import { filterAttributeColumns, filterPredicate } from "../../src/replay/filter.ts";
+import { EVENT_COLUMNS, replayColumns } from "../../src/replay/archive-events.ts";
+import { serializePlan } from "../../src/replay/plan-json.ts";
+import { internal } from "../_generated/api";
+import { internalAction } from "../_generated/server";
+import { attributeColumnsOf } from "./attributes";
+
+export const plan = internalAction({
+  args: { rebuildId: v.id("rebuilds") },
+  returns: v.null(),
+  handler: async (ctx, { rebuildId }) => {
+    const input = await ctx.runMutation(internal.replay.lifecycle.beginChunk, { rebuildId });
+    if (!input || input.phase !== "planning") return null;
+    const table = await ArchiveTable.open(input.archiveLocation);
+    const snapshot = table.snapshot();
+    const filter = input.filter ?? undefined;
+    const attributes = attributeColumnsOf(table.schema, filterAttributeColumns(filter));
+    const scanPlan = snapshot
+      ? await table.plan({
+          snapshotId: snapshot["snapshot-id"],
+          columns: replayColumns(attributes),
+          predicate: filterPredicate(filter),
+          orderBy: EVENT_COLUMNS.position,
+        })
+      : undefined;
+    await ctx.runMutation(internal.replay.lifecycle.storePlan, {
+      rebuildId,
+      planJson: scanPlan ? serializePlan(scanPlan) : "null",
+      ...(snapshot ? { snapshotId: String(snapshot["snapshot-id"]) } : {}),
+      total: scanPlan?.rowCount ?? 0,
+    });
+    return null;
+  },
+});

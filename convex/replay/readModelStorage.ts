@@ -1,0 +1,65 @@
+// The registry's ReadModelStorage on Convex: documents of one projection generation, found by the
+// (generation, key) index, written back once per key at the end of a batch.
+import type { GenericId } from "convex/values";
+import type { ReadModelStorage, ReadModelWrite } from "../../src/registry/index.ts";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
+import { GENERATION_KEY_INDEX } from "../readModelTables";
+
+type Db = QueryCtx["db"];
+type StoredDocument = Record<string, unknown> & { _id: GenericId<string>; _creationTime: number; generation: number; key: string };
+
+/** Untyped access to a read-model table: which table is known only at run time. */
+function table(db: Db, name: string) {
+  return (db as unknown as { query(table: string): ReturnType<Db["query"]> }).query(name);
+}
+
+export async function findReadModelDocument(db: Db, projection: string, generation: number, key: string): Promise<StoredDocument | null> {
+  const query = table(db, projection) as unknown as {
+    withIndex(index: string, range: (q: { eq(field: string, value: unknown): unknown }) => unknown): { unique(): Promise<StoredDocument | null> };
+  };
+  return query.withIndex(GENERATION_KEY_INDEX, (q) => (q.eq("generation", generation) as typeof q).eq("key", key)).unique();
+}
+
+export function documentFields(stored: StoredDocument): Record<string, unknown> {
+  const { _id, _creationTime, generation, key, ...fields } = stored;
+  return fields;
+}
+
+export class ConvexReadModelStorage<Doc> implements ReadModelStorage<Doc> {
+  private readonly ids = new Map<string, GenericId<string>>();
+
+  constructor(
+    private readonly db: MutationCtx["db"],
+    private readonly projection: string,
+    private readonly generation: number,
+  ) {}
+
+  async load(keys: readonly string[]): Promise<ReadonlyMap<string, Doc | null>> {
+    const found = await Promise.all(keys.map((key) => findReadModelDocument(this.db, this.projection, this.generation, key)));
+    const documents = new Map<string, Doc | null>();
+    keys.forEach((key, index) => {
+      const stored = found[index] ?? null;
+      if (stored) this.ids.set(key, stored._id);
+      documents.set(key, stored ? (documentFields(stored) as Doc) : null);
+    });
+    return documents;
+  }
+
+  async write(writes: readonly ReadModelWrite<Doc>[]): Promise<void> {
+    const db = this.db as unknown as {
+      insert(table: string, doc: object): Promise<GenericId<string>>;
+      replace(id: GenericId<string>, doc: object): Promise<void>;
+      delete(id: GenericId<string>): Promise<void>;
+    };
+    for (const write of writes) {
+      const id = this.ids.get(write.key);
+      if (write.op === "delete") {
+        if (id) await db.delete(id);
+        continue;
+      }
+      const document = { ...(write.doc as object), generation: this.generation, key: write.key };
+      if (write.op === "replace" && id) await db.replace(id, document);
+      else this.ids.set(write.key, await db.insert(this.projection, document));
+    }
+  }
+}

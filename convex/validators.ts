@@ -1,0 +1,83 @@
+// Validators declared once and used for both runtime checks and types (Infer<typeof …>).
+import { v, type Infer } from "convex/values";
+
+export const vFilter = v.object({
+  /** Inclusive, epoch ms. */
+  fromMs: v.optional(v.number()),
+  /** Exclusive, epoch ms. */
+  toMs: v.optional(v.number()),
+  eventTypes: v.optional(v.array(v.string())),
+  /** Attribute → accepted values, e.g. { cdn: ["CDN1"], device: ["Android"] }. */
+  attributes: v.optional(v.record(v.string(), v.array(v.string()))),
+});
+export type Filter = Infer<typeof vFilter>;
+
+export const vErrorPolicy = v.union(v.literal("fail"), v.literal("dead-letter"));
+
+export const vRebuildOptions = v.object({
+  filter: v.optional(vFilter),
+  dryRun: v.optional(v.boolean()),
+  /** Ceiling in events per second, honoured on average over a chunk. */
+  rateLimit: v.optional(v.number()),
+  errorPolicy: v.optional(vErrorPolicy),
+  /** Name of the generation a filtered replay writes to (never swapped in). */
+  target: v.optional(v.string()),
+});
+export type RebuildOptions = Infer<typeof vRebuildOptions>;
+
+export const vRebuildState = v.union(
+  v.literal("running"),
+  v.literal("paused"),
+  v.literal("completed"),
+  v.literal("failed"),
+  v.literal("cancelled"),
+);
+export type RebuildState = Infer<typeof vRebuildState>;
+export const ACTIVE_STATES: RebuildState[] = ["running", "paused"];
+
+/** Where a running rebuild is: planning the archive scan, replaying it, or done. */
+export const vRebuildPhase = v.union(v.literal("planning"), v.literal("archive"), v.literal("finishing"));
+
+export const vCounters = v.object({
+  /** Rows read from the archive: applied + skipped + filtered + invalid + failed. */
+  found: v.number(),
+  applied: v.number(),
+  /** Event types the projection does not consume. */
+  skipped: v.number(),
+  /** Dropped by the rebuild's filter. */
+  filtered: v.number(),
+  /** Malformed events (bad JSON, schema, version, upcaster): transform errors. */
+  invalid: v.number(),
+  /** The handler threw. */
+  failed: v.number(),
+  deadLettered: v.number(),
+  /** Chunk attempts beyond the first (transient errors, crashes, redeploys). */
+  retried: v.number(),
+});
+export type Counters = Infer<typeof vCounters>;
+
+export const ZERO_COUNTERS: Counters = {
+  found: 0,
+  applied: 0,
+  skipped: 0,
+  filtered: 0,
+  invalid: 0,
+  failed: 0,
+  deadLettered: 0,
+  retried: 0,
+};
+
+export const vRate = v.object({ eventsPerSecond: v.number(), processed: v.number(), atMs: v.number() });
+
+export const vRebuildError = v.object({
+  message: v.string(),
+  eventId: v.optional(v.string()),
+  position: v.optional(v.number()),
+  eventType: v.optional(v.string()),
+  file: v.optional(v.string()),
+  at: v.number(),
+});
+export type RebuildError = Infer<typeof vRebuildError>;
+
+export const vActor = v.object({ subject: v.string(), name: v.optional(v.string()) });
+export type Actor = Infer<typeof vActor>;

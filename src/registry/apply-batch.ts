@@ -1,0 +1,181 @@
+// Applying a batch of stored events to a projection: decode every event (skipping types the
+// projection does not consume), load the documents the batch will touch in one storage call, run
+// the handlers in order against the keyed read model, and return the writes together with exact
+// counters. Permanent event errors either stop the batch with nothing to write (`fail`) or are
+// returned as dead letters while the batch goes on (`dead-letter`). Storage errors are not event
+// errors: they are thrown, and the caller retries the batch.
+import { InvalidEventError, describeThrown, type EventError, type EventErrorKind } from "./errors.ts";
+import { decodeEvent } from "./decode-event.ts";
+import type { DecodedEvent, EventRecord } from "./event-record.ts";
+import { KeyedReadModel } from "./keyed-read-model.ts";
+import type { EventRoute, HandlerContext, Projection } from "./projection.ts";
+import type { ReadModelStorage, ReadModelWrite } from "./read-model-storage.ts";
+import { PayloadRejection } from "./upcast.ts";
+
+export type FailurePolicy = "fail" | "dead-letter";
+
+export interface ApplyBatchOptions<Doc> {
+  storage: ReadModelStorage<Doc>;
+  policy: FailurePolicy;
+  /** Decode, validate and run every handler against the read model, but return no writes. */
+  dryRun?: boolean;
+  /** Passed to handlers as `ctx.raw` (the Convex mutation ctx). */
+  raw?: unknown;
+}
+
+/** Always `found = applied + skipped + invalid + failed`; `deadLettered` counts those of `invalid + failed` set aside. */
+export interface BatchCounters {
+  found: number;
+  applied: number;
+  /** Event types the projection does not consume. */
+  skipped: number;
+  /** Unusable events: bad JSON, schema rejection, unknown version, upcaster failure, InvalidEventError from a handler. */
+  invalid: number;
+  /** The handler threw, or left an invalid document. */
+  failed: number;
+  deadLettered: number;
+}
+
+export interface BatchResult<Doc> {
+  /**
+   * Under `fail`, a failure stops the batch: the counters then cover the events up to and including
+   * the failing one, and none of them is to be written.
+   */
+  counters: BatchCounters;
+  /** One per changed document; empty on a dry run or a failure. */
+  writes: ReadModelWrite<Doc>[];
+  deadLetters: EventError[];
+  /**
+   * What stopped the batch, with nothing to write: under `fail`, the first event error; under
+   * either policy, a document the handlers left invalid (its effect cannot be set aside alone, so
+   * it is never dead-lettered). Throw EventFailedError(failure) to roll back a transaction.
+   */
+  failure: EventError | null;
+}
+
+/** Phase one of a batch, in parallel arrays indexed like the events (no wrapper object per event). */
+interface BatchPlan<Doc, Key> {
+  /** Undefined: a type the projection does not consume. */
+  routes: (EventRoute<Doc, Key> | undefined)[];
+  /** Undefined for skipped events and for rejected ones (which are in `rejected`). */
+  decoded: (DecodedEvent<unknown> | undefined)[];
+  rejected: Map<number, EventError>;
+  /** With duplicates: the read model skips what it has. */
+  keysToPrefetch: Key[];
+}
+
+export async function applyBatch<Doc extends Key, Key>(
+  projection: Projection<string, Doc, Key>,
+  events: readonly EventRecord[],
+  options: ApplyBatchOptions<Doc>,
+): Promise<BatchResult<Doc>> {
+  const { document, encodeKey, keyFields, initial } = projection.readModel;
+  const readModel = new KeyedReadModel<Key, Doc>({ storage: options.storage, encodeKey, keyFields, initial, schema: document });
+  const plan = planBatch(projection, events);
+  await readModel.prefetch(plan.keysToPrefetch);
+
+  const dryRun = options.dryRun ?? false;
+  const ctx: HandlerContext<Doc, Key> = { readModel, raw: options.raw, dryRun, projection: projection.name };
+  const counters: BatchCounters = { found: 0, applied: 0, skipped: 0, invalid: 0, failed: 0, deadLettered: 0 };
+  const deadLetters: EventError[] = [];
+  const finish = (failure: EventError | null): BatchResult<Doc> => {
+    const storageFailure = readModel.storageFailure;
+    if (storageFailure !== null) throw storageFailure.error;
+    if (failure !== null) return { counters, writes: [], deadLetters, failure };
+    const result = readModel.writes();
+    if (!result.ok) {
+      // The event was counted as applied; it is what fails the batch now.
+      counters.applied--;
+      counters.failed++;
+      const event = events[result.eventIndex] as EventRecord;
+      return { counters, writes: [], deadLetters, failure: eventError("invalid_document", projection.name, event, result.reason) };
+    }
+    return { counters, writes: dryRun ? [] : result.writes, deadLetters, failure: null };
+  };
+
+  for (let index = 0; index < events.length; index++) {
+    counters.found++;
+    const route = plan.routes[index];
+    if (route === undefined) {
+      counters.skipped++;
+      continue;
+    }
+    const event = plan.decoded[index];
+    let error: EventError;
+    if (event === undefined) {
+      error = plan.rejected.get(index) as EventError;
+    } else {
+      // Inline rather than in a helper: one promise less per event, measurable at a million events/s.
+      readModel.beginEvent(index);
+      try {
+        await route.handle(ctx, event);
+        counters.applied++;
+        continue;
+      } catch (thrown) {
+        const storageFailure = readModel.storageFailure;
+        if (storageFailure !== null) throw storageFailure.error;
+        readModel.undoEvent();
+        error = thrownEventError(projection.name, event, thrown);
+      }
+    }
+    if (error.kind === "invalid_event") counters.invalid++;
+    else counters.failed++;
+    if (options.policy === "fail") return finish(error);
+    deadLetters.push(error);
+    counters.deadLettered++;
+  }
+  return finish(null);
+}
+
+/** Decodes every event and collects the keys their handlers declared they will touch. */
+function planBatch<Doc extends Key, Key>(projection: Projection<string, Doc, Key>, events: readonly EventRecord[]): BatchPlan<Doc, Key> {
+  const plan: BatchPlan<Doc, Key> = {
+    routes: new Array(events.length),
+    decoded: new Array(events.length),
+    rejected: new Map(),
+    keysToPrefetch: [],
+  };
+  for (let index = 0; index < events.length; index++) {
+    const record = events[index] as EventRecord;
+    const route = projection.routes.get(record.eventType);
+    if (route === undefined) continue;
+    plan.routes[index] = route;
+    const event = decodeEvent(route.contract, record);
+    if (event instanceof PayloadRejection) {
+      plan.rejected.set(index, eventError("invalid_event", projection.name, record, event.reason));
+      continue;
+    }
+    if (route.prefetch !== undefined) {
+      try {
+        const keys = route.prefetch(event);
+        if (Array.isArray(keys)) plan.keysToPrefetch.push(...(keys as readonly Key[]));
+        else plan.keysToPrefetch.push(keys as Key);
+      } catch (thrown) {
+        plan.rejected.set(index, thrownEventError(projection.name, record, thrown));
+        continue;
+      }
+    }
+    plan.decoded[index] = event;
+  }
+  return plan;
+}
+
+type EventIdentity = Pick<EventRecord, "eventId" | "globalPosition" | "eventType" | "eventVersion">;
+
+function thrownEventError(projection: string, event: EventIdentity, thrown: unknown): EventError {
+  return thrown instanceof InvalidEventError
+    ? eventError("invalid_event", projection, event, thrown.message)
+    : eventError("handler_error", projection, event, describeThrown(thrown));
+}
+
+function eventError(kind: EventErrorKind, projection: string, event: EventIdentity, reason: string): EventError {
+  return {
+    kind,
+    projection,
+    eventId: event.eventId,
+    globalPosition: event.globalPosition,
+    eventType: event.eventType,
+    eventVersion: event.eventVersion,
+    reason,
+  };
+}

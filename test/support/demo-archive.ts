@@ -1,0 +1,19 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LocalObjectStore } from "../../src/archive/store/local-store.ts";
+import { generateDemoArchive } from "../../src/archive/writer/index.ts";
+
+const cache = new Map<string, Promise<string>>();
+
+/** A demo archive on the local file system, generated once per (events, seed) in this test process. */
+export function localDemoArchive(events: number, seed = 1): Promise<string> {
+  const key = `${events}:${seed}`;
+  let pending = cache.get(key);
+  if (!pending) {
+    const dir = join(mkdtempSync(join(tmpdir(), "reproject-demo-")), "events");
+    pending = generateDemoArchive(new LocalObjectStore(dir), { events, seed }).then(() => dir);
+    cache.set(key, pending);
+  }
+  return pending;
+}

@@ -1,0 +1,78 @@
+// The demo projections computed straight from archive rows, independently of the engine and the
+// registry: what a correct rebuild must produce.
+import { ArchiveTable } from "../../src/archive/table.ts";
+import { batchRows } from "../../src/archive/scan.ts";
+
+export interface ArchiveEvent {
+  position: number;
+  type: string;
+  version: number;
+  occurredAtMs: number;
+  streamId: string;
+  cdn: string | null;
+  device: string | null;
+  payload: string;
+}
+
+export async function readArchiveEvents(location: string): Promise<ArchiveEvent[]> {
+  const table = await ArchiveTable.open(location);
+  const columns = ["global_position", "event_type", "event_version", "occurred_at", "stream_id", "cdn", "device", "payload"];
+  const plan = (await table.plan({ columns, orderBy: "global_position" }))!;
+  const events: ArchiveEvent[] = [];
+  for await (const batch of table.scan(plan)) {
+    for (const [position, type, version, occurredAt, streamId, cdn, device, payload] of batchRows(batch, plan.fields)) {
+      events.push({
+        position: Number(position),
+        type: type as string,
+        version: Number(version),
+        occurredAtMs: Number((occurredAt as bigint) / 1000n),
+        streamId: streamId as string,
+        cdn: cdn as string | null,
+        device: device as string | null,
+        payload: payload as string,
+      });
+    }
+  }
+  return events;
+}
+
+export function rebufferMsOf(event: ArchiveEvent): number {
+  const payload = JSON.parse(event.payload) as { durationSec?: number; durationMs?: number };
+  return event.version === 1 ? Math.round(payload.durationSec! * 1000) : payload.durationMs!;
+}
+
+export function foldRebufferByCdn(events: Iterable<ArchiveEvent>) {
+  const rows = new Map<string, { cdn: string; device: string; rebufferCount: number; rebufferMs: number }>();
+  for (const event of events) {
+    if (event.type !== "Rebuffer") continue;
+    const key = `${event.cdn}|${event.device}`;
+    const row = rows.get(key) ?? { cdn: event.cdn!, device: event.device!, rebufferCount: 0, rebufferMs: 0 };
+    row.rebufferCount++;
+    row.rebufferMs += rebufferMsOf(event);
+    rows.set(key, row);
+  }
+  return [...rows.values()].sort((a, b) => a.cdn.localeCompare(b.cdn) || a.device.localeCompare(b.device));
+}
+
+export function foldSessionSummary(events: Iterable<ArchiveEvent>) {
+  const rows = new Map<string, { streamId: string; eventCount: number; rebufferCount: number; errorCount: number; firstMs: number; lastMs: number }>();
+  for (const event of events) {
+    const row = rows.get(event.streamId) ?? {
+      streamId: event.streamId,
+      eventCount: 0,
+      rebufferCount: 0,
+      errorCount: 0,
+      firstMs: Infinity,
+      lastMs: -Infinity,
+    };
+    row.eventCount++;
+    if (event.type === "Rebuffer") row.rebufferCount++;
+    if (event.type === "Error") row.errorCount++;
+    row.firstMs = Math.min(row.firstMs, event.occurredAtMs);
+    row.lastMs = Math.max(row.lastMs, event.occurredAtMs);
+    rows.set(event.streamId, row);
+  }
+  return [...rows.values()]
+    .map(({ firstMs, lastMs, ...row }) => ({ ...row, firstAt: new Date(firstMs).toISOString(), lastAt: new Date(lastMs).toISOString() }))
+    .sort((a, b) => a.streamId.localeCompare(b.streamId));
+}
