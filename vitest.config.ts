@@ -19,6 +19,7 @@ export default defineConfig({
           environment: "edge-runtime",
           include: ["test/convex/**/*.test.ts"],
           server: { deps: { inline: ["convex-test"] } },
+          testTimeout: 120_000,
         },
       },
       {
