@@ -38,7 +38,8 @@ export const run = internalAction({
     const projection: AnyProjection = registry.require(input.projection);
     const committer = new BatchCommitter(ctx, rebuildId, input.cursor, new BatchSizer(projection.eventsPerMutation), input.rateLimit);
     const plan = input.planJson ? deserializePlan(input.planJson) : null;
-    const deadline = Date.now() + chunkBudgetMs();
+    const budget = chunkBudget();
+    const deadline = Date.now() + budget.ms;
     const filter: ReplayFilter | undefined = input.filter ?? undefined;
     const consumed = new Set(projection.eventTypes);
     let run: PendingRun = emptyRun();
@@ -57,7 +58,7 @@ export const run = internalAction({
             if (run.events.length >= committer.batchSize) {
               await committer.commit(run);
               run = emptyRun();
-              if (Date.now() >= deadline) return null;
+              if (Date.now() >= deadline || committer.batches >= budget.batches) return null;
             }
           }
         }
@@ -76,15 +77,23 @@ function emptyRun(): PendingRun {
   return { events: [], skippedPositions: [], filteredPositions: [], lastPosition: null };
 }
 
-function chunkBudgetMs(): number {
-  const configured = Number(process.env.REPROJECT_CHUNK_BUDGET_MS);
-  return Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_CHUNK_BUDGET_MS;
+/** How much one chunk does before handing over to the next: REPROJECT_CHUNK_BUDGET_MS, REPROJECT_CHUNK_MAX_BATCHES. */
+function chunkBudget(): { ms: number; batches: number } {
+  const positive = (value: string | undefined, fallback: number) => {
+    const number = Number(value);
+    return Number.isFinite(number) && number > 0 ? number : fallback;
+  };
+  return {
+    ms: positive(process.env.REPROJECT_CHUNK_BUDGET_MS, DEFAULT_CHUNK_BUDGET_MS),
+    batches: positive(process.env.REPROJECT_CHUNK_MAX_BATCHES, Infinity),
+  };
 }
 
 /** Commits runs in order, splitting one that hits a transaction limit and honouring the rate limit. */
 class BatchCommitter {
   private readonly startedAt = Date.now();
   private eventsCommitted = 0;
+  batches = 0;
 
   constructor(
     private readonly ctx: ActionCtx,
@@ -124,6 +133,7 @@ class BatchCommitter {
       throw new ChunkStopped("duplicate");
     }
     this.cursor = outcome.cursor;
+    this.batches++;
     this.sizer.afterSuccess(Date.now() - started);
     this.eventsCommitted += run.events.length + run.skippedPositions.length + run.filteredPositions.length;
     await this.honourRateLimit();

@@ -23,3 +23,13 @@ export async function runUntil(t: ReturnType<typeof createConvexTest>, done: () 
   }
   throw new Error(`scheduled work did not reach the expected state after ${maxRounds} rounds`);
 }
+
+/** Advances scheduled work in small steps until `done` holds: for acting in the middle of a rebuild. */
+export async function stepUntil(t: ReturnType<typeof createConvexTest>, done: () => Promise<boolean>, maxSteps = 2_000): Promise<void> {
+  for (let step = 0; step < maxSteps; step++) {
+    if (await done()) return;
+    vi.advanceTimersByTime(50);
+    await t.finishInProgressScheduledFunctions();
+  }
+  throw new Error(`the expected state was not reached within ${maxSteps} steps`);
+}
