@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalObjectStore } from "../../src/archive/store/local-store.ts";
-import { generateDemoArchive } from "../../src/archive/writer/index.ts";
+import { appendEvents, createEventArchive, demoEvents, generateDemoArchive, type EventRecord } from "../../src/archive/writer/index.ts";
 
 const cache = new Map<string, Promise<string>>();
 
@@ -16,4 +16,14 @@ export function localDemoArchive(events: number, seed = 1): Promise<string> {
     cache.set(key, pending);
   }
   return pending;
+}
+
+/** A demo archive written from `events` after `tamper` changed some of them (for error tests). */
+export async function tamperedDemoArchive(events: number, seed: number, tamper: (events: EventRecord[]) => void): Promise<string> {
+  const dir = join(mkdtempSync(join(tmpdir(), "reproject-tampered-")), "events");
+  const store = new LocalObjectStore(dir);
+  const records = [...demoEvents({ events, seed })];
+  tamper(records);
+  await appendEvents(store, await createEventArchive(store), records);
+  return dir;
 }

@@ -1,0 +1,156 @@
+// Bad events in the archive under both error policies, and a handler bug fixed then resumed.
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { api } from "../../convex/_generated/api";
+import type { EventRecord } from "../../src/archive/writer/index.ts";
+import { createConvexTest, runUntil } from "../support/convex";
+import { localDemoArchive, tamperedDemoArchive } from "../support/demo-archive";
+import { foldRebufferByCdn, foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
+
+const bug = vi.hoisted(() => ({ failingEventId: null as string | null }));
+
+// A handler bug on demand: sessionSummary's handlers throw for one event id while `bug` says so.
+vi.mock("../../convex/projections.ts", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../convex/projections.ts")>();
+  const { defineRegistry } = await import("../../src/registry/index.ts");
+  const routes = new Map(
+    [...original.sessionSummary.routes].map(([type, route]) => [
+      type,
+      {
+        ...route,
+        handle: async (ctx: Parameters<typeof route.handle>[0], event: Parameters<typeof route.handle>[1]) => {
+          if (event.eventId === bug.failingEventId) throw new TypeError("Cannot read properties of undefined (reading 'length')");
+          return route.handle(ctx, event);
+        },
+      },
+    ]),
+  );
+  const sessionSummary = { ...original.sessionSummary, routes };
+  return { ...original, sessionSummary, registry: defineRegistry([original.rebufferByCdn, sessionSummary]) };
+});
+
+const ADMIN = { subject: "ops-1", role: "admin" };
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => {
+  vi.useRealTimers();
+  bug.failingEventId = null;
+});
+
+/** Positions (1-based) of the tampered events, far enough apart to land in different batches. */
+const BAD = { badJson: 400, wrongField: 1_900, unknownVersion: 2_600, missingCdn: 3_300, unknownType: 3_700 };
+
+function nthRebufferFrom(events: EventRecord[], from: number): EventRecord {
+  return events.slice(from - 1).find((event) => event.event_type === "Rebuffer")!;
+}
+
+let tampered = "";
+let tamperedEvents: ArchiveEvent[] = [];
+const badPositions: number[] = [];
+
+beforeAll(async () => {
+  tampered = await tamperedDemoArchive(4_000, 21, (events) => {
+    const badJson = nthRebufferFrom(events, BAD.badJson);
+    badJson.payload = '{"durationMs": 12';
+    const wrongField = nthRebufferFrom(events, BAD.wrongField);
+    wrongField.event_version = 1;
+    wrongField.payload = '{"durationSec": "slow"}';
+    const unknownVersion = nthRebufferFrom(events, BAD.unknownVersion);
+    unknownVersion.event_version = 7;
+    const missingCdn = nthRebufferFrom(events, BAD.missingCdn);
+    missingCdn.cdn = null;
+    events[BAD.unknownType - 1]!.event_type = "Heartbeat";
+    badPositions.push(...[badJson, wrongField, unknownVersion, missingCdn].map((event) => event.global_position));
+  });
+  tamperedEvents = await readArchiveEvents(tampered);
+});
+
+async function rebuild(projection: string, options: object) {
+  const t = createConvexTest();
+  const admin = t.withIdentity(ADMIN);
+  const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection, options })) as { rebuildId: string };
+  await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId }))!.state !== "running");
+  return { t, admin, rebuildId, status: (await admin.query(api.rebuilds.status, { rebuildId }))! };
+}
+
+async function rebufferModel(t: ReturnType<typeof createConvexTest>, generation: number) {
+  const docs = await t.run((ctx) => ctx.db.query("rebufferByCdn").collect());
+  return docs
+    .filter((doc) => doc.generation === generation)
+    .map(({ cdn, device, rebufferCount, rebufferMs }) => ({ cdn, device, rebufferCount, rebufferMs }))
+    .sort((a, b) => a.cdn.localeCompare(b.cdn) || a.device.localeCompare(b.device));
+}
+
+describe("bad events", () => {
+  it("fail policy: the first bad event fails the rebuild with its id, position and reason; nothing of its batch is applied", async () => {
+    process.env.REPROJECT_ARCHIVE = tampered;
+    const { t, status } = await rebuild("rebufferByCdn", { errorPolicy: "fail" });
+    expect(status.state).toBe("failed");
+    const first = tamperedEvents.find((event) => event.position === badPositions[0])!;
+    expect(status.lastError).toMatchObject({ position: first.position, eventType: "Rebuffer" });
+    expect(status.lastError!.message).toMatch(new RegExp(`event .* at position ${first.position}\\) is invalid: .*JSON`));
+    // Committed batches are whole and end before the bad event; the active generation is untouched.
+    expect(status.cursor ?? 0).toBeLessThan(first.position);
+    const covered = tamperedEvents.filter((event) => event.position <= (status.cursor ?? 0));
+    expect(await rebufferModel(t, status.generation)).toEqual(foldRebufferByCdn(covered));
+    const row = await t.run((ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "rebufferByCdn")).unique());
+    expect(row!.activeGeneration).toBeNull();
+  });
+
+  it("dead-letter policy: every bad event is set aside with its reason and the rebuild completes", async () => {
+    process.env.REPROJECT_ARCHIVE = tampered;
+    const { t, admin, rebuildId, status } = await rebuild("rebufferByCdn", { errorPolicy: "dead-letter" });
+    expect(status.state).toBe("completed");
+    const letters = await admin.query(api.rebuilds.deadLetters, { rebuildId });
+    expect(letters.map((letter) => letter.position).sort((a, b) => a - b)).toEqual([...badPositions].sort((a, b) => a - b));
+    const reasons = Object.fromEntries(letters.map((letter) => [letter.position, letter.reason]));
+    expect(reasons[badPositions[0]!]).toMatch(/JSON/);
+    expect(reasons[badPositions[1]!]).toMatch(/durationSec/);
+    expect(reasons[badPositions[2]!]).toMatch(/version 7/);
+    expect(reasons[badPositions[3]!]).toMatch(/cdn/);
+    const rebuffers = tamperedEvents.filter((event) => event.type === "Rebuffer").length;
+    expect(status.counters).toMatchObject({
+      found: tamperedEvents.length,
+      applied: rebuffers - 4,
+      invalid: 4,
+      deadLettered: 4,
+      failed: 0,
+      skipped: tamperedEvents.length - rebuffers,
+    });
+    const good = tamperedEvents.filter((event) => !badPositions.includes(event.position));
+    expect(await rebufferModel(t, status.generation)).toEqual(foldRebufferByCdn(good));
+  });
+});
+
+describe("a handler bug", () => {
+  it("fails the rebuild; after the fix, resume completes identical to a clean run", async () => {
+    const archive = await localDemoArchive(5_000, 22);
+    process.env.REPROJECT_ARCHIVE = archive;
+    const events = await readArchiveEvents(archive);
+    const victim = events[3_210]!;
+    bug.failingEventId = await eventIdAt(archive, victim.position);
+    const { t, admin, rebuildId, status } = await rebuild("sessionSummary", {});
+    expect(status.state).toBe("failed");
+    expect(status.lastError).toMatchObject({ position: victim.position, eventId: bug.failingEventId });
+    expect(status.lastError!.message).toMatch(/failed in its handler: TypeError: Cannot read properties of undefined/);
+
+    bug.failingEventId = null;
+    expect(await admin.mutation(api.rebuilds.resume, { rebuildId })).toMatchObject({ status: "resumed" });
+    await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId }))!.state === "completed");
+    const done = (await admin.query(api.rebuilds.status, { rebuildId }))!;
+    expect(done.counters).toMatchObject({ found: events.length, failed: 0, invalid: 0 });
+    const docs = await t.run((ctx) => ctx.db.query("sessionSummary").collect());
+    const model = docs
+      .filter((doc) => doc.generation === done.generation)
+      .map(({ _id, _creationTime, generation, key, ...fields }) => fields)
+      .sort((a, b) => a.streamId.localeCompare(b.streamId));
+    expect(model).toEqual(foldSessionSummary(events));
+  });
+});
+
+async function eventIdAt(location: string, position: number): Promise<string> {
+  const { ArchiveTable } = await import("../../src/archive/table.ts");
+  const table = await ArchiveTable.open(location);
+  const plan = (await table.plan({ columns: ["global_position", "event_id"], predicate: [{ column: "global_position", op: "in", values: [position] }] }))!;
+  for await (const batch of table.scan(plan)) if (batch.rowCount > 0) return batch.columns.event_id![0] as string;
+  throw new Error(`no event at position ${position}`);
+}
