@@ -54,7 +54,8 @@ export const rebufferByCdn = defineProjection({
       prefetch: cdnAndDevice,
       handle: async ({ readModel }, event) => {
         await readModel.update(cdnAndDevice(event), (stats) => ({
-          ...stats,
+          cdn: stats.cdn,
+          device: stats.device,
           rebufferCount: stats.rebufferCount + 1,
           rebufferMs: stats.rebufferMs + event.payload.durationMs,
         }));

@@ -22,6 +22,7 @@ export function rebuildStatus(rebuild: Doc<"rebuilds">, now = Date.now()) {
     eventsPerSecond: Math.round(eventsPerSecond),
     etaSeconds: total === null || !active ? null : estimateSecondsLeft(rebuild.processed, total, eventsPerSecond),
     cursor: rebuild.cursor,
+    pruning: rebuild.pruning ?? null,
     counters: rebuild.counters,
     filter: rebuild.filter ?? null,
     dryRun: rebuild.dryRun,

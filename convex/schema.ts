@@ -6,6 +6,7 @@ import {
   vCounters,
   vErrorPolicy,
   vFilter,
+  vPruning,
   vRate,
   vRebuildError,
   vRebuildPhase,
@@ -44,6 +45,8 @@ export default defineSchema({
     archive: v.object({ location: v.string(), snapshotId: v.optional(v.string()) }),
     /** Exact once planned. */
     total: v.optional(v.number()),
+    /** What the plan's pushdown skipped (partitions, file bounds, row-group statistics). */
+    pruning: v.optional(vPruning),
     processed: v.number(),
     /** Global position of the last event covered by a committed batch. */
     cursor: v.union(v.number(), v.null()),

@@ -81,3 +81,12 @@ export type RebuildError = Infer<typeof vRebuildError>;
 
 export const vActor = v.object({ subject: v.string(), name: v.optional(v.string()) });
 export type Actor = Infer<typeof vActor>;
+
+export const vPruning = v.object({
+  dataFiles: v.number(),
+  dataFilesSkipped: v.number(),
+  rowGroups: v.number(),
+  rowGroupsSkipped: v.number(),
+  rows: v.number(),
+  rowsSkipped: v.number(),
+});

@@ -10,7 +10,7 @@ import { internalMutation, type MutationCtx } from "../_generated/server";
 import { recordAudit } from "../audit";
 import { registry } from "../projections";
 import { replayPool } from "../replayPool";
-import { vFilter, vRebuildPhase, ZERO_COUNTERS, type Actor, type Counters, type RebuildOptions, type RebuildError } from "../validators";
+import { vFilter, vPruning, vRebuildPhase, ZERO_COUNTERS, type Actor, type Counters, type RebuildOptions, type RebuildError } from "../validators";
 import { ConvexReadModelStorage } from "./readModelStorage";
 import { vEventRecord } from "./eventValidator";
 
@@ -166,9 +166,15 @@ export const beginChunk = internalMutation({
 });
 
 export const storePlan = internalMutation({
-  args: { rebuildId: v.id("rebuilds"), planJson: v.string(), snapshotId: v.optional(v.string()), total: v.number() },
+  args: {
+    rebuildId: v.id("rebuilds"),
+    planJson: v.string(),
+    snapshotId: v.optional(v.string()),
+    total: v.number(),
+    pruning: v.optional(vPruning),
+  },
   returns: v.null(),
-  handler: async (ctx, { rebuildId, planJson, snapshotId, total }) => {
+  handler: async (ctx, { rebuildId, planJson, snapshotId, total, pruning }) => {
     const rebuild = await ctx.db.get(rebuildId);
     if (!rebuild || rebuild.phase !== "planning") return null;
     const existing = await ctx.db.query("rebuildPlans").withIndex("by_rebuild", (q) => q.eq("rebuildId", rebuildId)).unique();
@@ -177,6 +183,7 @@ export const storePlan = internalMutation({
     await ctx.db.patch(rebuildId, {
       phase: "archive",
       total,
+      ...(pruning ? { pruning } : {}),
       archive: { ...rebuild.archive, ...(snapshotId ? { snapshotId } : {}) },
       updatedAt: Date.now(),
     });

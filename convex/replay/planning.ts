@@ -33,6 +33,18 @@ export const plan = internalAction({
       planJson: scanPlan ? serializePlan(scanPlan) : "null",
       ...(snapshot ? { snapshotId: String(snapshot["snapshot-id"]) } : {}),
       total: scanPlan?.rowCount ?? 0,
+      ...(scanPlan
+        ? {
+            pruning: {
+              dataFiles: scanPlan.stats.dataFiles,
+              dataFilesSkipped: scanPlan.stats.dataFilesSkipped,
+              rowGroups: scanPlan.stats.rowGroups,
+              rowGroupsSkipped: scanPlan.stats.rowGroupsSkipped,
+              rows: scanPlan.stats.rows,
+              rowsSkipped: scanPlan.stats.rowsSkipped,
+            },
+          }
+        : {}),
     });
     return null;
   },

@@ -43,7 +43,9 @@ describe("a full rebuild on the replay pool", () => {
     expect(status).toMatchObject({ state: "completed", percent: 100, processed: events.length, total: events.length });
     const rebuffers = events.filter((event) => event.type === "Rebuffer").length;
     expect(status!.counters).toMatchObject({ found: events.length, applied: rebuffers, skipped: events.length - rebuffers, invalid: 0, failed: 0 });
-    const model = (await readModel(t, "rebufferByCdn")).sort((a, b) => a.cdn.localeCompare(b.cdn) || a.device.localeCompare(b.device));
+    const model = ((await readModel(t, "rebufferByCdn")) as ReturnType<typeof foldRebufferByCdn>).sort(
+      (a, b) => a.cdn.localeCompare(b.cdn) || a.device.localeCompare(b.device),
+    );
     expect(model).toEqual(foldRebufferByCdn(events));
   });
 
@@ -52,7 +54,9 @@ describe("a full rebuild on the replay pool", () => {
     const admin = t.withIdentity(ADMIN);
     await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" });
     await runToEnd(t);
-    const model = (await readModel(t, "sessionSummary")).sort((a, b) => a.streamId.localeCompare(b.streamId));
+    const model = ((await readModel(t, "sessionSummary")) as ReturnType<typeof foldSessionSummary>).sort((a, b) =>
+      a.streamId.localeCompare(b.streamId),
+    );
     expect(model).toEqual(foldSessionSummary(events));
   });
 });
