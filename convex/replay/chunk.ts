@@ -121,9 +121,10 @@ class BatchCommitter {
       });
     } catch (error) {
       if (!isTransactionLimitError(error)) throw error;
-      if (!this.sizer.afterLimitError()) {
+      if (run.events.length <= 1) {
         throw new Error(`a single event does not fit in one Convex transaction: ${(error as Error).message}`);
       }
+      this.sizer.afterLimitError();
       for (const part of splitRun(run)) await this.commit(part);
       return;
     }

@@ -27,6 +27,9 @@ export interface ManifestFile {
   minSequenceNumber: number;
   addedSnapshotId: bigint;
   partitions: PartitionFieldSummary[] | null;
+  /** Live files and rows the manifest holds (added + existing), when the writer recorded them. */
+  liveFiles: number | null;
+  liveRows: number | null;
 }
 
 export interface ContentFile {
@@ -81,6 +84,8 @@ export async function readManifestList(store: ObjectStore, metadata: TableMetada
       sequenceNumber,
       minSequenceNumber: Number(record.min_sequence_number ?? sequenceNumber),
       addedSnapshotId: BigInt((record.added_snapshot_id as bigint | undefined) ?? snapshot["snapshot-id"]),
+      liveFiles: sumOrNull(record.added_files_count ?? record.added_data_files_count, record.existing_files_count ?? record.existing_data_files_count),
+      liveRows: sumOrNull(record.added_rows_count, record.existing_rows_count),
       partitions: ((record.partitions as AvroRecord[] | null | undefined) ?? null)?.map((summary) => ({
         containsNull: Boolean(summary.contains_null),
         containsNan: (summary.contains_nan as boolean | null | undefined) ?? null,
@@ -134,6 +139,10 @@ export async function readManifest(store: ObjectStore, metadata: TableMetadata, 
       },
     };
   });
+}
+
+function sumOrNull(a: unknown, b: unknown): number | null {
+  return a == null || b == null ? null : Number(a) + Number(b);
 }
 
 function requireField<T>(record: AvroRecord, field: string, file: string): T {

@@ -102,6 +102,10 @@ export async function planScan(
     stats.manifests++;
     if (manifest.content === ManifestContent.DATA && !summariesMayMatch(metadata, schema, manifest.specId, manifest.partitions, bound)) {
       stats.manifestsSkipped++;
+      stats.dataFiles += manifest.liveFiles ?? 0;
+      stats.dataFilesSkipped += manifest.liveFiles ?? 0;
+      stats.rows += manifest.liveRows ?? 0;
+      stats.rowsSkipped += manifest.liveRows ?? 0;
       continue;
     }
     for (const entry of await readManifest(store, metadata, manifest)) {

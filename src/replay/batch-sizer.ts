@@ -23,11 +23,9 @@ export class BatchSizer {
     else if (durationMs < FAST_MUTATION_MS) this.current = Math.min(this.maximum, this.current * GROWTH);
   }
 
-  /** After a transaction-limit error; false when a single event is already too big to apply. */
-  afterLimitError(): boolean {
-    if (this.size === 1) return false;
+  /** After a transaction-limit error: the next batches are half as big. */
+  afterLimitError(): void {
     this.current = Math.max(1, Math.floor(this.size / 2));
-    return true;
   }
 }
 
