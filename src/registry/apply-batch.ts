@@ -15,7 +15,7 @@ import { PayloadRejection } from "./upcast.ts";
 export type FailurePolicy = "fail" | "dead-letter";
 
 export interface ApplyBatchOptions<Doc> {
-  storage: ReadModelStorage<Doc>;
+  storage: ReadModelStorage<NoInfer<Doc>>;
   policy: FailurePolicy;
   /** Decode, validate and run every handler against the read model, but return no writes. */
   dryRun?: boolean;

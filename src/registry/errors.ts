@@ -40,7 +40,7 @@ export class InvalidEventError extends Error {
   override name = "InvalidEventError";
 }
 
-/** A batch stopped by a permanent event error under the `fail` policy; throw it to roll back a transaction. */
+/** A batch stopped by a permanent event error (BatchResult.failure); throw it to roll back a transaction. */
 export class EventFailedError extends Error {
   override name = "EventFailedError";
   constructor(readonly eventError: EventError) {

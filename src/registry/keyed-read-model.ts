@@ -17,7 +17,11 @@ import type { ReadModelStorage, ReadModelWrite } from "./read-model-storage.ts";
 export interface ReadModel<Doc, Key> {
   /** The document, or null when there is none. */
   get(key: Key): Promise<Readonly<Doc> | null>;
-  /** Replaces the document with `change(current)`, starting from the projection's `initial(key)`. */
+  /**
+   * Replaces the document with `change(current)`, starting from the projection's `initial(key)`.
+   * In hot handlers, list the fields in the new document: V8 runs `{ ...doc, count: n }` (a spread
+   * that overrides a field) about fifty times slower, which dominates a batch at a million events/s.
+   */
   update(key: Key, change: (doc: Readonly<Doc>) => Doc): Promise<Readonly<Doc>>;
   delete(key: Key): Promise<void>;
 }
@@ -73,13 +77,18 @@ export class KeyedReadModel<Key, Doc extends Key> implements ReadModel<Doc, Key>
     return this.#storageFailure;
   }
 
-  /** Loads, in one storage call, those of `keys` that are not loaded yet (duplicates are fine). */
+  /** Loads, in one storage call, those of `keys` that are not loaded yet (duplicates are fine): a hint, never an error. */
   async prefetch(keys: Iterable<Key>): Promise<void> {
     const missing = new KeyTable<Key, true>(this.#options.keyFields);
     const toLoad: { key: Key; encoded: string }[] = [];
     for (const key of keys) {
       if (this.#entries.get(key) !== undefined || missing.get(key) !== undefined) continue;
-      const encoded = this.#options.encodeKey(key);
+      let encoded: string;
+      try {
+        encoded = this.#options.encodeKey(key);
+      } catch {
+        continue; // a malformed key: the handler that uses it meets the same error, on its own event
+      }
       if (this.#loading.has(encoded)) continue;
       missing.set(key, true);
       toLoad.push({ key, encoded });

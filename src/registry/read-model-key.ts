@@ -4,22 +4,11 @@
 
 export type KeyEncoder<Key> = (key: Key) => string;
 
-// Strings JSON.stringify would quote without escaping anything (surrogates left to it, as it
-// escapes lone ones): the common case, and ten times cheaper than stringifying an array per event.
-const NEEDS_NO_ESCAPING = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
-
+/** Encodes keys once per document and batch (lookups in a batch go through KeyTable). */
 export function keyEncoder<Key>(fields: readonly (keyof Key & string)[]): KeyEncoder<Key> {
   const [only] = fields;
   if (fields.length === 1 && only !== undefined) return (key) => keyPart(key, only);
-  return (key) => {
-    let encoded = "[";
-    for (let index = 0; index < fields.length; index++) {
-      const value = keyPart(key, fields[index] as keyof Key & string);
-      if (index > 0) encoded += ",";
-      encoded += NEEDS_NO_ESCAPING.test(value) ? `"${value}"` : JSON.stringify(value);
-    }
-    return `${encoded}]`;
-  };
+  return (key) => JSON.stringify(fields.map((field) => keyPart(key, field)));
 }
 
 function keyPart<Key>(key: Key, field: keyof Key & string): string {
