@@ -14,6 +14,7 @@ import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalAction, type ActionCtx } from "../_generated/server";
 import { registry } from "../projections";
+import { failFastOnPermanentErrors } from "./permanentErrors";
 
 /** Long enough that the ~200 ms of Workpool scheduling per chunk is noise; far from the 10 min limit. */
 export const DEFAULT_CHUNK_BUDGET_MS = 30_000;
@@ -32,46 +33,54 @@ class ChunkStopped extends Error {}
 export const run = internalAction({
   args: { rebuildId: v.id("rebuilds") },
   returns: v.null(),
-  handler: async (ctx, { rebuildId }) => {
-    const input = await ctx.runMutation(internal.replay.lifecycle.beginChunk, { rebuildId });
-    if (!input || input.phase !== "archive") return null;
-    const projection: AnyProjection = registry.require(input.projection);
-    const committer = new BatchCommitter(ctx, rebuildId, input.cursor, new BatchSizer(projection.eventsPerMutation), input.rateLimit);
-    const plan = input.planJson ? deserializePlan(input.planJson) : null;
-    const budget = chunkBudget();
-    const deadline = Date.now() + budget.ms;
-    const filter: ReplayFilter | undefined = input.filter ?? undefined;
-    const consumed = new Set(projection.eventTypes);
-    let run: PendingRun = emptyRun();
-    try {
-      if (plan) {
-        const table = await ArchiveTable.open(input.archiveLocation);
-        // Row-level filtering happens here, on events with positions, so that every filtered row is
-        // counted once and only in the batch that covers its position; the plan already pruned.
-        const scan = table.scan({ ...plan, predicate: [] }, { after: input.cursor ?? undefined });
-        for await (const batch of scan) {
-          for (const event of eventsFromBatch(batch)) {
-            if (!eventMatchesFilter(event, filter)) run.filteredPositions.push(event.globalPosition);
-            else if (consumed.has(event.eventType)) run.events.push(event);
-            else run.skippedPositions.push(event.globalPosition);
-            run.lastPosition = event.globalPosition;
-            if (run.events.length >= committer.batchSize) {
-              await committer.commit(run);
-              run = emptyRun();
-              if (Date.now() >= deadline || committer.batches >= budget.batches) return null;
-            }
+  handler: (ctx, { rebuildId }) => failFastOnPermanentErrors(() => runChunk(ctx, rebuildId)),
+});
+
+async function runChunk(ctx: ActionCtx, rebuildId: Id<"rebuilds">): Promise<null> {
+  const input = await ctx.runMutation(internal.replay.lifecycle.beginChunk, { rebuildId });
+  if (!input || input.phase !== "archive") return null;
+  const projection: AnyProjection = registry.require(input.projection);
+  const committer = new BatchCommitter(
+    ctx,
+    rebuildId,
+    input.cursor,
+    new BatchSizer(projection.eventsPerMutation),
+    input.rateLimit,
+  );
+  const plan = input.planJson ? deserializePlan(input.planJson) : null;
+  const budget = chunkBudget();
+  const deadline = Date.now() + budget.ms;
+  const filter: ReplayFilter | undefined = input.filter ?? undefined;
+  const consumed = new Set(projection.eventTypes);
+  let run: PendingRun = emptyRun();
+  try {
+    if (plan) {
+      const table = await ArchiveTable.open(input.archiveLocation);
+      // Row-level filtering happens here, on events with positions, so that every filtered row is
+      // counted once and only in the batch that covers its position; the plan already pruned.
+      const scan = table.scan({ ...plan, predicate: [] }, { after: input.cursor ?? undefined });
+      for await (const batch of scan) {
+        for (const event of eventsFromBatch(batch)) {
+          if (!eventMatchesFilter(event, filter)) run.filteredPositions.push(event.globalPosition);
+          else if (consumed.has(event.eventType)) run.events.push(event);
+          else run.skippedPositions.push(event.globalPosition);
+          run.lastPosition = event.globalPosition;
+          if (run.events.length >= committer.batchSize) {
+            await committer.commit(run);
+            run = emptyRun();
+            if (Date.now() >= deadline || committer.batches >= budget.batches) return null;
           }
         }
       }
-      if (run.lastPosition !== null) await committer.commit(run);
-      await ctx.runMutation(internal.replay.lifecycle.finishArchive, { rebuildId, expectedCursor: committer.cursor });
-    } catch (error) {
-      if (error instanceof ChunkStopped) return null;
-      throw error;
     }
-    return null;
-  },
-});
+    if (run.lastPosition !== null) await committer.commit(run);
+    await ctx.runMutation(internal.replay.lifecycle.finishArchive, { rebuildId, expectedCursor: committer.cursor });
+  } catch (error) {
+    if (error instanceof ChunkStopped) return null;
+    throw error;
+  }
+  return null;
+}
 
 function emptyRun(): PendingRun {
   return { events: [], skippedPositions: [], filteredPositions: [], lastPosition: null };

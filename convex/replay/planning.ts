@@ -7,45 +7,49 @@ import { filterAttributeColumns, filterPredicate } from "../../src/replay/filter
 import { EVENT_COLUMNS, replayColumns } from "../../src/replay/archive-events.ts";
 import { serializePlan } from "../../src/replay/plan-json.ts";
 import { internal } from "../_generated/api";
-import { internalAction } from "../_generated/server";
+import type { Id } from "../_generated/dataModel";
+import { internalAction, type ActionCtx } from "../_generated/server";
+import { failFastOnPermanentErrors } from "./permanentErrors";
 import { attributeColumnsOf } from "./attributes";
 
 export const plan = internalAction({
   args: { rebuildId: v.id("rebuilds") },
   returns: v.null(),
-  handler: async (ctx, { rebuildId }) => {
-    const input = await ctx.runMutation(internal.replay.lifecycle.beginChunk, { rebuildId });
-    if (!input || input.phase !== "planning") return null;
-    const table = await ArchiveTable.open(input.archiveLocation);
-    const snapshot = table.snapshot();
-    const filter = input.filter ?? undefined;
-    const attributes = attributeColumnsOf(table.schema, filterAttributeColumns(filter));
-    const scanPlan = snapshot
-      ? await table.plan({
-          snapshotId: snapshot["snapshot-id"],
-          columns: replayColumns(attributes),
-          predicate: filterPredicate(filter),
-          orderBy: EVENT_COLUMNS.position,
-        })
-      : undefined;
-    await ctx.runMutation(internal.replay.lifecycle.storePlan, {
-      rebuildId,
-      planJson: scanPlan ? serializePlan(scanPlan) : "null",
-      ...(snapshot ? { snapshotId: String(snapshot["snapshot-id"]) } : {}),
-      total: scanPlan?.rowCount ?? 0,
-      ...(scanPlan
-        ? {
-            pruning: {
-              dataFiles: scanPlan.stats.dataFiles,
-              dataFilesSkipped: scanPlan.stats.dataFilesSkipped,
-              rowGroups: scanPlan.stats.rowGroups,
-              rowGroupsSkipped: scanPlan.stats.rowGroupsSkipped,
-              rows: scanPlan.stats.rows,
-              rowsSkipped: scanPlan.stats.rowsSkipped,
-            },
-          }
-        : {}),
-    });
-    return null;
-  },
+  handler: (ctx, { rebuildId }) => failFastOnPermanentErrors(() => planRebuild(ctx, rebuildId)),
 });
+
+async function planRebuild(ctx: ActionCtx, rebuildId: Id<"rebuilds">): Promise<null> {
+  const input = await ctx.runMutation(internal.replay.lifecycle.beginChunk, { rebuildId });
+  if (!input || input.phase !== "planning") return null;
+  const table = await ArchiveTable.open(input.archiveLocation);
+  const snapshot = table.snapshot();
+  const filter = input.filter ?? undefined;
+  const attributes = attributeColumnsOf(table.schema, filterAttributeColumns(filter));
+  const scanPlan = snapshot
+    ? await table.plan({
+        snapshotId: snapshot["snapshot-id"],
+        columns: replayColumns(attributes),
+        predicate: filterPredicate(filter),
+        orderBy: EVENT_COLUMNS.position,
+      })
+    : undefined;
+  await ctx.runMutation(internal.replay.lifecycle.storePlan, {
+    rebuildId,
+    planJson: scanPlan ? serializePlan(scanPlan) : "null",
+    ...(snapshot ? { snapshotId: String(snapshot["snapshot-id"]) } : {}),
+    total: scanPlan?.rowCount ?? 0,
+    ...(scanPlan
+      ? {
+          pruning: {
+            dataFiles: scanPlan.stats.dataFiles,
+            dataFilesSkipped: scanPlan.stats.dataFilesSkipped,
+            rowGroups: scanPlan.stats.rowGroups,
+            rowGroupsSkipped: scanPlan.stats.rowGroupsSkipped,
+            rows: scanPlan.stats.rows,
+            rowsSkipped: scanPlan.stats.rowsSkipped,
+          },
+        }
+      : {}),
+  });
+  return null;
+}

@@ -154,3 +154,31 @@ async function eventIdAt(location: string, position: number): Promise<string> {
   for await (const batch of table.scan(plan)) if (batch.rowCount > 0) return batch.columns.event_id![0] as string;
   throw new Error(`no event at position ${position}`);
 }
+
+describe("a corrupt archive file", () => {
+  it("fails the rebuild at once with the file and the problem, applying nothing of the bad slice", async () => {
+    const { cpSync, mkdtempSync, readFileSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { ArchiveTable } = await import("../../src/archive/table.ts");
+    const source = await localDemoArchive(5_000, 23);
+    const copy = join(mkdtempSync(join(tmpdir(), "reproject-corrupt-")), "events");
+    cpSync(source, copy, { recursive: true });
+    const plan = (await (await ArchiveTable.open(copy)).plan({ columns: ["global_position"], orderBy: "global_position" }))!;
+    const victim = plan.slices[Math.floor(plan.slices.length / 2)]!;
+    const file = join(copy, victim.key);
+    const bytes = readFileSync(file);
+    for (let offset = 8; offset < Math.min(bytes.length / 2, 400); offset++) bytes[offset] = bytes[offset]! ^ 0x5a;
+    writeFileSync(file, bytes);
+    process.env.REPROJECT_ARCHIVE = copy;
+
+    const { t, status } = await rebuild("sessionSummary", {});
+    expect(status.state).toBe("failed");
+    expect(status.lastError!.message).toContain(victim.key);
+    expect(status.lastError!.message).toMatch(/cannot be decoded|not a readable Parquet file/);
+    expect(status.counters.retried).toBe(0);
+    expect(status.cursor ?? 0).toBeLessThan(Number(victim.orderLower));
+    const row = await t.run((ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "sessionSummary")).unique());
+    expect(row!.activeGeneration).toBeNull();
+  });
+});
