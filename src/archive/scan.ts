@@ -33,19 +33,52 @@ export interface ScanOptions {
   after?: IcebergValue;
 }
 
-/** Yields the plan's rows batch by batch (one batch per row group, or per merge window). */
-export async function* scanPlan(
+/**
+ * Yields the plan's rows batch by batch (one batch per row group, or per merge window). The next
+ * batch is read while the caller works on the current one, so file or S3 latency overlaps with
+ * decoding; at most two batches are held.
+ */
+export function scanPlan(
   store: ObjectStore,
   metadata: TableMetadata,
   plan: ScanPlan,
   options: ScanOptions = {},
+): AsyncGenerator<RowBatch> {
+  return readAhead(scanBatches(store, metadata, plan, options));
+}
+
+async function* readAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next = source.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) return;
+      next = source.next();
+      // If the caller stops early, the batch read ahead is dropped; its failure must not go unhandled.
+      next.catch(() => undefined);
+      yield current.value;
+    }
+  } finally {
+    await source.return(undefined).catch(() => undefined);
+  }
+}
+
+async function* scanBatches(
+  store: ObjectStore,
+  metadata: TableMetadata,
+  plan: ScanPlan,
+  options: ScanOptions,
 ): AsyncGenerator<RowBatch> {
   const reader = new SliceReader(store, metadata, plan, options);
   for (const group of overlappingGroups(plan)) {
     if (group.length === 1) {
       yield* reader.read(group[0]!);
     } else {
-      yield* mergeOrdered(group.map((slice) => reader.read(slice)), plan.orderBy!, plan.fields);
+      yield* mergeOrdered(
+        group.map((slice) => reader.read(slice)),
+        plan.orderBy!,
+        plan.fields,
+      );
     }
   }
 }
@@ -84,7 +117,9 @@ class SliceReader {
     const extraFields = equalityFields.flat().filter((id) => !this.readFields.some((field) => field.id === id));
     const fields = [
       ...this.readFields,
-      ...[...new Set(extraFields)].map((id) => this.plan.schema.fields.find((field) => field.id === id)!).filter(Boolean),
+      ...[...new Set(extraFields)]
+        .map((id) => this.plan.schema.fields.find((field) => field.id === id)!)
+        .filter(Boolean),
     ];
     for (const rowGroup of slice.rowGroups) {
       const decoded = await readRowGroupColumns(file, rowGroup, fields);
@@ -124,7 +159,11 @@ class SliceReader {
         counts.rowsDeleted++;
       } else if (cursorApplies && compareValues(orderColumn[row]!, after) <= 0) {
         counts.rowsBeforeCursor++;
-      } else if (this.conditions.every(({ field, condition, compare }) => valueMatches(condition, columns.get(field.id)![row] ?? null, compare))) {
+      } else if (
+        this.conditions.every(({ field, condition, compare }) =>
+          valueMatches(condition, columns.get(field.id)![row] ?? null, compare),
+        )
+      ) {
         selection.push(row);
       } else {
         counts.rowsFiltered++;
@@ -138,7 +177,9 @@ class SliceReader {
     columns: Map<number, ColumnValues>,
     row: number,
   ): boolean {
-    return equality.some(({ fieldIds, keys }) => keys.has(equalityKey(fieldIds.map((id) => columns.get(id)![row] ?? null))));
+    return equality.some(({ fieldIds, keys }) =>
+      keys.has(equalityKey(fieldIds.map((id) => columns.get(id)![row] ?? null))),
+    );
   }
 }
 
@@ -165,12 +206,18 @@ function overlappingGroups(plan: ScanPlan): ScanSlice[][] {
     const current = groups.at(-1);
     const overlaps =
       current !== undefined &&
-      (slice.orderLower === undefined || slice.orderLower === null || groupUpper === undefined || groupUpper === null ||
+      (slice.orderLower === undefined ||
+        slice.orderLower === null ||
+        groupUpper === undefined ||
+        groupUpper === null ||
         compareValues(slice.orderLower, groupUpper) <= 0);
     if (overlaps) current.push(slice);
     else groups.push([slice]);
     if (slice.orderUpper === undefined || slice.orderUpper === null) groupUpper = undefined;
-    else if (!overlaps || (groupUpper !== undefined && groupUpper !== null && compareValues(slice.orderUpper, groupUpper) > 0)) {
+    else if (
+      !overlaps ||
+      (groupUpper !== undefined && groupUpper !== null && compareValues(slice.orderUpper, groupUpper) > 0)
+    ) {
       groupUpper = slice.orderUpper;
     }
   }
@@ -200,10 +247,15 @@ async function* mergeOrdered(
     let best: (typeof cursors)[number] | undefined;
     for (const cursor of cursors) {
       if (!cursor.batch) continue;
-      if (!best || compareValues(cursor.batch.columns[orderBy]![cursor.row]!, best.batch!.columns[orderBy]![best.row]!) < 0) best = cursor;
+      if (
+        !best ||
+        compareValues(cursor.batch.columns[orderBy]![cursor.row]!, best.batch!.columns[orderBy]![best.row]!) < 0
+      )
+        best = cursor;
     }
     if (!best) break;
-    for (const field of fields) (out.columns[field.name] as IcebergValue[]).push(best.batch!.columns[field.name]![best.row]!);
+    for (const field of fields)
+      (out.columns[field.name] as IcebergValue[]).push(best.batch!.columns[field.name]![best.row]!);
     out.rowCount++;
     if (++best.row >= best.batch!.rowCount) {
       best.batch = await nextNonEmpty(best.stream, absorb);
@@ -219,7 +271,10 @@ async function* mergeOrdered(
 }
 
 /** The next batch with rows; every batch passed over still counts through `absorb`. */
-async function nextNonEmpty(stream: AsyncGenerator<RowBatch>, absorb: (batch: RowBatch) => void): Promise<RowBatch | undefined> {
+async function nextNonEmpty(
+  stream: AsyncGenerator<RowBatch>,
+  absorb: (batch: RowBatch) => void,
+): Promise<RowBatch | undefined> {
   for (;;) {
     const next = await stream.next();
     if (next.done) return undefined;
