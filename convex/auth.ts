@@ -12,9 +12,17 @@ export type Authorization = { allowed: true; actor: Actor } | { allowed: false; 
 
 export async function authorizeAdmin(ctx: { auth: Auth }): Promise<Authorization> {
   const identity = await ctx.auth.getUserIdentity();
-  if (!identity) return { allowed: false, actor: ANONYMOUS, reason: "not signed in: admin functions need an authenticated identity" };
+  if (!identity)
+    return {
+      allowed: false,
+      actor: ANONYMOUS,
+      reason: "not signed in: admin functions need an authenticated identity",
+    };
   const actor: Actor = { subject: identity.subject, ...(identity.name ? { name: identity.name } : {}) };
-  const subjects = (process.env.REPROJECT_ADMIN_SUBJECTS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const subjects = (process.env.REPROJECT_ADMIN_SUBJECTS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (subjects.includes(identity.subject)) return { allowed: true, actor };
   const claim = process.env.REPROJECT_ADMIN_ROLE_CLAIM ?? "role";
   const role = process.env.REPROJECT_ADMIN_ROLE ?? "admin";

@@ -9,6 +9,7 @@ import { recordAudit } from "./audit";
 import { registry } from "./projections";
 import { rebuildStatus } from "./rebuildStatus";
 import { activeRebuildOf, createRebuild, enqueueNextChunk, type Rebuild } from "./replay/lifecycle";
+import { scheduleGenerationDeletion } from "./replay/generations";
 import { vRebuildOptions, type Actor, type RebuildOptions } from "./validators";
 
 const TARGET_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
@@ -19,12 +20,30 @@ type Refusal = { status: "refused" | "rejected"; reason: string };
 async function authorized(ctx: MutationCtx, action: string, projection?: string): Promise<{ actor: Actor } | Refusal> {
   const authorization = await authorizeAdmin(ctx);
   if (authorization.allowed) return { actor: authorization.actor };
-  await recordAudit(ctx, { actor: authorization.actor, action, outcome: "refused", details: authorization.reason, ...(projection ? { projection } : {}) });
+  await recordAudit(ctx, {
+    actor: authorization.actor,
+    action,
+    outcome: "refused",
+    details: authorization.reason,
+    ...(projection ? { projection } : {}),
+  });
   return { status: "refused", reason: authorization.reason };
 }
 
-async function reject(ctx: MutationCtx, actor: Actor, action: string, reason: string, projection?: string): Promise<Refusal> {
-  await recordAudit(ctx, { actor, action, outcome: "rejected", details: reason, ...(projection ? { projection } : {}) });
+async function reject(
+  ctx: MutationCtx,
+  actor: Actor,
+  action: string,
+  reason: string,
+  projection?: string,
+): Promise<Refusal> {
+  await recordAudit(ctx, {
+    actor,
+    action,
+    outcome: "rejected",
+    details: reason,
+    ...(projection ? { projection } : {}),
+  });
   return { status: "rejected", reason };
 }
 
@@ -38,17 +57,21 @@ function optionsProblem(options: RebuildOptions): string | null {
     return `filter.fromMs (${filter.fromMs}) must be before filter.toMs (${filter.toMs})`;
   }
   for (const bound of [filter?.fromMs, filter?.toMs]) {
-    if (bound !== undefined && !Number.isSafeInteger(bound)) return `filter time bounds must be whole epoch milliseconds, got ${bound}`;
+    if (bound !== undefined && !Number.isSafeInteger(bound))
+      return `filter time bounds must be whole epoch milliseconds, got ${bound}`;
   }
-  if (filter?.eventTypes && filter.eventTypes.length === 0) return "filter.eventTypes is empty: leave it out to replay every type";
+  if (filter?.eventTypes && filter.eventTypes.length === 0)
+    return "filter.eventTypes is empty: leave it out to replay every type";
   for (const [attribute, values] of Object.entries(filter?.attributes ?? {})) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(attribute)) return `filter attribute "${attribute.slice(0, 80)}" is not a column name`;
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(attribute))
+      return `filter attribute "${attribute.slice(0, 80)}" is not a column name`;
     if (values.length === 0) return `filter.attributes.${attribute} lists no value`;
   }
   if (options.target !== undefined && !TARGET_NAME.test(options.target)) {
     return `target must be 1-64 letters, digits, "_" or "-", starting with a letter, got "${options.target.slice(0, 80)}"`;
   }
-  if (options.target !== undefined && isEmptyFilter(filter)) return "target is only for filtered replays (give a filter)";
+  if (options.target !== undefined && isEmptyFilter(filter))
+    return "target is only for filtered replays (give a filter)";
   return null;
 }
 
@@ -58,22 +81,41 @@ export const trigger = mutation({
     const auth = await authorized(ctx, "trigger", projection.slice(0, 100));
     if ("status" in auth) return auth;
     if (!registry.get(projection)) {
-      return reject(ctx, auth.actor, "trigger", `unknown projection "${projection.slice(0, 100)}"; known: ${registry.projections.map((p) => p.name).join(", ")}`);
+      return reject(
+        ctx,
+        auth.actor,
+        "trigger",
+        `unknown projection "${projection.slice(0, 100)}"; known: ${registry.projections.map((p) => p.name).join(", ")}`,
+      );
     }
     const problem = optionsProblem(options);
     if (problem) return reject(ctx, auth.actor, "trigger", problem, projection);
     const active = await activeRebuildOf(ctx, projection);
     if (active?.state === "running") {
-      await recordAudit(ctx, { actor: auth.actor, action: "trigger", projection, rebuildId: active._id, outcome: "already_running" });
+      await recordAudit(ctx, {
+        actor: auth.actor,
+        action: "trigger",
+        projection,
+        rebuildId: active._id,
+        outcome: "already_running",
+      });
       return { status: "already_running" as const, rebuildId: active._id };
     }
     if (active?.state === "paused") {
       await resumeRebuild(ctx, active);
-      await recordAudit(ctx, { actor: auth.actor, action: "trigger", projection, rebuildId: active._id, outcome: "resumed" });
+      await recordAudit(ctx, {
+        actor: auth.actor,
+        action: "trigger",
+        projection,
+        rebuildId: active._id,
+        outcome: "resumed",
+      });
       return { status: "resumed" as const, rebuildId: active._id };
     }
     // A filtered replay goes to a named generation of its own, never to the active read model.
-    const effective = isEmptyFilter(options.filter) ? options : { ...options, target: options.target ?? `filtered-${Date.now()}` };
+    const effective = isEmptyFilter(options.filter)
+      ? options
+      : { ...options, target: options.target ?? `filtered-${Date.now()}` };
     const rebuildId = await createRebuild(ctx, projection, effective, auth.actor);
     await recordAudit(ctx, {
       actor: auth.actor,
@@ -88,7 +130,12 @@ export const trigger = mutation({
 });
 
 async function resumeRebuild(ctx: MutationCtx, rebuild: Rebuild): Promise<void> {
-  await ctx.db.patch(rebuild._id, { state: "running", updatedAt: Date.now(), lastError: undefined, finishedAt: undefined });
+  await ctx.db.patch(rebuild._id, {
+    state: "running",
+    updatedAt: Date.now(),
+    lastError: undefined,
+    finishedAt: undefined,
+  });
   await enqueueNextChunk(ctx, rebuild._id);
 }
 
@@ -105,7 +152,13 @@ function controlMutation(action: ControlAction) {
       const rebuild = rebuildId ? await ctx.db.get(rebuildId) : null;
       if (!rebuild) return reject(ctx, auth.actor, action, `no rebuild with id "${args.rebuildId.slice(0, 100)}"`);
       const outcome = await applyControl(ctx, action, rebuild);
-      await recordAudit(ctx, { actor: auth.actor, action, projection: rebuild.projection, rebuildId: rebuild._id, outcome });
+      await recordAudit(ctx, {
+        actor: auth.actor,
+        action,
+        projection: rebuild.projection,
+        rebuildId: rebuild._id,
+        outcome,
+      });
       return { status: outcome, rebuildId: rebuild._id as Id<"rebuilds"> };
     },
   });
@@ -117,6 +170,7 @@ async function applyControl(ctx: MutationCtx, action: ControlAction, rebuild: Re
     case "cancel":
       if (rebuild.state !== "running" && rebuild.state !== "paused") return "not_active" as const;
       await ctx.db.patch(rebuild._id, { state: "cancelled", finishedAt: now, updatedAt: now });
+      if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, rebuild.projection, rebuild.generation);
       return "cancelled" as const;
     case "pause":
       if (rebuild.state !== "running") return "not_running" as const;
@@ -124,7 +178,8 @@ async function applyControl(ctx: MutationCtx, action: ControlAction, rebuild: Re
       return "paused" as const;
     case "resume":
       if (rebuild.state !== "paused" && rebuild.state !== "failed") return "not_resumable" as const;
-      if (rebuild.state === "failed" && (await activeRebuildOf(ctx, rebuild.projection))) return "not_resumable" as const;
+      if (rebuild.state === "failed" && (await activeRebuildOf(ctx, rebuild.projection)))
+        return "not_resumable" as const;
       await resumeRebuild(ctx, rebuild);
       return "resumed" as const;
   }
@@ -150,7 +205,12 @@ export const listActive = query({
     await requireAdminForRead(ctx);
     const active = [];
     for (const state of ["running", "paused"] as const) {
-      active.push(...(await ctx.db.query("rebuilds").withIndex("by_state", (q) => q.eq("state", state)).take(100)));
+      active.push(
+        ...(await ctx.db
+          .query("rebuilds")
+          .withIndex("by_state", (q) => q.eq("state", state))
+          .take(100)),
+      );
     }
     return active.map((rebuild) => rebuildStatus(rebuild));
   },
@@ -162,7 +222,11 @@ export const history = query({
     await requireAdminForRead(ctx);
     const count = Math.min(Math.max(1, Math.floor(limit ?? 50)), 200);
     const rebuilds = projection
-      ? await ctx.db.query("rebuilds").withIndex("by_projection", (q) => q.eq("projection", projection)).order("desc").take(count)
+      ? await ctx.db
+          .query("rebuilds")
+          .withIndex("by_projection", (q) => q.eq("projection", projection))
+          .order("desc")
+          .take(count)
       : await ctx.db.query("rebuilds").order("desc").take(count);
     return rebuilds.map((rebuild) => rebuildStatus(rebuild));
   },
@@ -175,7 +239,10 @@ export const deadLetters = query({
     const rebuildId = ctx.db.normalizeId("rebuilds", args.rebuildId);
     if (!rebuildId) return [];
     const count = Math.min(Math.max(1, Math.floor(args.limit ?? 100)), 500);
-    return ctx.db.query("deadLetters").withIndex("by_rebuild", (q) => q.eq("rebuildId", rebuildId)).take(count);
+    return ctx.db
+      .query("deadLetters")
+      .withIndex("by_rebuild", (q) => q.eq("rebuildId", rebuildId))
+      .take(count);
   },
 });
 

@@ -50,6 +50,8 @@ export default defineSchema({
     processed: v.number(),
     /** Global position of the last event covered by a committed batch. */
     cursor: v.union(v.number(), v.null()),
+    /** Highest position in the pinned archive snapshot: the live tail starts after it. */
+    archiveHighWaterMark: v.optional(v.number()),
     counters: vCounters,
     rate: vRate,
     startedAt: v.number(),
@@ -63,6 +65,23 @@ export default defineSchema({
     .index("by_projection_state", ["projection", "state"])
     .index("by_state", ["state"])
     .index("by_projection", ["projection"]),
+
+  /** Recent events, continuing the archive's global positions; older ones move to the archive. */
+  events: defineTable({
+    position: v.number(),
+    eventId: v.string(),
+    eventType: v.string(),
+    eventVersion: v.number(),
+    occurredAtMs: v.number(),
+    streamId: v.string(),
+    attributes: v.record(v.string(), v.union(v.string(), v.null())),
+    payload: v.string(),
+  })
+    .index("by_position", ["position"])
+    .index("by_event_id", ["eventId"]),
+
+  /** One document: the last position handed out, and how far the archive holds the log. */
+  eventLog: defineTable({ lastPosition: v.number(), archivedThrough: v.number() }),
 
   /** The scan a rebuild planned at trigger time: pinned snapshot and slices (JSON, BigInt-safe). */
   rebuildPlans: defineTable({ rebuildId: v.id("rebuilds"), planJson: v.string() }).index("by_rebuild", ["rebuildId"]),

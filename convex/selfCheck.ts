@@ -11,11 +11,16 @@ export const start = internalMutation({
   returns: v.id("selfChecks"),
   handler: async (ctx) => {
     const checkId = await ctx.db.insert("selfChecks", { startedAt: Date.now(), outcome: "pending" });
-    await replayPool.enqueueAction(ctx, internal.selfCheckNode.probeNodeRuntime, {}, {
-      name: "selfCheck",
-      onComplete: internal.selfCheck.recordOutcome,
-      context: checkId,
-    });
+    await replayPool.enqueueAction(
+      ctx,
+      internal.selfCheckNode.probeNodeRuntime,
+      {},
+      {
+        name: "selfCheck",
+        onComplete: internal.selfCheck.recordOutcome,
+        context: checkId,
+      },
+    );
     return checkId;
   },
 });

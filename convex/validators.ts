@@ -35,8 +35,13 @@ export const vRebuildState = v.union(
 export type RebuildState = Infer<typeof vRebuildState>;
 export const ACTIVE_STATES: RebuildState[] = ["running", "paused"];
 
-/** Where a running rebuild is: planning the archive scan, replaying it, or done. */
-export const vRebuildPhase = v.union(v.literal("planning"), v.literal("archive"), v.literal("finishing"));
+/** Where a rebuild is: planning the archive scan, replaying it, catching up with the live events table, done. */
+export const vRebuildPhase = v.union(
+  v.literal("planning"),
+  v.literal("archive"),
+  v.literal("tail"),
+  v.literal("finishing"),
+);
 
 export const vCounters = v.object({
   /** Rows read from the archive: applied + skipped + filtered + invalid + failed. */

@@ -8,21 +8,21 @@
  * @module
  */
 
-import type {
-  ApiFromModules,
-  FilterApi,
-  FunctionReference,
-} from "convex/server";
+import type { ApiFromModules, FilterApi, FunctionReference } from "convex/server";
 import type * as audit from "../audit.js";
 import type * as auth from "../auth.js";
+import type * as events from "../events.js";
 import type * as projections from "../projections.js";
 import type * as readModelTables from "../readModelTables.js";
 import type * as rebuildStatus from "../rebuildStatus.js";
 import type * as rebuilds from "../rebuilds.js";
 import type * as replay_attributes from "../replay/attributes.js";
 import type * as replay_chunk from "../replay/chunk.js";
+import type * as replay_commit from "../replay/commit.js";
 import type * as replay_eventValidator from "../replay/eventValidator.js";
+import type * as replay_generations from "../replay/generations.js";
 import type * as replay_lifecycle from "../replay/lifecycle.js";
+import type * as replay_permanentErrors from "../replay/permanentErrors.js";
 import type * as replay_planning from "../replay/planning.js";
 import type * as replay_readModelStorage from "../replay/readModelStorage.js";
 import type * as replayPool from "../replayPool.js";
@@ -41,14 +41,18 @@ import type * as validators from "../validators.js";
 declare const fullApi: ApiFromModules<{
   audit: typeof audit;
   auth: typeof auth;
+  events: typeof events;
   projections: typeof projections;
   readModelTables: typeof readModelTables;
   rebuildStatus: typeof rebuildStatus;
   rebuilds: typeof rebuilds;
   "replay/attributes": typeof replay_attributes;
   "replay/chunk": typeof replay_chunk;
+  "replay/commit": typeof replay_commit;
   "replay/eventValidator": typeof replay_eventValidator;
+  "replay/generations": typeof replay_generations;
   "replay/lifecycle": typeof replay_lifecycle;
+  "replay/permanentErrors": typeof replay_permanentErrors;
   "replay/planning": typeof replay_planning;
   "replay/readModelStorage": typeof replay_readModelStorage;
   replayPool: typeof replayPool;
@@ -56,14 +60,8 @@ declare const fullApi: ApiFromModules<{
   selfCheckNode: typeof selfCheckNode;
   validators: typeof validators;
 }>;
-export declare const api: FilterApi<
-  typeof fullApi,
-  FunctionReference<any, "public">
->;
-export declare const internal: FilterApi<
-  typeof fullApi,
-  FunctionReference<any, "internal">
->;
+export declare const api: FilterApi<typeof fullApi, FunctionReference<any, "public">>;
+export declare const internal: FilterApi<typeof fullApi, FunctionReference<any, "internal">>;
 
 export declare const components: {
   replayPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"replayPool">;

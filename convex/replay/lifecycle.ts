@@ -2,29 +2,47 @@
 // (one in flight per projection), committing batches together with the checkpoint, finishing.
 import { vOnCompleteArgs } from "@convex-dev/workpool";
 import { v, type Infer } from "convex/values";
-import { applyBatch as applyToReadModel, describeEventError, type AnyProjection, type EventError } from "../../src/registry/index.ts";
+import { describeEventError, type AnyProjection } from "../../src/registry/index.ts";
+import { runOf } from "../../src/replay/event-run.ts";
 import { startRate, updateRate } from "../../src/progress/rate.ts";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
-import { internalMutation, type MutationCtx } from "../_generated/server";
+import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
 import { recordAudit } from "../audit";
 import { registry } from "../projections";
 import { replayPool } from "../replayPool";
-import { vFilter, vPruning, vRebuildPhase, ZERO_COUNTERS, type Actor, type Counters, type RebuildOptions, type RebuildError } from "../validators";
-import { ConvexReadModelStorage } from "./readModelStorage";
+import {
+  vFilter,
+  vPruning,
+  vRebuildPhase,
+  ZERO_COUNTERS,
+  type Actor,
+  type RebuildOptions,
+  type RebuildError,
+} from "../validators";
+import { SYSTEM } from "../auth";
+import { countEventsAfter, eventsAfter } from "../events";
+import { commitEvents, eventFailure } from "./commit";
+import { scheduleGenerationDeletion } from "./generations";
 import { vEventRecord } from "./eventValidator";
 
 export type Rebuild = Doc<"rebuilds">;
 
 export function archiveLocation(): string {
   const location = process.env.REPROJECT_ARCHIVE;
-  if (!location) throw new Error("REPROJECT_ARCHIVE is not set: point it at the event archive (a directory, s3://bucket/prefix or a REST catalog table)");
+  if (!location)
+    throw new Error(
+      "REPROJECT_ARCHIVE is not set: point it at the event archive (a directory, s3://bucket/prefix or a REST catalog table)",
+    );
   return location;
 }
 
 /** The projection's registry row, created from the code's declaration on first use. */
 export async function projectionRow(ctx: MutationCtx, name: string): Promise<Doc<"projections">> {
-  const existing = await ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", name)).unique();
+  const existing = await ctx.db
+    .query("projections")
+    .withIndex("by_name", (q) => q.eq("name", name))
+    .unique();
   if (existing) return existing;
   const projection = registry.require(name);
   const id = await ctx.db.insert("projections", {
@@ -55,6 +73,7 @@ export async function createRebuild(
 ): Promise<Id<"rebuilds">> {
   const projection = registry.require(projectionName);
   const row = await projectionRow(ctx, projectionName);
+  await discardFailedGenerations(ctx, projectionName);
   const generation = row.lastGeneration + 1;
   await ctx.db.patch(row._id, { lastGeneration: generation });
   const now = Date.now();
@@ -83,16 +102,42 @@ export async function createRebuild(
   return rebuildId;
 }
 
+/**
+ * A failed rebuild keeps its partial generation so that it can be resumed after a fix; a new
+ * rebuild of the projection supersedes it, and the partial generation is deleted then.
+ */
+async function discardFailedGenerations(ctx: MutationCtx, projection: string): Promise<void> {
+  const failed = await ctx.db
+    .query("rebuilds")
+    .withIndex("by_projection_state", (q) => q.eq("projection", projection).eq("state", "failed"))
+    .collect();
+  for (const rebuild of failed) {
+    await ctx.db.patch(rebuild._id, {
+      state: "cancelled",
+      lastError: {
+        ...rebuild.lastError!,
+        message: `${rebuild.lastError?.message ?? "failed"} (superseded by a new rebuild)`,
+      },
+    });
+    if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, projection, rebuild.generation);
+  }
+}
+
 /** Puts the rebuild's next chunk on the replay pool unless it is not running or a chunk is in flight. */
 export async function enqueueNextChunk(ctx: MutationCtx, rebuildId: Id<"rebuilds">): Promise<void> {
   const rebuild = await ctx.db.get(rebuildId);
   if (!rebuild || rebuild.state !== "running" || rebuild.chunk) return;
   const work = rebuild.phase === "planning" ? internal.replay.planning.plan : internal.replay.chunk.run;
-  const workId = await replayPool.enqueueAction(ctx, work, { rebuildId }, {
-    name: `replay:${rebuild.projection}`,
-    onComplete: internal.replay.lifecycle.chunkFinished,
-    context: { rebuildId },
-  });
+  const workId = await replayPool.enqueueAction(
+    ctx,
+    work,
+    { rebuildId },
+    {
+      name: `replay:${rebuild.projection}`,
+      onComplete: internal.replay.lifecycle.chunkFinished,
+      context: { rebuildId },
+    },
+  );
   await ctx.db.patch(rebuildId, { chunk: { workId, attempts: 0, enqueuedAt: Date.now() } });
 }
 
@@ -117,7 +162,7 @@ export async function failRebuild(ctx: MutationCtx, rebuild: Rebuild, error: Reb
   const now = Date.now();
   await ctx.db.patch(rebuild._id, { state: "failed", lastError: error, finishedAt: now, updatedAt: now });
   await recordAudit(ctx, {
-    actor: { subject: "system", name: "Reproject" },
+    actor: SYSTEM,
     action: "rebuild_failed",
     projection: rebuild.projection,
     rebuildId: rebuild._id,
@@ -152,7 +197,10 @@ export const beginChunk = internalMutation({
       ...(rebuild.chunk ? { chunk: { ...rebuild.chunk, attempts } } : {}),
       ...(attempts > 1 ? { counters: { ...rebuild.counters, retried: rebuild.counters.retried + 1 } } : {}),
     });
-    const plan = await ctx.db.query("rebuildPlans").withIndex("by_rebuild", (q) => q.eq("rebuildId", rebuildId)).unique();
+    const plan = await ctx.db
+      .query("rebuildPlans")
+      .withIndex("by_rebuild", (q) => q.eq("rebuildId", rebuildId))
+      .unique();
     return {
       projection: rebuild.projection,
       phase: rebuild.phase,
@@ -172,17 +220,22 @@ export const storePlan = internalMutation({
     snapshotId: v.optional(v.string()),
     total: v.number(),
     pruning: v.optional(vPruning),
+    archiveHighWaterMark: v.number(),
   },
   returns: v.null(),
-  handler: async (ctx, { rebuildId, planJson, snapshotId, total, pruning }) => {
+  handler: async (ctx, { rebuildId, planJson, snapshotId, total, pruning, archiveHighWaterMark }) => {
     const rebuild = await ctx.db.get(rebuildId);
     if (!rebuild || rebuild.phase !== "planning") return null;
-    const existing = await ctx.db.query("rebuildPlans").withIndex("by_rebuild", (q) => q.eq("rebuildId", rebuildId)).unique();
+    const existing = await ctx.db
+      .query("rebuildPlans")
+      .withIndex("by_rebuild", (q) => q.eq("rebuildId", rebuildId))
+      .unique();
     if (existing) await ctx.db.delete(existing._id);
     await ctx.db.insert("rebuildPlans", { rebuildId, planJson });
     await ctx.db.patch(rebuildId, {
       phase: "archive",
-      total,
+      total: total + (await countEventsAfter(ctx, archiveHighWaterMark)),
+      archiveHighWaterMark,
       ...(pruning ? { pruning } : {}),
       archive: { ...rebuild.archive, ...(snapshotId ? { snapshotId } : {}) },
       updatedAt: Date.now(),
@@ -212,105 +265,124 @@ export const applyBatch = internalMutation({
     filtered: v.number(),
   },
   returns: vBatchOutcome,
-  handler: async (ctx, args) => {
-    const rebuild = await ctx.db.get(args.rebuildId);
-    if (!rebuild || rebuild.state !== "running") return { status: "stopped" as const, state: rebuild?.state ?? "missing" };
-    if (rebuild.cursor !== args.expectedCursor) return { status: "duplicate" as const, cursor: rebuild.cursor };
-    const projection: AnyProjection = registry.require(rebuild.projection);
-    const storage = new ConvexReadModelStorage(ctx.db, projection.name, rebuild.generation);
-    const result = await applyToReadModel(projection, args.events, {
-      storage,
-      policy: rebuild.errorPolicy,
-      dryRun: rebuild.dryRun,
-      raw: ctx,
-    });
-    if (result.failure) {
-      await failRebuild(ctx, rebuild, eventFailure(result.failure));
-      return { status: "failed" as const, reason: describeEventError(result.failure) };
+  handler: async (ctx, { rebuildId, expectedCursor, ...input }) => {
+    const rebuild = await ctx.db.get(rebuildId);
+    if (!rebuild || rebuild.state !== "running")
+      return { status: "stopped" as const, state: rebuild?.state ?? "missing" };
+    if (rebuild.cursor !== expectedCursor) return { status: "duplicate" as const, cursor: rebuild.cursor };
+    const committed = await commitEvents(ctx, rebuild, input);
+    if (!committed.ok) {
+      await failRebuild(ctx, rebuild, eventFailure(committed.failure));
+      return { status: "failed" as const, reason: describeEventError(committed.failure) };
     }
-    await storage.write(result.writes);
-    const now = Date.now();
-    for (const letter of result.deadLetters) {
-      await ctx.db.insert("deadLetters", {
-        rebuildId: rebuild._id,
-        projection: rebuild.projection,
-        eventId: letter.eventId,
-        position: letter.globalPosition,
-        eventType: letter.eventType,
-        eventVersion: letter.eventVersion,
-        kind: letter.kind,
-        reason: letter.reason,
-        at: now,
-      });
-    }
-    const batch = result.counters;
-    const counters: Counters = {
-      ...rebuild.counters,
-      found: rebuild.counters.found + batch.found + args.skipped + args.filtered,
-      applied: rebuild.counters.applied + batch.applied,
-      skipped: rebuild.counters.skipped + batch.skipped + args.skipped,
-      filtered: rebuild.counters.filtered + args.filtered,
-      invalid: rebuild.counters.invalid + batch.invalid,
-      failed: rebuild.counters.failed + batch.failed,
-      deadLettered: rebuild.counters.deadLettered + batch.deadLettered,
-    };
-    const processed = counters.found;
-    await ctx.db.patch(rebuild._id, {
-      cursor: args.lastPosition,
-      counters,
-      processed,
-      rate: updateRate(rebuild.rate, processed, now),
-      updatedAt: now,
-    });
-    return { status: "applied" as const, cursor: args.lastPosition };
+    return { status: "applied" as const, cursor: input.lastPosition };
   },
 });
 
-function eventFailure(error: EventError): RebuildError {
-  return {
-    message: describeEventError(error),
-    eventId: error.eventId,
-    position: error.globalPosition,
-    eventType: error.eventType,
-    at: Date.now(),
-  };
-}
-
-/** The archive is replayed up to `cursor`: complete the rebuild and, for a full rebuild, swap it in. */
+/**
+ * The archive is replayed up to `cursor`: go on with the live events table after the pinned
+ * snapshot's high-water mark (positions up to it are the archive's, even where pruning skipped them).
+ */
 export const finishArchive = internalMutation({
   args: { rebuildId: v.id("rebuilds"), expectedCursor: v.union(v.number(), v.null()) },
   returns: v.boolean(),
   handler: async (ctx, { rebuildId, expectedCursor }) => {
     const rebuild = await ctx.db.get(rebuildId);
-    if (!rebuild || rebuild.state !== "running" || rebuild.cursor !== expectedCursor) return false;
-    const now = Date.now();
-    const counters = rebuild.counters;
-    await ctx.db.patch(rebuildId, {
-      state: "completed",
-      phase: "finishing",
-      counters,
-      processed: counters.found,
-      total: Math.max(rebuild.total ?? 0, counters.found),
-      rate: updateRate(rebuild.rate, counters.found, now),
-      finishedAt: now,
-      updatedAt: now,
-    });
-    if (!rebuild.dryRun && !rebuild.target) {
-      const row = await projectionRow(ctx, rebuild.projection);
-      await ctx.db.patch(row._id, {
-        activeGeneration: rebuild.generation,
-        builtVersion: rebuild.version,
-        ...(rebuild.version === registry.require(rebuild.projection).version ? { staleSince: undefined } : {}),
-      });
+    if (!rebuild || rebuild.state !== "running" || rebuild.phase !== "archive" || rebuild.cursor !== expectedCursor) {
+      return false;
     }
-    await recordAudit(ctx, {
-      actor: { subject: "system", name: "Reproject" },
-      action: "rebuild_completed",
-      projection: rebuild.projection,
-      rebuildId,
-      outcome: "completed",
-      details: `${counters.applied} applied of ${counters.found} found`,
-    });
+    const tailStart = Math.max(rebuild.cursor ?? 0, rebuild.archiveHighWaterMark ?? 0);
+    await ctx.db.patch(rebuildId, { phase: "tail", cursor: tailStart, updatedAt: Date.now() });
     return true;
   },
 });
+
+/** The tail phase's cursor, once the rebuild is in it and still running. */
+export const beginTail = internalQuery({
+  args: { rebuildId: v.id("rebuilds") },
+  returns: v.union(v.null(), v.object({ cursor: v.union(v.number(), v.null()) })),
+  handler: async (ctx, { rebuildId }) => {
+    const rebuild = await ctx.db.get(rebuildId);
+    if (!rebuild || rebuild.state !== "running" || rebuild.phase !== "tail") return null;
+    return { cursor: rebuild.cursor };
+  },
+});
+
+export const vTailOutcome = v.union(
+  v.object({ status: v.literal("completed") }),
+  v.object({ status: v.literal("behind") }),
+  v.object({ status: v.literal("stopped"), state: v.string() }),
+  v.object({ status: v.literal("failed"), reason: v.string() }),
+);
+
+/**
+ * The handover: in one transaction, apply whatever is left of the events table after the cursor
+ * and complete the rebuild (swapping its generation in). Appends that commit before this
+ * transaction are in the table and applied here; appends after it see the new generation active.
+ * Answers `behind` when more is left than one batch, so the chunk goes on catching up first.
+ */
+export const finishTail = internalMutation({
+  args: { rebuildId: v.id("rebuilds"), expectedCursor: v.union(v.number(), v.null()) },
+  returns: vTailOutcome,
+  handler: async (ctx, { rebuildId, expectedCursor }) => {
+    const rebuild = await ctx.db.get(rebuildId);
+    if (!rebuild || rebuild.state !== "running" || rebuild.phase !== "tail" || rebuild.cursor !== expectedCursor) {
+      return { status: "stopped" as const, state: rebuild?.state ?? "missing" };
+    }
+    const projection: AnyProjection = registry.require(rebuild.projection);
+    const limit = projection.eventsPerMutation;
+    const remaining = await eventsAfter(ctx, rebuild.cursor ?? 0, limit + 1);
+    if (remaining.length > limit) return { status: "behind" as const };
+    if (remaining.length > 0) {
+      const run = runOf(remaining, rebuild.filter, new Set(projection.eventTypes));
+      const committed = await commitEvents(ctx, rebuild, {
+        events: run.events,
+        skipped: run.skippedPositions.length,
+        filtered: run.filteredPositions.length,
+        lastPosition: run.lastPosition!,
+      });
+      if (!committed.ok) {
+        await failRebuild(ctx, rebuild, eventFailure(committed.failure));
+        return { status: "failed" as const, reason: describeEventError(committed.failure) };
+      }
+    }
+    await completeRebuild(ctx, rebuildId);
+    return { status: "completed" as const };
+  },
+});
+
+async function completeRebuild(ctx: MutationCtx, rebuildId: Id<"rebuilds">): Promise<void> {
+  const rebuild = (await ctx.db.get(rebuildId))!;
+  const now = Date.now();
+  const counters = rebuild.counters;
+  await ctx.db.patch(rebuildId, {
+    state: "completed",
+    phase: "finishing",
+    total: Math.max(rebuild.total ?? 0, counters.found),
+    rate: updateRate(rebuild.rate, counters.found, now),
+    finishedAt: now,
+    updatedAt: now,
+  });
+  if (!rebuild.dryRun && !rebuild.target) await swapGeneration(ctx, rebuild);
+  await recordAudit(ctx, {
+    actor: SYSTEM,
+    action: "rebuild_completed",
+    projection: rebuild.projection,
+    rebuildId,
+    outcome: "completed",
+    details: `${counters.applied} applied of ${counters.found} found`,
+  });
+}
+
+/** Makes the rebuild's generation the one queries read, and deletes the one it replaces in the background. */
+async function swapGeneration(ctx: MutationCtx, rebuild: Rebuild): Promise<void> {
+  const row = await projectionRow(ctx, rebuild.projection);
+  await ctx.db.patch(row._id, {
+    activeGeneration: rebuild.generation,
+    builtVersion: rebuild.version,
+    ...(rebuild.version === registry.require(rebuild.projection).version ? { staleSince: undefined } : {}),
+  });
+  if (row.activeGeneration !== null && row.activeGeneration !== rebuild.generation) {
+    await scheduleGenerationDeletion(ctx, rebuild.projection, row.activeGeneration);
+  }
+}

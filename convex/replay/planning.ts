@@ -33,8 +33,12 @@ async function planRebuild(ctx: ActionCtx, rebuildId: Id<"rebuilds">): Promise<n
         orderBy: EVENT_COLUMNS.position,
       })
     : undefined;
+  const highWaterMark = snapshot
+    ? await table.columnUpperBound(EVENT_COLUMNS.position, { snapshotId: snapshot["snapshot-id"] })
+    : undefined;
   await ctx.runMutation(internal.replay.lifecycle.storePlan, {
     rebuildId,
+    archiveHighWaterMark: highWaterMark === undefined || highWaterMark === null ? 0 : Number(highWaterMark),
     planJson: scanPlan ? serializePlan(scanPlan) : "null",
     ...(snapshot ? { snapshotId: String(snapshot["snapshot-id"]) } : {}),
     total: scanPlan?.rowCount ?? 0,

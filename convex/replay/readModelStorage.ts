@@ -6,18 +6,33 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { GENERATION_KEY_INDEX } from "../readModelTables";
 
 type Db = QueryCtx["db"];
-type StoredDocument = Record<string, unknown> & { _id: GenericId<string>; _creationTime: number; generation: number; key: string };
+type StoredDocument = Record<string, unknown> & {
+  _id: GenericId<string>;
+  _creationTime: number;
+  generation: number;
+  key: string;
+};
 
 /** Untyped access to a read-model table: which table is known only at run time. */
 function table(db: Db, name: string) {
   return (db as unknown as { query(table: string): ReturnType<Db["query"]> }).query(name);
 }
 
-export async function findReadModelDocument(db: Db, projection: string, generation: number, key: string): Promise<StoredDocument | null> {
+export async function findReadModelDocument(
+  db: Db,
+  projection: string,
+  generation: number,
+  key: string,
+): Promise<StoredDocument | null> {
   const query = table(db, projection) as unknown as {
-    withIndex(index: string, range: (q: { eq(field: string, value: unknown): unknown }) => unknown): { unique(): Promise<StoredDocument | null> };
+    withIndex(
+      index: string,
+      range: (q: { eq(field: string, value: unknown): unknown }) => unknown,
+    ): { unique(): Promise<StoredDocument | null> };
   };
-  return query.withIndex(GENERATION_KEY_INDEX, (q) => (q.eq("generation", generation) as typeof q).eq("key", key)).unique();
+  return query
+    .withIndex(GENERATION_KEY_INDEX, (q) => (q.eq("generation", generation) as typeof q).eq("key", key))
+    .unique();
 }
 
 export function documentFields(stored: StoredDocument): Record<string, unknown> {
@@ -35,7 +50,9 @@ export class ConvexReadModelStorage<Doc> implements ReadModelStorage<Doc> {
   ) {}
 
   async load(keys: readonly string[]): Promise<ReadonlyMap<string, Doc | null>> {
-    const found = await Promise.all(keys.map((key) => findReadModelDocument(this.db, this.projection, this.generation, key)));
+    const found = await Promise.all(
+      keys.map((key) => findReadModelDocument(this.db, this.projection, this.generation, key)),
+    );
     const documents = new Map<string, Doc | null>();
     keys.forEach((key, index) => {
       const stored = found[index] ?? null;

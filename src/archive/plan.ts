@@ -368,3 +368,35 @@ function maxOf(current: IcebergValue | undefined, value: IcebergValue | undefine
   if (value === undefined || value === null) return current;
   return current === undefined || current === null || compareValues(value, current) > 0 ? value : current;
 }
+
+/**
+ * The largest value of a column in a snapshot (e.g. the archive's last global position), from the
+ * manifests' column bounds; files without bounds are asked for their row-group statistics.
+ * Deleted rows can only make the true maximum smaller: this is an upper bound.
+ */
+export async function columnUpperBound(
+  store: ObjectStore,
+  metadata: TableMetadata,
+  snapshot: Snapshot,
+  column: string,
+): Promise<IcebergValue | undefined> {
+  const field = projectSchema(snapshotSchemaForRead(metadata, snapshot), [column])[0]!;
+  const nameMapping = nameMappingOf(metadata, snapshotSchemaForRead(metadata, snapshot));
+  let max: IcebergValue | undefined;
+  for (const manifest of await readManifestList(store, metadata, snapshot)) {
+    if (manifest.content !== ManifestContent.DATA) continue;
+    for (const entry of await readManifest(store, metadata, manifest)) {
+      if (entry.status === EntryStatus.DELETED || entry.file.recordCount === 0) continue;
+      let upper = decodeBound(entry.file.upperBounds, field);
+      if (upper === undefined) {
+        const parquet = await openParquetDataFile(store, entry.file.key, entry.file.fileSizeInBytes, nameMapping);
+        const index = parquet.columnsByFieldId.get(field.id)?.index;
+        for (const group of parquet.metadata.row_groups) {
+          upper = maxOf(upper, index === undefined ? undefined : (group.columns[index]?.meta_data?.statistics?.max_value as IcebergValue | undefined));
+        }
+      }
+      max = maxOf(max, upper);
+    }
+  }
+  return max;
+}

@@ -3,7 +3,7 @@
 import { loadTable, type LoadedTable } from "./catalog.ts";
 import { ArchiveError } from "./errors.ts";
 import { currentSchema, currentSnapshot, snapshotAsOf, snapshotById, type Snapshot } from "./metadata.ts";
-import { planScan, type PlanOptions, type ScanPlan } from "./plan.ts";
+import { columnUpperBound, planScan, type PlanOptions, type ScanPlan } from "./plan.ts";
 import { scanPlan, type RowBatch, type ScanOptions } from "./scan.ts";
 import type { S3StoreOptions } from "./store/s3-store.ts";
 
@@ -43,6 +43,12 @@ export class ArchiveTable {
     const snapshot = this.snapshot(options);
     if (!snapshot) return undefined;
     return planScan(this.store, this.metadata, snapshot, options);
+  }
+
+  /** Upper bound of a column's values in the selected snapshot, from manifest statistics. */
+  async columnUpperBound(column: string, selector: SnapshotSelector = {}) {
+    const snapshot = this.snapshot(selector);
+    return snapshot ? columnUpperBound(this.store, this.metadata, snapshot, column) : undefined;
   }
 
   scan(plan: ScanPlan, options?: ScanOptions): AsyncGenerator<RowBatch> {

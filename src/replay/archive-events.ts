@@ -24,7 +24,8 @@ export function replayColumns(attributeColumns: readonly string[]): string[] {
 export function eventsFromBatch(batch: RowBatch): EventRecord[] {
   const column = (name: string) => {
     const values = batch.columns[name];
-    if (!values) throw new ArchiveError(undefined, `the archive has no "${name}" column, so it is not an event archive`);
+    if (!values)
+      throw new ArchiveError(undefined, `the archive has no "${name}" column, so it is not an event archive`);
     return values;
   };
   const positions = column(EVENT_COLUMNS.position);

@@ -1,0 +1,46 @@
+// Deleting a read-model generation that no query reads any more (replaced, cancelled, superseded),
+// in background batches that stay inside a transaction's write limits.
+import { v } from "convex/values";
+import type { GenericId } from "convex/values";
+import { internal } from "../_generated/api";
+import { internalMutation, type MutationCtx } from "../_generated/server";
+import { GENERATION_KEY_INDEX } from "../readModelTables";
+
+/** Deletes per transaction: well under Convex's 16,000 writes and 16 MiB per mutation. */
+export const GENERATION_DELETE_BATCH = 2_000;
+
+export async function scheduleGenerationDeletion(
+  ctx: MutationCtx,
+  projection: string,
+  generation: number,
+): Promise<void> {
+  await ctx.scheduler.runAfter(0, internal.replay.generations.deleteGeneration, { projection, generation });
+}
+
+export const deleteGeneration = internalMutation({
+  args: { projection: v.string(), generation: v.number() },
+  returns: v.number(),
+  handler: async (ctx, { projection, generation }) => {
+    const row = await ctx.db
+      .query("projections")
+      .withIndex("by_name", (q) => q.eq("name", projection))
+      .unique();
+    if (row?.activeGeneration === generation) return 0; // never delete what queries read
+    const table = (
+      ctx.db as unknown as {
+        query(name: string): {
+          withIndex(
+            index: string,
+            range: (q: { eq(field: string, value: unknown): unknown }) => unknown,
+          ): { take(n: number): Promise<Array<{ _id: GenericId<string> }>> };
+        };
+      }
+    ).query(projection);
+    const batch = await table
+      .withIndex(GENERATION_KEY_INDEX, (q) => q.eq("generation", generation))
+      .take(GENERATION_DELETE_BATCH);
+    for (const doc of batch) await ctx.db.delete(doc._id as never);
+    if (batch.length === GENERATION_DELETE_BATCH) await scheduleGenerationDeletion(ctx, projection, generation);
+    return batch.length;
+  },
+});
