@@ -1,0 +1,227 @@
+// The offline Convex runtime: the project's functions on convex-test, in this process, with the real
+// Workpool component and real timers, served over Convex's HTTP API on loopback.
+import { fileURLToPath } from "node:url";
+import { makeFunctionReference, type GenericDataModel } from "convex/server";
+import { convexTest, type TestConvexForDataModel } from "convex-test";
+import type { Value } from "convex/values";
+import { CallCounters, type CallCounts } from "./call-counters.ts";
+import {
+  currentExecution,
+  runInExecution,
+  type ExecutionContext,
+  type FunctionKind,
+  type RuntimeHooks,
+} from "./execution-context.ts";
+import { FunctionCatalog } from "./function-catalog.ts";
+import { settle } from "./function-result.ts";
+import { startHttpServer, type HttpServer } from "./http-server.ts";
+import type { LocalIdentity } from "./identity.ts";
+import { instrumentModules } from "./instrumentation.ts";
+import { convexTestModuleMap, loadOnce, type ModuleLoader } from "./module-map.ts";
+import { PeriodicSaver, readSnapshotFile, writeSnapshotFile } from "./persistence.ts";
+import { ScheduledJobLedger } from "./scheduled-job-ledger.ts";
+import { interceptScheduleSyscalls } from "./schedule-syscall.ts";
+import { SchedulerTimers, trackSchedulerTimers } from "./scheduler-timers.ts";
+import { restoreSnapshot, takeSnapshot, type SnapshotTarget } from "./snapshot.ts";
+import { SNAPSHOT_MODULE_PATH, snapshotModule } from "./snapshot-module.ts";
+import { SubscriptionHub } from "./subscriptions.ts";
+import { convexLimitsExceptMaintenance } from "./transaction-limits.ts";
+import { loadComponentSource, workpoolComponentSources, type ComponentSource } from "./workpool-registration.ts";
+
+/** The app installs the Workpool under this name (convex/convex.config.ts). */
+export const REPLAY_POOL_COMPONENT = "replayPool";
+
+export interface LocalRuntimeOptions {
+  /** The Convex functions folder; the project's `convex/` by default. */
+  convexDir?: string;
+  /** HTTP port on 127.0.0.1; 0 (the default) picks a free one. */
+  port?: number;
+  /** Where to keep the snapshot that makes a restart resume; nothing is persisted without it. */
+  persistFile?: string;
+  /** Least time between two snapshots while data changes (default 5 s). */
+  persistIntervalMs?: number;
+  /** How long `stop()` waits for running functions before it saves and returns (default 1.5 s). */
+  stopGraceMs?: number;
+  /** Least time between two refreshes of subscribed queries (default 100 ms: at most 10 pushes/s). */
+  minRefreshIntervalMs?: number;
+  /** Period of the safety-net refresh of subscribed queries (default 1 s). */
+  fallbackRefreshMs?: number;
+  /** Where warnings go (default stderr). */
+  log?: (line: string) => void;
+}
+
+export type LocalTestConvex = TestConvexForDataModel<GenericDataModel>;
+
+export interface RuntimeStats {
+  calls: CallCounts;
+  subscriptions: number;
+  startupMs: number;
+  uptimeMs: number;
+}
+
+export interface LocalRuntime {
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:3210 */
+  readonly url: string;
+  /** The convex-test instance, for in-process callers; its calls count like any other. */
+  readonly t: LocalTestConvex;
+  /** Runs a function in-process, internal ones included; `identity` undefined means no identity. */
+  call(kind: FunctionKind, path: string, args?: Value, identity?: LocalIdentity): Promise<Value>;
+  stats(): RuntimeStats;
+  /** Stops serving, lets running functions finish (up to the grace period), saves, clears the scheduler's timers. */
+  stop(): Promise<void>;
+}
+
+const PROJECT_CONVEX_DIR = fileURLToPath(new URL("../../../convex/", import.meta.url));
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const startedAt = performance.now();
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const [app, components] = await Promise.all([
+    loadComponentSource("", options.convexDir ?? PROJECT_CONVEX_DIR),
+    workpoolComponentSources(REPLAY_POOL_COMPONENT),
+  ]);
+
+  const counters = new CallCounters();
+  const timers = new SchedulerTimers();
+  const persistence =
+    options.persistFile === undefined ? undefined : { file: options.persistFile, ledger: new ScheduledJobLedger() };
+  let saver: PeriodicSaver | undefined;
+  const subscriptions = new SubscriptionHub((query) => settle(() => refresh(query.path, query.args, query.identity)), {
+    minRefreshIntervalMs: options.minRefreshIntervalMs ?? 100,
+    fallbackRefreshMs: options.fallbackRefreshMs ?? 1000,
+  });
+  const hooks: RuntimeHooks = {
+    functionStarted: (start) => counters.record(start),
+    mutationCompleted: () => {
+      subscriptions.invalidate();
+      saver?.markChanged();
+    },
+    scheduleStarted: (armedTimers, settled) => persistence?.ledger.scheduleStarted(armedTimers, settled),
+    jobScheduled: (job, target) => persistence?.ledger.jobScheduled(job, target),
+    scheduledJobFinished: (job) => persistence?.ledger.jobFinished(job),
+    timerArmed: (timer) => timers.armed(timer),
+    timerFired: (timer) => timers.fired(timer),
+  };
+  const inRuntime: ExecutionContext = { runtime: hooks, componentPath: "", origin: "function-call" };
+
+  const { t, catalog } = hostFunctions(app, components, inRuntime);
+
+  const invoke = (kind: FunctionKind, path: string, args: Value, identity: LocalIdentity | undefined) => {
+    const caller = identity ? t.withIdentity(identity) : t;
+    const argsObject = args as Record<string, Value>;
+    if (kind === "query") return caller.query(makeFunctionReference<"query">(path), argsObject);
+    if (kind === "mutation") return caller.mutation(makeFunctionReference<"mutation">(path), argsObject);
+    return caller.action(makeFunctionReference<"action">(path), argsObject);
+  };
+  const refresh = (path: string, args: Value, identity: LocalIdentity | undefined) =>
+    runInExecution({ ...inRuntime, origin: "subscription-refresh" }, () => invoke("query", path, args, identity));
+
+  let startupMs = 0;
+  const stats = (): RuntimeStats => ({
+    calls: counters.snapshot(),
+    subscriptions: subscriptions.size,
+    startupMs,
+    uptimeMs: performance.now() - startedAt,
+  });
+  let http: HttpServer;
+  try {
+    const targets = snapshotTargets(app, components);
+    const saved = persistence && (await readSnapshotFile(persistence.file));
+    if (saved) for (const warning of await restoreSnapshot(t, targets, saved, hooks)) log(`local runtime: ${warning}`);
+    http = await startHttpServer(options.port ?? 0, { catalog, call: invoke, subscriptions, stats });
+    if (persistence) {
+      const { file, ledger } = persistence;
+      saver = new PeriodicSaver(
+        async () => writeSnapshotFile(file, await takeSnapshot(t, targets, ledger, hooks)),
+        options.persistIntervalMs ?? 5000,
+        (error) => log(`local runtime: saving ${file} failed: ${(error as Error).message}`),
+      );
+    }
+  } catch (error) {
+    timers.stop();
+    subscriptions.close();
+    throw error;
+  }
+  startupMs = performance.now() - startedAt;
+
+  let stopping: Promise<void> | undefined;
+  const stopGraceMs = options.stopGraceMs ?? 1500;
+  return {
+    url: http.url,
+    t,
+    async call(kind, path, args = {}, identity) {
+      await catalog.check(path, kind, "internal");
+      return invoke(kind, path, args, identity);
+    },
+    stats,
+    stop: () =>
+      (stopping ??= (async () => {
+        timers.stop();
+        await http.close();
+        subscriptions.close();
+        await settleWithin(t.finishInProgressScheduledFunctions(), stopGraceMs);
+        await saver?.stop();
+      })()),
+  };
+}
+
+/**
+ * A convex-test instance of the app and its components, every registered function instrumented for
+ * the runtime, with Convex's transaction limits and the snapshot functions added to each database.
+ */
+function hostFunctions(app: ComponentSource, components: readonly ComponentSource[], inRuntime: ExecutionContext) {
+  trackSchedulerTimers();
+  const appModules = instrumentModules(app.modules, "", inRuntime.runtime);
+  const t = convexTest({
+    schema: app.schema,
+    modules: convexTestModuleMap(withSnapshotModule(appModules, "")),
+    transactionLimits: convexLimitsExceptMaintenance,
+  });
+  interceptScheduleSyscalls();
+  for (const { componentPath, schema, modules } of components) {
+    if (!schema) throw new Error(`component ${componentPath} has no schema module`);
+    const instrumented = instrumentModules(modules, componentPath, inRuntime.runtime);
+    t.registerComponent(componentPath, schema, convexTestModuleMap(withSnapshotModule(instrumented, componentPath)));
+  }
+  return {
+    t: withinRuntime(t as unknown as LocalTestConvex, inRuntime),
+    // Without the snapshot functions: nothing outside the runtime calls them.
+    catalog: new FunctionCatalog(appModules),
+  };
+}
+
+function withSnapshotModule(modules: Map<string, ModuleLoader>, componentPath: string): Map<string, ModuleLoader> {
+  return new Map([...modules, [SNAPSHOT_MODULE_PATH, loadOnce(async () => snapshotModule(componentPath))]]);
+}
+
+function snapshotTargets(app: ComponentSource, components: readonly ComponentSource[]): SnapshotTarget[] {
+  return [app, ...components].map(({ componentPath, schema }) => ({
+    componentPath,
+    tables: Object.keys(schema?.tables ?? {}),
+  }));
+}
+
+/**
+ * The convex-test accessor with every method run in the runtime's context (unless already inside
+ * one), so that what an inline `t.run` schedules is tracked like anything else.
+ */
+function withinRuntime<T extends object>(accessor: T, context: ExecutionContext): T {
+  return new Proxy(accessor, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        const result: unknown = runInExecution(currentExecution() ?? context, () => value.apply(target, args));
+        const returnsAccessor = property === "withIdentity" || property === "withRequestMetadata";
+        return returnsAccessor ? withinRuntime(result as object, context) : result;
+      };
+    },
+  });
+}
+
+/** Waits for `work`, but no longer than `limitMs`. */
+async function settleWithin(work: Promise<unknown>, limitMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, limitMs)))]);
+  clearTimeout(timer);
+}
