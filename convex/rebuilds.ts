@@ -254,3 +254,31 @@ export const auditLog = query({
     return ctx.db.query("auditLog").withIndex("by_at").order("desc").take(count);
   },
 });
+
+/** Every projection of the code's registry with its stored state: version, active generation, staleness, last rebuild. */
+export const projections = query({
+  args: {},
+  handler: async (ctx) => {
+    await requireAdminForRead(ctx);
+    const rows = await ctx.db.query("projections").take(500);
+    const names = new Set([...registry.projections.map((projection) => projection.name), ...rows.map((row) => row.name)]);
+    const result = [];
+    for (const name of [...names].sort()) {
+      const code = registry.get(name);
+      const row = rows.find((candidate) => candidate.name === name);
+      const lastRebuild = row?.lastRebuildId ? await ctx.db.get(row.lastRebuildId) : null;
+      result.push({
+        name,
+        codeVersion: code?.version ?? null,
+        builtVersion: row?.builtVersion ?? null,
+        activeGeneration: row?.activeGeneration ?? null,
+        complexity: code?.complexity ?? null,
+        eventTypes: code ? [...code.eventTypes] : [],
+        staleSince: row?.staleSince ?? null,
+        removed: !code,
+        lastRebuild: lastRebuild ? rebuildStatus(lastRebuild) : null,
+      });
+    }
+    return result;
+  },
+});
