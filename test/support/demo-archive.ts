@@ -27,3 +27,24 @@ export async function tamperedDemoArchive(events: number, seed: number, tamper: 
   await appendEvents(store, await createEventArchive(store), records);
   return dir;
 }
+
+/**
+ * The demo's first `archived` events as an archive, and the rest as live events to append (the
+ * events table continues the archive's positions).
+ */
+export async function splitDemoHistory(total: number, archived: number, seed: number) {
+  const records = [...demoEvents({ events: total, seed })];
+  const dir = join(mkdtempSync(join(tmpdir(), "reproject-split-")), "events");
+  const store = new LocalObjectStore(dir);
+  await appendEvents(store, await createEventArchive(store), records.slice(0, archived));
+  const live = records.slice(archived).map((record) => ({
+    eventId: record.event_id,
+    eventType: record.event_type,
+    eventVersion: record.event_version,
+    occurredAtMs: Number(record.occurred_at / 1000n),
+    streamId: record.stream_id,
+    attributes: { cdn: record.cdn, device: record.device, country: record.country ?? null },
+    payload: record.payload,
+  }));
+  return { archive: dir, live, all: records };
+}
