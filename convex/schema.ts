@@ -26,6 +26,9 @@ export default defineSchema({
     staleSince: v.optional(v.number()),
     builtVersion: v.optional(v.number()),
     lastRebuildId: v.optional(v.id("rebuilds")),
+    /** The code version an automatic rebuild was started for: at most one per version, never a loop. */
+    autoRebuildVersion: v.optional(v.number()),
+    /** Set when the projection left the code's registry; its data is kept until an admin deletes it. */
     removedAt: v.optional(v.number()),
   }).index("by_name", ["name"]),
 

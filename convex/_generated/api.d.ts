@@ -8,12 +8,18 @@
  * @module
  */
 
-import type { ApiFromModules, FilterApi, FunctionReference } from "convex/server";
+import type {
+  ApiFromModules,
+  FilterApi,
+  FunctionReference,
+} from "convex/server";
 import type * as audit from "../audit.js";
 import type * as auth from "../auth.js";
+import type * as crons from "../crons.js";
 import type * as events from "../events.js";
 import type * as projections from "../projections.js";
 import type * as readModelTables from "../readModelTables.js";
+import type * as readModels from "../readModels.js";
 import type * as rebuildStatus from "../rebuildStatus.js";
 import type * as rebuilds from "../rebuilds.js";
 import type * as replay_attributes from "../replay/attributes.js";
@@ -25,6 +31,7 @@ import type * as replay_lifecycle from "../replay/lifecycle.js";
 import type * as replay_permanentErrors from "../replay/permanentErrors.js";
 import type * as replay_planning from "../replay/planning.js";
 import type * as replay_readModelStorage from "../replay/readModelStorage.js";
+import type * as replay_reconcile from "../replay/reconcile.js";
 import type * as replayPool from "../replayPool.js";
 import type * as selfCheck from "../selfCheck.js";
 import type * as selfCheckNode from "../selfCheckNode.js";
@@ -41,9 +48,11 @@ import type * as validators from "../validators.js";
 declare const fullApi: ApiFromModules<{
   audit: typeof audit;
   auth: typeof auth;
+  crons: typeof crons;
   events: typeof events;
   projections: typeof projections;
   readModelTables: typeof readModelTables;
+  readModels: typeof readModels;
   rebuildStatus: typeof rebuildStatus;
   rebuilds: typeof rebuilds;
   "replay/attributes": typeof replay_attributes;
@@ -55,13 +64,20 @@ declare const fullApi: ApiFromModules<{
   "replay/permanentErrors": typeof replay_permanentErrors;
   "replay/planning": typeof replay_planning;
   "replay/readModelStorage": typeof replay_readModelStorage;
+  "replay/reconcile": typeof replay_reconcile;
   replayPool: typeof replayPool;
   selfCheck: typeof selfCheck;
   selfCheckNode: typeof selfCheckNode;
   validators: typeof validators;
 }>;
-export declare const api: FilterApi<typeof fullApi, FunctionReference<any, "public">>;
-export declare const internal: FilterApi<typeof fullApi, FunctionReference<any, "internal">>;
+export declare const api: FilterApi<
+  typeof fullApi,
+  FunctionReference<any, "public">
+>;
+export declare const internal: FilterApi<
+  typeof fullApi,
+  FunctionReference<any, "internal">
+>;
 
 export declare const components: {
   replayPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"replayPool">;

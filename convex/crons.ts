@@ -1,0 +1,10 @@
+import { cronJobs } from "convex/server";
+import { internal } from "./_generated/api";
+
+const crons = cronJobs();
+
+// Safety net for automatic rebuilds: a deploy that bumped a projection's version is noticed here
+// even when nobody ran replay/reconcile:run after it.
+crons.interval("reconcile projection versions", { minutes: 10 }, internal.replay.reconcile.run, {});
+
+export default crons;

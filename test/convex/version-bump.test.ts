@@ -1,0 +1,114 @@
+// Automatic rebuilds on version bumps: exactly one rebuild per version, no loops, a running rebuild
+// of an older version restarted once, removed projections reported with their data kept.
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { api, internal } from "../../convex/_generated/api";
+import { createConvexTest, runUntil, stepUntil } from "../support/convex";
+import { localDemoArchive } from "../support/demo-archive";
+
+const code = vi.hoisted(() => ({ sessionSummaryVersion: 1 }));
+
+// The deployed code's version of sessionSummary, changeable between "deploys".
+vi.mock("../../convex/projections.ts", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../convex/projections.ts")>();
+  const { defineRegistry } = await import("../../src/registry/index.ts");
+  const sessionSummary = Object.create(original.sessionSummary, { version: { get: () => code.sessionSummaryVersion } });
+  return { ...original, sessionSummary, registry: defineRegistry([original.rebufferByCdn, sessionSummary]) };
+});
+
+const ADMIN = { subject: "ops-1", role: "admin" };
+
+beforeAll(async () => {
+  process.env.REPROJECT_ARCHIVE = await localDemoArchive(4_000, 51);
+});
+beforeEach(() => {
+  vi.useFakeTimers();
+  code.sessionSummaryVersion = 1;
+});
+afterEach(() => vi.useRealTimers());
+
+type T = ReturnType<typeof createConvexTest>;
+const rebuildsOf = (t: T, projection: string) =>
+  t.run((ctx) => ctx.db.query("rebuilds").withIndex("by_projection", (q) => q.eq("projection", projection)).collect());
+const rowOf = (t: T, projection: string) =>
+  t.run((ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", projection)).unique());
+const settle = (t: T) =>
+  runUntil(t, async () => (await t.run((ctx) => ctx.db.query("rebuilds").withIndex("by_state", (q) => q.eq("state", "running")).collect())).length === 0);
+
+describe("automatic rebuilds", () => {
+  it("builds new projections once, then does nothing until a version changes", async () => {
+    const t = createConvexTest();
+    const first = await t.mutation(internal.replay.reconcile.run, {});
+    expect(first).toEqual([
+      { projection: "rebufferByCdn", action: "started" },
+      { projection: "sessionSummary", action: "started" },
+    ]);
+    expect((await t.mutation(internal.replay.reconcile.run, {})).map((outcome) => outcome.action)).toEqual([
+      "already_requested",
+      "already_requested",
+    ]);
+    await settle(t);
+    expect((await t.mutation(internal.replay.reconcile.run, {})).map((outcome) => outcome.action)).toEqual(["up_to_date", "up_to_date"]);
+    expect(await rebuildsOf(t, "sessionSummary")).toHaveLength(1);
+    const log = await t.withIdentity(ADMIN).query(api.rebuilds.auditLog, {});
+    expect(log.filter((entry) => entry.action === "version_rebuild").map((entry) => [entry.actor.subject, entry.projection, entry.outcome])).toEqual([
+      ["system", "sessionSummary", "started"],
+      ["system", "rebufferByCdn", "started"],
+    ]);
+  });
+
+  it("rebuilds a bumped projection exactly once, marking it stale until the new version is active", async () => {
+    const t = createConvexTest();
+    await t.mutation(internal.replay.reconcile.run, {});
+    await settle(t);
+    code.sessionSummaryVersion = 2;
+    expect(await t.mutation(internal.replay.reconcile.run, {})).toContainEqual({ projection: "sessionSummary", action: "started" });
+    const stale = await rowOf(t, "sessionSummary");
+    expect(stale).toMatchObject({ version: 2, builtVersion: 1, activeGeneration: 1 });
+    expect(stale!.staleSince).toBeTypeOf("number");
+    for (let round = 0; round < 3; round++) {
+      expect(await t.mutation(internal.replay.reconcile.run, {})).toContainEqual({ projection: "sessionSummary", action: "already_requested" });
+    }
+    await settle(t);
+    const rebuilt = await rowOf(t, "sessionSummary");
+    expect(rebuilt).toMatchObject({ builtVersion: 2, activeGeneration: 2 });
+    expect(rebuilt!.staleSince).toBeUndefined();
+    expect((await rebuildsOf(t, "sessionSummary")).map((rebuild) => [rebuild.version, rebuild.state])).toEqual([
+      [1, "completed"],
+      [2, "completed"],
+    ]);
+  });
+
+  it("restarts a running rebuild once when its projection is bumped under it", async () => {
+    const t = createConvexTest();
+    process.env.REPROJECT_CHUNK_MAX_BATCHES = "1";
+    try {
+      await t.mutation(internal.replay.reconcile.run, {});
+      const [running] = await rebuildsOf(t, "sessionSummary");
+      await stepUntil(t, async () => ((await t.run((ctx) => ctx.db.get(running!._id)))?.processed ?? 0) > 0);
+      code.sessionSummaryVersion = 2;
+      expect(await t.mutation(internal.replay.reconcile.run, {})).toContainEqual({ projection: "sessionSummary", action: "restarted" });
+      expect(await t.mutation(internal.replay.reconcile.run, {})).toContainEqual({ projection: "sessionSummary", action: "already_requested" });
+      await settle(t);
+      expect((await rebuildsOf(t, "sessionSummary")).map((rebuild) => [rebuild.version, rebuild.state])).toEqual([
+        [1, "cancelled"],
+        [2, "completed"],
+      ]);
+      expect(await rowOf(t, "sessionSummary")).toMatchObject({ builtVersion: 2, activeGeneration: 2 });
+    } finally {
+      delete process.env.REPROJECT_CHUNK_MAX_BATCHES;
+    }
+  });
+
+  it("reports a projection that left the code once, and keeps its data", async () => {
+    const t = createConvexTest();
+    await t.run(async (ctx) => {
+      await ctx.db.insert("projections", { name: "viewsByTitle", version: 3, activeGeneration: 4, lastGeneration: 4, builtVersion: 3 });
+    });
+    expect(await t.mutation(internal.replay.reconcile.run, {})).toContainEqual({ projection: "viewsByTitle", action: "removed" });
+    expect(await t.mutation(internal.replay.reconcile.run, {})).toContainEqual({ projection: "viewsByTitle", action: "removed" });
+    expect(await rowOf(t, "viewsByTitle")).toMatchObject({ activeGeneration: 4 });
+    const reports = (await t.withIdentity(ADMIN).query(api.rebuilds.auditLog, {})).filter((entry) => entry.action === "projection_removed");
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.details).toMatch(/kept until an admin deletes it/);
+  });
+});
