@@ -7,4 +7,7 @@ const crons = cronJobs();
 // even when nobody ran replay/reconcile:run after it.
 crons.interval("reconcile projection versions", { minutes: 10 }, internal.replay.reconcile.run, {});
 
+// Moves events older than REPROJECT_ARCHIVE_RETENTION_MS (default 7 days) into the Iceberg archive.
+crons.interval("archive old events", { hours: 1 }, internal.archiverNode.run, {});
+
 export default crons;

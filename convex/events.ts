@@ -7,6 +7,7 @@ import type { Doc } from "./_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./_generated/server";
 import { registry } from "./projections";
 import { ConvexReadModelStorage } from "./replay/readModelStorage";
+import { vEventRecord } from "./replay/eventValidator";
 
 export interface NewEvent {
   eventId: string;
@@ -125,6 +126,7 @@ export async function countEventsAfter(ctx: QueryCtx, position: number): Promise
 
 export const tail = internalQuery({
   args: { after: v.number(), limit: v.number() },
+  returns: v.array(vEventRecord),
   handler: (ctx, { after, limit }) => eventsAfter(ctx, after, limit),
 });
 

@@ -13,6 +13,8 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as archiver from "../archiver.js";
+import type * as archiverNode from "../archiverNode.js";
 import type * as audit from "../audit.js";
 import type * as auth from "../auth.js";
 import type * as crons from "../crons.js";
@@ -46,6 +48,8 @@ import type * as validators from "../validators.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  archiver: typeof archiver;
+  archiverNode: typeof archiverNode;
   audit: typeof audit;
   auth: typeof auth;
   crons: typeof crons;

@@ -1,0 +1,83 @@
+// The archiver moves events older than the retention window from the `events` table into the
+// Iceberg archive: append commit, then the new high-water mark, and only then deletion from Convex.
+// Every step is idempotent by position range, so a crash anywhere loses and duplicates nothing.
+import { v } from "convex/values";
+import { internalMutation, internalQuery, type QueryCtx } from "./_generated/server";
+import { eventLogOf, eventsAfter } from "./events";
+import { vEventRecord } from "./replay/eventValidator";
+
+/** Events read per query: a few MB, well inside a query's 16 MiB read limit. */
+export const ARCHIVE_PAGE_EVENTS = 4_000;
+/** Rows deleted per mutation, well under the 16,000 writes a transaction may make. */
+export const ARCHIVE_DELETE_BATCH = 2_000;
+export const DEFAULT_RETENTION_MS = 7 * 86_400_000;
+
+export function retentionMs(): number {
+  const configured = Number(process.env.REPROJECT_ARCHIVE_RETENTION_MS);
+  return Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_RETENTION_MS;
+}
+
+/**
+ * The next events to archive: in position order after `after`, stopping at the first one newer
+ * than the cutoff, so that what is archived is always a prefix of the log.
+ */
+export const nextToArchive = internalQuery({
+  args: { after: v.number(), cutoffMs: v.number(), limit: v.number() },
+  returns: v.array(vEventRecord),
+  handler: async (ctx, { after, cutoffMs, limit }) => {
+    const events = await eventsAfter(ctx, after, Math.min(limit, ARCHIVE_PAGE_EVENTS));
+    const firstTooRecent = events.findIndex((event) => event.occurredAtMs >= cutoffMs);
+    return firstTooRecent === -1 ? events : events.slice(0, firstTooRecent);
+  },
+});
+
+export const logState = internalQuery({
+  args: {},
+  returns: v.union(v.null(), v.object({ lastPosition: v.number(), archivedThrough: v.number() })),
+  handler: async (ctx) => {
+    const log = await eventLogOf(ctx);
+    return log ? { lastPosition: log.lastPosition, archivedThrough: log.archivedThrough } : null;
+  },
+});
+
+/** Records that the archive holds the log up to `through` (never moves back). */
+export const recordArchived = internalMutation({
+  args: { through: v.number() },
+  returns: v.number(),
+  handler: async (ctx, { through }) => {
+    const log = await eventLogOf(ctx);
+    if (!log) throw new Error("the event log is not initialized");
+    const archivedThrough = Math.max(log.archivedThrough, through);
+    if (archivedThrough !== log.archivedThrough) await ctx.db.patch(log._id, { archivedThrough });
+    return archivedThrough;
+  },
+});
+
+/**
+ * Deletes archived rows, a batch at a time, but never rows a rebuild still reads from the table:
+ * those after the high-water mark of the archive snapshot it pinned. While a rebuild is planning
+ * (its snapshot not known yet) nothing is deleted.
+ */
+export const deleteArchived = internalMutation({
+  args: {},
+  returns: v.number(),
+  handler: async (ctx) => {
+    const log = await eventLogOf(ctx);
+    if (!log) return 0;
+    const through = Math.min(log.archivedThrough, await oldestPinnedHighWaterMark(ctx));
+    const rows = await ctx.db.query("events").withIndex("by_position", (q) => q.lte("position", through)).take(ARCHIVE_DELETE_BATCH);
+    for (const row of rows) await ctx.db.delete(row._id);
+    return rows.length;
+  },
+});
+
+async function oldestPinnedHighWaterMark(ctx: QueryCtx): Promise<number> {
+  let oldest = Infinity;
+  for (const state of ["running", "paused"] as const) {
+    for (const rebuild of await ctx.db.query("rebuilds").withIndex("by_state", (q) => q.eq("state", state)).collect()) {
+      if (rebuild.phase === "planning" || rebuild.archiveHighWaterMark === undefined) return 0;
+      oldest = Math.min(oldest, rebuild.archiveHighWaterMark);
+    }
+  }
+  return oldest;
+}

@@ -1,0 +1,98 @@
+"use node";
+import { v, type Infer } from "convex/values";
+import { ArchiveTable } from "../src/archive/table.ts";
+import { openObjectStore } from "../src/archive/store/open-store.ts";
+import { ArchiveNotFoundError } from "../src/archive/errors.ts";
+import { appendEvents, createEventArchive, loadTableForWrite, type EventRecord as ArchiveRecord } from "../src/archive/writer/index.ts";
+import type { EventRecord } from "../src/registry/index.ts";
+import { internal } from "./_generated/api";
+import { internalAction, type ActionCtx } from "./_generated/server";
+import { ARCHIVE_PAGE_EVENTS, retentionMs } from "./archiver";
+import { EVENT_COLUMNS } from "../src/replay/archive-events.ts";
+import { archiveLocation } from "./replay/lifecycle";
+
+/** Events per archive commit: one snapshot, a few data files per day. */
+export const ARCHIVE_COMMIT_EVENTS = 100_000;
+
+const vSummary = v.object({ archived: v.number(), alreadyInArchive: v.number(), deleted: v.number(), archivedThrough: v.number() });
+
+/** Moves events older than the retention window to the archive (cron, or `npx convex run archiverNode:run`). */
+export const run = internalAction({
+  args: { nowMs: v.optional(v.number()) },
+  returns: v.union(v.null(), vSummary),
+  handler: async (ctx, { nowMs }): Promise<Infer<typeof vSummary> | null> => {
+    const log = await ctx.runQuery(internal.archiver.logState, {});
+    if (!log) return null;
+    const cutoffMs = (nowMs ?? Date.now()) - retentionMs();
+    const events = await collectEvents(ctx, log.archivedThrough, cutoffMs);
+    let archived = 0;
+    let alreadyInArchive = 0;
+    let through = log.archivedThrough;
+    if (events.length > 0) {
+      const store = openObjectStore(archiveLocation());
+      // What the archive already holds: a run that crashed after its commit must not append again.
+      const holds = await archiveHighWaterMark(archiveLocation());
+      const missing = events.filter((event) => event.globalPosition > holds);
+      alreadyInArchive = events.length - missing.length;
+      if (missing.length > 0) {
+        const table = await loadOrCreate(store);
+        await appendEvents(store, table, missing.map(toArchiveRecord));
+        archived = missing.length;
+      }
+      through = events.at(-1)!.globalPosition;
+    }
+    const archivedThrough = await ctx.runMutation(internal.archiver.recordArchived, { through });
+    let deleted = 0;
+    for (let batch = await ctx.runMutation(internal.archiver.deleteArchived, {}); batch > 0; batch = await ctx.runMutation(internal.archiver.deleteArchived, {})) {
+      deleted += batch;
+    }
+    return { archived, alreadyInArchive, deleted, archivedThrough };
+  },
+});
+
+async function collectEvents(ctx: ActionCtx, after: number, cutoffMs: number): Promise<EventRecord[]> {
+  const events: EventRecord[] = [];
+  let cursor = after;
+  while (events.length < ARCHIVE_COMMIT_EVENTS) {
+    const page = await ctx.runQuery(internal.archiver.nextToArchive, { after: cursor, cutoffMs, limit: ARCHIVE_PAGE_EVENTS });
+    events.push(...page);
+    if (page.length < ARCHIVE_PAGE_EVENTS) break;
+    cursor = page.at(-1)!.globalPosition;
+  }
+  return events;
+}
+
+async function archiveHighWaterMark(location: string): Promise<number> {
+  try {
+    const table = await ArchiveTable.open(location);
+    const upper = await table.columnUpperBound(EVENT_COLUMNS.position);
+    return upper === undefined || upper === null ? 0 : Number(upper);
+  } catch (error) {
+    if (error instanceof ArchiveNotFoundError) return 0;
+    throw error;
+  }
+}
+
+async function loadOrCreate(store: ReturnType<typeof openObjectStore>) {
+  try {
+    return await loadTableForWrite(store);
+  } catch (error) {
+    if (error instanceof ArchiveNotFoundError) return createEventArchive(store);
+    throw error;
+  }
+}
+
+function toArchiveRecord(event: EventRecord): ArchiveRecord {
+  return {
+    global_position: event.globalPosition,
+    event_id: event.eventId,
+    event_type: event.eventType,
+    event_version: event.eventVersion,
+    occurred_at: BigInt(event.occurredAtMs) * 1000n,
+    stream_id: event.streamId,
+    cdn: event.attributes.cdn ?? null,
+    device: event.attributes.device ?? null,
+    country: event.attributes.country ?? null,
+    payload: event.payload,
+  };
+}

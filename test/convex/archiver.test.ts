@@ -1,0 +1,134 @@
+// The archiver moves old events from the events table into the Iceberg archive; crashes before and
+// after the commit lose nothing and duplicate nothing, and rebuilds give the same read model.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { api, internal } from "../../convex/_generated/api";
+import { createConvexTest, runUntil, stepUntil } from "../support/convex";
+import { splitDemoHistory } from "../support/demo-archive";
+import { foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
+
+const faults = vi.hoisted(() => ({ beforeCommit: 0, afterCommit: 0 }));
+
+vi.mock("../../src/archive/writer/index.ts", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../src/archive/writer/index.ts")>();
+  return {
+    ...original,
+    appendEvents: async (...args: Parameters<typeof original.appendEvents>) => {
+      if (faults.beforeCommit > 0 && faults.beforeCommit--) throw new Error("injected crash before the archive commit");
+      const result = await original.appendEvents(...args);
+      if (faults.afterCommit > 0 && faults.afterCommit--) throw new Error("injected crash after the archive commit");
+      return result;
+    },
+  };
+});
+
+const ADMIN = { subject: "ops-1", role: "admin" };
+const ARCHIVED = 4_000;
+const LIVE = 2_000;
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  faults.beforeCommit = 0;
+  faults.afterCommit = 0;
+  process.env.REPROJECT_ARCHIVE_RETENTION_MS = "0";
+});
+afterEach(() => {
+  vi.useRealTimers();
+  delete process.env.REPROJECT_ARCHIVE_RETENTION_MS;
+});
+
+async function setUp() {
+  const history = await splitDemoHistory(ARCHIVED + LIVE, ARCHIVED, 61);
+  process.env.REPROJECT_ARCHIVE = history.archive;
+  const t = createConvexTest();
+  await t.mutation(internal.events.initializeLog, { archiveHighWaterMark: ARCHIVED });
+  await t.mutation(internal.events.append, { events: history.live });
+  // Archive everything that happened before the 1,500th live event.
+  const nowMs = history.live[1_500]!.occurredAtMs;
+  const expectedMoved = history.live.filter((event) => event.occurredAtMs < nowMs).length;
+  const all: ArchiveEvent[] = history.all.map((record) => ({
+    position: record.global_position,
+    type: record.event_type,
+    version: record.event_version,
+    occurredAtMs: Number(record.occurred_at / 1000n),
+    streamId: record.stream_id,
+    cdn: record.cdn,
+    device: record.device,
+    payload: record.payload,
+  }));
+  return { t, history, nowMs, expectedMoved, all };
+}
+
+const tableRows = (t: ReturnType<typeof createConvexTest>) => t.run(async (ctx) => (await ctx.db.query("events").collect()).map((row) => row.position));
+
+async function rebuildSessionSummary(t: ReturnType<typeof createConvexTest>) {
+  const admin = t.withIdentity(ADMIN);
+  const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as { rebuildId: string };
+  await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId }))!.state !== "running");
+  const status = (await admin.query(api.rebuilds.status, { rebuildId }))!;
+  const docs = await t.run(async (ctx) => (await ctx.db.query("sessionSummary").collect()).filter((doc) => doc.generation === status.generation));
+  return { status, model: docs.map(({ _id, _creationTime, generation, key, ...fields }) => fields).sort((a, b) => a.streamId.localeCompare(b.streamId)) };
+}
+
+describe("the archiver", () => {
+  it("moves old events to the archive, then deletes them; a rebuild after archiving equals one before", async () => {
+    const { t, history, nowMs, expectedMoved, all } = await setUp();
+    expect(expectedMoved).toBeGreaterThan(1_000);
+    const before = await rebuildSessionSummary(t);
+    expect(before.model).toEqual(foldSessionSummary(all));
+
+    const summary = await t.action(internal.archiverNode.run, { nowMs });
+    expect(summary).toEqual({ archived: expectedMoved, alreadyInArchive: 0, deleted: expectedMoved, archivedThrough: ARCHIVED + expectedMoved });
+    expect((await readArchiveEvents(history.archive)).map((event) => event.position)).toEqual(
+      Array.from({ length: ARCHIVED + expectedMoved }, (_, i) => i + 1),
+    );
+    expect(await tableRows(t)).toEqual(Array.from({ length: LIVE - expectedMoved }, (_, i) => ARCHIVED + expectedMoved + i + 1));
+
+    const after = await rebuildSessionSummary(t);
+    expect(after.status.counters.found).toBe(ARCHIVED + LIVE);
+    expect(after.model).toEqual(before.model);
+    expect(await t.action(internal.archiverNode.run, { nowMs })).toMatchObject({ archived: 0, deleted: 0 });
+  });
+
+  it.each([
+    ["before", "beforeCommit"],
+    ["after", "afterCommit"],
+  ] as const)("loses and duplicates nothing when it crashes %s the archive commit", async (_when, fault) => {
+    const { t, history, nowMs, expectedMoved, all } = await setUp();
+    faults[fault] = 1;
+    await expect(t.action(internal.archiverNode.run, { nowMs })).rejects.toThrow(/injected crash/);
+    expect(await tableRows(t)).toHaveLength(LIVE);
+    expect((await t.query(internal.archiver.logState, {}))!.archivedThrough).toBe(ARCHIVED);
+
+    const summary = await t.action(internal.archiverNode.run, { nowMs });
+    expect(summary).toEqual({
+      archived: fault === "beforeCommit" ? expectedMoved : 0,
+      alreadyInArchive: fault === "afterCommit" ? expectedMoved : 0,
+      deleted: expectedMoved,
+      archivedThrough: ARCHIVED + expectedMoved,
+    });
+    const positions = (await readArchiveEvents(history.archive)).map((event) => event.position);
+    expect(positions).toEqual(Array.from({ length: ARCHIVED + expectedMoved }, (_, i) => i + 1));
+    expect((await rebuildSessionSummary(t)).model).toEqual(foldSessionSummary(all));
+  });
+
+  it("keeps the rows a running rebuild still reads from the table, and deletes them once it is done", async () => {
+    const { t, nowMs, expectedMoved, all } = await setUp();
+    process.env.REPROJECT_CHUNK_MAX_BATCHES = "1";
+    try {
+      const admin = t.withIdentity(ADMIN);
+      const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as { rebuildId: string };
+      await stepUntil(t, async () => ((await admin.query(api.rebuilds.status, { rebuildId }))?.processed ?? 0) > 0);
+      expect(await t.action(internal.archiverNode.run, { nowMs })).toMatchObject({ archived: expectedMoved, deleted: 0 });
+      await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId }))!.state === "completed");
+      const status = (await admin.query(api.rebuilds.status, { rebuildId }))!;
+      expect(status.counters.found).toBe(ARCHIVED + LIVE);
+      const docs = await t.run(async (ctx) => (await ctx.db.query("sessionSummary").collect()).filter((doc) => doc.generation === status.generation));
+      expect(docs.map(({ _id, _creationTime, generation, key, ...fields }) => fields).sort((a, b) => a.streamId.localeCompare(b.streamId))).toEqual(
+        foldSessionSummary(all),
+      );
+      expect(await t.action(internal.archiverNode.run, { nowMs })).toMatchObject({ archived: 0, deleted: expectedMoved });
+    } finally {
+      delete process.env.REPROJECT_CHUNK_MAX_BATCHES;
+    }
+  });
+});
