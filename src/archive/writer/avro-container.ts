@@ -23,7 +23,7 @@ const BIGINT_LONG = avro.types.LongType.__with({
 });
 
 /** An avsc type for `schema` whose longs are BigInt. */
-export function avroType(schema: avro.Schema): avro.Type {
+function avroType(schema: avro.Schema): avro.Type {
   return avro.Type.forSchema(schema, { registry: { long: BIGINT_LONG } });
 }
 

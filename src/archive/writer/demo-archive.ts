@@ -28,6 +28,8 @@ export interface DemoProgress {
 export interface DemoArchiveOptions {
   events: number;
   seed?: number;
+  /** Location written into the metadata; the store's root by default. */
+  location?: string;
   onProgress?: (progress: DemoProgress) => void;
 }
 
@@ -53,7 +55,7 @@ export async function generateDemoArchive(store: ObjectStore, options: DemoArchi
   const progress: DemoProgress = { eventsWritten: 0, events: options.events, snapshotsCommitted: 0, snapshots: appends.length };
   const report = () => options.onProgress?.({ ...progress });
 
-  let table = await createEventArchive(store, { ids });
+  let table = await createEventArchive(store, { ids, location: options.location });
   const events = demoEvents({ events: options.events, seed });
   const snapshots: Snapshot[] = [];
   const dataFiles: DataFile[] = [];

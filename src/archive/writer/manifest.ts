@@ -45,7 +45,7 @@ function optionalField(name: string, fieldId: number, type: string, doc: string)
   return { name, type: ["null", type], doc, default: null, "field-id": fieldId };
 }
 
-export function manifestEntryAvroSchema(spec: PartitionSpec, schema: IcebergSchema) {
+function manifestEntryAvroSchema(spec: PartitionSpec, schema: IcebergSchema) {
   return {
     type: "record",
     name: "manifest_entry",

@@ -13,9 +13,8 @@ const AVRO_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A row's partition, prepared once per spec: the source columns are looked up here, not per row. */
 export interface RowPartitioner<Row extends object> {
-  spec: PartitionSpec;
   valuesOf(row: Row): PartitionValues;
-  /** True when `row` belongs to the partition `values`; allocates nothing. */
+  /** True when `row` belongs to the partition `values`, without building its partition tuple. */
   matches(row: Row, values: PartitionValues): boolean;
 }
 
@@ -29,7 +28,6 @@ export function rowPartitioner<Row extends object>(spec: PartitionSpec, schema: 
     return value === null || value === undefined ? null : dayFromEpochMicros(value as bigint | number);
   };
   return {
-    spec,
     valuesOf: (row) => Object.fromEntries(transforms.map(({ name, source }) => [name, dayOf(row, source)])),
     matches: (row, values) => transforms.every(({ name, source }) => dayOf(row, source) === values[name]),
   };

@@ -213,8 +213,8 @@ export async function commitAppend(
     await Promise.allSettled([store.delete(manifestListKey), store.delete(manifestKey)]);
     throw new CommitConflictError(
       `${store.root}/${nextMetadataKey}`,
-      `another writer committed table version ${nextVersion} first; this append (${append.dataFiles.length} data files, ` +
-        `${addedRecords} rows) was not committed. Reload the table and commit its data files again.`,
+      `another writer committed table version ${nextVersion} first; this append of ${addedRecords} rows in ` +
+        `${plural(append.dataFiles.length, "data file")} was not committed. Reload the table and commit its data files again.`,
       { cause: error },
     );
   }
@@ -272,6 +272,10 @@ function appendSummary(parent: Snapshot | undefined, dataFiles: readonly DataFil
     if (previous !== undefined) summary[`total-${name}`] = String(previous);
   }
   return summary;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 async function readVersionHint(store: ObjectStore): Promise<number> {
