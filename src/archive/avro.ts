@@ -1,12 +1,15 @@
-// Avro object container files (Iceberg manifest lists and manifests), decoded with avsc. Longs are
-// read as BigInt: snapshot ids exceed 2^53.
+// Avro object container files (Avro spec "Object Container Files"), written and read in memory:
+// Iceberg manifest lists and manifests.
+// avsc encodes the records; the container is framed here so the header carries the schema exactly
+// as given (Iceberg's `field-id`, `element-id` and map `logicalType` attributes, which avsc drops
+// when it re-exports a schema) and so the sync marker can be chosen (reproducible files).
 import avro from "avsc";
-import { inflateRawSync } from "node:zlib";
 import { snappyUncompress } from "hyparquet";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { CorruptArchiveError, UnsupportedArchiveFeatureError } from "./errors.ts";
 
-/** avro `long` as BigInt on read; accepts number or BigInt on write. */
-export const longAsBigInt = avro.types.LongType.__with({
+/** Avro `long` as BigInt (snapshot ids exceed 2^53); accepts safe-integer numbers when writing. */
+const BIGINT_LONG = avro.types.LongType.__with({
   fromBuffer: (buffer: Buffer) => buffer.readBigInt64LE(),
   toBuffer: (value: bigint | number) => {
     const buffer = Buffer.alloc(8);
@@ -15,78 +18,126 @@ export const longAsBigInt = avro.types.LongType.__with({
   },
   fromJSON: (value: number | string) => BigInt(value),
   toJSON: (value: bigint) => Number(value),
-  isValid: (value: unknown) => typeof value === "bigint" || Number.isInteger(value),
+  isValid: (value: unknown) =>
+    (typeof value === "bigint" && BigInt.asIntN(64, value) === value) ||
+    (typeof value === "number" && Number.isSafeInteger(value)),
   compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
 });
 
-export interface AvroContainer<T> {
-  /** File metadata (`avro.schema`, and Iceberg's `format-version`, `partition-spec`, `content`…), as strings. */
-  metadata: Record<string, string>;
-  records: T[];
+/** An avsc type for `schema` whose longs are BigInt. */
+function avroType(schema: avro.Schema): avro.Type {
+  return avro.Type.forSchema(schema, { registry: { long: BIGINT_LONG } });
 }
 
 const MAGIC = Buffer.from("Obj\x01", "latin1");
+const HEADER_TYPE = avro.Type.forSchema({
+  type: "record",
+  name: "org.apache.avro.file.Header",
+  fields: [
+    { name: "magic", type: { type: "fixed", name: "Magic", size: 4 } },
+    { name: "meta", type: { type: "map", values: "bytes" } },
+    { name: "sync", type: { type: "fixed", name: "Sync", size: 16 } },
+  ],
+});
+const COUNT_TYPE = avro.Type.forSchema("long");
+/** Uncompressed bytes per block; manifests are small, so most fit in one. */
+const BLOCK_BYTES = 1024 * 1024;
+const CODEC = "deflate";
 
-/** Decodes a whole Avro container held in memory; `file` names it in errors. */
-export function readAvroContainer<T>(bytes: Uint8Array, file: string): Promise<AvroContainer<T>> {
+export interface AvroContainerContent {
+  /** Header metadata besides `avro.schema` and `avro.codec`, as UTF-8 strings. */
+  metadata: Record<string, string>;
+  records: unknown[];
+}
+
+/** An Avro container file (deflate-compressed) holding `records`. `syncMarker` is 16 bytes. */
+export function encodeAvroContainer(
+  schema: object,
+  records: readonly unknown[],
+  metadata: Record<string, string>,
+  syncMarker: Uint8Array,
+): Uint8Array {
+  if (syncMarker.length !== 16) throw new RangeError(`an Avro sync marker has 16 bytes, got ${syncMarker.length}`);
+  const type = avroType(schema as avro.Schema);
+  const sync = Buffer.from(syncMarker);
+  const meta: Record<string, Buffer> = {};
+  for (const [key, value] of Object.entries(metadata)) meta[key] = Buffer.from(value, "utf8");
+  meta["avro.schema"] = Buffer.from(JSON.stringify(schema), "utf8");
+  meta["avro.codec"] = Buffer.from(CODEC, "utf8");
+  const parts: Buffer[] = [HEADER_TYPE.toBuffer({ magic: MAGIC, meta, sync })];
+
+  let block: Buffer[] = [];
+  let blockBytes = 0;
+  const flush = () => {
+    const compressed = deflateRawSync(Buffer.concat(block));
+    parts.push(COUNT_TYPE.toBuffer(block.length), COUNT_TYPE.toBuffer(compressed.length), compressed, sync);
+    block = [];
+    blockBytes = 0;
+  };
+  for (const record of records) {
+    const encoded = type.toBuffer(record);
+    block.push(encoded);
+    blockBytes += encoded.length;
+    if (blockBytes >= BLOCK_BYTES) flush();
+  }
+  if (block.length > 0) flush();
+  return Buffer.concat(parts);
+}
+
+/** Reads a container file with the schema in its own header; `file` names it in errors. */
+export function decodeAvroContainer(bytes: Uint8Array, file: string): AvroContainerContent {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buffer.length < 4 || !buffer.subarray(0, 4).equals(MAGIC)) {
-    return Promise.reject(new CorruptArchiveError(file, "is not an Avro file (bad magic bytes)"));
+  if (buffer.length < MAGIC.length || !buffer.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new CorruptArchiveError(file, "is not an Avro container file (bad magic bytes)");
   }
-  return new Promise((resolve, reject) => {
-    const records: T[] = [];
-    let metadata: Record<string, string> = {};
-    const decoder = new avro.streams.BlockDecoder({
-      codecs: { null: passThrough, deflate: inflateRawCallback, snappy: snappyCallback },
-      parseHook: (schema) => avro.Type.forSchema(schema, { registry: { long: longAsBigInt } }),
-    });
-    decoder.on("metadata", (_type: unknown, _codec: string, header: { meta: Record<string, Buffer> }) => {
-      metadata = Object.fromEntries(Object.entries(header.meta).map(([key, value]) => [key, value.toString("utf8")]));
-    });
-    decoder.on("data", (record: T) => records.push(record));
-    decoder.on("error", (error: Error) => reject(avroError(file, error)));
-    decoder.on("end", () => {
-      // avsc ends quietly when input stops mid-block; bytes left unread mean the file was cut short.
-      const tap = (decoder as unknown as { _tap: { buf: Buffer; pos: number } })._tap;
-      const unread = tap.buf.length - tap.pos;
-      if (Object.keys(metadata).length === 0 || unread > 0) {
-        reject(new CorruptArchiveError(file, `is not a readable Avro file (truncated: ${unread} bytes of an incomplete block or header)`));
-      } else {
-        resolve({ metadata, records });
-      }
-    });
-    decoder.end(buffer);
-  });
-}
-
-function avroError(file: string, error: Error): Error {
-  if (/unknown codec/.test(error.message)) return new UnsupportedArchiveFeatureError(file, `Avro ${error.message}`);
-  return new CorruptArchiveError(file, `is not a readable Avro file (${error.message})`, { cause: error });
-}
-
-type Callback = (error: Error | null, result?: Buffer) => void;
-
-function passThrough(buffer: Buffer, callback: Callback): void {
-  callback(null, buffer);
-}
-
-function inflateRawCallback(buffer: Buffer, callback: Callback): void {
-  try {
-    callback(null, inflateRawSync(buffer));
-  } catch (error) {
-    callback(error as Error);
+  const header = decodeAt(HEADER_TYPE, buffer, 0, file, "header");
+  const { meta, sync } = header.value as { meta: Record<string, Buffer>; sync: Buffer };
+  const metadata: Record<string, string> = {};
+  for (const [key, value] of Object.entries(meta)) metadata[key] = value.toString("utf8");
+  const codec = metadata["avro.codec"] ?? "null";
+  const decompress = DECOMPRESSORS[codec];
+  if (!decompress) {
+    throw new UnsupportedArchiveFeatureError(file, `uses the Avro codec "${codec}"; supported: ${Object.keys(DECOMPRESSORS).join(", ")}`);
   }
+  const type = avroType(JSON.parse(metadata["avro.schema"] ?? "null") as avro.Schema);
+
+  const records: unknown[] = [];
+  let position = header.offset;
+  while (position < buffer.length) {
+    const count = decodeAt(COUNT_TYPE, buffer, position, file, "block count");
+    const size = decodeAt(COUNT_TYPE, buffer, count.offset, file, "block size");
+    const end = size.offset + Number(size.value);
+    if (end + 16 > buffer.length) throw new CorruptArchiveError(file, `is truncated: a block ends at byte ${end + 16} of ${buffer.length}`);
+    if (!buffer.subarray(end, end + 16).equals(sync)) throw new CorruptArchiveError(file, `has a bad sync marker at byte ${end}`);
+    const data = decompressBlock(decompress, buffer.subarray(size.offset, end), file, position);
+    let offset = 0;
+    for (let index = 0; index < Number(count.value); index++) {
+      const record = decodeAt(type, data, offset, file, "record");
+      records.push(record.value);
+      offset = record.offset;
+    }
+    position = end + 16;
+  }
+  return { metadata, records };
 }
 
-/** Avro's snappy codec: a raw snappy block followed by a 4-byte CRC32 of the uncompressed data. */
-function snappyCallback(buffer: Buffer, callback: Callback): void {
-  try {
-    const compressed = buffer.subarray(0, buffer.length - 4);
+const DECOMPRESSORS: Record<string, (block: Buffer) => Buffer> = {
+  null: (block) => block,
+  deflate: (block) => inflateRawSync(block),
+  // A raw snappy block followed by the CRC32 of the uncompressed data.
+  snappy: (block) => {
+    const compressed = block.subarray(0, block.length - 4);
     const output = new Uint8Array(snappyUncompressedLength(compressed));
     snappyUncompress(compressed, output);
-    callback(null, Buffer.from(output.buffer, output.byteOffset, output.byteLength));
+    return Buffer.from(output.buffer, output.byteOffset, output.byteLength);
+  },
+};
+
+function decompressBlock(decompress: (block: Buffer) => Buffer, block: Buffer, file: string, position: number): Buffer {
+  try {
+    return decompress(block);
   } catch (error) {
-    callback(error as Error);
+    throw new CorruptArchiveError(file, `has a block at byte ${position} that does not decompress (${(error as Error).message})`);
   }
 }
 
@@ -97,4 +148,15 @@ function snappyUncompressedLength(bytes: Uint8Array): number {
     if ((bytes[index]! & 0x80) === 0) return length >>> 0;
   }
   throw new Error("snappy block has a malformed length header");
+}
+
+function decodeAt(type: avro.Type, buffer: Buffer, position: number, file: string, what: string): { value: unknown; offset: number } {
+  let decoded: { value: unknown; offset: number };
+  try {
+    decoded = type.decode(buffer, position);
+  } catch (error) {
+    throw new CorruptArchiveError(file, `has an unreadable Avro ${what} at byte ${position} (${(error as Error).message})`);
+  }
+  if (decoded.offset < 0) throw new CorruptArchiveError(file, `is truncated inside an Avro ${what} at byte ${position}`);
+  return decoded;
 }

@@ -1,6 +1,6 @@
 // Manifest lists and manifests (spec "Manifests", "Manifest Lists"), v1 and v2, normalised to one
 // shape. Data sequence numbers are inherited from the manifest where entries leave them null.
-import { readAvroContainer } from "./avro.ts";
+import { decodeAvroContainer } from "./avro.ts";
 import { CorruptArchiveError } from "./errors.ts";
 import type { Snapshot, TableMetadata } from "./metadata.ts";
 import { tableKeyOf } from "./paths.ts";
@@ -69,7 +69,7 @@ type AvroRecord = Record<string, unknown>;
 export async function readManifestList(store: ObjectStore, metadata: TableMetadata, snapshot: Snapshot): Promise<ManifestFile[]> {
   const key = tableKeyOf(snapshot["manifest-list"], metadata.location);
   const file = `${store.root}/${key}`;
-  const { records } = await readAvroContainer<AvroRecord>(await store.read(key), file);
+  const records = decodeAvroContainer(await store.read(key), file).records as AvroRecord[];
   return records.map((record) => {
     const path = requireField<string>(record, "manifest_path", file);
     const content = Number(record.content ?? ManifestContent.DATA);
@@ -103,7 +103,8 @@ export async function readManifest(store: ObjectStore, metadata: TableMetadata, 
   if (manifest.length > 0 && bytes.length !== manifest.length) {
     throw new CorruptArchiveError(file, `is ${bytes.length} bytes but the manifest list says ${manifest.length}: truncated or replaced`);
   }
-  const { records, metadata: avroMetadata } = await readAvroContainer<AvroRecord>(bytes, file);
+  const { records: raw, metadata: avroMetadata } = decodeAvroContainer(bytes, file);
+  const records = raw as AvroRecord[];
   const specId = Number(avroMetadata["partition-spec-id"] ?? manifest.specId);
   return records.map((record) => {
     const status = Number(requireField(record, "status", file));

@@ -10,7 +10,7 @@ import { LocalObjectStore } from "../../src/archive/store/local-store.ts";
 import type { ObjectStore } from "../../src/archive/store/object-store.ts";
 import { S3ObjectStore } from "../../src/archive/store/s3-store.ts";
 import { S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION } from "../../src/local/s3-server.ts";
-import { decodeAvroContainer } from "../../src/archive/writer/avro-container.ts";
+import { decodeAvroContainer } from "../../src/archive/avro.ts";
 import {
   appendEvents,
   createEventArchive,

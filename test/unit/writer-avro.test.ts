@@ -4,7 +4,7 @@ import { join } from "node:path";
 import avro from "avsc";
 import { describe, expect, it } from "vitest";
 import { CorruptArchiveError } from "../../src/archive/errors.ts";
-import { decodeAvroContainer, encodeAvroContainer } from "../../src/archive/writer/avro-container.ts";
+import { decodeAvroContainer, encodeAvroContainer } from "../../src/archive/avro.ts";
 import { decodeManifestList, encodeManifestList, type ManifestFileRecord } from "../../src/archive/writer/manifest-list.ts";
 
 const SYNC = Uint8Array.from({ length: 16 }, (_, index) => index * 7);

@@ -1,7 +1,7 @@
 // Iceberg v2 manifest lists (spec "Manifest Lists"): one `manifest_file` record per manifest of a
 // snapshot. An append carries the parent's records forward unchanged and adds its own.
 import { CorruptArchiveError, UnsupportedArchiveFeatureError } from "../errors.ts";
-import { decodeAvroContainer, encodeAvroContainer } from "./avro-container.ts";
+import { decodeAvroContainer, encodeAvroContainer } from "../avro.ts";
 import type { FieldSummary } from "./manifest.ts";
 
 export const MANIFEST_CONTENT_DATA = 0;

@@ -5,7 +5,7 @@ import { ArchiveError } from "../errors.ts";
 import type { PartitionSpec } from "../metadata.ts";
 import type { IcebergSchema } from "../schema.ts";
 import { encodeSingleValue } from "../single-value.ts";
-import { encodeAvroContainer } from "./avro-container.ts";
+import { encodeAvroContainer } from "../avro.ts";
 import type { DataFile } from "./parquet-data-file.ts";
 import { PARTITION_VALUE_TYPE, partitionAvroFields } from "./partitioning.ts";
 

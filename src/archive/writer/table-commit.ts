@@ -20,6 +20,7 @@ import type { IcebergSchema } from "../schema.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import { arrowSchemaFor } from "./arrow-schema.ts";
 import { encodeManifest, partitionSummaries } from "./manifest.ts";
+import { tableKeyOf } from "../paths.ts";
 import { decodeManifestList, encodeManifestList, MANIFEST_CONTENT_DATA, type ManifestFileRecord } from "./manifest-list.ts";
 import type { DataFile } from "./parquet-data-file.ts";
 import { partitionAvroFields } from "./partitioning.ts";
@@ -238,10 +239,7 @@ function newSnapshotId(metadata: TableMetadata, ids: WriterIds): bigint {
 
 async function readManifestList(store: ObjectStore, location: string, snapshot: Snapshot): Promise<ManifestFileRecord[]> {
   const path = snapshot["manifest-list"];
-  if (!path.startsWith(`${location}/`)) {
-    throw new UnsupportedArchiveFeatureError(path, `lies outside the table location ${location}; the writer appends to tables it can address`);
-  }
-  return decodeManifestList(await store.read(path.slice(location.length + 1)), path);
+  return decodeManifestList(await store.read(tableKeyOf(path, location)), path);
 }
 
 /** Java's append summary: what this snapshot added and the running totals. */
