@@ -91,3 +91,28 @@ describe("predicate pushdown on real tables", () => {
     expect(deleted).toBe(1);
   });
 });
+
+describe("row-group pruning on an event archive", () => {
+  it("skips row groups whose statistics exclude a position range, and reads exactly that range", async () => {
+    const { tamperedDemoArchive } = await import("../support/demo-archive.ts");
+    const { PARQUET_ROW_GROUP_ROWS } = await import("../../src/archive/writer/index.ts");
+    const events = PARQUET_ROW_GROUP_ROWS * 2 + 5_000;
+    // Every event on one day: one data file of three row groups, ordered by position.
+    const location = await tamperedDemoArchive(events, 5, (records) => {
+      const start = BigInt(Date.UTC(2025, 0, 2)) * 1000n;
+      records.forEach((record, index) => (record.occurred_at = start + BigInt(index) * 1000n));
+    });
+    const table = await ArchiveTable.open(location);
+    const from = PARQUET_ROW_GROUP_ROWS + 100;
+    const plan = (await table.plan({
+      columns: ["global_position"],
+      predicate: [{ column: "global_position", op: "range", min: from, max: from + 999 }],
+    }))!;
+    expect(plan.stats).toMatchObject({ dataFiles: 1, rowGroups: 3, rowGroupsSkipped: 2 });
+    expect(plan.slices).toHaveLength(1);
+    expect(plan.rowCount).toBe(PARQUET_ROW_GROUP_ROWS);
+    const positions: number[] = [];
+    for await (const batch of table.scan(plan)) positions.push(...Array.from(batch.columns.global_position!, Number));
+    expect(positions).toEqual(Array.from({ length: 1_000 }, (_, i) => from + i));
+  });
+});

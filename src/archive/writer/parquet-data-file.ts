@@ -21,12 +21,12 @@ import { ColumnStatistics, type ColumnMetrics } from "./column-statistics.ts";
 import type { PartitionValues } from "./partitioning.ts";
 
 /**
- * Rows per Parquet row group. Readers stream one row group at a time; 100k events are ~3 MB
- * compressed and ~60 MB as JS row objects, which fits a Node action next to everything else.
- * Bigger groups buy nothing: 10M demo events take 303.3 MB in 100k-row groups, 304.2 MB in
- * 250k-row groups, and the writer's WASM memory grows with the group (35 vs 42 MB).
+ * Readers hold one row group of the projected columns in memory while they stream a table, so the
+ * group size bounds their memory whatever the table size. 32k rows keep a rebuild's scan near the
+ * same peak at 1M and 10M events; bigger groups buy nothing in size (10M demo events take 303 MB
+ * in 100k-row groups, 304 MB in 250k-row groups) and cost the writer WASM memory.
  */
-export const PARQUET_ROW_GROUP_ROWS = 100_000;
+export const PARQUET_ROW_GROUP_ROWS = 32_768;
 
 /** A written data file, with what its manifest entry records about it. */
 export interface DataFile extends ColumnMetrics {
