@@ -92,11 +92,17 @@ async function applyLiveProjections(ctx: MutationCtx, records: EventRecord[]): P
       .query("projections")
       .withIndex("by_name", (q) => q.eq("name", projection.name))
       .unique();
-    if (!row || row.activeGeneration === null) continue;
-    const storage = new ConvexReadModelStorage(ctx.db, projection.name, row.activeGeneration);
-    const result = await applyBatch(projection, records, { storage, policy: "fail", raw: ctx });
-    if (result.failure) throw new EventFailedError(result.failure);
-    await storage.write(result.writes);
+    if (!row) continue;
+    // The active generation, and a verify run's shadow while it is compared or kept.
+    const generations = [row.activeGeneration, row.shadowGeneration].filter(
+      (generation): generation is number => typeof generation === "number",
+    );
+    for (const generation of new Set(generations)) {
+      const storage = new ConvexReadModelStorage(ctx.db, projection.name, generation);
+      const result = await applyBatch(projection, records, { storage, policy: "fail", raw: ctx });
+      if (result.failure) throw new EventFailedError(result.failure);
+      await storage.write(result.writes);
+    }
   }
 }
 

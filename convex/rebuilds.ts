@@ -10,6 +10,7 @@ import { registry } from "./projections";
 import { rebuildStatus } from "./rebuildStatus";
 import { activeRebuildOf, createRebuild, enqueueNextChunk, type Rebuild } from "./replay/lifecycle";
 import { scheduleGenerationDeletion } from "./replay/generations";
+import { discardShadow, promoteShadow, releaseShadow } from "./replay/verify";
 import { vRebuildOptions, type Actor, type RebuildOptions } from "./validators";
 
 const TARGET_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
@@ -139,7 +140,7 @@ async function resumeRebuild(ctx: MutationCtx, rebuild: Rebuild): Promise<void> 
   await enqueueNextChunk(ctx, rebuild._id);
 }
 
-type ControlAction = "cancel" | "pause" | "resume";
+type ControlAction = "cancel" | "pause" | "resume" | "promote" | "discard";
 
 /** cancel / pause / resume share their checks; each takes effect at the next batch boundary. */
 function controlMutation(action: ControlAction) {
@@ -164,13 +165,26 @@ function controlMutation(action: ControlAction) {
   });
 }
 
-async function applyControl(ctx: MutationCtx, action: ControlAction, rebuild: Rebuild) {
+type ControlOutcome =
+  | "cancelled"
+  | "not_active"
+  | "paused"
+  | "not_running"
+  | "resumed"
+  | "not_resumable"
+  | "promoted"
+  | "not_promotable"
+  | "discarded"
+  | "not_kept";
+
+async function applyControl(ctx: MutationCtx, action: ControlAction, rebuild: Rebuild): Promise<ControlOutcome> {
   const now = Date.now();
   switch (action) {
     case "cancel":
       if (rebuild.state !== "running" && rebuild.state !== "paused") return "not_active" as const;
       await ctx.db.patch(rebuild._id, { state: "cancelled", finishedAt: now, updatedAt: now });
-      if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, rebuild.projection, rebuild.generation);
+      if (rebuild.mode === "verify") await releaseShadow(ctx, rebuild);
+      else if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, rebuild.projection, rebuild.generation);
       return "cancelled" as const;
     case "pause":
       if (rebuild.state !== "running") return "not_running" as const;
@@ -182,12 +196,22 @@ async function applyControl(ctx: MutationCtx, action: ControlAction, rebuild: Re
         return "not_resumable" as const;
       await resumeRebuild(ctx, rebuild);
       return "resumed" as const;
+    case "promote":
+      return promoteShadow(ctx, rebuild);
+    case "discard":
+      return discardShadow(ctx, rebuild);
+    default:
+      throw new Error(`unknown control action ${action satisfies never}`);
   }
 }
 
 export const cancel = controlMutation("cancel");
 export const pause = controlMutation("pause");
 export const resume = controlMutation("resume");
+/** Makes a verify run's kept shadow the active generation. */
+export const promote = controlMutation("promote");
+/** Deletes a verify run's kept shadow. */
+export const discard = controlMutation("discard");
 
 export const status = query({
   args: { rebuildId: v.string() },
@@ -261,7 +285,10 @@ export const projections = query({
   handler: async (ctx) => {
     await requireAdminForRead(ctx);
     const rows = await ctx.db.query("projections").take(500);
-    const names = new Set([...registry.projections.map((projection) => projection.name), ...rows.map((row) => row.name)]);
+    const names = new Set([
+      ...registry.projections.map((projection) => projection.name),
+      ...rows.map((row) => row.name),
+    ]);
     const result = [];
     for (const name of [...names].sort()) {
       const code = registry.get(name);

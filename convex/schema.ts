@@ -11,6 +11,7 @@ import {
   vRebuildError,
   vRebuildPhase,
   vRebuildState,
+  vVerifyResult,
 } from "./validators";
 
 export default defineSchema({
@@ -26,6 +27,8 @@ export default defineSchema({
     staleSince: v.optional(v.number()),
     builtVersion: v.optional(v.number()),
     lastRebuildId: v.optional(v.id("rebuilds")),
+    /** A verify run's shadow generation that live appends keep up to date (while diffing, or kept). */
+    shadowGeneration: v.optional(v.number()),
     /** The code version an automatic rebuild was started for: at most one per version, never a loop. */
     autoRebuildVersion: v.optional(v.number()),
     /** Set when the projection left the code's registry; its data is kept until an admin deletes it. */
@@ -45,6 +48,9 @@ export default defineSchema({
     errorPolicy: vErrorPolicy,
     /** Named generation of a filtered replay; such a rebuild never replaces the active read model. */
     target: v.optional(v.string()),
+    mode: v.optional(v.union(v.literal("rebuild"), v.literal("verify"))),
+    keepShadow: v.optional(v.boolean()),
+    verify: v.optional(vVerifyResult),
     archive: v.object({ location: v.string(), snapshotId: v.optional(v.string()) }),
     /** Exact once planned. */
     total: v.optional(v.number()),

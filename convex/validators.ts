@@ -22,6 +22,10 @@ export const vRebuildOptions = v.object({
   errorPolicy: v.optional(vErrorPolicy),
   /** Name of the generation a filtered replay writes to (never swapped in). */
   target: v.optional(v.string()),
+  /** `verify`: rebuild into a shadow generation and diff it with the active one, without swapping. */
+  mode: v.optional(v.union(v.literal("rebuild"), v.literal("verify"))),
+  /** Verify only: keep the shadow generation for inspection or promotion instead of discarding it. */
+  keepShadow: v.optional(v.boolean()),
 });
 export type RebuildOptions = Infer<typeof vRebuildOptions>;
 
@@ -40,6 +44,7 @@ export const vRebuildPhase = v.union(
   v.literal("planning"),
   v.literal("archive"),
   v.literal("tail"),
+  v.literal("diffing"),
   v.literal("finishing"),
 );
 
@@ -95,3 +100,28 @@ export const vPruning = v.object({
   rows: v.number(),
   rowsSkipped: v.number(),
 });
+
+export const vDiffSample = v.object({
+  key: v.string(),
+  kind: v.union(v.literal("only_in_active"), v.literal("only_in_shadow"), v.literal("changed")),
+  /** Changed fields (kind `changed`). */
+  fields: v.optional(v.array(v.string())),
+  active: v.optional(v.any()),
+  shadow: v.optional(v.any()),
+});
+export type DiffSample = Infer<typeof vDiffSample>;
+
+/** A verify run's comparison of its shadow generation with the active one. */
+export const vVerifyResult = v.object({
+  activeGeneration: v.union(v.number(), v.null()),
+  compared: v.number(),
+  onlyInActive: v.number(),
+  onlyInShadow: v.number(),
+  changed: v.number(),
+  /** The first differences found, capped at VERIFY_SAMPLE_LIMIT. */
+  samples: v.array(vDiffSample),
+  /** Last key compared (the diff goes in key order, a batch per transaction). */
+  diffCursor: v.union(v.string(), v.null()),
+  shadow: v.union(v.literal("diffing"), v.literal("kept"), v.literal("discarded"), v.literal("promoted")),
+});
+export type VerifyResult = Infer<typeof vVerifyResult>;

@@ -34,6 +34,7 @@ import type * as replay_permanentErrors from "../replay/permanentErrors.js";
 import type * as replay_planning from "../replay/planning.js";
 import type * as replay_readModelStorage from "../replay/readModelStorage.js";
 import type * as replay_reconcile from "../replay/reconcile.js";
+import type * as replay_verify from "../replay/verify.js";
 import type * as replayPool from "../replayPool.js";
 import type * as selfCheck from "../selfCheck.js";
 import type * as selfCheckNode from "../selfCheckNode.js";
@@ -69,6 +70,7 @@ declare const fullApi: ApiFromModules<{
   "replay/planning": typeof replay_planning;
   "replay/readModelStorage": typeof replay_readModelStorage;
   "replay/reconcile": typeof replay_reconcile;
+  "replay/verify": typeof replay_verify;
   replayPool: typeof replayPool;
   selfCheck: typeof selfCheck;
   selfCheckNode: typeof selfCheckNode;

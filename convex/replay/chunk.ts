@@ -41,6 +41,7 @@ async function runChunk(ctx: ActionCtx, rebuildId: Id<"rebuilds">): Promise<null
       await ctx.runMutation(internal.replay.lifecycle.finishArchive, { rebuildId, expectedCursor: chunk.cursor });
     }
     await chunk.catchUpWithTail();
+    await chunk.diffShadow();
   } catch (error) {
     if (!(error instanceof ChunkStopped)) throw error;
   }
@@ -107,6 +108,17 @@ class Chunk {
       const run = emptyRun();
       for (const event of events) addToRun(run, event, this.filter, this.consumed);
       if (run.lastPosition !== null) await this.commit(run);
+    }
+  }
+
+  /** A verify run: compares the shadow with the active generation, a window per transaction. */
+  async diffShadow(): Promise<void> {
+    if (!(await this.ctx.runQuery(internal.replay.verify.beginDiff, { rebuildId: this.rebuildId }))) return;
+    for (;;) {
+      const { done } = await this.ctx.runMutation(internal.replay.verify.diffBatch, { rebuildId: this.rebuildId });
+      if (done) return;
+      this.batches++;
+      if (Date.now() >= this.deadline || this.batches >= this.budget.batches) throw new ChunkStopped("budget spent");
     }
   }
 

@@ -24,6 +24,7 @@ import { SYSTEM } from "../auth";
 import { countEventsAfter, eventsAfter } from "../events";
 import { commitEvents, eventFailure } from "./commit";
 import { scheduleGenerationDeletion } from "./generations";
+import { startDiffing } from "./verify";
 import { vEventRecord } from "./eventValidator";
 
 export type Rebuild = Doc<"rebuilds">;
@@ -88,6 +89,8 @@ export async function createRebuild(
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     errorPolicy: options.errorPolicy ?? "fail",
     ...(options.target ? { target: options.target } : {}),
+    ...(options.mode ? { mode: options.mode } : {}),
+    ...(options.keepShadow ? { keepShadow: true } : {}),
     archive: { location: archiveLocation() },
     processed: 0,
     cursor: null,
@@ -310,6 +313,7 @@ export const beginTail = internalQuery({
 
 export const vTailOutcome = v.union(
   v.object({ status: v.literal("completed") }),
+  v.object({ status: v.literal("diffing") }),
   v.object({ status: v.literal("behind") }),
   v.object({ status: v.literal("stopped"), state: v.string() }),
   v.object({ status: v.literal("failed"), reason: v.string() }),
@@ -345,6 +349,11 @@ export const finishTail = internalMutation({
         await failRebuild(ctx, rebuild, eventFailure(committed.failure));
         return { status: "failed" as const, reason: describeEventError(committed.failure) };
       }
+    }
+    if (rebuild.mode === "verify") {
+      const row = await projectionRow(ctx, rebuild.projection);
+      await startDiffing(ctx, rebuild, row.activeGeneration, row._id);
+      return { status: "diffing" as const };
     }
     await completeRebuild(ctx, rebuildId);
     return { status: "completed" as const };

@@ -55,6 +55,8 @@ export interface ProjectionSpec<
     key: readonly KeyField[];
     /** The document `update` starts from for a key that has none yet. */
     initial: (key: Pick<z.output<Document>, KeyField>) => z.output<Document>;
+    /** Fields a verify run does not compare (e.g. values that depend on when the rebuild ran). */
+    verifyIgnores?: readonly (keyof z.output<Document> & string)[];
   };
   /** Handlers by event type; event types not listed here are skipped (and counted). */
   events: {
@@ -84,6 +86,7 @@ export interface Projection<Name extends string, Doc extends Key, Key> {
     readonly keyFields: readonly (keyof Key & string)[];
     readonly encodeKey: KeyEncoder<Key>;
     readonly initial: (key: Key) => Doc;
+    readonly verifyIgnores: readonly string[];
   };
   readonly routes: ReadonlyMap<string, EventRoute<Doc, Key>>;
 }
@@ -117,6 +120,10 @@ export function defineProjection<
     if (!Object.hasOwn(readModel.document.shape, field)) throw fail(`key field ${field} is not a field of the document`);
   }
   if (new Set(readModel.key).size !== readModel.key.length) throw fail("readModel.key lists a field twice");
+  for (const field of readModel.verifyIgnores ?? []) {
+    if (!Object.hasOwn(readModel.document.shape, field)) throw fail(`verifyIgnores field ${field} is not a field of the document`);
+    if ((readModel.key as readonly string[]).includes(field)) throw fail(`verifyIgnores field ${field} is a key field`);
+  }
 
   const routes = new Map<string, EventRoute<Doc, Key>>();
   for (const [eventType, handler] of Object.entries(spec.events) as [string, EventHandlerSpec<EventContract, Doc, Key>][]) {
@@ -138,6 +145,7 @@ export function defineProjection<
       keyFields: readModel.key,
       encodeKey: keyEncoder<Key>(readModel.key),
       initial: readModel.initial,
+      verifyIgnores: [...(readModel.verifyIgnores ?? [])],
     },
     routes,
   };

@@ -1,0 +1,179 @@
+// Verify runs: a shadow generation diffed with the active one, without swapping.
+import workpool from "@convex-dev/workpool/test";
+import { convexTest } from "convex-test";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { api, internal } from "../../convex/_generated/api";
+import { VERIFY_DIFF_BATCH } from "../../convex/replay/verify";
+import schema from "../../convex/schema";
+import { modules } from "../../convex/test.setup";
+import { createConvexTest, runUntil } from "../support/convex";
+import { localDemoArchive } from "../support/demo-archive";
+import { foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
+
+const code = vi.hoisted(() => ({ countErrorsTwice: false }));
+
+// A handler change on demand (Error events counted twice), and `lastAt` ignored by verify runs.
+vi.mock("../../convex/projections.ts", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../convex/projections.ts")>();
+  const { defineRegistry } = await import("../../src/registry/index.ts");
+  const errorRoute = original.sessionSummary.routes.get("Error")!;
+  const routes = new Map(original.sessionSummary.routes);
+  routes.set("Error", {
+    ...errorRoute,
+    handle: async (ctx, event) => {
+      await errorRoute.handle(ctx, event);
+      if (code.countErrorsTwice) {
+        await ctx.readModel.update({ streamId: event.streamId }, (doc: { errorCount: number }) => ({ ...doc, errorCount: doc.errorCount + 1 }));
+      }
+    },
+  });
+  const sessionSummary = {
+    ...original.sessionSummary,
+    routes,
+    readModel: { ...original.sessionSummary.readModel, verifyIgnores: ["lastAt"] },
+  };
+  return { ...original, sessionSummary, registry: defineRegistry([original.rebufferByCdn, sessionSummary]) };
+});
+
+const ADMIN = { subject: "ops-1", role: "admin" };
+let events: ArchiveEvent[] = [];
+
+beforeAll(async () => {
+  process.env.REPROJECT_ARCHIVE = await localDemoArchive(5_000, 71);
+  events = await readArchiveEvents(process.env.REPROJECT_ARCHIVE);
+});
+beforeEach(() => {
+  vi.useFakeTimers();
+  code.countErrorsTwice = false;
+});
+afterEach(() => vi.useRealTimers());
+
+type T = ReturnType<typeof createConvexTest>;
+
+async function run(t: T, options: object) {
+  const admin = t.withIdentity(ADMIN);
+  const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary", options })) as { rebuildId: string };
+  await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId }))!.state !== "running");
+  return (await admin.query(api.rebuilds.status, { rebuildId }))!;
+}
+
+const generationDocs = (t: T, generation: number) =>
+  t.run(async (ctx) => (await ctx.db.query("sessionSummary").collect()).filter((doc) => doc.generation === generation));
+
+describe("verify runs", () => {
+  it("find no difference right after a clean rebuild, and discard their shadow", async () => {
+    const t = createConvexTest();
+    const built = await run(t, {});
+    const verified = await run(t, { mode: "verify" });
+    expect(verified.verify).toMatchObject({ activeGeneration: built.generation, changed: 0, onlyInActive: 0, onlyInShadow: 0, shadow: "discarded" });
+    expect(verified.verify!.compared).toBe(foldSessionSummary(events).length);
+    await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 1_000);
+    expect(await generationDocs(t, verified.generation)).toEqual([]);
+    const row = await t.run((ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "sessionSummary")).unique());
+    expect(row).toMatchObject({ activeGeneration: built.generation });
+    expect(row!.shadowGeneration).toBeUndefined();
+  });
+
+  it("report exactly the documents tampered with, and the changed fields, ignoring declared fields", async () => {
+    const t = createConvexTest();
+    const built = await run(t, {});
+    const docs = (await generationDocs(t, built.generation)).sort((a, b) => a.key.localeCompare(b.key));
+    const [changed, removed, ignoredOnly] = [docs[3]!, docs[10]!, docs[20]!];
+    await t.run(async (ctx) => {
+      await ctx.db.patch(changed._id, { eventCount: changed.eventCount + 5, errorCount: changed.errorCount + 1 });
+      await ctx.db.delete(removed._id);
+      await ctx.db.patch(ignoredOnly._id, { lastAt: "2099-01-01T00:00:00.000Z" });
+      const { _id, _creationTime, ...fields } = docs[0]!;
+      await ctx.db.insert("sessionSummary", { ...fields, streamId: "zz-invented", key: "zz-invented" });
+    });
+    const verified = await run(t, { mode: "verify" });
+    expect(verified.verify).toMatchObject({ changed: 1, onlyInActive: 1, onlyInShadow: 1 });
+    const samples = verified.verify!.samples.map((sample) => [sample.key, sample.kind, sample.fields ?? []]);
+    expect(samples.sort()).toEqual(
+      [
+        [changed.key, "changed", ["errorCount", "eventCount"]],
+        [removed.key, "only_in_shadow", []],
+        ["zz-invented", "only_in_active", []],
+      ].sort(),
+    );
+  });
+
+  it("show what a handler change would change; promote swaps it in, discard leaves the active generation alone", async () => {
+    const t = createConvexTest();
+    const built = await run(t, {});
+    const sessionsWithErrors = foldSessionSummary(events).filter((session) => session.errorCount > 0);
+    code.countErrorsTwice = true;
+
+    const discarded = await run(t, { mode: "verify", keepShadow: true });
+    expect(discarded.verify).toMatchObject({ changed: sessionsWithErrors.length, onlyInActive: 0, onlyInShadow: 0, shadow: "kept" });
+    expect(new Set(discarded.verify!.samples.map((sample) => sample.fields!.join()))).toEqual(new Set(["errorCount"]));
+    expect(await t.withIdentity(ADMIN).mutation(api.rebuilds.discard, { rebuildId: discarded.rebuildId })).toMatchObject({ status: "discarded" });
+    await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 1_000);
+    expect(await generationDocs(t, discarded.generation)).toEqual([]);
+
+    const kept = await run(t, { mode: "verify", keepShadow: true });
+    expect(await t.withIdentity(ADMIN).mutation(api.rebuilds.promote, { rebuildId: kept.rebuildId })).toMatchObject({ status: "promoted" });
+    await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 1_000);
+    const row = await t.run((ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "sessionSummary")).unique());
+    expect(row!.activeGeneration).toBe(kept.generation);
+    expect(await generationDocs(t, built.generation)).toEqual([]);
+    const promoted = await generationDocs(t, kept.generation);
+    const doubled = new Map(sessionsWithErrors.map((session) => [session.streamId, session.errorCount * 2]));
+    for (const doc of promoted) if (doubled.has(doc.streamId)) expect(doc.errorCount).toBe(doubled.get(doc.streamId));
+    const audit = (await t.withIdentity(ADMIN).query(api.rebuilds.auditLog, {})).map((entry) => [entry.action, entry.outcome]);
+    expect(audit).toContainEqual(["promote", "promoted"]);
+    expect(audit).toContainEqual(["discard", "discarded"]);
+  });
+
+  it("diff generations larger than one transaction may read, in windows", async () => {
+    const size = VERIFY_DIFF_BATCH * 2 + 300;
+    const t = convexTest({ schema, modules, transactionLimits: { documentsRead: VERIFY_DIFF_BATCH * 2 + 50 } });
+    workpool.register(t, "replayPool");
+    const doc = (i: number, eventCount = 1) => ({
+      streamId: `s${String(i).padStart(5, "0")}`,
+      eventCount,
+      rebufferCount: 0,
+      errorCount: 0,
+      firstAt: "2025-01-01T00:00:00.000Z",
+      lastAt: "2025-01-01T00:00:00.000Z",
+    });
+    for (let offset = 0; offset < size; offset += 500) {
+      await t.run(async (ctx) => {
+        for (let i = offset; i < Math.min(size, offset + 500); i++) {
+          if (i % 97 !== 0) await ctx.db.insert("sessionSummary", { ...doc(i), generation: 1, key: doc(i).streamId });
+          await ctx.db.insert("sessionSummary", { ...doc(i, i % 101 === 0 ? 2 : 1), generation: 2, key: doc(i).streamId });
+        }
+      });
+    }
+    const rebuildId = await t.run(async (ctx) => {
+      await ctx.db.insert("projections", { name: "sessionSummary", version: 1, activeGeneration: 1, lastGeneration: 2, shadowGeneration: 2 });
+      return ctx.db.insert("rebuilds", {
+        projection: "sessionSummary",
+        version: 1,
+        generation: 2,
+        state: "running",
+        phase: "diffing",
+        mode: "verify",
+        dryRun: false,
+        errorPolicy: "fail",
+        archive: { location: "unused" },
+        processed: 0,
+        cursor: null,
+        counters: { found: 0, applied: 0, skipped: 0, filtered: 0, invalid: 0, failed: 0, deadLettered: 0, retried: 0 },
+        rate: { eventsPerSecond: 0, processed: 0, atMs: 0 },
+        startedAt: 0,
+        updatedAt: 0,
+        triggeredBy: { subject: "ops-1" },
+        verify: { activeGeneration: 1, compared: 0, onlyInActive: 0, onlyInShadow: 0, changed: 0, samples: [], diffCursor: null, shadow: "diffing" },
+      });
+    });
+    let windows = 0;
+    for (let done = false; !done; windows++) ({ done } = await t.mutation(internal.replay.verify.diffBatch, { rebuildId }));
+    expect(windows).toBeGreaterThan(2);
+    const result = (await t.run((ctx) => ctx.db.get(rebuildId)))!;
+    const expectedOnlyInShadow = Array.from({ length: size }, (_, i) => i).filter((i) => i % 97 === 0).length;
+    const expectedChanged = Array.from({ length: size }, (_, i) => i).filter((i) => i % 101 === 0 && i % 97 !== 0).length;
+    expect(result.verify).toMatchObject({ compared: size, onlyInShadow: expectedOnlyInShadow, onlyInActive: 0, changed: expectedChanged });
+    expect(result.state).toBe("completed");
+  });
+});
