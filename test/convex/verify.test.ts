@@ -23,7 +23,7 @@ vi.mock("../../convex/projections.ts", async (importOriginal) => {
     handle: async (ctx, event) => {
       await errorRoute.handle(ctx, event);
       if (code.countErrorsTwice) {
-        await ctx.readModel.update({ streamId: event.streamId }, (doc: { errorCount: number }) => ({ ...doc, errorCount: doc.errorCount + 1 }));
+        await ctx.readModel.update({ streamId: event.streamId }, (doc) => ({ ...doc, errorCount: doc.errorCount + 1 }));
       }
     },
   });
