@@ -33,6 +33,16 @@ export default defineConfig({
       },
       {
         test: {
+          name: "reliability",
+          environment: "node",
+          include: ["test/reliability/**/*.test.ts"],
+          server: { deps: { inline: ["convex-test"] } },
+          globalSetup: ["test/support/s3-global-setup.ts"],
+          testTimeout: 300_000,
+        },
+      },
+      {
+        test: {
           name: "e2e",
           environment: "node",
           include: ["test/e2e/**/*.test.ts"],
