@@ -76,3 +76,31 @@ export function foldSessionSummary(events: Iterable<ArchiveEvent>) {
     .map(({ firstMs, lastMs, ...row }) => ({ ...row, firstAt: new Date(firstMs).toISOString(), lastAt: new Date(lastMs).toISOString() }))
     .sort((a, b) => a.streamId.localeCompare(b.streamId));
 }
+
+/** Streams an archive's events in position order without holding them all (for large archives). */
+export async function* streamArchiveEvents(location: string, s3Options?: Parameters<typeof ArchiveTable.open>[1]): AsyncGenerator<ArchiveEvent> {
+  const table = await ArchiveTable.open(location, s3Options);
+  const columns = ["global_position", "event_type", "event_version", "occurred_at", "stream_id", "cdn", "device", "payload"];
+  const plan = (await table.plan({ columns, orderBy: "global_position" }))!;
+  for await (const batch of table.scan(plan)) {
+    for (const [position, type, version, occurredAt, streamId, cdn, device, payload] of batchRows(batch, plan.fields)) {
+      yield {
+        position: Number(position),
+        type: type as string,
+        version: Number(version),
+        occurredAtMs: Number((occurredAt as bigint) / 1000n),
+        streamId: streamId as string,
+        cdn: cdn as string | null,
+        device: device as string | null,
+        payload: payload as string,
+      };
+    }
+  }
+}
+
+/** foldRebufferByCdn over a stream. */
+export async function foldRebufferByCdnStreaming(events: AsyncIterable<ArchiveEvent>) {
+  const rebuffers: ArchiveEvent[] = [];
+  for await (const event of events) if (event.type === "Rebuffer") rebuffers.push(event);
+  return foldRebufferByCdn(rebuffers);
+}
