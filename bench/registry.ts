@@ -3,6 +3,7 @@
 // Archive decoding is not part of it. Run with `npx tsx bench/registry.ts [events]`.
 import { playbackEvents, rebufferByCdn, registry } from "../convex/projections.ts";
 import { MemoryReadModelStorage, applyBatch, type AnyProjection, type EventRecord } from "../src/registry/index.ts";
+import { SeededRandom } from "../src/archive/writer/index.ts";
 
 const EVENT_COUNT = Number(process.argv[2] ?? 1_000_000);
 const CDNS = ["CDN1", "CDN2", "CDN3", "CDN4"];
@@ -19,16 +20,6 @@ const TYPE_MIX: ReadonlyArray<[type: string, cumulativeShare: number]> = [
   ["End", 1],
 ];
 
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)] as T;
@@ -54,7 +45,8 @@ function payloadOf(type: string, version: number, random: () => number): string 
  * measure the garbage collector's marking instead of the pipeline).
  */
 function* demoBatches(count: number, batchSize: number, onlyType?: string): Generator<EventRecord[]> {
-  const random = mulberry32(42);
+  const seeded = new SeededRandom(42);
+  const random = () => seeded.next();
   let atMs = Date.UTC(2025, 0, 1);
   for (let first = 1; first <= count; first += batchSize) {
     const batch: EventRecord[] = [];

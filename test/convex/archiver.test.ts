@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { createConvexTest, runUntil, stepUntil } from "../support/convex";
 import { splitDemoHistory } from "../support/demo-archive";
-import { foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
+import { archiveEventsOf, foldSessionSummary, readArchiveEvents } from "../support/demo-fold";
 
 const faults = vi.hoisted(() => ({ beforeCommit: 0, afterCommit: 0 }));
 
@@ -45,16 +45,7 @@ async function setUp() {
   // Archive everything that happened before the 1,500th live event.
   const nowMs = history.live[1_500]!.occurredAtMs;
   const expectedMoved = history.live.filter((event) => event.occurredAtMs < nowMs).length;
-  const all: ArchiveEvent[] = history.all.map((record) => ({
-    position: record.global_position,
-    type: record.event_type,
-    version: record.event_version,
-    occurredAtMs: Number(record.occurred_at / 1000n),
-    streamId: record.stream_id,
-    cdn: record.cdn,
-    device: record.device,
-    payload: record.payload,
-  }));
+  const all = archiveEventsOf(history.all);
   return { t, history, nowMs, expectedMoved, all };
 }
 

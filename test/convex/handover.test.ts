@@ -6,7 +6,7 @@ import { activeReadModel } from "../../convex/readModels";
 import type { QueryCtx } from "../../convex/_generated/server";
 import { createConvexTest, runUntil, stepUntil } from "../support/convex";
 import { splitDemoHistory } from "../support/demo-archive";
-import { foldSessionSummary, type ArchiveEvent } from "../support/demo-fold";
+import { archiveEventsOf, foldSessionSummary, type ArchiveEvent } from "../support/demo-fold";
 
 const ADMIN = { subject: "ops-1", role: "admin" };
 const ARCHIVED = 8_000;
@@ -26,16 +26,7 @@ afterEach(() => {
 });
 
 function asArchiveEvents(count: number): ArchiveEvent[] {
-  return history.all.slice(0, count).map((record) => ({
-    position: record.global_position,
-    type: record.event_type,
-    version: record.event_version,
-    occurredAtMs: Number(record.occurred_at / 1000n),
-    streamId: record.stream_id,
-    cdn: record.cdn,
-    device: record.device,
-    payload: record.payload,
-  }));
+  return archiveEventsOf(history.all.slice(0, count));
 }
 
 describe("handover to live events", () => {

@@ -7,7 +7,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import { api, internal } from "../../convex/_generated/api";
 import { createConvexTest, runUntil } from "../support/convex";
 import { splitDemoHistory } from "../support/demo-archive";
-import { foldRebufferByCdn, foldSessionSummary, type ArchiveEvent } from "../support/demo-fold";
+import { archiveEventsOf, foldRebufferByCdn, foldSessionSummary, type ArchiveEvent } from "../support/demo-fold";
 
 const ADMIN = { subject: "ops-1", role: "admin" };
 const ARCHIVED = 6_000;
@@ -29,16 +29,7 @@ afterEach(() => {
 type T = ReturnType<typeof createConvexTest>;
 
 function eventsUpTo(count: number): ArchiveEvent[] {
-  return history.all.slice(0, count).map((record) => ({
-    position: record.global_position,
-    type: record.event_type,
-    version: record.event_version,
-    occurredAtMs: Number(record.occurred_at / 1000n),
-    streamId: record.stream_id,
-    cdn: record.cdn,
-    device: record.device,
-    payload: record.payload,
-  }));
+  return archiveEventsOf(history.all.slice(0, count));
 }
 
 async function activeDocs(t: T, table: "rebufferByCdn" | "sessionSummary") {

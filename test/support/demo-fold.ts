@@ -2,6 +2,7 @@
 // registry: what a correct rebuild must produce.
 import { ArchiveTable } from "../../src/archive/table.ts";
 import { batchRows } from "../../src/archive/scan.ts";
+import type { EventRecord as WriterRecord } from "../../src/archive/writer/index.ts";
 
 export interface ArchiveEvent {
   position: number;
@@ -15,25 +16,23 @@ export interface ArchiveEvent {
 }
 
 export async function readArchiveEvents(location: string): Promise<ArchiveEvent[]> {
-  const table = await ArchiveTable.open(location);
-  const columns = ["global_position", "event_type", "event_version", "occurred_at", "stream_id", "cdn", "device", "payload"];
-  const plan = (await table.plan({ columns, orderBy: "global_position" }))!;
   const events: ArchiveEvent[] = [];
-  for await (const batch of table.scan(plan)) {
-    for (const [position, type, version, occurredAt, streamId, cdn, device, payload] of batchRows(batch, plan.fields)) {
-      events.push({
-        position: Number(position),
-        type: type as string,
-        version: Number(version),
-        occurredAtMs: Number((occurredAt as bigint) / 1000n),
-        streamId: streamId as string,
-        cdn: cdn as string | null,
-        device: device as string | null,
-        payload: payload as string,
-      });
-    }
-  }
+  for await (const event of streamArchiveEvents(location)) events.push(event);
   return events;
+}
+
+/** The writer's records (e.g. from `demoEvents`) as the events the folds take. */
+export function archiveEventsOf(records: readonly WriterRecord[]): ArchiveEvent[] {
+  return records.map((record) => ({
+    position: record.global_position,
+    type: record.event_type,
+    version: record.event_version,
+    occurredAtMs: Number(record.occurred_at / 1000n),
+    streamId: record.stream_id,
+    cdn: record.cdn,
+    device: record.device,
+    payload: record.payload,
+  }));
 }
 
 export function rebufferMsOf(event: ArchiveEvent): number {

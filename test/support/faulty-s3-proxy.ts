@@ -3,6 +3,7 @@
 // request by request or at random with a seeded rate.
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { SeededRandom } from "../../src/archive/writer/index.ts";
 
 export type Fault = "status500" | "status503" | "reset" | "stall" | "truncate" | "wrongRange";
 
@@ -27,7 +28,9 @@ export interface FaultyProxy {
 
 export async function startFaultyS3Proxy(options: FaultyProxyOptions): Promise<FaultyProxy> {
   const target = new URL(options.target);
-  const random = mulberry32(options.seed ?? 1);
+  // Seeded, so a faulty run can be replayed exactly.
+  const seeded = new SeededRandom(options.seed ?? 1);
+  const random = () => seeded.next();
   const injected: Record<Fault, number> = { status500: 0, status503: 0, reset: 0, stall: 0, truncate: 0, wrongRange: 0 };
   const script = [...(options.script ?? [])];
   const pool = options.faults ?? ["status500", "status503", "reset", "stall", "truncate", "wrongRange"];
@@ -102,16 +105,4 @@ function shiftRange(header: string): string {
   const match = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(header);
   if (!match) return header;
   return `bytes ${Number(match[1]) + 1}-${Number(match[2]) + 1}/${match[3]}`;
-}
-
-/** Small seeded PRNG so a faulty run can be replayed exactly. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
