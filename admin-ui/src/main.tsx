@@ -1,15 +1,13 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App.tsx";
 import "./styles.css";
 
-const queryClient = new QueryClient();
+// Against a deployment, plug an auth provider in here (see data/deployment-auth.ts):
+// registerTokenProvider({ label: "…", fetchToken: async ({ forceRefreshToken }) => … });
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <QueryClientProvider client={queryClient}>
-      <App />
-    </QueryClientProvider>
+    <App />
   </StrictMode>,
 );

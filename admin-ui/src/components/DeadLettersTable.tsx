@@ -1,0 +1,63 @@
+// Events a dead-letter rebuild set aside, each with its reason. Live: rows appear as the rebuild goes on.
+import { api } from "../../../convex/_generated/api";
+import { useConvexQuery } from "../data/hooks.ts";
+import { Timestamp } from "./Timestamp.tsx";
+import { QueryView } from "./QueryView.tsx";
+
+const SHOWN = 200;
+
+export function DeadLettersTable({ rebuildId, count }: { rebuildId: string; count: number }) {
+  const deadLetters = useConvexQuery(api.rebuilds.deadLetters, { rebuildId, limit: SHOWN });
+  return (
+    <section className="card" aria-labelledby="dead-letters-heading">
+      <div className="card-header">
+        <h3 id="dead-letters-heading">Dead letters</h3>
+        <span className="muted num">{count > SHOWN ? `first ${SHOWN} of ${count}` : `${count} event${count === 1 ? "" : "s"}`}</span>
+      </div>
+      <QueryView query={deadLetters} what="dead letters">
+        {(rows) =>
+          rows.length === 0 ? (
+            <p className="empty">No event was dead-lettered.</p>
+          ) : (
+            <div className="table-wrap">
+              <table className="table" aria-labelledby="dead-letters-heading">
+                <thead>
+                  <tr>
+                    <th scope="col">Position</th>
+                    <th scope="col">Event id</th>
+                    <th scope="col">Type</th>
+                    <th scope="col">Kind</th>
+                    <th scope="col">Reason</th>
+                    <th scope="col">At</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((row) => (
+                    <tr key={row._id}>
+                      <td data-label="Position" className="num">
+                        {row.position}
+                      </td>
+                      <td data-label="Event id">
+                        <code>{row.eventId}</code>
+                      </td>
+                      <td data-label="Type">
+                        {row.eventType} <span className="muted">v{row.eventVersion}</span>
+                      </td>
+                      <td data-label="Kind">{row.kind}</td>
+                      <td data-label="Reason" className="reason">
+                        {row.reason}
+                      </td>
+                      <td data-label="At">
+                        <Timestamp ms={row.at} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </QueryView>
+    </section>
+  );
+}

@@ -1,0 +1,38 @@
+// One active rebuild, compact: what it is, live progress, and its controls.
+import type { RebuildStatus } from "../data/api-types.ts";
+import { rebuildHref } from "../routing.ts";
+import { FilterSummary } from "./FilterSummary.tsx";
+import { RebuildControls } from "./RebuildControls.tsx";
+import { RebuildProgress } from "./RebuildProgress.tsx";
+import { RebuildTags } from "./RebuildTags.tsx";
+import { StateBadge } from "./StateBadge.tsx";
+
+export function RebuildCard({ status }: { status: RebuildStatus }) {
+  const headingId = `rebuild-${status.rebuildId}`;
+  return (
+    <article className="card rebuild-card" aria-labelledby={headingId} data-rebuild={status.rebuildId}>
+      <div className="card-header">
+        <h3 id={headingId}>
+          <a href={rebuildHref(status.rebuildId)}>{status.projection}</a>
+          <span className="muted"> · generation {status.generation}</span>
+        </h3>
+        <div className="card-header-side">
+          <RebuildTags status={status} />
+          <StateBadge state={status.state} />
+        </div>
+      </div>
+      {status.filter && (
+        <p className="card-line">
+          <FilterSummary filter={status.filter} />
+        </p>
+      )}
+      <RebuildProgress status={status} />
+      <div className="card-footer">
+        <RebuildControls status={status} />
+        <a className="button button-ghost" href={rebuildHref(status.rebuildId)}>
+          Details
+        </a>
+      </div>
+    </article>
+  );
+}

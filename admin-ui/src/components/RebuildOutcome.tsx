@@ -1,0 +1,29 @@
+// One line on how a finished rebuild ended, where the controls were while it ran.
+import type { RebuildStatus } from "../data/api-types.ts";
+import { formatCount, formatElapsed } from "../format.ts";
+import { rebuildDurationMs } from "./RebuildFacts.tsx";
+
+export function RebuildOutcome({ status }: { status: RebuildStatus }) {
+  const took = formatElapsed(rebuildDurationMs(status));
+  const text = (() => {
+    switch (status.state) {
+      case "completed":
+        return status.dryRun
+          ? `Dry run completed in ${took}: ${formatCount(status.counters.applied)} events went through the handlers, nothing was written.`
+          : status.target
+            ? `Completed in ${took}. The replay is in target “${status.target}”; the active read model was not replaced.`
+            : `Completed in ${took}. Generation ${status.generation} now serves queries.`;
+      case "cancelled":
+        return `Cancelled after ${took}, at position ${status.cursor ?? "—"}. Its partial generation is deleted.`;
+      case "failed":
+        return `Failed after ${took}. Resume it once the cause is fixed, or start a new rebuild.`;
+      default:
+        return null;
+    }
+  })();
+  return text ? (
+    <p className="outcome" data-tone={status.state}>
+      {text}
+    </p>
+  ) : null;
+}

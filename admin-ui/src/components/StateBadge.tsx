@@ -1,0 +1,49 @@
+// Rebuild states and audit outcomes, coloured the same everywhere: running blue, paused amber,
+// completed green, failed red, cancelled grey.
+import type { RebuildState } from "../data/api-types.ts";
+
+export type Tone = "running" | "paused" | "completed" | "failed" | "cancelled" | "neutral";
+
+const STATE_LABELS: Record<RebuildState, string> = {
+  running: "Running",
+  paused: "Paused",
+  completed: "Completed",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+
+export function StateBadge({ state }: { state: RebuildState }) {
+  return (
+    <span className="badge" data-tone={state} data-state={state}>
+      <span className="badge-dot" aria-hidden="true" />
+      {STATE_LABELS[state]}
+    </span>
+  );
+}
+
+const OUTCOME_TONES: Record<string, Tone> = {
+  started: "running",
+  resumed: "running",
+  already_running: "neutral",
+  paused: "paused",
+  completed: "completed",
+  cancelled: "cancelled",
+  failed: "failed",
+  refused: "failed",
+  rejected: "failed",
+  not_running: "neutral",
+  not_resumable: "neutral",
+  not_active: "neutral",
+};
+
+export function OutcomeBadge({ outcome }: { outcome: string }) {
+  return (
+    <span className="badge" data-tone={OUTCOME_TONES[outcome] ?? "neutral"}>
+      {sentenceCase(outcome.replace(/_/g, " "))}
+    </span>
+  );
+}
+
+function sentenceCase(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,160 @@
+// The trigger dialog's options: projection, filter (time range, event types, attributes), target,
+// dry run, rate limit, error policy.
+import type { ProjectionInfo } from "../../data/api-types.ts";
+import { AttributeRows } from "./AttributeRows.tsx";
+import { initialForm, isFiltered, type TriggerForm } from "./trigger-form.ts";
+
+export function TriggerOptionsFields({
+  form,
+  onChange,
+  projections,
+}: {
+  form: TriggerForm;
+  onChange: (form: TriggerForm) => void;
+  /** null when the list could not be loaded: the projection and its types are typed in. */
+  projections: ProjectionInfo[] | null;
+}) {
+  const set = <K extends keyof TriggerForm>(key: K, value: TriggerForm[K]) => onChange({ ...form, [key]: value });
+  const selected = projections?.find((projection) => projection.name === form.projection) ?? null;
+  const knownTypes = projections ? (selected?.eventTypes ?? []) : null;
+  const filtered = isFiltered(form, knownTypes);
+
+  return (
+    <div className="form-grid">
+      <div className="field">
+        <label htmlFor="trigger-projection">Projection</label>
+        {projections ? (
+          <select
+            id="trigger-projection"
+            className="input"
+            value={form.projection}
+            onChange={(event) => {
+              const next = projections.find((projection) => projection.name === event.target.value);
+              onChange({ ...initialForm(event.target.value, next?.eventTypes ?? []), dryRun: form.dryRun, errorPolicy: form.errorPolicy });
+            }}
+          >
+            {projections
+              .filter((projection) => !projection.removed)
+              .map((projection) => (
+                <option key={projection.name} value={projection.name}>
+                  {projection.name}
+                </option>
+              ))}
+          </select>
+        ) : (
+          <input
+            id="trigger-projection"
+            className="input"
+            value={form.projection}
+            required
+            spellCheck={false}
+            onChange={(event) => set("projection", event.target.value)}
+          />
+        )}
+      </div>
+
+      <fieldset className="fieldset">
+        <legend>Filter</legend>
+        <p className="field-hint">Leave everything open for a full rebuild. A filtered replay writes to its own target.</p>
+        <div className="field-pair">
+          <div className="field">
+            <label htmlFor="trigger-from">From (UTC, inclusive)</label>
+            <input id="trigger-from" className="input" type="datetime-local" step={1} value={form.fromUtc} onChange={(event) => set("fromUtc", event.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="trigger-to">Until (UTC, exclusive)</label>
+            <input id="trigger-to" className="input" type="datetime-local" step={1} value={form.toUtc} onChange={(event) => set("toUtc", event.target.value)} />
+          </div>
+        </div>
+        {knownTypes ? (
+          <fieldset className="fieldset-inner">
+            <legend>Event types</legend>
+            <div className="checkbox-row">
+              {knownTypes.map((type) => (
+                <label key={type} className="check">
+                  <input
+                    type="checkbox"
+                    checked={form.eventTypes.includes(type)}
+                    onChange={(event) =>
+                      set("eventTypes", event.target.checked ? [...form.eventTypes, type] : form.eventTypes.filter((kept) => kept !== type))
+                    }
+                  />
+                  {type}
+                </label>
+              ))}
+            </div>
+          </fieldset>
+        ) : (
+          <div className="field">
+            <label htmlFor="trigger-types">Event types (comma-separated, empty for all)</label>
+            <input id="trigger-types" className="input" value={form.eventTypesText} onChange={(event) => set("eventTypesText", event.target.value)} />
+          </div>
+        )}
+        <fieldset className="fieldset-inner">
+          <legend>Attributes</legend>
+          <AttributeRows rows={form.attributes} onChange={(rows) => set("attributes", rows)} />
+        </fieldset>
+      </fieldset>
+
+      <div className="field">
+        <label htmlFor="trigger-target">Target name</label>
+        <input
+          id="trigger-target"
+          className="input"
+          value={form.target}
+          disabled={!filtered}
+          placeholder={filtered ? "filtered-<time> when empty" : "only for filtered replays"}
+          spellCheck={false}
+          aria-describedby="trigger-target-hint"
+          onChange={(event) => set("target", event.target.value)}
+        />
+        <p id="trigger-target-hint" className="field-hint">
+          The generation a filtered replay writes to, for inspection or backfill. It never replaces the active read model.
+        </p>
+      </div>
+
+      <div className="field-pair">
+        <div className="field">
+          <label htmlFor="trigger-rate">Rate limit (events/s)</label>
+          <input
+            id="trigger-rate"
+            className="input num"
+            type="number"
+            min={1}
+            step={1}
+            inputMode="numeric"
+            placeholder="no limit"
+            value={form.rateLimit}
+            onChange={(event) => set("rateLimit", event.target.value)}
+          />
+        </div>
+        <div className="field field-check">
+          <label className="check">
+            <input type="checkbox" checked={form.dryRun} onChange={(event) => set("dryRun", event.target.checked)} />
+            Dry run
+          </label>
+          <p className="field-hint">Validate and count every event through the handlers; write nothing.</p>
+        </div>
+      </div>
+
+      <fieldset className="fieldset">
+        <legend>When an event is malformed or a handler throws</legend>
+        <div className="radio-stack">
+          <label className="check">
+            <input type="radio" name="error-policy" checked={form.errorPolicy === "fail"} onChange={() => set("errorPolicy", "fail")} />
+            Fail at the first bad event
+          </label>
+          <label className="check">
+            <input
+              type="radio"
+              name="error-policy"
+              checked={form.errorPolicy === "dead-letter"}
+              onChange={() => set("errorPolicy", "dead-letter")}
+            />
+            Dead-letter bad events and go on
+          </label>
+        </div>
+      </fieldset>
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+// The trigger dialog's form state and how it becomes the trigger mutation's options.
+import type { RebuildFilter, RebuildOptions } from "../../data/api-types.ts";
+import { utcInputToMs } from "../../format.ts";
+
+export interface AttributeRow {
+  id: number;
+  key: string;
+  value: string;
+}
+
+export interface TriggerForm {
+  projection: string;
+  /** `datetime-local` values, read as UTC. */
+  fromUtc: string;
+  toUtc: string;
+  /** The projection's types that stay in; all of them means no type filter. */
+  eventTypes: string[];
+  /** When the projection's types are not known (its list could not be loaded): comma-separated. */
+  eventTypesText: string;
+  attributes: AttributeRow[];
+  target: string;
+  dryRun: boolean;
+  rateLimit: string;
+  errorPolicy: "fail" | "dead-letter";
+}
+
+export function initialForm(projection: string, eventTypes: readonly string[]): TriggerForm {
+  return {
+    projection,
+    fromUtc: "",
+    toUtc: "",
+    eventTypes: [...eventTypes],
+    eventTypesText: "",
+    attributes: [],
+    target: "",
+    dryRun: false,
+    rateLimit: "",
+    errorPolicy: "fail",
+  };
+}
+
+export type Built = { ok: true; options: RebuildOptions } | { ok: false; problems: string[] };
+
+/** The options to send, or what must be fixed first (the backend checks again and says why it rejects). */
+export function buildOptions(form: TriggerForm, knownTypes: readonly string[] | null): Built {
+  const problems: string[] = [];
+  const filter: RebuildFilter = {};
+  const fromMs = utcInputToMs(form.fromUtc);
+  const toMs = utcInputToMs(form.toUtc);
+  if (form.fromUtc && fromMs === undefined) problems.push("The start of the time range is not a date and time.");
+  if (form.toUtc && toMs === undefined) problems.push("The end of the time range is not a date and time.");
+  if (fromMs !== undefined) filter.fromMs = fromMs;
+  if (toMs !== undefined) filter.toMs = toMs;
+
+  if (knownTypes) {
+    if (form.eventTypes.length === 0) problems.push("Choose at least one event type.");
+    else if (form.eventTypes.length < knownTypes.length) filter.eventTypes = knownTypes.filter((type) => form.eventTypes.includes(type));
+  } else {
+    const typed = splitList(form.eventTypesText);
+    if (typed.length > 0) filter.eventTypes = typed;
+  }
+
+  const attributes: Record<string, string[]> = {};
+  for (const row of form.attributes) {
+    const key = row.key.trim();
+    const values = splitList(row.value);
+    if (!key && values.length === 0) continue;
+    if (!key || values.length === 0) {
+      problems.push(`Attribute row “${key || "?"} = ${row.value.trim() || "?"}” needs both a name and a value.`);
+      continue;
+    }
+    attributes[key] = [...new Set([...(attributes[key] ?? []), ...values])];
+  }
+  if (Object.keys(attributes).length > 0) filter.attributes = attributes;
+
+  const options: RebuildOptions = {};
+  if (Object.keys(filter).length > 0) options.filter = filter;
+  // The target field only applies (and is only enabled) when there is a filter.
+  if (form.target.trim() && options.filter) options.target = form.target.trim();
+  if (form.dryRun) options.dryRun = true;
+  if (form.rateLimit.trim()) {
+    const rate = Number(form.rateLimit);
+    if (!Number.isFinite(rate)) problems.push("The rate limit is not a number of events per second.");
+    else options.rateLimit = rate;
+  }
+  if (form.errorPolicy !== "fail") options.errorPolicy = form.errorPolicy;
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, options };
+}
+
+export function isFiltered(form: TriggerForm, knownTypes: readonly string[] | null): boolean {
+  const built = buildOptions({ ...form, target: "" }, knownTypes);
+  return built.ok ? built.options.filter !== undefined : true;
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
+}

@@ -1,0 +1,14 @@
+// The shapes the screens show, straight from the backend's function types (convex/rebuilds.ts).
+import type { FunctionArgs, FunctionReturnType } from "convex/server";
+import type { api } from "../../../convex/_generated/api";
+
+export type RebuildStatus = NonNullable<FunctionReturnType<typeof api.rebuilds.status>>;
+export type RebuildState = RebuildStatus["state"];
+export type Counters = RebuildStatus["counters"];
+export type ProjectionInfo = FunctionReturnType<typeof api.rebuilds.projections>[number];
+export type AuditEntry = FunctionReturnType<typeof api.rebuilds.auditLog>[number];
+export type DeadLetter = FunctionReturnType<typeof api.rebuilds.deadLetters>[number];
+export type TriggerAnswer = FunctionReturnType<typeof api.rebuilds.trigger>;
+export type ControlAnswer = FunctionReturnType<typeof api.rebuilds.cancel>;
+export type RebuildOptions = NonNullable<FunctionArgs<typeof api.rebuilds.trigger>["options"]>;
+export type RebuildFilter = NonNullable<RebuildOptions["filter"]>;

@@ -1,0 +1,50 @@
+// The one data layer the screens use, whatever the transport: TanStack Query for reads (Convex
+// queries kept live by the transport's subscriptions) and a typed mutation call.
+import type { QueryClient } from "@tanstack/react-query";
+import type { FunctionArgs, FunctionReference, FunctionReturnType } from "convex/server";
+import type { BackendConfig } from "./config.ts";
+
+/** How the live connection to the backend is doing, for the top bar. */
+export type ConnectionState =
+  | { status: "connecting" }
+  | { status: "live" }
+  | { status: "reconnecting"; reason: string };
+
+/**
+ * What the backend makes of the identity: none sent; claimed (the local runtime takes its unsigned
+ * dev token as it is); being checked, accepted or refused by a deployment.
+ */
+export type AuthStatus = "anonymous" | "claimed" | "checking" | "accepted" | "refused";
+
+export interface Backend {
+  readonly config: BackendConfig;
+  /** Holds every query's result; keys are `["convexQuery", "module:function", args]`. */
+  readonly queryClient: QueryClient;
+  mutation<Mutation extends FunctionReference<"mutation">>(
+    mutation: Mutation,
+    args: FunctionArgs<Mutation>,
+  ): Promise<FunctionReturnType<Mutation>>;
+  readonly connection: Store<ConnectionState>;
+  readonly authentication: Store<AuthStatus>;
+  /** Ends every subscription; the backend is not used afterwards. */
+  close(): void;
+}
+
+/** A tiny external store, for `useSyncExternalStore`. */
+export class Store<T> {
+  private readonly listeners = new Set<() => void>();
+  constructor(private value: T) {}
+
+  readonly get = (): T => this.value;
+
+  set(value: T): void {
+    if (JSON.stringify(value) === JSON.stringify(this.value)) return;
+    this.value = value;
+    for (const listener of this.listeners) listener();
+  }
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+}
