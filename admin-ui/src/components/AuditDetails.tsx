@@ -8,6 +8,8 @@ export function AuditDetails({ details }: { details: string }) {
   const options = parseOptions(details);
   if (!options) return <span className="details-text">{details}</span>;
   const chips = [
+    ...(options.mode === "verify" ? ["verify"] : []),
+    ...(options.keepShadow ? ["keep shadow"] : []),
     ...describeFilter(options.filter),
     ...(options.dryRun ? ["dry run"] : []),
     ...(options.target ? [`target ${options.target}`] : []),

@@ -1,5 +1,6 @@
-// One active rebuild, compact: what it is, live progress, and its controls.
+// One active rebuild, compact: what it is (a verify run says so), live progress, and its controls.
 import type { RebuildStatus } from "../data/api-types.ts";
+import { formatCount } from "../format.ts";
 import { rebuildHref } from "../routing.ts";
 import { FilterSummary } from "./FilterSummary.tsx";
 import { RebuildControls } from "./RebuildControls.tsx";
@@ -14,7 +15,11 @@ export function RebuildCard({ status }: { status: RebuildStatus }) {
       <div className="card-header">
         <h3 id={headingId}>
           <a href={rebuildHref(status.rebuildId)}>{status.projection}</a>
-          <span className="muted"> · generation {status.generation}</span>
+          <span className="muted">
+            {" "}
+            · {status.mode === "verify" ? "shadow generation" : "generation"}{"\u00a0"}
+            {status.generation}
+          </span>
         </h3>
         <div className="card-header-side">
           <RebuildTags status={status} />
@@ -24,6 +29,15 @@ export function RebuildCard({ status }: { status: RebuildStatus }) {
       {status.filter && (
         <p className="card-line">
           <FilterSummary filter={status.filter} />
+        </p>
+      )}
+      {status.mode === "verify" && (
+        <p className="card-line muted" data-testid="verify-line">
+          {status.verify
+            ? `Comparing with generation ${status.verify.activeGeneration ?? "— (none)"}: ${formatCount(status.verify.compared)} documents, ${formatCount(
+                status.verify.changed + status.verify.onlyInActive + status.verify.onlyInShadow,
+              )} differences so far.`
+            : "Verify run: builds a shadow generation, then compares it with the active one. Nothing is swapped."}
         </p>
       )}
       <RebuildProgress status={status} />

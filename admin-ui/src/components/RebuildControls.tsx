@@ -1,4 +1,4 @@
-// Pause, resume and cancel (cancel asks first). Each takes effect at the next batch boundary; the
+// Pause, resume and cancel (cancel asks first), of a rebuild or a verify run. Each takes effect at the next batch boundary; the
 // backend's answer is shown in words, refusals included.
 import { useState } from "react";
 import { api } from "../../../convex/_generated/api";
@@ -43,7 +43,9 @@ export function RebuildControls({ status }: { status: RebuildStatus }) {
   const canPause = status.state === "running";
   const canResume = status.state === "paused" || status.state === "failed";
   const canCancel = status.state === "running" || status.state === "paused";
-  const name = `${status.projection} generation ${status.generation}`;
+  const verify = status.mode === "verify";
+  const noun = verify ? "verify run" : "rebuild";
+  const name = `${status.projection} ${verify ? "shadow generation" : "generation"} ${status.generation}`;
 
   return (
     <div className="controls">
@@ -60,19 +62,19 @@ export function RebuildControls({ status }: { status: RebuildStatus }) {
         )}
         {canCancel && (
           <button type="button" className="button button-danger-outline" onClick={() => setConfirmingCancel(true)} disabled={pending}>
-            Cancel rebuild
+            Cancel {noun}
           </button>
         )}
       </div>
       <div className="control-answer" aria-live="polite">
         {outcome && ("answer" in outcome ? <ControlAnswerView answer={outcome.answer} /> : (
-          <ErrorNotice error={outcome.error} title={`Could not ${outcome.action} the rebuild`} />
+          <ErrorNotice error={outcome.error} title={`Could not ${outcome.action} the ${noun}`} />
         ))}
       </div>
       {confirmingCancel && (
         <ConfirmDialog
-          title={`Cancel the rebuild of ${status.projection}?`}
-          confirmLabel="Cancel rebuild"
+          title={`Cancel the ${noun} of ${status.projection}?`}
+          confirmLabel={`Cancel ${noun}`}
           dismissLabel="Keep it running"
           danger
           onDismiss={() => setConfirmingCancel(false)}
@@ -83,7 +85,7 @@ export function RebuildControls({ status }: { status: RebuildStatus }) {
         >
           <p>
             {name} stops at its next batch boundary and what it wrote so far is deleted. The active read model is not
-            touched. This cannot be undone; a new rebuild starts from the beginning.
+            touched. This cannot be undone; a new {noun} starts from the beginning.
           </p>
         </ConfirmDialog>
       )}

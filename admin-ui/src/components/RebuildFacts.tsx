@@ -46,8 +46,15 @@ export function PlanFacts({ status }: { status: RebuildStatus }) {
       <Fact label="Filter">
         <FilterSummary filter={status.filter} />
       </Fact>
+      {status.mode === "verify" && <Fact label="Mode">verify: compare, don’t swap</Fact>}
       <Fact label="Writes to">
-        {status.dryRun ? "nothing (dry run)" : status.target ? `target “${status.target}”` : `generation ${status.generation}`}
+        {status.mode === "verify"
+          ? `shadow generation ${status.generation}${status.keepShadow ? ", kept for promotion" : ", deleted once compared"}`
+          : status.dryRun
+            ? "nothing (dry run)"
+            : status.target
+              ? `target “${status.target}”`
+              : `generation ${status.generation}`}
       </Fact>
       <Fact label="Rate limit">{status.rateLimit === null ? "none" : `${formatCount(status.rateLimit)} events/s`}</Fact>
       <Fact label="Error policy">{status.errorPolicy === "dead-letter" ? "dead-letter and go on" : "fail at the first bad event"}</Fact>

@@ -10,6 +10,7 @@ const PHASE_LABELS: Partial<Record<string, string>> = {
   planning: "Planning",
   archive: "Replaying the archive",
   tail: "Catching up with live events",
+  diffing: "Comparing with the active generation",
   finishing: "Finished",
 };
 

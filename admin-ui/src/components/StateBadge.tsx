@@ -34,6 +34,13 @@ const OUTCOME_TONES: Record<string, Tone> = {
   not_running: "neutral",
   not_resumable: "neutral",
   not_active: "neutral",
+  // Verify runs: their result, and what became of a kept shadow.
+  no_differences: "completed",
+  differences: "paused",
+  promoted: "completed",
+  discarded: "cancelled",
+  not_promotable: "neutral",
+  not_kept: "neutral",
 };
 
 export function OutcomeBadge({ outcome }: { outcome: string }) {

@@ -12,3 +12,7 @@ export type TriggerAnswer = FunctionReturnType<typeof api.rebuilds.trigger>;
 export type ControlAnswer = FunctionReturnType<typeof api.rebuilds.cancel>;
 export type RebuildOptions = NonNullable<FunctionArgs<typeof api.rebuilds.trigger>["options"]>;
 export type RebuildFilter = NonNullable<RebuildOptions["filter"]>;
+/** A verify run's comparison of its shadow generation with the active one. */
+export type VerifyResult = NonNullable<RebuildStatus["verify"]>;
+export type DiffSample = VerifyResult["samples"][number];
+export type ShadowState = VerifyResult["shadow"];

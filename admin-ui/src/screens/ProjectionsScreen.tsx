@@ -93,7 +93,13 @@ function ProjectionsTable({ rows, onRebuild }: { rows: ProjectionInfo[]; onRebui
                     <span className="num percent">{formatPercent(row.lastRebuild.percent)}</span>
                     <span className="muted">
                       gen {row.lastRebuild.generation}
-                      {row.lastRebuild.dryRun ? " · dry run" : row.lastRebuild.target ? ` · ${row.lastRebuild.target}` : ""}
+                      {row.lastRebuild.mode === "verify"
+                        ? ` · verify${row.lastRebuild.verify?.shadow === "kept" ? ", shadow kept" : ""}`
+                        : row.lastRebuild.dryRun
+                          ? " · dry run"
+                          : row.lastRebuild.target
+                            ? ` · ${row.lastRebuild.target}`
+                            : ""}
                     </span>
                   </a>
                 ) : (

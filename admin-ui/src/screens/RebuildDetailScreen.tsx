@@ -1,5 +1,5 @@
-// One rebuild in full: live progress, controls, the failure if any, counters, pruning, details and
-// dead letters.
+// One rebuild in full: live progress, controls, the failure if any, a verify run's result (counts,
+// sampled differences, promote / discard), counters, pruning, details and dead letters.
 import { api } from "../../../convex/_generated/api";
 import type { RebuildStatus } from "../data/api-types.ts";
 import { useConvexQuery } from "../data/hooks.ts";
@@ -14,6 +14,7 @@ import { RebuildProgress } from "../components/RebuildProgress.tsx";
 import { RebuildTags } from "../components/RebuildTags.tsx";
 import { ScreenHeader } from "../components/ScreenHeader.tsx";
 import { StateBadge } from "../components/StateBadge.tsx";
+import { VerifyResult } from "../components/verify/VerifyResult.tsx";
 
 export function RebuildDetailScreen({ rebuildId }: { rebuildId: string }) {
   const status = useConvexQuery(api.rebuilds.status, { rebuildId });
@@ -48,7 +49,11 @@ function RebuildDetail({ status }: { status: RebuildStatus }) {
         id="rebuild-heading"
         title={
           <>
-            {status.projection} <span className="muted">· generation {status.generation}</span>
+            {status.projection}{" "}
+            <span className="muted">
+              · {status.mode === "verify" ? "shadow generation" : "generation"}{"\u00a0"}
+              {status.generation}
+            </span>
           </>
         }
         lede={
@@ -76,6 +81,7 @@ function RebuildDetail({ status }: { status: RebuildStatus }) {
         </div>
       </section>
       {status.lastError && <FailureDetails error={status.lastError} state={status.state} />}
+      {status.mode === "verify" && <VerifyResult status={status} />}
       <section className="card" aria-labelledby="counters-heading">
         <h3 id="counters-heading">Counters</h3>
         <CountersGrid counters={status.counters} />

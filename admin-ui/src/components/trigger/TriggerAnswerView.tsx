@@ -16,9 +16,26 @@ const ANSWERS = {
   },
 } as const;
 
-export function TriggerAnswerView({ projection, answer, onFollow }: { projection: string; answer: TriggerAnswer; onFollow: () => void }) {
+const VERIFY_STARTED = {
+  title: "Verify run started",
+  text: (projection: string) =>
+    `${projection} is being rebuilt into a shadow generation, then compared with the active one. Progress and differences update live.`,
+};
+
+export function TriggerAnswerView({
+  projection,
+  answer,
+  verify,
+  onFollow,
+}: {
+  projection: string;
+  answer: TriggerAnswer;
+  /** The operator asked for a verify run. */
+  verify: boolean;
+  onFollow: () => void;
+}) {
   if (!("rebuildId" in answer)) return <RefusalNotice status={answer.status} reason={answer.reason} />;
-  const { title, text } = ANSWERS[answer.status];
+  const { title, text } = verify && answer.status === "started" ? VERIFY_STARTED : ANSWERS[answer.status];
   return (
     <div className="notice" data-tone={answer.status === "already_running" ? "info" : "success"} role="status" data-answer={answer.status}>
       <p className="notice-title">{title}</p>

@@ -27,6 +27,9 @@ export function TriggerDialog({
   const [step, setStep] = useState<Step>({ step: "options" });
   const [problems, setProblems] = useState<string[]>([]);
   const trigger = useConvexMutation(api.rebuilds.trigger);
+  const verify = step.step === "review" ? step.options.mode === "verify" : form.mode === "verify";
+  const run = verify ? "verify run" : "rebuild";
+  const activeGeneration = projections ? (projections.find((p) => p.name === form.projection.trim())?.activeGeneration ?? null) : undefined;
 
   const review = () => {
     const built = buildOptions(form, knownTypes(form.projection));
@@ -50,7 +53,13 @@ export function TriggerDialog({
       >
         <div className="modal-body">
           <h2 id={titleId} className="modal-title">
-            {trigger.data ? ("rebuildId" in trigger.data ? "Rebuild requested" : "Rebuild not started") : step.step === "review" ? "Start this rebuild?" : `Rebuild ${form.projection || "a projection"}`}
+            {trigger.data
+              ? "rebuildId" in trigger.data
+                ? `${verify ? "Verify run" : "Rebuild"} requested`
+                : `${verify ? "Verify run" : "Rebuild"} not started`
+              : step.step === "review"
+                ? `Start this ${run}?`
+                : `${verify ? "Verify" : "Rebuild"} ${form.projection || "a projection"}`}
           </h2>
           {step.step === "options" ? (
             <>
@@ -67,11 +76,11 @@ export function TriggerDialog({
               )}
             </>
           ) : trigger.data ? (
-            <TriggerAnswerView projection={form.projection} answer={trigger.data} onFollow={onClose} />
+            <TriggerAnswerView projection={form.projection} answer={trigger.data} verify={verify} onFollow={onClose} />
           ) : (
             <>
-              <TriggerReview projection={form.projection} options={step.options} />
-              {trigger.isError && <ErrorNotice error={trigger.error} title="Could not start the rebuild" />}
+              <TriggerReview projection={form.projection} options={step.options} activeGeneration={activeGeneration} />
+              {trigger.isError && <ErrorNotice error={trigger.error} title={`Could not start the ${run}`} />}
             </>
           )}
         </div>
@@ -95,7 +104,7 @@ export function TriggerDialog({
                 Back
               </button>
               <button type="submit" className="button button-primary" disabled={trigger.isPending} autoFocus>
-                {trigger.isPending ? "Starting…" : "Start rebuild"}
+                {trigger.isPending ? "Starting…" : `Start ${run}`}
               </button>
             </>
           )}

@@ -1,5 +1,6 @@
-// The trigger dialog's options: projection, filter (time range, event types, attributes), target,
-// dry run, rate limit, error policy.
+// The trigger dialog's options: projection, rebuild or verify run (and whether to keep the shadow),
+// filter (time range, event types, attributes), target, dry run, rate limit, error policy. A verify
+// run compares whole read models, so the filter, target and dry run are disabled with it.
 import type { ProjectionInfo } from "../../data/api-types.ts";
 import { AttributeRows } from "./AttributeRows.tsx";
 import { initialForm, isFiltered, type TriggerForm } from "./trigger-form.ts";
@@ -17,7 +18,8 @@ export function TriggerOptionsFields({
   const set = <K extends keyof TriggerForm>(key: K, value: TriggerForm[K]) => onChange({ ...form, [key]: value });
   const selected = projections?.find((projection) => projection.name === form.projection) ?? null;
   const knownTypes = projections ? (selected?.eventTypes ?? []) : null;
-  const filtered = isFiltered(form, knownTypes);
+  const verify = form.mode === "verify";
+  const filtered = !verify && isFiltered(form, knownTypes);
 
   return (
     <div className="form-grid">
@@ -30,7 +32,13 @@ export function TriggerOptionsFields({
             value={form.projection}
             onChange={(event) => {
               const next = projections.find((projection) => projection.name === event.target.value);
-              onChange({ ...initialForm(event.target.value, next?.eventTypes ?? []), dryRun: form.dryRun, errorPolicy: form.errorPolicy });
+              onChange({
+                ...initialForm(event.target.value, next?.eventTypes ?? []),
+                dryRun: form.dryRun,
+                errorPolicy: form.errorPolicy,
+                mode: form.mode,
+                keepShadow: form.keepShadow,
+              });
             }}
           >
             {projections
@@ -54,8 +62,48 @@ export function TriggerOptionsFields({
       </div>
 
       <fieldset className="fieldset">
+        <legend>What to run</legend>
+        <div className="mode-choice">
+          <label className="mode-option" data-selected={!verify || undefined}>
+            <input type="radio" name="trigger-mode" checked={!verify} onChange={() => set("mode", "rebuild")} aria-labelledby="mode-rebuild-title" aria-describedby="mode-rebuild-hint" />
+            <span className="mode-text">
+              <span id="mode-rebuild-title" className="mode-title">Rebuild</span>
+              <span id="mode-rebuild-hint" className="field-hint">
+                Replay into a new generation; it serves queries once complete.
+              </span>
+            </span>
+          </label>
+          <label className="mode-option" data-selected={verify || undefined}>
+            <input type="radio" name="trigger-mode" checked={verify} onChange={() => set("mode", "verify")} aria-labelledby="mode-verify-title" aria-describedby="mode-verify-hint" />
+            <span className="mode-text">
+              <span id="mode-verify-title" className="mode-title">Verify (compare, don’t swap)</span>
+              <span id="mode-verify-hint" className="field-hint">
+                Rebuild into a shadow generation and report how it differs from the active one, document by document.
+              </span>
+            </span>
+          </label>
+        </div>
+        {verify && (
+          <div className="field field-check-inline">
+            <label className="check">
+              <input type="checkbox" checked={form.keepShadow} onChange={(event) => set("keepShadow", event.target.checked)} aria-describedby="trigger-keep-hint" />
+              Keep the shadow for promotion
+            </label>
+            <p id="trigger-keep-hint" className="field-hint">
+              Live events keep it current until you promote it (it becomes the active generation) or discard it. Otherwise it is
+              deleted once compared.
+            </p>
+          </div>
+        )}
+      </fieldset>
+
+      <fieldset className="fieldset" disabled={verify} aria-describedby="trigger-filter-hint">
         <legend>Filter</legend>
-        <p className="field-hint">Leave everything open for a full rebuild. A filtered replay writes to its own target.</p>
+        <p id="trigger-filter-hint" className="field-hint" data-disabled-reason={verify || undefined}>
+          {verify
+            ? "Not with a verify run: it replays every event, so that whole read models can be compared."
+            : "Leave everything open for a full rebuild. A filtered replay writes to its own target."}
+        </p>
         <div className="field-pair">
           <div className="field">
             <label htmlFor="trigger-from">From (UTC, inclusive)</label>
@@ -101,15 +149,17 @@ export function TriggerOptionsFields({
         <input
           id="trigger-target"
           className="input"
-          value={form.target}
+          value={verify ? "" : form.target}
           disabled={!filtered}
-          placeholder={filtered ? "filtered-<time> when empty" : "only for filtered replays"}
+          placeholder={verify ? "not with a verify run" : filtered ? "filtered-<time> when empty" : "only for filtered replays"}
           spellCheck={false}
           aria-describedby="trigger-target-hint"
           onChange={(event) => set("target", event.target.value)}
         />
-        <p id="trigger-target-hint" className="field-hint">
-          The generation a filtered replay writes to, for inspection or backfill. It never replaces the active read model.
+        <p id="trigger-target-hint" className="field-hint" data-disabled-reason={verify || undefined}>
+          {verify
+            ? "Not with a verify run: it writes to a shadow generation of its own."
+            : "The generation a filtered replay writes to, for inspection or backfill. It never replaces the active read model."}
         </p>
       </div>
 
@@ -129,11 +179,21 @@ export function TriggerOptionsFields({
           />
         </div>
         <div className="field field-check">
-          <label className="check">
-            <input type="checkbox" checked={form.dryRun} onChange={(event) => set("dryRun", event.target.checked)} />
+          <label className="check" data-disabled={verify || undefined}>
+            <input
+              type="checkbox"
+              checked={form.dryRun && !verify}
+              disabled={verify}
+              aria-describedby="trigger-dry-run-hint"
+              onChange={(event) => set("dryRun", event.target.checked)}
+            />
             Dry run
           </label>
-          <p className="field-hint">Validate and count every event through the handlers; write nothing.</p>
+          <p id="trigger-dry-run-hint" className="field-hint" data-disabled-reason={verify || undefined}>
+            {verify
+              ? "Not with a verify run: the shadow must be written to be compared."
+              : "Validate and count every event through the handlers; write nothing."}
+          </p>
         </div>
       </div>
 

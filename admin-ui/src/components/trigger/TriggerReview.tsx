@@ -4,23 +4,83 @@ import { formatCount } from "../../format.ts";
 import { Fact, Facts } from "../Facts.tsx";
 import { FilterSummary } from "../FilterSummary.tsx";
 
-export function TriggerReview({ projection, options }: { projection: string; options: RebuildOptions }) {
-  const kind = options.dryRun
-    ? "Dry run: every event goes through the handlers and is counted; nothing is written."
-    : options.filter
-      ? `Filtered replay into target “${options.target ?? "filtered-<time>"}”. The active read model is not replaced.`
-      : "Full rebuild into a new generation. Queries keep reading the current one until it completes, then switch atomically.";
+export function TriggerReview({
+  projection,
+  options,
+  activeGeneration,
+}: {
+  projection: string;
+  options: RebuildOptions;
+  /** The projection's active generation; null when it was never built, undefined when not known. */
+  activeGeneration: number | null | undefined;
+}) {
+  const verify = options.mode === "verify";
   return (
     <div className="review">
-      <p className="review-kind">{kind}</p>
+      {verify ? (
+        <VerifyKind projection={projection} keepShadow={options.keepShadow === true} activeGeneration={activeGeneration} />
+      ) : (
+        <p className="review-kind">
+          {options.dryRun
+            ? "Dry run: every event goes through the handlers and is counted; nothing is written."
+            : options.filter
+              ? `Filtered replay into target “${options.target ?? "filtered-<time>"}”. The active read model is not replaced.`
+              : "Full rebuild into a new generation. Queries keep reading the current one until it completes, then switch atomically."}
+        </p>
+      )}
       <Facts>
         <Fact label="Projection">{projection}</Fact>
+        {verify && <Fact label="Mode">verify: compare, don’t swap</Fact>}
+        {verify && (
+          <Fact label="Afterwards">
+            {options.keepShadow ? "the shadow is kept until you promote or discard it" : "the shadow is deleted once compared"}
+          </Fact>
+        )}
         <Fact label="Filter">
           <FilterSummary filter={options.filter} />
         </Fact>
         <Fact label="Rate limit">{options.rateLimit ? `${formatCount(options.rateLimit)} events/s` : "none"}</Fact>
-        <Fact label="Bad events">{options.errorPolicy === "dead-letter" ? "dead-lettered, the rebuild goes on" : "fail the rebuild"}</Fact>
+        <Fact label="Bad events">
+          {options.errorPolicy === "dead-letter"
+            ? verify
+              ? "dead-lettered, the verify run goes on"
+              : "dead-lettered, the rebuild goes on"
+            : verify
+              ? "fail the verify run"
+              : "fail the rebuild"}
+        </Fact>
       </Facts>
     </div>
+  );
+}
+
+function VerifyKind({
+  projection,
+  keepShadow,
+  activeGeneration,
+}: {
+  projection: string;
+  keepShadow: boolean;
+  activeGeneration: number | null | undefined;
+}) {
+  const against = activeGeneration === undefined || activeGeneration === null ? "the active generation" : `generation ${activeGeneration}`;
+  return (
+    <>
+      <p className="review-kind" data-kind="verify">
+        Verify run: {projection} is rebuilt into a shadow generation, which is then compared with {against} document by
+        document. Nothing is swapped: queries keep reading {against}.{" "}
+        {keepShadow
+          ? "The shadow is kept afterwards, and kept current by live events, until you promote it or discard it."
+          : "The shadow is deleted once compared."}
+      </p>
+      {activeGeneration === null && (
+        <div className="notice" data-tone="warning" role="note">
+          <p className="notice-title">Nothing to compare with yet</p>
+          <p className="notice-body">
+            {projection} has no active generation: every document will be reported as only in the shadow.
+          </p>
+        </div>
+      )}
+    </>
   );
 }

@@ -22,6 +22,10 @@ export interface TriggerForm {
   dryRun: boolean;
   rateLimit: string;
   errorPolicy: "fail" | "dead-letter";
+  /** `verify`: rebuild into a shadow generation and compare it with the active one; nothing is swapped. */
+  mode: "rebuild" | "verify";
+  /** Verify only: keep the shadow for promotion (or discarding) instead of deleting it once compared. */
+  keepShadow: boolean;
 }
 
 export function initialForm(projection: string, eventTypes: readonly string[]): TriggerForm {
@@ -36,13 +40,25 @@ export function initialForm(projection: string, eventTypes: readonly string[]): 
     dryRun: false,
     rateLimit: "",
     errorPolicy: "fail",
+    mode: "rebuild",
+    keepShadow: false,
   };
 }
 
 export type Built = { ok: true; options: RebuildOptions } | { ok: false; problems: string[] };
 
-/** The options to send, or what must be fixed first (the backend checks again and says why it rejects). */
+/**
+ * The options to send, or what must be fixed first (the backend checks again and says why it rejects).
+ * A verify run compares whole read models: the filter, target and dry run (disabled in the dialog)
+ * are left out, whatever the form still holds for when the operator switches back.
+ */
 export function buildOptions(form: TriggerForm, knownTypes: readonly string[] | null): Built {
+  if (form.mode === "verify") {
+    const problems: string[] = [];
+    const options: RebuildOptions = { mode: "verify", ...(form.keepShadow ? { keepShadow: true } : {}) };
+    addRunOptions(form, options, problems);
+    return problems.length > 0 ? { ok: false, problems } : { ok: true, options };
+  }
   const problems: string[] = [];
   const filter: RebuildFilter = {};
   const fromMs = utcInputToMs(form.fromUtc);
@@ -78,17 +94,22 @@ export function buildOptions(form: TriggerForm, knownTypes: readonly string[] | 
   // The target field only applies (and is only enabled) when there is a filter.
   if (form.target.trim() && options.filter) options.target = form.target.trim();
   if (form.dryRun) options.dryRun = true;
+  addRunOptions(form, options, problems);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, options };
+}
+
+/** Rate limit and error policy: the same for rebuilds and verify runs. */
+function addRunOptions(form: TriggerForm, options: RebuildOptions, problems: string[]): void {
   if (form.rateLimit.trim()) {
     const rate = Number(form.rateLimit);
     if (!Number.isFinite(rate)) problems.push("The rate limit is not a number of events per second.");
     else options.rateLimit = rate;
   }
   if (form.errorPolicy !== "fail") options.errorPolicy = form.errorPolicy;
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, options };
 }
 
 export function isFiltered(form: TriggerForm, knownTypes: readonly string[] | null): boolean {
-  const built = buildOptions({ ...form, target: "" }, knownTypes);
+  const built = buildOptions({ ...form, target: "", mode: "rebuild" }, knownTypes);
   return built.ok ? built.options.filter !== undefined : true;
 }
 
