@@ -19,6 +19,8 @@ import type * as audit from "../audit.js";
 import type * as auth from "../auth.js";
 import type * as crons from "../crons.js";
 import type * as events from "../events.js";
+import type * as maintenance from "../maintenance.js";
+import type * as maintenanceNode from "../maintenanceNode.js";
 import type * as projections from "../projections.js";
 import type * as readModelTables from "../readModelTables.js";
 import type * as readModels from "../readModels.js";
@@ -55,6 +57,8 @@ declare const fullApi: ApiFromModules<{
   auth: typeof auth;
   crons: typeof crons;
   events: typeof events;
+  maintenance: typeof maintenance;
+  maintenanceNode: typeof maintenanceNode;
   projections: typeof projections;
   readModelTables: typeof readModelTables;
   readModels: typeof readModels;

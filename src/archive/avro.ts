@@ -29,6 +29,23 @@ function avroType(schema: avro.Schema): avro.Type {
   return avro.Type.forSchema(schema, { registry: { long: BIGINT_LONG } });
 }
 
+/**
+ * Types of schemas read so far, by schema text. Compiling an avsc type costs about a millisecond;
+ * a table's manifests share a handful of schemas, and planning or maintenance reads hundreds of them.
+ */
+const READER_TYPES = new Map<string, avro.Type>();
+const READER_TYPES_MAX = 256;
+
+function readerType(schemaText: string): avro.Type {
+  let type = READER_TYPES.get(schemaText);
+  if (!type) {
+    type = avroType(JSON.parse(schemaText) as avro.Schema);
+    if (READER_TYPES.size >= READER_TYPES_MAX) READER_TYPES.clear();
+    READER_TYPES.set(schemaText, type);
+  }
+  return type;
+}
+
 const MAGIC = Buffer.from("Obj\x01", "latin1");
 const HEADER_TYPE = avro.Type.forSchema({
   type: "record",
@@ -99,7 +116,7 @@ export function decodeAvroContainer(bytes: Uint8Array, file: string): AvroContai
   if (!decompress) {
     throw new UnsupportedArchiveFeatureError(file, `uses the Avro codec "${codec}"; supported: ${Object.keys(DECOMPRESSORS).join(", ")}`);
   }
-  const type = avroType(JSON.parse(metadata["avro.schema"] ?? "null") as avro.Schema);
+  const type = readerType(metadata["avro.schema"] ?? "null");
 
   const records: unknown[] = [];
   let position = header.offset;

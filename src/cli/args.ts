@@ -4,6 +4,18 @@ import { UsageError } from "./command.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
+/** Flags of the commands that host the local runtime: machine-readable output, and the functions' logs. */
+export const RUNTIME_COMMAND_FLAGS = {
+  json: { type: "boolean" },
+  verbose: { type: "boolean" },
+} as const;
+
+/** `--help`: the usage on stdout, exit code 0. */
+export function printUsage(usage: string): number {
+  process.stdout.write(`${usage}\n`);
+  return 0;
+}
+
 export function parseCommandArgs<O extends Options>(argv: string[], options: O, usage: string) {
   try {
     return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });

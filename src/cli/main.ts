@@ -2,9 +2,11 @@
 // The AWS SDK warns on every run under Node 20 about its 2027 plans; that is noise for CLI users.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import { archiveCommand } from "./commands/archive.ts";
+import { demoCommand } from "./commands/demo.ts";
+import { rebuildCommand } from "./commands/rebuild.ts";
 import { UsageError, type CliCommand } from "./command.ts";
 
-const COMMANDS: CliCommand[] = [archiveCommand];
+const COMMANDS: CliCommand[] = [archiveCommand, rebuildCommand, demoCommand];
 
 export function usage(): string {
   const lines = ["Usage: reproject <command> [options]", "", "Commands:"];

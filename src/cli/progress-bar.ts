@@ -1,5 +1,6 @@
-// Terminal progress bars (cli-progress) with processed / total, events/s and ETA. They draw only on
-// a TTY; elsewhere (CI, pipes) a line is printed every few seconds instead, so logs stay readable.
+// Terminal progress bars (cli-progress) with processed / total, events/s and ETA, one or several
+// at once (a board: one line per bar). They draw only on a TTY; elsewhere (CI, pipes) a line per bar
+// is printed every few seconds instead, and once more when the board stops, so logs stay readable.
 import cliProgress from "cli-progress";
 import { estimateSecondsLeft, startRate, updateRate, type RateState } from "../progress/rate.ts";
 
@@ -7,6 +8,13 @@ const NON_TTY_INTERVAL_MS = 5_000;
 
 export interface ProgressBar {
   update(processed: number, total?: number): void;
+  stop(): void;
+}
+
+/** Several bars drawn together, e.g. one per rebuild running at the same time. */
+export interface ProgressBoard {
+  add(label: string, total: number): ProgressBar;
+  /** Draws the bars' last state and releases the terminal. */
   stop(): void;
 }
 
@@ -21,53 +29,104 @@ export function formatCount(value: number): string {
   return Math.round(value).toLocaleString("en-US");
 }
 
-export function startProgressBar(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): ProgressBar {
-  let rate: RateState = startRate(0, Date.now());
-  let currentTotal = total;
-  const tokens = (processed: number) => {
-    rate = updateRate(rate, processed, Date.now());
+/** One bar's numbers: its own moving-average rate over the updates it is given. */
+class BarState {
+  private rate: RateState = startRate(0, Date.now());
+  processed = 0;
+
+  constructor(
+    readonly label: string,
+    public total: number,
+  ) {}
+
+  update(processed: number, total: number | undefined) {
+    if (total !== undefined) this.total = total;
+    this.processed = processed;
+    this.rate = updateRate(this.rate, processed, Date.now());
+  }
+
+  tokens() {
     return {
-      rate: formatCount(rate.eventsPerSecond),
-      eta_text: formatDuration(estimateSecondsLeft(processed, currentTotal, rate.eventsPerSecond)),
-      processed_text: formatCount(processed),
-      total_text: formatCount(currentTotal),
-    };
-  };
-  if (!stream.isTTY) {
-    let lastPrint = 0;
-    const print = (processed: number) => {
-      const t = tokens(processed);
-      stream.write(`${label}: ${t.processed_text} / ${t.total_text}  ${t.rate} events/s  ETA ${t.eta_text}\n`);
-    };
-    return {
-      update(processed, newTotal) {
-        if (newTotal !== undefined) currentTotal = newTotal;
-        if (Date.now() - lastPrint >= NON_TTY_INTERVAL_MS) {
-          lastPrint = Date.now();
-          print(processed);
-        }
-      },
-      stop: () => undefined,
+      label: this.label,
+      rate: formatCount(this.rate.eventsPerSecond),
+      eta_text: formatDuration(estimateSecondsLeft(this.processed, this.total, this.rate.eventsPerSecond)),
+      processed_text: formatCount(this.processed),
+      total_text: formatCount(this.total),
     };
   }
-  const bar = new cliProgress.SingleBar(
+
+  line(): string {
+    const t = this.tokens();
+    return `${t.label}: ${t.processed_text} / ${t.total_text}  ${t.rate} events/s  ETA ${t.eta_text}`;
+  }
+}
+
+export function startProgressBoard(stream: NodeJS.WriteStream = process.stderr): ProgressBoard {
+  return stream.isTTY ? terminalBoard(stream) : logBoard(stream);
+}
+
+export function startProgressBar(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): ProgressBar {
+  const board = startProgressBoard(stream);
+  const bar = board.add(label, total);
+  return { update: (processed, newTotal) => bar.update(processed, newTotal), stop: () => board.stop() };
+}
+
+function terminalBoard(stream: NodeJS.WriteStream): ProgressBoard {
+  const bars = new cliProgress.MultiBar(
     {
       stream,
-      format: `${label} [{bar}] {percentage}% | {processed_text} / {total_text} | {rate} events/s | ETA {eta_text}`,
+      format: `{label} [{bar}] {percentage}% | {processed_text} / {total_text} | {rate} events/s | ETA {eta_text}`,
       hideCursor: true,
       barsize: 30,
+      clearOnComplete: false,
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0, tokens(0));
+  const states: BarState[] = [];
   return {
-    update(processed, newTotal) {
-      if (newTotal !== undefined && newTotal !== currentTotal) {
-        currentTotal = newTotal;
-        bar.setTotal(newTotal);
-      }
-      bar.update(processed, tokens(processed));
+    add(label, total) {
+      const state = new BarState(label, total);
+      states.push(state);
+      // Labels padded to the longest so the bars line up.
+      const tokens = () => ({ ...state.tokens(), label: state.label.padEnd(Math.max(...states.map((s) => s.label.length))) });
+      const bar = bars.create(total, 0, tokens());
+      return {
+        update(processed, newTotal) {
+          state.update(processed, newTotal);
+          if (newTotal !== undefined) bar.setTotal(newTotal);
+          bar.update(processed, tokens());
+        },
+        stop: () => bar.stop(),
+      };
     },
-    stop: () => bar.stop(),
+    stop: () => bars.stop(),
+  };
+}
+
+function logBoard(stream: NodeJS.WriteStream): ProgressBoard {
+  const states: BarState[] = [];
+  const printed = new Map<BarState, string>();
+  const print = (state: BarState) => {
+    const line = state.line();
+    if (printed.get(state) === line) return;
+    printed.set(state, line);
+    stream.write(`${line}\n`);
+  };
+  return {
+    add(label, total) {
+      const state = new BarState(label, total);
+      states.push(state);
+      let lastPrint = 0;
+      return {
+        update(processed, newTotal) {
+          state.update(processed, newTotal);
+          if (Date.now() - lastPrint < NON_TTY_INTERVAL_MS) return;
+          lastPrint = Date.now();
+          print(state);
+        },
+        stop: () => print(state),
+      };
+    },
+    stop: () => states.forEach(print),
   };
 }

@@ -1,7 +1,8 @@
-import { mkdir, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { ArchiveError, ArchiveNotFoundError, CommitConflictError, CorruptArchiveError, ForeignPathError } from "../errors.ts";
-import { normalizeKey, type ByteRange, type ObjectStore } from "./object-store.ts";
+import { normalizeKey, type ByteRange, type ObjectInfo, type ObjectStore } from "./object-store.ts";
 
 /** A table on the local file system, rooted at a directory. */
 export class LocalObjectStore implements ObjectStore {
@@ -49,6 +50,10 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async list(prefix: string): Promise<string[]> {
+    return (await this.listObjects(prefix)).map((object) => object.key);
+  }
+
+  async listObjects(prefix: string): Promise<ObjectInfo[]> {
     const normalizedPrefix = normalizeKey(prefix) ?? "";
     // List the deepest directory the prefix names, then filter by the rest of it.
     const directory = prefix.endsWith("/") ? normalizedPrefix : dirname(normalizedPrefix);
@@ -60,33 +65,51 @@ export class LocalObjectStore implements ObjectStore {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
       throw translate(error, join(this.root, base));
     }
-    const keys: string[] = [];
+    const objects: ObjectInfo[] = [];
     for (const entry of entries) {
       const key = base ? `${base}/${entry}` : entry;
       if (!key.startsWith(normalizedPrefix)) continue;
-      const info = await stat(join(this.root, key));
-      if (info.isFile()) keys.push(key);
+      const info = await stat(join(this.root, key)).catch((error: NodeJS.ErrnoException) => {
+        // Deleted or renamed since the directory was read: not there any more.
+        if (error.code === "ENOENT") return undefined;
+        throw translate(error, join(this.root, key));
+      });
+      if (info?.isFile()) objects.push({ key, size: info.size, lastModified: info.mtimeMs });
     }
-    return keys.sort();
+    return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   async create(key: string, bytes: Uint8Array): Promise<void> {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
+    // Written aside, then hard-linked into place: link() fails if the name exists, and a reader never
+    // sees a half-written metadata file of a commit in progress.
+    const aside = `${path}.${randomUUID()}.tmp`;
     try {
-      await writeFile(path, bytes, { flag: "wx" });
+      await writeFile(aside, bytes, { flag: "wx" });
+      await link(aside, path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "EEXIST") {
         throw new CommitConflictError(path, "already exists: another writer committed first");
       }
       throw translate(error, path);
+    } finally {
+      await rm(aside, { force: true });
     }
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, bytes);
+    // Written aside, then renamed over: a concurrent reader (of the version hint) never sees a half-written file.
+    const aside = `${path}.${randomUUID()}.tmp`;
+    try {
+      await writeFile(aside, bytes);
+      await rename(aside, path);
+    } catch (error) {
+      await rm(aside, { force: true });
+      throw translate(error, path);
+    }
   }
 
   async delete(key: string): Promise<void> {

@@ -8,6 +8,14 @@ export interface ByteRange {
   end: number;
 }
 
+export interface ObjectInfo {
+  /** Relative to the root, as `list` returns it. */
+  key: string;
+  size: number;
+  /** Epoch milliseconds of the last write. */
+  lastModified: number;
+}
+
 export interface ObjectStore {
   /** Where the root is, for messages: `/abs/dir` or `s3://bucket/prefix`. */
   readonly root: string;
@@ -17,6 +25,8 @@ export interface ObjectStore {
   read(key: string, range?: ByteRange): Promise<Uint8Array>;
   /** Keys under `prefix` (relative to the root), in lexicographic order. */
   list(prefix: string): Promise<string[]>;
+  /** Like `list`, with each object's size and last-modified time (what orphan cleanup needs to spare fresh writes). */
+  listObjects(prefix: string): Promise<ObjectInfo[]>;
   /** Creates `key`; CommitConflictError if it exists already. Never overwrites. */
   create(key: string, bytes: Uint8Array): Promise<void>;
   /** Writes `key`, replacing any previous content (for data files with unique names and hint files). */

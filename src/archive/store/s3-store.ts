@@ -16,7 +16,7 @@ import {
   ForeignPathError,
   TransientStoreError,
 } from "../errors.ts";
-import { normalizeKey, type ByteRange, type ObjectStore } from "./object-store.ts";
+import { normalizeKey, type ByteRange, type ObjectInfo, type ObjectStore } from "./object-store.ts";
 
 export interface S3Location {
   bucket: string;
@@ -138,9 +138,13 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async list(prefix: string): Promise<string[]> {
+    return (await this.listObjects(prefix)).map((object) => object.key);
+  }
+
+  async listObjects(prefix: string): Promise<ObjectInfo[]> {
     const fullPrefix = this.keyOf(prefix) + (prefix.endsWith("/") ? "/" : "");
     const rootLength = this.location.prefix ? this.location.prefix.length + 1 : 0;
-    const keys: string[] = [];
+    const objects: ObjectInfo[] = [];
     let token: string | undefined;
     do {
       const page = await this.withRetries(prefix, (abortSignal) =>
@@ -149,10 +153,14 @@ export class S3ObjectStore implements ObjectStore {
           { abortSignal },
         ),
       );
-      for (const object of page.Contents ?? []) keys.push(object.Key!.slice(rootLength));
+      for (const object of page.Contents ?? []) {
+        // An object of unknown age counts as new: orphan cleanup must never take it for an old one.
+        const lastModified = object.LastModified?.getTime() ?? Date.now();
+        objects.push({ key: object.Key!.slice(rootLength), size: object.Size ?? 0, lastModified });
+      }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    return keys.sort();
+    return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   async create(key: string, bytes: Uint8Array): Promise<void> {

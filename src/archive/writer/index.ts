@@ -22,14 +22,22 @@ export { RowBatchBuilder, rowBatches, DEFAULT_ROWS_PER_BATCH } from "./row-batch
 export { SeededRandom } from "./seeded-random.ts";
 export {
   commitAppend,
+  commitSnapshot,
+  commitTableMetadata,
   createTable,
   loadTableForWrite,
   metadataKey,
+  setTableProperties,
+  snapshotSummary,
+  withPreviousMetadata,
   VERSION_HINT_KEY,
   type Append,
   type AppendResult,
   type NewTable,
+  type SnapshotCommit,
+  type SnapshotProducer,
   type SortOrder,
   type WritableTable,
 } from "./table-commit.ts";
+export { commitReplace, StaleRewriteError, type Replace, type ReplaceResult, type RemovedFiles } from "./replace-commit.ts";
 export { randomWriterIds, seededWriterIds, type WriterIds } from "./writer-ids.ts";

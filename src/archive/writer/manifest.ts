@@ -7,7 +7,7 @@ import type { IcebergSchema } from "../schema.ts";
 import { encodeSingleValue } from "../single-value.ts";
 import { encodeAvroContainer } from "../avro.ts";
 import type { DataFile } from "./parquet-data-file.ts";
-import { PARTITION_VALUE_TYPE, partitionAvroFields } from "./partitioning.ts";
+import { PARTITION_VALUE_TYPE, partitionAvroFields, type PartitionValues } from "./partitioning.ts";
 
 const ENTRY_STATUS_ADDED = 1;
 const CONTENT_DATA = 0;
@@ -96,9 +96,14 @@ export interface ManifestInput {
   snapshotId: bigint;
   dataFiles: readonly DataFile[];
   syncMarker: Uint8Array;
+  /**
+   * The files' data sequence number when it is not the snapshot's own: a rewrite keeps that of the
+   * snapshot it read, so deletes committed after it still apply to the rewritten rows.
+   */
+  dataSequenceNumber?: number;
 }
 
-/** A manifest listing `dataFiles` as added by `snapshotId`; their sequence numbers are inherited from the manifest list. */
+/** A manifest listing `dataFiles` as added by `snapshotId`; their sequence numbers are inherited from the manifest list unless given. */
 export function encodeManifest(input: ManifestInput): Uint8Array {
   const partitionNames = input.spec.fields.map((field) => field.name).sort().join(",");
   const entries = input.dataFiles.map((file) => {
@@ -109,7 +114,7 @@ export function encodeManifest(input: ManifestInput): Uint8Array {
     return {
       status: ENTRY_STATUS_ADDED,
       snapshot_id: input.snapshotId,
-      sequence_number: null,
+      sequence_number: input.dataSequenceNumber ?? null,
       file_sequence_number: null,
       data_file: {
         content: CONTENT_DATA,
@@ -143,7 +148,7 @@ export function encodeManifest(input: ManifestInput): Uint8Array {
 }
 
 /** The manifest list's per-field partition summary over `dataFiles` (spec "Manifest Lists", field_summary). */
-export function partitionSummaries(spec: PartitionSpec, dataFiles: readonly DataFile[]): FieldSummary[] {
+export function partitionSummaries(spec: PartitionSpec, dataFiles: ReadonlyArray<{ partition: PartitionValues }>): FieldSummary[] {
   return spec.fields.map((field) => {
     const values = dataFiles.map((file) => file.partition[field.name]);
     const present = values.filter((value): value is number => value !== null && value !== undefined);

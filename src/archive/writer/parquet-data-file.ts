@@ -57,18 +57,19 @@ export interface DataFileTarget {
 export async function writeParquetDataFile(
   store: ObjectStore,
   target: DataFileTarget,
-  batches: Iterable<arrow.RecordBatch>,
+  batches: Iterable<arrow.RecordBatch> | AsyncIterable<arrow.RecordBatch>,
 ): Promise<DataFile> {
   const statistics = new ColumnStatistics(target.schema);
-  const source = batches[Symbol.iterator]();
+  // Rows may come from a scan (compaction rewrites files while it reads them): pulled one batch at a time either way.
+  const source = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : batches[Symbol.iterator]();
   let recordCount = 0;
   // parquet-wasm reports a failed pull as an opaque stream error; keep the real one.
   let sourceError: unknown;
   const input = new ReadableStream<WasmRecordBatch>(
     {
-      pull(controller) {
+      async pull(controller) {
         try {
-          const next = source.next();
+          const next = await source.next();
           if (next.done) return controller.close();
           checkBatchColumns(next.value, target);
           statistics.add(next.value);

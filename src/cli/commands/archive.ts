@@ -4,12 +4,13 @@ import { fieldByName } from "../../archive/schema.ts";
 import { partitionSpecById } from "../../archive/metadata.ts";
 import { batchRows } from "../../archive/scan.ts";
 import { rowToJson } from "../../archive/row-json.ts";
-import { parseCommandArgs, parseIsoInstant, parseList, parsePositiveInteger, requirePositional } from "../args.ts";
+import { parseCommandArgs, parseIsoInstant, parseList, parsePositiveInteger, printUsage, requirePositional } from "../args.ts";
 import { UsageError, type CliCommand } from "../command.ts";
 import { stringifyJsonLossless } from "../../archive/json.ts";
 import { openObjectStore } from "../../archive/store/open-store.ts";
 import { DEFAULT_DEMO_SEED, MAX_DEMO_SEED, generateDemoArchive } from "../../archive/writer/index.ts";
 import { startProgressBar } from "../progress-bar.ts";
+import { archiveCleanOrphans, archiveCompact, archiveExpire } from "./maintenance.ts";
 
 const EVENT_ORDER_COLUMN = "global_position";
 const TABLE_HELP = "<table> is a table directory, a *.metadata.json file, or s3://bucket/prefix (S3_ENDPOINT, AWS_* from the environment).";
@@ -95,11 +96,6 @@ export const archiveRows = async (argv: string[]): Promise<number> => {
   return 0;
 };
 
-function printUsage(usage: string): number {
-  process.stdout.write(`${usage}\n`);
-  return 0;
-}
-
 const GENERATE_USAGE = `Usage: reproject archive generate <table> --events N [--seed S]\n\nWrites a deterministic demo event archive (video playback telemetry) as a new Iceberg table.\n<table> is a new local directory or s3://bucket/prefix.`;
 
 export const archiveGenerate = async (argv: string[]): Promise<number> => {
@@ -142,12 +138,15 @@ const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   info: archiveInfo,
   rows: archiveRows,
   generate: archiveGenerate,
+  compact: archiveCompact,
+  expire: archiveExpire,
+  "clean-orphans": archiveCleanOrphans,
 };
-const ARCHIVE_USAGE = `Usage: reproject archive <info|rows|generate> <table> [options]\n\n  info       table format, snapshots, schema, partitioning, row count (JSON)\n  rows       rows as JSON Lines\n  generate   write a demo event archive\n\n${TABLE_HELP}`;
+const ARCHIVE_USAGE = `Usage: reproject archive <info|rows|generate|compact|expire|clean-orphans> <table> [options]\n\n  info           table format, snapshots, schema, partitioning, row count (JSON)\n  rows           rows as JSON Lines\n  generate       write a demo event archive\n  compact        rewrite small data files into bigger ones (a replace snapshot)\n  expire         remove old snapshots and the files only they need\n  clean-orphans  delete files no snapshot references\n\n${TABLE_HELP}`;
 
 export const archiveCommand: CliCommand = {
   name: "archive",
-  summary: "inspect or generate an Iceberg event archive: info, rows, generate",
+  summary: "inspect, generate or maintain an Iceberg event archive: info, rows, generate, compact, expire, clean-orphans",
   async run([subcommand, ...rest]) {
     if (subcommand === undefined || subcommand === "--help" || subcommand === "-h") return printUsage(ARCHIVE_USAGE);
     const run = SUBCOMMANDS[subcommand];

@@ -1,0 +1,189 @@
+// The benchmark report: the machine and versions it ran on, each measurement as a table, the goals
+// of issue 8 with what was met, and how each figure was measured. Printed and written to RESULTS.md.
+import { readFileSync } from "node:fs";
+import { cpus, loadavg, release, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import { TIME_SHARES, type TimeShare } from "./cpu-profile.ts";
+import type { ResumeMeasurement } from "./rebuild-bench.ts";
+import type { WorkerResult } from "./rebuild-worker.ts";
+import type { RegistryMeasurement } from "./registry.ts";
+import type { ScanMeasurement } from "./scan.ts";
+
+const PROJECT_ROOT = fileURLToPath(new URL("../", import.meta.url));
+const REPORTED_PACKAGES = ["convex", "convex-test", "@convex-dev/workpool", "hyparquet", "hyparquet-compressors", "zod", "@duckdb/node-api", "tsx"];
+
+export interface EndToEnd {
+  projection: string;
+  /** `as is`: the local runtime as serve.ts runs it; `indexed`: with src/cli/indexed-lookups.ts, as the CLI runs it. */
+  runtime: "as is" | "indexed";
+  result: WorkerResult;
+}
+
+export interface BenchResults {
+  mode: "full" | "quick";
+  startedAt: Date;
+  loadAverage: number[];
+  scan: ScanMeasurement[];
+  registry: { events: number; measurements: RegistryMeasurement[] };
+  endToEnd: EndToEnd[];
+  rss: { smallEvents: number; smallMb: number; largeEvents: number; largeMb: number };
+  resume: ResumeMeasurement;
+}
+
+const SHARE_LABELS: Record<TimeShare, string> = {
+  decode: "decode",
+  handlers: "handlers",
+  convex: "Convex transactions",
+  scheduling: "scheduling / idle",
+  gc: "GC",
+  other: "other",
+};
+
+const count = (value: number) => Math.round(value).toLocaleString("en-US");
+const millions = (value: number) => `${(value / 1e6).toFixed(2)} M`;
+const table = (header: string[], rows: string[][]) =>
+  [`| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`, ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n");
+
+function packageVersion(name: string): string {
+  const manifest = JSON.parse(readFileSync(`${PROJECT_ROOT}node_modules/${name}/package.json`, "utf8")) as { version: string };
+  return manifest.version;
+}
+
+/** Function calls of a rebuild without the benchmark's own status polls, per 1M events. */
+export function callsPerMillion(result: WorkerResult) {
+  const scale = 1_000_000 / result.processed;
+  const total = result.calls.total;
+  const queries = total.queries - result.statusPolls;
+  return {
+    queries: queries * scale,
+    mutations: total.mutations * scale,
+    actions: total.actions * scale,
+    scheduled: total.scheduled * scale,
+    total: (queries + total.mutations + total.actions) * scale,
+    workpool: Object.values(result.calls.components).reduce((sum, c) => sum + c.queries + c.mutations + c.actions, 0) * scale,
+  };
+}
+
+function rate(result: WorkerResult): number {
+  return result.processed / result.seconds;
+}
+
+function endToEndRow({ projection, runtime, result }: EndToEnd): string[] {
+  const shares = result.shares;
+  const profiled = shares ? TIME_SHARES.reduce((sum, share) => sum + shares[share], 0) : 0;
+  const percent = (share: TimeShare) => (shares ? `${((shares[share] / profiled) * 100).toFixed(0)}%` : "");
+  const done = result.completed ? "" : ` (stopped after ${result.seconds.toFixed(0)} s)`;
+  return [
+    projection,
+    runtime,
+    `${count(result.processed)} / ${count(result.total ?? result.processed)}${done}`,
+    `${result.seconds.toFixed(1)} s`,
+    count(rate(result)),
+    ...TIME_SHARES.map(percent),
+  ];
+}
+
+interface Goal {
+  goal: string;
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+function goals(results: BenchResults): Goal[] {
+  const scanRatio = (columns: ScanMeasurement["columns"]) => results.scan.find((scan) => scan.columns === columns)?.ratio ?? 0;
+  const registryWorst = Math.min(...results.registry.measurements.map((measurement) => measurement.wall));
+  const asIs = (projection: string) => results.endToEnd.find((run) => run.projection === projection && run.runtime === "as is")!.result;
+  const indexed = (projection: string) => results.endToEnd.find((run) => run.projection === projection && run.runtime === "indexed")!.result;
+  const endToEnd = (projection: string, target: number): Goal => {
+    const [plain, fast] = [asIs(projection), indexed(projection)];
+    const plainRate = plain.completed ? rate(plain) : 0;
+    return {
+      goal: `end to end, ${projection}`,
+      target: `≥ ${count(target)} events/s`,
+      measured: `${plain.completed ? count(plainRate) : `did not finish: ${count(plain.processed)} events in ${plain.seconds.toFixed(0)} s`} as is; ${count(rate(fast))} with indexed lookups`,
+      met: plain.completed && plainRate >= target,
+    };
+  };
+  const calls = callsPerMillion(asIs("rebufferByCdn")).total;
+  const rssRatio = results.rss.largeMb / results.rss.smallMb;
+  return [
+    { goal: "archive scan vs DuckDB (1 thread)", target: "≥ 0.25×", measured: `all columns ${scanRatio("all").toFixed(2)}×, rebuild columns ${scanRatio("rebuild").toFixed(2)}×`, met: Math.min(scanRatio("all"), scanRatio("rebuild")) >= 0.25 },
+    { goal: "registry: validate + upcast + fold", target: "≥ 1 M events/s", measured: `${millions(registryWorst)} events/s (slowest case)`, met: registryWorst >= 1_000_000 },
+    endToEnd("rebufferByCdn", 200_000),
+    endToEnd("sessionSummary", 50_000),
+    { goal: "function calls per 1M events, rebufferByCdn", target: "≤ 500", measured: count(calls), met: calls <= 500 },
+    { goal: `peak RSS ${count(results.rss.largeEvents)} / ${count(results.rss.smallEvents)} events`, target: "≤ 1.2", measured: rssRatio.toFixed(2), met: rssRatio <= 1.2 },
+    { goal: "events re-applied after a crash", target: "0", measured: `${count(results.resume.reApplied)} (read model ${results.resume.readModelMatches ? "identical" : "DIFFERENT"})`, met: results.resume.reApplied === 0 && results.resume.readModelMatches },
+  ];
+}
+
+export function resultsMarkdown(results: BenchResults): string {
+  const cpu = cpus();
+  const scale = (result: WorkerResult) => 1_000_000 / result.processed;
+  const completedRuns = results.endToEnd.filter((run) => run.result.completed);
+  const sections = [
+    `# Benchmark results${results.mode === "quick" ? " (quick mode: small sizes, figures not meaningful)" : ""}`,
+    "",
+    `Run with \`npm run bench${results.mode === "quick" ? " -- --quick" : ""}\` on ${results.startedAt.toISOString()}.`,
+    "",
+    `Machine: ${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}; ` +
+      `load average at the start ${results.loadAverage.map((load) => load.toFixed(2)).join(" / ")}, at the end ${loadavg().map((load) => load.toFixed(2)).join(" / ")} ` +
+      "(other work on the machine slows every figure).",
+    "",
+    `Packages: ${REPORTED_PACKAGES.map((name) => `${name} ${packageVersion(name)}`).join(", ")}.`,
+    "",
+    "## Goals",
+    "",
+    table(["goal", "target", "measured", "met"], goals(results).map((goal) => [goal.goal, goal.target, goal.measured, goal.met ? "yes" : "**no**"])),
+    "",
+    "## 1. Archive scan vs DuckDB (threads=1), same Parquet files, same run",
+    "",
+    table(
+      ["events", "columns", "Reproject events/s", "DuckDB events/s", "ratio", "Reproject peak RSS"],
+      results.scan.map((scan) => [count(scan.events), scan.columns, millions(scan.reprojectEventsPerSec), millions(scan.duckdbEventsPerSec), `${scan.ratio.toFixed(2)}×`, `${scan.reprojectMaxRssMb.toFixed(0)} MB`]),
+    ),
+    "",
+    `Registry without Convex (validate + upcast + fold through \`applyBatch\` into memory, ${count(results.registry.events)} events, best of 3):`,
+    "",
+    table(["case", "events/s (wall)", "events per CPU-second"], results.registry.measurements.map((m) => [m.label, millions(m.wall), millions(m.cpu)])),
+    "",
+    "## 2. End-to-end rebuilds on the local runtime, and where the time goes",
+    "",
+    table(["projection", "runtime", "events", "time", "events/s", ...TIME_SHARES.map((share) => SHARE_LABELS[share])], results.endToEnd.map(endToEndRow)),
+    "",
+    "## 3. Convex function calls and bytes written per 1M events",
+    "",
+    table(
+      ["projection", "runtime", "queries", "mutations", "actions", "of which scheduled", "all calls", "of which the Workpool's", "documents written", "bytes written"],
+      completedRuns.map(({ projection, runtime, result }) => {
+        const calls = callsPerMillion(result);
+        return [projection, runtime, count(calls.queries), count(calls.mutations), count(calls.actions), count(calls.scheduled), count(calls.total), count(calls.workpool), count(result.documentsWritten * scale(result)), `${((result.bytesWritten * scale(result)) / 2 ** 20).toFixed(1)} MiB`];
+      }),
+    ),
+    "",
+    "## 4. Peak RSS of a rebuild (rebufferByCdn, local runtime as is)",
+    "",
+    table(["events", "peak RSS"], [[count(results.rss.smallEvents), `${results.rss.smallMb.toFixed(0)} MB`], [count(results.rss.largeEvents), `${results.rss.largeMb.toFixed(0)} MB`]]) +
+      `\n\nRatio: ${(results.rss.largeMb / results.rss.smallMb).toFixed(2)}.`,
+    "",
+    "## 5. Resume after a crash in the middle (rebufferByCdn)",
+    "",
+    table(
+      ["events", "crashed at", "checkpoint after restart", "rows re-read", "events re-applied", "read model vs uninterrupted", "chunk retries"],
+      [[count(results.resume.events), count(results.resume.processedAtCrash), count(results.resume.processedAtRestart), count(results.resume.reRead), count(results.resume.reApplied), results.resume.readModelMatches ? "identical" : "different", count(results.resume.retried)]],
+    ),
+    "",
+    "## How each figure is measured",
+    "",
+    "- **Scan**: `bench/scan.ts`, each engine in a process of its own on the same files; DuckDB decodes every value (`min()` of each column).",
+    "- **End to end**: `bench/rebuild-worker.ts` runs one rebuild per process on the local runtime (`startLocalRuntime`: the project's Convex functions on convex-test, the real Workpool, real timers, Convex's transaction limits), triggered through `rebuilds:trigger`; time and events/s from the rebuild's own `startedAt` / `finishedAt` (planning and the Workpool's scheduling included). A run marked stopped hit its time limit; its rate is what it managed until then.",
+    "- **Shares of time**: V8's sampling CPU profiler (1 ms) in the same run; each sample is charged to the innermost frame on its stack that belongs to a part: *decode* = the archive scan (src/archive, hyparquet, zstd, rows to events); *handlers* = the registry's validate / upcast / fold (src/registry, zod, convex/projections.ts); *Convex transactions* = convex-test and the convex package (argument and document serialization, validation, the in-memory database) plus the app's Convex functions around the handlers; *scheduling / idle* = the Workpool's and batch worker's code and the time the process had nothing to run (waiting for the Workpool's 200 ms polling and scheduled-function timers; local file reads overlap with decoding); *GC* = the garbage collector.",
+    "- **Function calls**: the runtime's own counters (`runtime.stats().calls`: every query, mutation and action the app and its components ran, the Workpool's included), minus the benchmark's status polls.",
+    "- **Bytes written**: every document write of every transaction, sized as convex-test sizes it to enforce Convex's limits (`TransactionMetricsTracker.trackWrite`, counted by `bench/instrumentation.ts`); convex-test does not count index entries or the transaction log, so a deployment writes more.",
+    "- **Peak RSS**: `process.resourceUsage().maxRSS` of the worker process, which holds the runtime, its in-memory database and the scan.",
+    "- **Resume**: a worker with the runtime persisted to a file (snapshot every 0.5 s at most) is killed with SIGKILL at the first snapshot after 40% of the events (at 75% at the latest, whatever snapshot is on disk then); a second worker restarts the runtime from the file and the rebuild resumes by itself. *Rows re-read* = rows decoded by both processes (counted where `ArchiveTable.scan` yields them) minus the archive's rows: the rows the crashed process had read past its last saved checkpoint plus the start of the row group the resumed scan skips into. *Re-applied* = events applied beyond an uninterrupted rebuild, and the read models compared.",
+    "- **Runtime as is / indexed**: *as is* is the local runtime as `serve.ts` (and the admin panel) runs it; *indexed* adds `src/cli/indexed-lookups.ts`, as `reproject rebuild` and `reproject demo` run it: convex-test answers every index lookup by scanning all documents of all tables, which makes a rebuild's time grow with the square of its read model's size; the indexed lookups hand it only the candidates of the index key.",
+  ];
+  return `${sections.join("\n")}\n`;
+}

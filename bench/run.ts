@@ -1,0 +1,74 @@
+// All of Reproject's benchmarks in one run: `npm run bench [-- --quick] [--out FILE]`. Prints the
+// report and writes it to bench/RESULTS.md (or FILE). `--quick` runs every part at small sizes, to
+// check the benchmarks work; its figures mean nothing.
+import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { demoArchiveDir } from "./demo-archive-cache.ts";
+import { measureRebuild, measureResume } from "./rebuild-bench.ts";
+import { runRegistryBenchmark } from "./registry.ts";
+import { resultsMarkdown, type BenchResults, type EndToEnd } from "./results-report.ts";
+import { runScanBenchmark } from "./scan.ts";
+
+interface Sizes {
+  scan: number;
+  registry: number;
+  endToEnd: number;
+  /** A rebuild on the runtime as is that has not finished by then is stopped and reported as such. */
+  endToEndLimitSeconds: number;
+  rssLarge: number;
+  resume: number;
+  /** Events/s ceiling that keeps the crashed rebuild running long enough to be crashed in the middle. */
+  resumeRateLimit?: number;
+}
+
+const FULL: Sizes = { scan: 1_000_000, registry: 1_000_000, endToEnd: 1_000_000, endToEndLimitSeconds: 120, rssLarge: 10_000_000, resume: 1_000_000 };
+const QUICK: Sizes = { scan: 20_000, registry: 20_000, endToEnd: 20_000, endToEndLimitSeconds: 60, rssLarge: 100_000, resume: 100_000, resumeRateLimit: 20_000 };
+const PROJECTIONS = ["rebufferByCdn", "sessionSummary"];
+
+const { values } = parseArgs({
+  options: { quick: { type: "boolean" }, out: { type: "string", default: fileURLToPath(new URL("./RESULTS.md", import.meta.url)) } },
+});
+const sizes = values.quick ? QUICK : FULL;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const startedAt = new Date();
+const loadAverage = loadavg();
+
+log("1. archive scan vs DuckDB");
+const scan = await runScanBenchmark([sizes.scan], log);
+log("   registry without Convex");
+const registry = { events: sizes.registry, measurements: await runRegistryBenchmark(sizes.registry, log) };
+
+log("2./3. end-to-end rebuilds on the local runtime");
+const archive = await demoArchiveDir(sizes.endToEnd, log);
+const endToEnd: EndToEnd[] = [];
+for (const runtime of ["as is", "indexed"] as const) {
+  for (const projection of PROJECTIONS) {
+    const result = await measureRebuild(projection, archive, {
+      profile: true,
+      indexed: runtime === "indexed",
+      ...(runtime === "as is" ? { timeLimitSeconds: sizes.endToEndLimitSeconds } : {}),
+    });
+    log(`   ${projection} (${runtime}): ${result.processed.toLocaleString("en-US")} events in ${result.seconds.toFixed(1)} s${result.completed ? "" : " (stopped)"}`);
+    endToEnd.push({ projection, runtime, result });
+  }
+}
+
+log("4. peak RSS");
+const small = endToEnd.find((run) => run.projection === "rebufferByCdn" && run.runtime === "as is")!.result;
+const large = await measureRebuild("rebufferByCdn", await demoArchiveDir(sizes.rssLarge, log));
+const rss = { smallEvents: small.processed, smallMb: small.maxRssMb, largeEvents: large.processed, largeMb: large.maxRssMb };
+log(`   ${rss.smallMb.toFixed(0)} MB at ${rss.smallEvents.toLocaleString("en-US")} events, ${rss.largeMb.toFixed(0)} MB at ${rss.largeEvents.toLocaleString("en-US")}`);
+
+log("5. resume after a crash");
+const resumeArchive = await demoArchiveDir(sizes.resume, log);
+// The uninterrupted rebuild to compare with: one of the runs above when it was of the same archive.
+const reference = [small, large].find((run) => run.processed === sizes.resume) ?? (await measureRebuild("rebufferByCdn", resumeArchive));
+const resume = await measureResume("rebufferByCdn", resumeArchive, reference, sizes.resumeRateLimit === undefined ? {} : { rateLimit: sizes.resumeRateLimit });
+
+const results: BenchResults = { mode: values.quick ? "quick" : "full", startedAt, loadAverage, scan, registry, endToEnd, rss, resume };
+const markdown = resultsMarkdown(results);
+writeFileSync(values.out!, markdown);
+process.stdout.write(markdown);
+log(`written to ${values.out}`);

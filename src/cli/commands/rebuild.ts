@@ -1,0 +1,209 @@
+// `reproject rebuild`: rebuilds a projection from an event archive on the local runtime hosted in
+// this process (the project's Convex functions, the real Workpool, real timers), with a live
+// progress bar, then prints the counters and can dump the read model it wrote.
+import { resolve } from "node:path";
+import type { FunctionArgs } from "convex/server";
+import { api } from "../../../convex/_generated/api.js";
+import { registry } from "../../../convex/projections.ts";
+import { attributeColumnsOf } from "../../../convex/replay/attributes.ts";
+import { ArchiveTable } from "../../archive/table.ts";
+import { startLocalRuntime } from "../../local/runtime/runtime.ts";
+import { localAdminIdentity } from "../admin-identity.ts";
+import { parseCommandArgs, parseIsoInstant, parseList, printUsage, requirePositional, RUNTIME_COMMAND_FLAGS } from "../args.ts";
+import { UsageError, type CliCommand } from "../command.ts";
+import { muteFunctionLogs } from "../function-logs.ts";
+import { installIndexedLookups } from "../indexed-lookups.ts";
+import { formatCount, startProgressBoard } from "../progress-bar.ts";
+import { dumpReadModel } from "../read-model-dump.ts";
+import { watchRebuilds, type RebuildStatus } from "../rebuild-watch.ts";
+import { runFunction } from "../runtime-calls.ts";
+
+const PROJECTIONS = registry.projections.map((projection) => projection.name);
+const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+const USAGE = `Usage: reproject rebuild <projection> --archive <table> [--from ISO] [--to ISO] [--types A,B]
+                         [--where k=v,...] [--dump FILE] [--json]
+
+Rebuilds a projection from an event archive on the local runtime (the project's Convex functions in
+this process, with the real Workpool), shows its progress, then prints its counters.
+
+  <projection>      ${PROJECTIONS.join(", ")}
+  --archive TABLE   a table directory, a *.metadata.json file, or s3://bucket/prefix
+                    (S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION from the environment)
+  --from ISO        only events that occurred at or after this instant (inclusive)
+  --to ISO          only events that occurred before this instant (exclusive)
+  --types A,B       only these event types
+  --where k=v,...   only events whose attributes have these values, e.g. cdn=CDN1,device=Android
+                    (a key given twice accepts either value)
+  --dump FILE       write the read model to FILE: a JSON array sorted by key
+  --json            print the result as JSON on stdout
+  --verbose         show the Convex functions' logs (hidden by default)
+
+A filtered rebuild writes a generation of its own, never the active read model; --dump writes that one.`;
+
+const CLI_ADMIN = localAdminIdentity("reproject-cli", "reproject CLI");
+
+type Filter = NonNullable<NonNullable<FunctionArgs<typeof api.rebuilds.trigger>["options"]>["filter"]>;
+
+export const rebuildCommand: CliCommand = {
+  name: "rebuild",
+  summary: "rebuild a projection from an archive on the local runtime, with progress; dump its read model",
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      {
+        archive: { type: "string" },
+        from: { type: "string" },
+        to: { type: "string" },
+        types: { type: "string" },
+        where: { type: "string" },
+        dump: { type: "string" },
+        ...RUNTIME_COMMAND_FLAGS,
+      },
+      USAGE,
+    );
+    if (values.help) return printUsage(USAGE);
+    const projection = registry.get(requirePositional(positionals, 0, "projection", USAGE));
+    if (!projection) throw new UsageError(`unknown projection "${positionals[0]}"; known: ${PROJECTIONS.join(", ")}`);
+    if (values.archive === undefined) throw new UsageError(`--archive is required.\n\n${USAGE}`);
+    if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}".\n\n${USAGE}`);
+    const filter = filterFromFlags(values);
+    const location = archiveLocation(values.archive);
+    // A missing archive or attribute is reported before the runtime starts, with the file or column at fault.
+    const table = await ArchiveTable.open(location);
+    attributeColumnsOf(table.schema, Object.keys(filter?.attributes ?? {}));
+
+    process.env.REPROJECT_ARCHIVE = location;
+    installIndexedLookups();
+    const unmuteLogs = values.verbose ? () => undefined : muteFunctionLogs();
+    const runtime = await startLocalRuntime();
+    try {
+      const answer = await runFunction(runtime, "mutation", api.rebuilds.trigger, { projection: projection.name, options: filter ? { filter } : {} }, CLI_ADMIN);
+      if (answer.status !== "started") throw new Error(`the rebuild was not started (${answer.status}): ${"reason" in answer ? answer.reason : ""}`);
+      const board = startProgressBoard();
+      const { statuses } = await watchRebuilds(runtime, CLI_ADMIN, [answer.rebuildId], { board });
+      board.stop();
+      const status = statuses[0]!;
+      // A filtered rebuild's generation is its own named target: the one to dump either way.
+      const dump =
+        values.dump !== undefined && status.state === "completed"
+          ? { file: values.dump, documents: await dumpReadModel(runtime, projection, status.generation, values.dump) }
+          : null;
+      const report = rebuildReport(status, location, dump);
+      process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : describeReport(report));
+      if (status.state !== "completed") throw new Error(failureMessage(status));
+      return 0;
+    } finally {
+      await runtime.stop();
+      unmuteLogs();
+    }
+  },
+};
+
+function filterFromFlags(values: { from?: string; to?: string; types?: string; where?: string }): Filter | undefined {
+  const fromMs = parseIsoInstant(values.from, "--from");
+  const toMs = parseIsoInstant(values.to, "--to");
+  if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) {
+    throw new UsageError(`--from (${values.from}) must be before --to (${values.to})`);
+  }
+  const eventTypes = parseList(values.types);
+  if (eventTypes?.length === 0) throw new UsageError("--types lists no event type");
+  const attributes = parseWhere(values.where);
+  const filter: Filter = {
+    ...(fromMs === undefined ? {} : { fromMs }),
+    ...(toMs === undefined ? {} : { toMs }),
+    ...(eventTypes ? { eventTypes } : {}),
+    ...(attributes ? { attributes } : {}),
+  };
+  return Object.keys(filter).length === 0 ? undefined : filter;
+}
+
+/** `cdn=CDN1,device=Android` → `{ cdn: ["CDN1"], device: ["Android"] }`; a repeated key adds a value. */
+function parseWhere(where: string | undefined): Record<string, string[]> | undefined {
+  const pairs = parseList(where);
+  if (pairs === undefined) return undefined;
+  if (pairs.length === 0) throw new UsageError("--where lists no condition; give k=v pairs, e.g. cdn=CDN1,device=Android");
+  const attributes: Record<string, string[]> = {};
+  for (const pair of pairs) {
+    const equals = pair.indexOf("=");
+    const [name, value] = [pair.slice(0, equals).trim(), pair.slice(equals + 1).trim()];
+    if (equals < 0 || !ATTRIBUTE_NAME.test(name) || value === "") {
+      throw new UsageError(`--where takes attribute=value pairs separated by commas (e.g. cdn=CDN1,device=Android), got "${pair}"`);
+    }
+    (attributes[name] ??= []).push(value);
+  }
+  return attributes;
+}
+
+/** Local paths are resolved here, so the runtime's functions read the same table whatever their directory. */
+function archiveLocation(table: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(table) ? table : resolve(table);
+}
+
+interface RebuildReport {
+  projection: string;
+  version: number;
+  rebuildId: string;
+  archive: string;
+  filter: RebuildStatus["filter"];
+  state: RebuildStatus["state"];
+  generation: number;
+  target: string | null;
+  processed: number;
+  total: number | null;
+  seconds: number;
+  eventsPerSecond: number;
+  counters: RebuildStatus["counters"];
+  pruning: RebuildStatus["pruning"];
+  lastError: RebuildStatus["lastError"];
+  dump: { file: string; documents: number } | null;
+}
+
+function rebuildReport(status: RebuildStatus, archive: string, dump: RebuildReport["dump"]): RebuildReport {
+  const seconds = ((status.finishedAt ?? status.updatedAt) - status.startedAt) / 1000;
+  return {
+    projection: status.projection,
+    version: status.version,
+    rebuildId: status.rebuildId,
+    archive,
+    filter: status.filter,
+    state: status.state,
+    generation: status.generation,
+    target: status.target,
+    processed: status.processed,
+    total: status.total,
+    seconds,
+    eventsPerSecond: seconds > 0 ? Math.round(status.processed / seconds) : 0,
+    counters: status.counters,
+    pruning: status.pruning,
+    lastError: status.lastError,
+    dump,
+  };
+}
+
+function describeReport(report: RebuildReport): string {
+  const { counters, pruning } = report;
+  const lines = [
+    `${report.projection} v${report.version}: ${report.state} in ${report.seconds.toFixed(1)} s, ` +
+      `${formatCount(report.processed)} of ${formatCount(report.total ?? report.processed)} events (${formatCount(report.eventsPerSecond)} events/s)`,
+    `  found ${formatCount(counters.found)}, applied ${formatCount(counters.applied)}, skipped ${formatCount(counters.skipped)}, ` +
+      `filtered ${formatCount(counters.filtered)}, invalid ${formatCount(counters.invalid)}, failed ${formatCount(counters.failed)}, ` +
+      `dead-lettered ${formatCount(counters.deadLettered)}, retried ${formatCount(counters.retried)}`,
+    `  generation ${report.generation}${report.target ? ` (target "${report.target}")` : report.state === "completed" ? " (active)" : ""}`,
+  ];
+  if (pruning && (pruning.dataFilesSkipped > 0 || pruning.rowGroupsSkipped > 0)) {
+    lines.push(
+      `  pruned ${formatCount(pruning.dataFilesSkipped)} of ${formatCount(pruning.dataFiles)} data files, ` +
+        `${formatCount(pruning.rowGroupsSkipped)} of ${formatCount(pruning.rowGroups)} row groups, ${formatCount(pruning.rowsSkipped)} rows`,
+    );
+  }
+  if (report.dump) lines.push(`  read model: ${formatCount(report.dump.documents)} documents written to ${report.dump.file}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function failureMessage(status: RebuildStatus): string {
+  const error = status.lastError;
+  if (!error) return `the rebuild of ${status.projection} ended ${status.state}`;
+  const at = error.eventId ? ` (event ${error.eventId} at position ${error.position}${error.eventType ? `, ${error.eventType}` : ""})` : "";
+  return `the rebuild of ${status.projection} ${status.state}: ${error.message}${at}`;
+}

@@ -1,0 +1,71 @@
+// The archiver and maintenance write the same archive: of two commits on one table version exactly
+// one wins. An archiver run whose commit loses to a compaction retries or fails clearly; either
+// way no event is lost or archived twice, and the events table keeps what is not archived yet.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { internal } from "../../convex/_generated/api";
+import { compactTable } from "../../src/archive/maintenance/index.ts";
+import { LocalObjectStore } from "../../src/archive/store/local-store.ts";
+import { loadTableForWrite } from "../../src/archive/writer/index.ts";
+import { createConvexTest } from "../support/convex";
+import { splitDemoHistory } from "../support/demo-archive";
+import { readArchiveEvents } from "../support/demo-fold";
+
+const race = vi.hoisted(() => ({ compactFirst: 0 }));
+
+vi.mock("../../src/archive/writer/index.ts", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../src/archive/writer/index.ts")>();
+  return {
+    ...original,
+    // The archiver has loaded the table and written its files; a compaction commits before it does.
+    appendEvents: async (...args: Parameters<typeof original.appendEvents>) => {
+      if (race.compactFirst > 0 && race.compactFirst--) await compactTable(args[0]);
+      return original.appendEvents(...args);
+    },
+  };
+});
+
+const ARCHIVED = 3_000;
+const LIVE = 2_000;
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  process.env.REPROJECT_ARCHIVE_RETENTION_MS = "0";
+});
+afterEach(() => {
+  vi.useRealTimers();
+  delete process.env.REPROJECT_ARCHIVE_RETENTION_MS;
+  delete process.env.REPROJECT_ARCHIVE;
+});
+
+describe("an archiver run racing a compaction", () => {
+  it("loses nothing and archives nothing twice, whether it retries or fails and runs again", async () => {
+    // An archive of many small appends, so that there is something to compact.
+    const history = await splitDemoHistory(ARCHIVED + LIVE, ARCHIVED, 29);
+    process.env.REPROJECT_ARCHIVE = history.archive;
+    const t = createConvexTest();
+    await t.mutation(internal.events.initializeLog, { archiveHighWaterMark: ARCHIVED });
+    for (let start = 0; start < 1_500; start += 100) {
+      await t.mutation(internal.events.append, { events: history.live.slice(start, start + 100) });
+      const nowMs = history.live[start + 99]!.occurredAtMs + 1;
+      await t.action(internal.archiverNode.run, { nowMs });
+    }
+    await t.mutation(internal.events.append, { events: history.live.slice(1_500) });
+    const nowMs = history.live.at(-1)!.occurredAtMs + 1;
+
+    race.compactFirst = 1;
+    const first = await t.action(internal.archiverNode.run, { nowMs }).catch((error: unknown) => error as Error);
+    if (first instanceof Error) {
+      expect(first.message).toMatch(/another writer committed table version \d+ first; this append of \d+ rows/);
+      // The rows stay in the events table until they are in the archive.
+      expect((await t.query(internal.archiver.logState, {}))!.archivedThrough).toBeLessThan(ARCHIVED + LIVE);
+      await t.action(internal.archiverNode.run, { nowMs });
+    }
+    // The compaction did commit in between: the archive's last commits are the replace, then the append.
+    const table = await loadTableForWrite(new LocalObjectStore(history.archive));
+    expect(table.metadata.snapshots.slice(-2).map((snapshot) => snapshot.summary.operation)).toEqual(["replace", "append"]);
+    const positions = (await readArchiveEvents(history.archive)).map((event) => event.position);
+    expect(positions).toEqual(Array.from({ length: ARCHIVED + LIVE }, (_, index) => index + 1));
+    expect((await t.query(internal.archiver.logState, {}))!.archivedThrough).toBe(ARCHIVED + LIVE);
+    expect(await t.run(async (ctx) => (await ctx.db.query("events").collect()).length)).toBe(0);
+  });
+});

@@ -1,0 +1,34 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { fileURLToPath } from "node:url";
+import { afterAll, expect, it } from "vitest";
+
+const RUN = fileURLToPath(new URL("../../bench/run.ts", import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), "reproject-bench-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+it("the benchmarks run in quick mode and write every table of the report", async () => {
+  const out = join(scratch, "RESULTS.md");
+  // Rejects with the exit code and stderr if the run fails.
+  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", RUN, "--quick", "--out", out], { maxBuffer: 16 * 2 ** 20 });
+  const report = readFileSync(out, "utf8");
+  expect(stdout).toBe(report);
+  expect(report).toMatch(/^# Benchmark results \(quick mode/);
+  for (const heading of [
+    "## Goals",
+    "## 1. Archive scan vs DuckDB",
+    "## 2. End-to-end rebuilds on the local runtime",
+    "## 3. Convex function calls and bytes written per 1M events",
+    "## 4. Peak RSS of a rebuild",
+    "## 5. Resume after a crash in the middle",
+    "## How each figure is measured",
+  ]) {
+    expect(report).toContain(heading);
+  }
+  for (const row of [/\| rebufferByCdn \| as is \| 20,000 \/ 20,000 \|/, /\| sessionSummary \| indexed \| 20,000 \/ 20,000 \|/, /\| events re-applied after a crash \| 0 \| 0 \(read model identical\) \| yes \|/]) {
+    expect(report).toMatch(row);
+  }
+}, 180_000);
