@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalObjectStore } from "../../src/archive/store/local-store.ts";
+import { liveEventOf } from "../../src/local/demo/live-events.ts";
 import { appendEvents, createEventArchive, demoEvents, generateDemoArchive, type EventRecord } from "../../src/archive/writer/index.ts";
 
 const cache = new Map<string, Promise<string>>();
@@ -37,14 +38,6 @@ export async function splitDemoHistory(total: number, archived: number, seed: nu
   const dir = join(mkdtempSync(join(tmpdir(), "reproject-split-")), "events");
   const store = new LocalObjectStore(dir);
   await appendEvents(store, await createEventArchive(store), records.slice(0, archived));
-  const live = records.slice(archived).map((record) => ({
-    eventId: record.event_id,
-    eventType: record.event_type,
-    eventVersion: record.event_version,
-    occurredAtMs: Number(record.occurred_at / 1000n),
-    streamId: record.stream_id,
-    attributes: { cdn: record.cdn, device: record.device, country: record.country ?? null },
-    payload: record.payload,
-  }));
+  const live = records.slice(archived).map(liveEventOf);
   return { archive: dir, live, all: records };
 }
