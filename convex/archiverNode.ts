@@ -2,7 +2,8 @@
 import { v, type Infer } from "convex/values";
 import { ArchiveTable } from "../src/archive/table.ts";
 import { openObjectStore } from "../src/archive/store/open-store.ts";
-import { ArchiveNotFoundError } from "../src/archive/errors.ts";
+import { ArchiveNotFoundError, CommitConflictError } from "../src/archive/errors.ts";
+import type { ObjectStore } from "../src/archive/store/object-store.ts";
 import { appendEvents, createEventArchive, loadTableForWrite, type EventRecord as ArchiveRecord } from "../src/archive/writer/index.ts";
 import type { EventRecord } from "../src/registry/index.ts";
 import { internal } from "./_generated/api";
@@ -29,16 +30,7 @@ export const run = internalAction({
     let alreadyInArchive = 0;
     let through = log.archivedThrough;
     if (events.length > 0) {
-      const store = openObjectStore(archiveLocation());
-      // What the archive already holds: a run that crashed after its commit must not append again.
-      const holds = await archiveHighWaterMark(archiveLocation());
-      const missing = events.filter((event) => event.globalPosition > holds);
-      alreadyInArchive = events.length - missing.length;
-      if (missing.length > 0) {
-        const table = await loadOrCreate(store);
-        await appendEvents(store, table, missing.map(toArchiveRecord));
-        archived = missing.length;
-      }
+      ({ archived, alreadyInArchive } = await appendMissing(openObjectStore(archiveLocation()), events));
       through = events.at(-1)!.globalPosition;
     }
     const archivedThrough = await ctx.runMutation(internal.archiver.recordArchived, { through });
@@ -73,7 +65,25 @@ async function archiveHighWaterMark(location: string): Promise<number> {
   }
 }
 
-async function loadOrCreate(store: ReturnType<typeof openObjectStore>) {
+/** Commits lost to another writer (archive maintenance, an overlapping run) before the run gives up. */
+const ARCHIVE_COMMIT_ATTEMPTS = 4;
+
+/** Appends what the archive does not hold yet (checked by position first); when another writer commits first, looks again and retries. */
+async function appendMissing(store: ObjectStore, events: EventRecord[]): Promise<{ archived: number; alreadyInArchive: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const holds = await archiveHighWaterMark(archiveLocation());
+    const missing = events.filter((event) => event.globalPosition > holds);
+    if (missing.length === 0) return { archived: 0, alreadyInArchive: events.length };
+    try {
+      await appendEvents(store, await loadOrCreate(store), missing.map(toArchiveRecord));
+      return { archived: missing.length, alreadyInArchive: events.length - missing.length };
+    } catch (error) {
+      if (!(error instanceof CommitConflictError) || attempt >= ARCHIVE_COMMIT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function loadOrCreate(store: ObjectStore) {
   try {
     return await loadTableForWrite(store);
   } catch (error) {

@@ -91,6 +91,17 @@ describe("reproject rebuild", () => {
     expect(dump).toEqual(byKey(foldRebufferByCdn(events), ["cdn", "device"]));
   });
 
+  it("--verify rebuilds into a shadow generation and finds it identical to the one just built", async () => {
+    const result = await runCli(["rebuild", "sessionSummary", "--archive", archive, "--verify", "--json"]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { generation: number; verify: { compared: number; changed: number; onlyInActive: number; onlyInShadow: number; activeGeneration: number } };
+    expect(report.verify).toMatchObject({ changed: 0, onlyInActive: 0, onlyInShadow: 0, activeGeneration: report.generation });
+    expect(report.verify.compared).toBeGreaterThan(0);
+    const filtered = await runCli(["rebuild", "sessionSummary", "--archive", archive, "--verify", "--types", "Play"]);
+    expect(filtered.code).toBe(2);
+    expect(filtered.stderr).toMatch(/--verify compares whole generations/);
+  });
+
   it("refuses wrong arguments with a clear message and exit code 2", async () => {
     const unknown = await runCli(["rebuild", "viewCounts", "--archive", archive]);
     expect(unknown.code).toBe(2);

@@ -22,7 +22,7 @@ const PROJECTIONS = registry.projections.map((projection) => projection.name);
 const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 const USAGE = `Usage: reproject rebuild <projection> --archive <table> [--from ISO] [--to ISO] [--types A,B]
-                         [--where k=v,...] [--dump FILE] [--json]
+                         [--where k=v,...] [--dump FILE] [--verify] [--json]
 
 Rebuilds a projection from an event archive on the local runtime (the project's Convex functions in
 this process, with the real Workpool), shows its progress, then prints its counters.
@@ -36,6 +36,8 @@ this process, with the real Workpool), shows its progress, then prints its count
   --where k=v,...   only events whose attributes have these values, e.g. cdn=CDN1,device=Android
                     (a key given twice accepts either value)
   --dump FILE       write the read model to FILE: a JSON array sorted by key
+  --verify          then run a verify run: rebuild again into a shadow generation and diff it with
+                    the one just built, document by document (exit code 3 when they differ)
   --json            print the result as JSON on stdout
   --verbose         show the Convex functions' logs (hidden by default)
 
@@ -58,6 +60,7 @@ export const rebuildCommand: CliCommand = {
         types: { type: "string" },
         where: { type: "string" },
         dump: { type: "string" },
+        verify: { type: "boolean" },
         ...RUNTIME_COMMAND_FLAGS,
       },
       USAGE,
@@ -68,6 +71,7 @@ export const rebuildCommand: CliCommand = {
     if (values.archive === undefined) throw new UsageError(`--archive is required.\n\n${USAGE}`);
     if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}".\n\n${USAGE}`);
     const filter = filterFromFlags(values);
+    if (values.verify && filter) throw new UsageError("--verify compares whole generations: it takes no --from, --to, --types or --where");
     const location = archiveLocation(values.archive);
     // A missing archive or attribute is reported before the runtime starts, with the file or column at fault.
     const table = await ArchiveTable.open(location);
@@ -90,9 +94,15 @@ export const rebuildCommand: CliCommand = {
           ? { file: values.dump, documents: await dumpReadModel(runtime, projection, status.generation, values.dump) }
           : null;
       const report = rebuildReport(status, location, dump);
-      process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : describeReport(report));
-      if (status.state !== "completed") throw new Error(failureMessage(status));
-      return 0;
+      if (status.state !== "completed") {
+        process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : describeReport(report));
+        throw new Error(failureMessage(status));
+      }
+      const verify = values.verify ? await runVerify(runtime, projection.name) : null;
+      process.stdout.write(
+        values.json ? `${JSON.stringify({ ...report, verify }, null, 2)}\n` : describeReport(report) + (verify ? describeVerify(verify) : ""),
+      );
+      return verify && verify.changed + verify.onlyInActive + verify.onlyInShadow > 0 ? 3 : 0;
     } finally {
       await runtime.stop();
       unmuteLogs();
@@ -198,6 +208,29 @@ function describeReport(report: RebuildReport): string {
     );
   }
   if (report.dump) lines.push(`  read model: ${formatCount(report.dump.documents)} documents written to ${report.dump.file}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** A verify run against the generation just built: its result once the comparison is done. */
+async function runVerify(runtime: Awaited<ReturnType<typeof startLocalRuntime>>, projection: string) {
+  const answer = await runFunction(runtime, "mutation", api.rebuilds.trigger, { projection, options: { mode: "verify" } }, CLI_ADMIN);
+  if (answer.status !== "started") throw new Error(`the verify run was not started (${answer.status}): ${"reason" in answer ? answer.reason : ""}`);
+  const board = startProgressBoard();
+  const { statuses } = await watchRebuilds(runtime, CLI_ADMIN, [answer.rebuildId], { board });
+  board.stop();
+  const status = statuses[0]!;
+  if (status.state !== "completed" || !status.verify) throw new Error(failureMessage(status));
+  return status.verify;
+}
+
+function describeVerify(verify: NonNullable<RebuildStatus["verify"]>): string {
+  const lines = [
+    `verify: ${formatCount(verify.compared)} documents compared with generation ${verify.activeGeneration}: ` +
+      `${formatCount(verify.changed)} changed, ${formatCount(verify.onlyInActive)} only in active, ${formatCount(verify.onlyInShadow)} only in the shadow`,
+  ];
+  for (const sample of verify.samples.slice(0, 5)) {
+    lines.push(`  ${sample.kind} ${sample.key}${sample.fields ? `: ${sample.fields.join(", ")}` : ""}`);
+  }
   return `${lines.join("\n")}\n`;
 }
 
