@@ -43,6 +43,19 @@ function startWorker(args: string[], onProgress: (progress: WorkerProgress) => v
   return { child, exited };
 }
 
+/**
+ * The fastest of `runs` rebuilds (a machine shared with other work makes single runs noisy); a run
+ * cut off by its time limit is not repeated.
+ */
+export async function bestRebuild(projection: string, archive: string, runs: number, options: RebuildOptions = {}): Promise<WorkerResult> {
+  let best = await measureRebuild(projection, archive, options);
+  for (let run = 1; run < runs && best.completed; run++) {
+    const next = await measureRebuild(projection, archive, options);
+    if (next.seconds < best.seconds) best = next;
+  }
+  return best;
+}
+
 export async function measureRebuild(projection: string, archive: string, options: RebuildOptions = {}): Promise<WorkerResult> {
   const args = [projection, archive];
   if (options.profile) args.push("--profile");

@@ -25,7 +25,7 @@ export interface BenchResults {
   loadAverage: number[];
   scan: ScanMeasurement[];
   registry: { events: number; measurements: RegistryMeasurement[] };
-  endToEnd: EndToEnd[];
+  endToEnd: { runs: number; measurements: EndToEnd[] };
   rss: { smallEvents: number; smallMb: number; largeEvents: number; largeMb: number };
   resume: ResumeMeasurement;
 }
@@ -93,8 +93,8 @@ interface Goal {
 function goals(results: BenchResults): Goal[] {
   const scanRatio = (columns: ScanMeasurement["columns"]) => results.scan.find((scan) => scan.columns === columns)?.ratio ?? 0;
   const registryWorst = Math.min(...results.registry.measurements.map((measurement) => measurement.wall));
-  const asIs = (projection: string) => results.endToEnd.find((run) => run.projection === projection && run.runtime === "as is")!.result;
-  const indexed = (projection: string) => results.endToEnd.find((run) => run.projection === projection && run.runtime === "indexed")!.result;
+  const asIs = (projection: string) => results.endToEnd.measurements.find((run) => run.projection === projection && run.runtime === "as is")!.result;
+  const indexed = (projection: string) => results.endToEnd.measurements.find((run) => run.projection === projection && run.runtime === "indexed")!.result;
   const endToEnd = (projection: string, target: number): Goal => {
     const [plain, fast] = [asIs(projection), indexed(projection)];
     const plainRate = plain.completed ? rate(plain) : 0;
@@ -121,7 +121,7 @@ function goals(results: BenchResults): Goal[] {
 export function resultsMarkdown(results: BenchResults): string {
   const cpu = cpus();
   const scale = (result: WorkerResult) => 1_000_000 / result.processed;
-  const completedRuns = results.endToEnd.filter((run) => run.result.completed);
+  const completedRuns = results.endToEnd.measurements.filter((run) => run.result.completed);
   const sections = [
     `# Benchmark results${results.mode === "quick" ? " (quick mode: small sizes, figures not meaningful)" : ""}`,
     "",
@@ -150,7 +150,7 @@ export function resultsMarkdown(results: BenchResults): string {
     "",
     "## 2. End-to-end rebuilds on the local runtime, and where the time goes",
     "",
-    table(["projection", "runtime", "events", "time", "events/s", ...TIME_SHARES.map((share) => SHARE_LABELS[share])], results.endToEnd.map(endToEndRow)),
+    table(["projection", "runtime", "events", "time", "events/s", ...TIME_SHARES.map((share) => SHARE_LABELS[share])], results.endToEnd.measurements.map(endToEndRow)),
     "",
     "## 3. Convex function calls and bytes written per 1M events",
     "",
@@ -177,11 +177,11 @@ export function resultsMarkdown(results: BenchResults): string {
     "## How each figure is measured",
     "",
     "- **Scan**: `bench/scan.ts`, each engine in a process of its own on the same files; DuckDB decodes every value (`min()` of each column).",
-    "- **End to end**: `bench/rebuild-worker.ts` runs one rebuild per process on the local runtime (`startLocalRuntime`: the project's Convex functions on convex-test, the real Workpool, real timers, Convex's transaction limits), triggered through `rebuilds:trigger`; time and events/s from the rebuild's own `startedAt` / `finishedAt` (planning and the Workpool's scheduling included). A run marked stopped hit its time limit; its rate is what it managed until then.",
+    `- **End to end**: \`bench/rebuild-worker.ts\` runs one rebuild per process on the local runtime (\`startLocalRuntime\`: the project's Convex functions on convex-test, the real Workpool, real timers, Convex's transaction limits), triggered through \`rebuilds:trigger\`; time and events/s from the rebuild's own \`startedAt\` / \`finishedAt\` (planning and the Workpool's scheduling included), the best of ${results.endToEnd.runs} run(s). A run marked stopped hit its time limit; its rate is what it managed until then.`,
     "- **Shares of time**: V8's sampling CPU profiler (1 ms) in the same run; each sample is charged to the innermost frame on its stack that belongs to a part: *decode* = the archive scan (src/archive, hyparquet, zstd, rows to events); *handlers* = the registry's validate / upcast / fold (src/registry, zod, convex/projections.ts); *Convex transactions* = convex-test and the convex package (argument and document serialization, validation, the in-memory database) plus the app's Convex functions around the handlers; *scheduling / idle* = the Workpool's and batch worker's code and the time the process had nothing to run (waiting for the Workpool's 200 ms polling and scheduled-function timers; local file reads overlap with decoding); *GC* = the garbage collector.",
     "- **Function calls**: the runtime's own counters (`runtime.stats().calls`: every query, mutation and action the app and its components ran, the Workpool's included), minus the benchmark's status polls.",
     "- **Bytes written**: every document write of every transaction, sized as convex-test sizes it to enforce Convex's limits (`TransactionMetricsTracker.trackWrite`, counted by `bench/instrumentation.ts`); convex-test does not count index entries or the transaction log, so a deployment writes more.",
-    "- **Peak RSS**: `process.resourceUsage().maxRSS` of the worker process, which holds the runtime, its in-memory database and the scan.",
+    "- **Peak RSS**: `process.resourceUsage().maxRSS` of a worker process without the profiler, which holds the runtime, its in-memory database and the scan.",
     "- **Resume**: a worker with the runtime persisted to a file (snapshot every 0.5 s at most) is killed with SIGKILL at the first snapshot after 40% of the events (at 75% at the latest, whatever snapshot is on disk then); a second worker restarts the runtime from the file and the rebuild resumes by itself. *Rows re-read* = rows decoded by both processes (counted where `ArchiveTable.scan` yields them) minus the archive's rows: the rows the crashed process had read past its last saved checkpoint plus the start of the row group the resumed scan skips into. *Re-applied* = events applied beyond an uninterrupted rebuild, and the read models compared.",
     "- **Runtime as is / indexed**: *as is* is the local runtime as `serve.ts` (and the admin panel) runs it; *indexed* adds `src/cli/indexed-lookups.ts`, as `reproject rebuild` and `reproject demo` run it: convex-test answers every index lookup by scanning all documents of all tables, which makes a rebuild's time grow with the square of its read model's size; the indexed lookups hand it only the candidates of the index key.",
   ];
