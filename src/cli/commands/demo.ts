@@ -54,7 +54,8 @@ export const demoCommand: CliCommand = {
     if (port > 65_535) throw new UsageError(`--port must be at most 65535, got ${port}`);
 
     const unmuteLogs = values.verbose ? () => undefined : muteFunctionLogs();
-    const log = (line: string) => process.stderr.write(`demo: ${line}\n`);
+    const startedAt = performance.now();
+    const log = (line: string) => process.stderr.write(`demo [${((performance.now() - startedAt) / 1000).toFixed(1)} s]: ${line}\n`);
     const demo = await runDemo({ events, seed, headless: values.headless ?? false, port, dir: values.dir, log });
     process.stdout.write(values.json ? `${JSON.stringify(demo.summary, null, 2)}\n` : describeSummary(demo.summary));
     if (!values.headless) {
