@@ -7,6 +7,7 @@ import { mutation, query, type MutationCtx } from "./_generated/server";
 import { authorizeAdmin, requireAdminForRead } from "./auth";
 import { recordAudit } from "./audit";
 import { registry } from "./projections";
+import { pageSize } from "./pageSize";
 import { rebuildStatus } from "./rebuildStatus";
 import { activeRebuildOf, createRebuild, enqueueNextChunk, type Rebuild } from "./replay/lifecycle";
 import { scheduleGenerationDeletion } from "./replay/generations";
@@ -244,7 +245,7 @@ export const history = query({
   args: { projection: v.optional(v.string()), limit: v.optional(v.number()) },
   handler: async (ctx, { projection, limit }) => {
     await requireAdminForRead(ctx);
-    const count = Math.min(Math.max(1, Math.floor(limit ?? 50)), 200);
+    const count = pageSize(limit, { fallback: 50, max: 200 });
     const rebuilds = projection
       ? await ctx.db
           .query("rebuilds")
@@ -262,7 +263,7 @@ export const deadLetters = query({
     await requireAdminForRead(ctx);
     const rebuildId = ctx.db.normalizeId("rebuilds", args.rebuildId);
     if (!rebuildId) return [];
-    const count = Math.min(Math.max(1, Math.floor(args.limit ?? 100)), 500);
+    const count = pageSize(args.limit, { fallback: 100, max: 500 });
     return ctx.db
       .query("deadLetters")
       .withIndex("by_rebuild", (q) => q.eq("rebuildId", rebuildId))
@@ -274,7 +275,7 @@ export const auditLog = query({
   args: { limit: v.optional(v.number()) },
   handler: async (ctx, { limit }) => {
     await requireAdminForRead(ctx);
-    const count = Math.min(Math.max(1, Math.floor(limit ?? 100)), 500);
+    const count = pageSize(limit, { fallback: 100, max: 500 });
     return ctx.db.query("auditLog").withIndex("by_at").order("desc").take(count);
   },
 });

@@ -24,11 +24,18 @@ const hostileString = fc.oneof(
 // which no wire format carries.
 const anything = fc.anything({ maxDepth: 3, withBigInt: true });
 
-/** Argument validation failures (shape, or a value Convex cannot store such as a bad field name) are how Convex refuses a call. */
+/**
+ * Argument validation failures (shape, or a value Convex cannot store such as a bad field name) are
+ * how Convex refuses a call. convex-test's validator itself throws a TypeError on a few values Convex
+ * refuses with a validation error (`null` where an object is expected, an object with an own
+ * `toString` field): an exception raised inside its argument validation is the same refusal — the
+ * handler never ran.
+ */
 function isValidationError(error: unknown): boolean {
   return (
     error instanceof Error &&
-    /Validator|validator|does not match|ArgumentValidationError|not a valid|Unexpected field|Field name|is not a supported Convex type/i.test(error.message)
+    (/Validator|validator|does not match|ArgumentValidationError|not a valid|Unexpected field|Field name|is not a supported Convex type|limit must be a number of rows/i.test(error.message) ||
+      (error instanceof TypeError && /\bvalidateFunctionArgs\b/.test(error.stack ?? "")))
   );
 }
 
@@ -76,7 +83,7 @@ describe("hostile admin input", () => {
           }
         },
       ),
-      { numRuns: RUNS },
+      { numRuns: RUNS, examples: [["'; DROP TABLE rebuilds; --", null]] },
     );
     expect(await t.run((ctx) => ctx.db.query("rebuilds").collect())).toEqual([]);
     expect(await t.run((ctx) => ctx.db.query("auditLog").collect())).toHaveLength(answered);
@@ -93,7 +100,7 @@ describe("hostile admin input", () => {
           | undefined;
         if (answer) expect(answer).toMatchObject({ status: "rejected", reason: expect.stringContaining("no rebuild with id") });
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, examples: [[api.rebuilds.cancel, { toString: false }], [api.rebuilds.pause, null]] },
     );
     expect(await t.run((ctx) => ctx.db.query("rebuilds").collect())).toEqual([]);
   });
@@ -113,7 +120,7 @@ describe("hostile admin input", () => {
           expect(answer === undefined || answer === null || Array.isArray(answer)).toBe(true);
         }
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, examples: [["x", Number.NaN], ["x", Number.POSITIVE_INFINITY], ["x", -1]] },
     );
   });
 
