@@ -11,25 +11,35 @@ export const REBUILD_COLUMNS = ["global_position", "event_type", "event_version"
 export interface ScanMeasurement {
   events: number;
   columns: "all" | "rebuild";
+  /** Median of the warm scans (see scan-worker.ts). */
   reprojectEventsPerSec: number;
   duckdbEventsPerSec: number;
   ratio: number;
+  /** The first scan of a fresh process, start-up included. */
+  coldRatio: number;
   reprojectMaxRssMb: number;
 }
 
-function measure(engine: "reproject" | "duckdb", dir: string, columns: string): { rows: number; seconds: number; maxRssMb: number } {
+interface WorkerResult {
+  rows: number;
+  coldSeconds: number;
+  seconds: number;
+  maxRssMb: number;
+}
+
+function measure(engine: "reproject" | "duckdb", dir: string, columns: string, warmScans: number): WorkerResult {
   const worker = fileURLToPath(new URL("./scan-worker.ts", import.meta.url));
-  const output = execFileSync(process.execPath, ["--import", "tsx", worker, engine, dir, columns], { encoding: "utf8" });
+  const output = execFileSync(process.execPath, ["--import", "tsx", worker, engine, dir, columns, String(warmScans)], { encoding: "utf8" });
   return JSON.parse(output.trim().split("\n").at(-1)!);
 }
 
-export async function runScanBenchmark(sizes: number[], log: (line: string) => void): Promise<ScanMeasurement[]> {
+export async function runScanBenchmark(sizes: number[], log: (line: string) => void, warmScans = 3): Promise<ScanMeasurement[]> {
   const results: ScanMeasurement[] = [];
   for (const events of sizes) {
     const dir = await demoArchiveDir(events, log);
     for (const [label, columns] of [["all", "*"], ["rebuild", REBUILD_COLUMNS.join(",")]] as const) {
-      const duckdb = measure("duckdb", dir, columns);
-      const reproject = measure("reproject", dir, columns);
+      const duckdb = measure("duckdb", dir, columns, warmScans);
+      const reproject = measure("reproject", dir, columns, warmScans);
       if (reproject.rows !== events || duckdb.rows !== events) {
         throw new Error(`scan of ${dir} returned ${reproject.rows} rows (DuckDB ${duckdb.rows}), expected ${events}`);
       }
@@ -39,11 +49,13 @@ export async function runScanBenchmark(sizes: number[], log: (line: string) => v
         reprojectEventsPerSec: events / reproject.seconds,
         duckdbEventsPerSec: events / duckdb.seconds,
         ratio: duckdb.seconds / reproject.seconds,
+        coldRatio: duckdb.coldSeconds / reproject.coldSeconds,
         reprojectMaxRssMb: reproject.maxRssMb,
       };
       log(
         `${events.toLocaleString("en-US").padStart(12)} events  ${label.padEnd(8)} Reproject ${fmt(result.reprojectEventsPerSec)} ev/s` +
-          `  DuckDB ${fmt(result.duckdbEventsPerSec)} ev/s  ratio ${result.ratio.toFixed(3)}x  peak RSS ${result.reprojectMaxRssMb.toFixed(0)} MB`,
+          `  DuckDB ${fmt(result.duckdbEventsPerSec)} ev/s  ratio ${result.ratio.toFixed(3)}x (cold ${result.coldRatio.toFixed(3)}x)` +
+          `  peak RSS ${result.reprojectMaxRssMb.toFixed(0)} MB`,
       );
       results.push(result);
     }

@@ -1,11 +1,13 @@
 // One Parquet data file of a table: its footer, the mapping of Iceberg field ids to its columns, and
 // decoding of one row group's projected columns into Iceberg values (see values.ts).
-import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData, type SchemaElement } from "hyparquet";
+import { parquetMetadataAsync, type AsyncBuffer, type Compressors, type FileMetaData, type SchemaElement } from "hyparquet";
 import { ArchiveError, CorruptArchiveError, UnsupportedArchiveFeatureError } from "./errors.ts";
 import type { ObjectStore } from "./store/object-store.ts";
 import { isPrimitive, parsePrimitive, type NestedField } from "./schema.ts";
 import { convertColumn, type ColumnValues } from "./values.ts";
 import { parquetDecompressors } from "./decompressors.ts";
+import { decodeColumnChunk } from "./column-chunk.ts";
+import { DEFAULT_PARSERS } from "hyparquet/src/convert.js";
 
 /** Most footers are a few KB; one 64 KB read usually gets all of it without reading data pages. */
 const FOOTER_FETCH_BYTES = 64 * 1024;
@@ -17,10 +19,19 @@ const TIMESTAMP_PARSERS = {
   timestampFromNanoseconds: (value: bigint) => value / 1000n,
   dateFromDays: (days: number) => days,
 };
+/** Node's own UTF-8 slice: for the short strings of event columns, cheaper per call than TextDecoder. */
+const utf8Slice = Buffer.prototype.utf8Slice as (this: Uint8Array, start: number, end: number) => string;
+export const VALUE_PARSERS = {
+  ...DEFAULT_PARSERS,
+  ...TIMESTAMP_PARSERS,
+  stringFromBytes: (bytes: Uint8Array | undefined) => bytes && utf8Slice.call(bytes, 0, bytes.length),
+};
 
 export interface ParquetColumn {
-  /** Index among the top-level columns. */
+  /** Index of its column chunk in a row group (leaves of the columns before it counted). */
   index: number;
+  /** Position of its element in the file's schema list. */
+  schemaIndex: number;
   element: SchemaElement;
 }
 
@@ -43,7 +54,8 @@ export function storeAsyncBuffer(store: ObjectStore, key: string, byteLength: nu
     byteLength,
     slice: async (start, end) => {
       const bytes = await store.read(key, { start, end: end ?? byteLength });
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      return (whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) as ArrayBuffer;
     },
   };
 }
@@ -91,12 +103,15 @@ export async function openParquetDataFile(
 function mapColumns(metadata: FileMetaData, nameMapping: Map<string, number>): Map<number, ParquetColumn> {
   const columns = new Map<number, ParquetColumn>();
   const schema = metadata.schema;
-  let index = 1;
+  let schemaIndex = 1;
+  let leaves = 0;
   for (let child = 0; child < (schema[0]?.num_children ?? 0); child++) {
-    const element = schema[index]!;
+    const element = schema[schemaIndex]!;
     const fieldId = element.field_id ?? nameMapping.get(element.name);
-    if (fieldId !== undefined) columns.set(fieldId, { index: child, element });
-    index = skipSubtree(schema, index);
+    if (fieldId !== undefined) columns.set(fieldId, { index: leaves, schemaIndex, element });
+    const next = skipSubtree(schema, schemaIndex);
+    for (let i = schemaIndex; i < next; i++) if (!schema[i]!.num_children) leaves++;
+    schemaIndex = next;
   }
   return columns;
 }
@@ -126,17 +141,21 @@ function stripLogicalTypes(metadata: FileMetaData): FileMetaData {
   };
 }
 
-/**
- * Decodes the given fields of one row group. Fields the file lacks come back as `undefined` in
- * the map: the caller fills them (partition value, initial default or null).
- */
-export async function readRowGroupColumns(
+/** A row group's needed column chunks, read and not yet decoded. */
+export interface FetchedRowGroup {
+  file: ParquetDataFile;
+  rowGroup: number;
+  fields: readonly NestedField[];
+  chunks: Map<number, Uint8Array>;
+  compressors: Compressors;
+}
+
+/** Reads the bytes of one row group's columns for the given fields (decode them with decodeRowGroup). */
+export async function fetchRowGroup(
   file: ParquetDataFile,
   rowGroup: number,
   fields: readonly NestedField[],
-): Promise<Map<number, ColumnValues | undefined>> {
-  const rowStart = file.rowGroupStarts[rowGroup]!;
-  const rowEnd = rowStart + Number(file.metadata.row_groups[rowGroup]!.num_rows);
+): Promise<FetchedRowGroup> {
   const present = fields.filter((field) => file.columnsByFieldId.has(field.id));
   for (const field of present) {
     if (!isPrimitive(field.type)) {
@@ -146,42 +165,21 @@ export async function readRowGroupColumns(
       );
     }
   }
-  const chunksByColumn = new Map<string, Array<{ rowStart: number; data: ArrayLike<unknown> }>>();
-  const columnNames = present.map((field) => file.columnsByFieldId.get(field.id)!.element.name);
   const compressors = await parquetDecompressors();
+  const columnIndexes = present.map((field) => file.columnsByFieldId.get(field.id)!.index);
   try {
-    const buffer = await prefetchColumnChunks(
-      file,
-      rowGroup,
-      present.map((field) => file.columnsByFieldId.get(field.id)!.index),
-    );
-    if (columnNames.length > 0)
-      await parquetRead({
-        file: buffer,
-        metadata: file.rawMetadata,
-        columns: columnNames,
-        rowStart,
-        rowEnd,
-        utf8: false,
-        parsers: TIMESTAMP_PARSERS,
-        compressors,
-        onChunk: ({ columnName, columnData, rowStart: chunkStart }) => {
-          const chunks = chunksByColumn.get(columnName) ?? [];
-          chunks.push({ rowStart: chunkStart, data: columnData });
-          chunksByColumn.set(columnName, chunks);
-        },
-      });
+    return { file, rowGroup, fields, chunks: await readColumnChunks(file, rowGroup, columnIndexes), compressors };
   } catch (error) {
-    if (error instanceof ArchiveError) throw error;
-    const message = (error as Error).message;
-    if (/compress|codec/i.test(message) && /unsupported|not supported|unknown/i.test(message)) {
-      throw new UnsupportedArchiveFeatureError(file.location, `row group ${rowGroup}: ${message}`, { cause: error });
-    }
-    throw new CorruptArchiveError(file.location, `row group ${rowGroup} cannot be decoded (${message})`, {
-      cause: error,
-    });
+    throw decodeFailure(file, `row group ${rowGroup}`, error);
   }
-  const rowCount = rowEnd - rowStart;
+}
+
+/**
+ * Decodes a fetched row group into Iceberg values. Fields the file lacks come back as `undefined`
+ * in the map: the caller fills them (partition value, initial default or null).
+ */
+export function decodeRowGroup({ file, rowGroup, fields, chunks, compressors }: FetchedRowGroup): Map<number, ColumnValues | undefined> {
+  const rowCount = Number(file.metadata.row_groups[rowGroup]!.num_rows);
   const result = new Map<number, ColumnValues | undefined>();
   for (const field of fields) {
     const column = file.columnsByFieldId.get(field.id);
@@ -189,90 +187,68 @@ export async function readRowGroupColumns(
       result.set(field.id, undefined);
       continue;
     }
-    const chunks = chunksByColumn.get(column.element.name) ?? [];
-    const raw = concatChunks(chunks, rowStart, rowCount, file.location, column.element.name);
-    result.set(
-      field.id,
-      convertColumn(raw, column.element, parsePrimitive(field.type as string), file.location, field.name),
-    );
+    try {
+      const element = file.rawMetadata.schema[column.schemaIndex]!;
+      const source = { metadata: file.rawMetadata, columnIndex: column.index, element, parsers: VALUE_PARSERS, compressors };
+      const raw = decodeColumnChunk(chunks.get(column.index)!, rowGroup, source, rowCount);
+      result.set(field.id, convertColumn(raw, column.element, parsePrimitive(field.type as string), file.location, field.name));
+    } catch (error) {
+      throw decodeFailure(file, `row group ${rowGroup}, column "${column.element.name}"`, error);
+    }
   }
   return result;
+}
+
+/** Reads and decodes one row group's columns for the given fields (see decodeRowGroup). */
+export async function readRowGroupColumns(
+  file: ParquetDataFile,
+  rowGroup: number,
+  fields: readonly NestedField[],
+): Promise<Map<number, ColumnValues | undefined>> {
+  return decodeRowGroup(await fetchRowGroup(file, rowGroup, fields));
+}
+
+function decodeFailure(file: ParquetDataFile, where: string, error: unknown): Error {
+  if (error instanceof ArchiveError) return error;
+  const message = (error as Error).message;
+  if (/compress|codec|encoding/i.test(message) && /unsupported|not supported|unknown/i.test(message)) {
+    return new UnsupportedArchiveFeatureError(file.location, `${where}: ${message}`, { cause: error });
+  }
+  return new CorruptArchiveError(file.location, `${where} cannot be decoded (${message})`, { cause: error });
 }
 
 /** Column chunks closer than this are read as one range: one request beats two on S3 and disk. */
 const COALESCE_GAP_BYTES = 1 << 20;
 
 /**
- * Reads the byte ranges of a row group's needed column chunks up front, coalesced, in parallel:
- * a handful of requests per row group instead of one per column chunk and page index.
+ * Reads the bytes of a row group's needed column chunks, coalesced into a handful of ranges read
+ * in parallel: a few requests per row group instead of one per column chunk.
  */
-async function prefetchColumnChunks(
-  file: ParquetDataFile,
-  rowGroup: number,
-  columnIndexes: number[],
-): Promise<AsyncBuffer> {
+async function readColumnChunks(file: ParquetDataFile, rowGroup: number, columnIndexes: number[]): Promise<Map<number, Uint8Array>> {
   const group = file.metadata.row_groups[rowGroup]!;
   const ranges = columnIndexes
-    .map((index) => group.columns[index]?.meta_data)
-    .filter((meta) => meta !== undefined)
-    .map((meta) => {
+    .map((index) => {
+      const meta = group.columns[index]?.meta_data;
+      if (!meta) throw new Error(`column chunk ${index} has no metadata`);
       const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
-      return { start, end: start + Number(meta.total_compressed_size) };
+      return { index, start, end: start + Number(meta.total_compressed_size) };
     })
     .sort((a, b) => a.start - b.start);
-  const spans: Array<{ start: number; end: number }> = [];
+  const spans: Array<{ start: number; end: number; members: typeof ranges }> = [];
   for (const range of ranges) {
     const last = spans.at(-1);
-    if (last && range.start - last.end <= COALESCE_GAP_BYTES) last.end = Math.max(last.end, range.end);
-    else spans.push({ ...range });
+    if (last && range.start - last.end <= COALESCE_GAP_BYTES) {
+      last.end = Math.max(last.end, range.end);
+      last.members.push(range);
+    } else spans.push({ start: range.start, end: range.end, members: [range] });
   }
-  const loaded = await Promise.all(
-    spans.map(async (span) => ({ ...span, bytes: await file.buffer.slice(span.start, span.end) })),
+  const chunks = new Map<number, Uint8Array>();
+  await Promise.all(
+    spans.map(async (span) => {
+      const bytes = new Uint8Array(await file.buffer.slice(span.start, span.end));
+      for (const member of span.members) chunks.set(member.index, bytes.subarray(member.start - span.start, member.end - span.start));
+    }),
   );
-  return {
-    byteLength: file.buffer.byteLength,
-    slice: (start, end = file.buffer.byteLength) => {
-      const span = loaded.find((candidate) => candidate.start <= start && end <= candidate.end);
-      return span ? span.bytes.slice(start - span.start, end - span.start) : file.buffer.slice(start, end);
-    },
-  };
+  return chunks;
 }
 
-function concatChunks(
-  chunks: Array<{ rowStart: number; data: ArrayLike<unknown> }>,
-  rowStart: number,
-  rowCount: number,
-  location: string,
-  column: string,
-): ArrayLike<unknown> {
-  chunks.sort((a, b) => a.rowStart - b.rowStart);
-  const decoded = chunks.reduce((sum, chunk) => sum + chunk.data.length, 0);
-  const contiguous = chunks.every(
-    (chunk, index) =>
-      chunk.rowStart === (index === 0 ? rowStart : chunks[index - 1]!.rowStart + chunks[index - 1]!.data.length),
-  );
-  if (!contiguous || decoded !== rowCount) {
-    throw new CorruptArchiveError(
-      location,
-      `column "${column}" decoded ${decoded} values in pages that do not tile its ${rowCount} rows`,
-    );
-  }
-  if (chunks.length === 1) return chunks[0]!.data;
-  const first = chunks[0]!.data;
-  if (ArrayBuffer.isView(first) && chunks.every((chunk) => chunk.data.constructor === first.constructor)) {
-    // Same typed array kind in every page: one allocation and native copies.
-    const TypedArray = first.constructor as new (
-      length: number,
-    ) => { set(array: ArrayLike<unknown>, offset: number): void } & ArrayLike<unknown>;
-    const values = new TypedArray(rowCount);
-    let offset = 0;
-    for (const chunk of chunks) {
-      values.set(chunk.data, offset);
-      offset += chunk.data.length;
-    }
-    return values;
-  }
-  return ([] as unknown[]).concat(
-    ...chunks.map((chunk) => (Array.isArray(chunk.data) ? chunk.data : Array.from(chunk.data))),
-  );
-}

@@ -7,7 +7,7 @@ import { DeleteIndex, equalityKey, type DeletesForFile } from "./deletes.ts";
 const ALL_ROWS: readonly number[] = [];
 import type { TableMetadata } from "./metadata.ts";
 import { nameMappingOf } from "./name-mapping.ts";
-import { openParquetDataFile, readRowGroupColumns } from "./parquet-file.ts";
+import { decodeRowGroup, fetchRowGroup, openParquetDataFile, type FetchedRowGroup, type ParquetDataFile } from "./parquet-file.ts";
 import type { ScanPlan, ScanSlice } from "./plan.ts";
 import { bindPredicate, compareValues, valueMatches } from "./predicate.ts";
 import { fieldByName, type NestedField } from "./schema.ts";
@@ -70,17 +70,29 @@ async function* scanBatches(
   options: ScanOptions,
 ): AsyncGenerator<RowBatch> {
   const reader = new SliceReader(store, metadata, plan, options);
+  let run: ScanSlice[] = [];
   for (const group of overlappingGroups(plan)) {
     if (group.length === 1) {
-      yield* reader.read(group[0]!);
-    } else {
-      yield* mergeOrdered(
-        group.map((slice) => reader.read(slice)),
-        plan.orderBy!,
-        plan.fields,
-      );
+      run.push(group[0]!);
+      continue;
     }
+    yield* reader.read(run);
+    run = [];
+    yield* mergeOrdered(
+      group.map((slice) => reader.read([slice])),
+      plan.orderBy!,
+      plan.fields,
+    );
   }
+  yield* reader.read(run);
+}
+
+/** A data file being read: its footer, its deletes and the fields to decode. */
+interface OpenSlice {
+  slice: ScanSlice;
+  file: ParquetDataFile;
+  deletes: DeletesForFile;
+  fields: NestedField[];
 }
 
 class SliceReader {
@@ -106,10 +118,35 @@ class SliceReader {
     this.readFields = [...needed.values()];
   }
 
-  async *read(slice: ScanSlice): AsyncGenerator<RowBatch> {
+  /**
+   * Yields the slices' row groups in order. The next row group's bytes are read while the current
+   * one is decoded, so file or S3 latency overlaps with decoding even across files.
+   */
+  async *read(slices: ScanSlice[]): AsyncGenerator<RowBatch> {
+    const units = slices.flatMap((slice) => slice.rowGroups.map((rowGroup) => ({ slice, rowGroup })));
+    const opening = new Map<ScanSlice, Promise<OpenSlice | undefined>>();
+    const fetch = ({ slice, rowGroup }: (typeof units)[number]) => {
+      let open = opening.get(slice);
+      if (!open) opening.set(slice, (open = this.open(slice)));
+      return open.then(async (opened) => opened && { opened, fetched: await fetchRowGroup(opened.file, rowGroup, opened.fields) });
+    };
+    let next = units.length > 0 ? fetch(units[0]!) : undefined;
+    for (let index = 0; index < units.length; index++) {
+      const current = await next!;
+      const following = units[index + 1];
+      if (following?.slice !== units[index]!.slice) opening.delete(units[index]!.slice);
+      next = following && fetch(following);
+      // If the caller stops early, the row group read ahead is dropped; its failure must not go unhandled.
+      next?.catch(() => undefined);
+      if (current) yield this.batchOf(current.opened, current.fetched);
+    }
+  }
+
+  /** Opens a slice's file and deletes; undefined when the cursor is past all of its rows. */
+  private async open(slice: ScanSlice): Promise<OpenSlice | undefined> {
     const after = this.options.after;
     if (after !== undefined && after !== null && slice.orderUpper !== undefined && slice.orderUpper !== null) {
-      if (compareValues(slice.orderUpper, after) <= 0) return;
+      if (compareValues(slice.orderUpper, after) <= 0) return undefined;
     }
     const file = await openParquetDataFile(this.store, slice.key, slice.sizeInBytes, this.nameMapping);
     const deletes = await this.deletes.forDataFile(slice.path, slice.deletes);
@@ -121,27 +158,30 @@ class SliceReader {
         .map((id) => this.plan.schema.fields.find((field) => field.id === id)!)
         .filter(Boolean),
     ];
-    for (const rowGroup of slice.rowGroups) {
-      const decoded = await readRowGroupColumns(file, rowGroup, fields);
-      const rowsRead = Number(file.metadata.row_groups[rowGroup]!.num_rows);
-      const columns = new Map<number, ColumnValues>();
-      for (const field of fields) {
-        columns.set(field.id, decoded.get(field.id) ?? missingColumn(field, slice, rowsRead));
-      }
-      const { selection, rowsDeleted, rowsFiltered, rowsBeforeCursor } = this.selectRows(
-        columns,
-        rowsRead,
-        file.rowGroupStarts[rowGroup]!,
-        deletes,
-      );
-      const output: Record<string, ColumnValues> = {};
-      for (const field of this.plan.fields) {
-        const column = columns.get(field.id)!;
-        output[field.name] = selection === ALL_ROWS ? column : selection.map((row) => column[row]!);
-      }
-      const rowCount = selection === ALL_ROWS ? rowsRead : selection.length;
-      yield { rowCount, columns: output, rowsRead, rowsDeleted, rowsFiltered, rowsBeforeCursor };
+    return { slice, file, deletes, fields };
+  }
+
+  private batchOf({ slice, file, deletes, fields }: OpenSlice, fetched: FetchedRowGroup): RowBatch {
+    const rowGroup = fetched.rowGroup;
+    const decoded = decodeRowGroup(fetched);
+    const rowsRead = Number(file.metadata.row_groups[rowGroup]!.num_rows);
+    const columns = new Map<number, ColumnValues>();
+    for (const field of fields) {
+      columns.set(field.id, decoded.get(field.id) ?? missingColumn(field, slice, rowsRead));
     }
+    const { selection, rowsDeleted, rowsFiltered, rowsBeforeCursor } = this.selectRows(
+      columns,
+      rowsRead,
+      file.rowGroupStarts[rowGroup]!,
+      deletes,
+    );
+    const output: Record<string, ColumnValues> = {};
+    for (const field of this.plan.fields) {
+      const column = columns.get(field.id)!;
+      output[field.name] = selection === ALL_ROWS ? column : selection.map((row) => column[row]!);
+    }
+    const rowCount = selection === ALL_ROWS ? rowsRead : selection.length;
+    return { rowCount, columns: output, rowsRead, rowsDeleted, rowsFiltered, rowsBeforeCursor };
   }
 
   /** Rows that survive deletes, the cursor and the predicate; ALL_ROWS when nothing can remove any. */

@@ -1,0 +1,118 @@
+// Decoding one column chunk of a row group into one array of the row group's values. Iceberg
+// columns read here are flat (one Parquet leaf per column, see parquet-file.ts), so a page's values
+// go straight to their rows: no Dremel list assembly, no per-page arrays to concatenate. The page
+// formats themselves (headers, levels, encodings, codecs) are hyparquet's.
+import type { Compressors, DataReader, FileMetaData, SchemaElement } from "hyparquet";
+import { parquetHeader } from "hyparquet/src/column.js";
+import { convert, convertWithDictionary } from "hyparquet/src/convert.js";
+import { decompressPage, readDataPage, readDataPageV2 } from "hyparquet/src/datapage.js";
+import { readPlain } from "hyparquet/src/plain.js";
+import { getMaxDefinitionLevel, getSchemaPath } from "hyparquet/src/schema.js";
+
+type ColumnDecoder = Parameters<typeof readDataPage>[2];
+type DecodedArray = ReturnType<typeof convert>;
+type TypedArray = Exclude<DecodedArray, unknown[]>;
+
+export interface ColumnChunkSource {
+  metadata: FileMetaData;
+  /** Top-level column index in the row group. */
+  columnIndex: number;
+  element: SchemaElement;
+  parsers: ColumnDecoder["parsers"];
+  compressors: Compressors;
+}
+
+/**
+ * Decodes a whole column chunk (its bytes from the dictionary page, or first data page, on) into
+ * `rowCount` values: a typed array for a numeric column without nulls, otherwise an array with
+ * `null` for missing values. Throws when the pages do not hold exactly `rowCount` values.
+ */
+export function decodeColumnChunk(bytes: Uint8Array, rowGroup: number, source: ColumnChunkSource, rowCount: number): ArrayLike<unknown> {
+  const meta = source.metadata.row_groups[rowGroup]!.columns[source.columnIndex]!.meta_data!;
+  const schemaPath = getSchemaPath(source.metadata.schema, [source.element.name]);
+  const decoder: ColumnDecoder = {
+    pathInSchema: [source.element.name],
+    type: source.element.type!,
+    element: source.element,
+    schemaPath,
+    codec: meta.codec,
+    parsers: source.parsers,
+    compressors: source.compressors,
+    utf8: false,
+  };
+  const maxDefinitionLevel = getMaxDefinitionLevel(schemaPath);
+  const output = new ColumnOutput(rowCount);
+  const reader: DataReader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
+  let dictionary: DecodedArray | undefined;
+  while (output.filled < rowCount && reader.offset < bytes.byteLength) {
+    const header = parquetHeader(reader);
+    const pageBytes = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
+    if (pageBytes.length < header.compressed_page_size) {
+      throw new Error(`page of ${header.compressed_page_size} bytes runs past the end of its column chunk`);
+    }
+    reader.offset += header.compressed_page_size;
+    if (header.type === "DICTIONARY_PAGE") {
+      const page = decompressPage(pageBytes, header.uncompressed_page_size, decoder.codec, decoder.compressors);
+      const pageReader: DataReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
+      const count = header.dictionary_page_header!.num_values;
+      dictionary = convert(readPlain(pageReader, decoder.type, count, source.element.type_length), decoder);
+    } else if (header.type === "DATA_PAGE") {
+      const pageHeader = header.data_page_header!;
+      const page = decompressPage(pageBytes, header.uncompressed_page_size, decoder.codec, decoder.compressors);
+      const { definitionLevels, dataPage } = readDataPage(page, pageHeader, decoder);
+      const values = convertWithDictionary(dataPage, dictionary, pageHeader.encoding, decoder);
+      output.append(values, definitionLevels, maxDefinitionLevel, pageHeader.num_values);
+    } else if (header.type === "DATA_PAGE_V2") {
+      const pageHeader = header.data_page_header_v2!;
+      const { definitionLevels, dataPage } = readDataPageV2(pageBytes, header, decoder);
+      const values = convertWithDictionary(dataPage, dictionary, pageHeader.encoding, decoder);
+      output.append(values, definitionLevels, maxDefinitionLevel, pageHeader.num_values);
+    }
+    // Index pages carry nothing a scan needs.
+  }
+  if (output.filled !== rowCount) {
+    throw new Error(`column "${source.element.name}" holds ${output.filled} values in a row group of ${rowCount} rows`);
+  }
+  return output.values();
+}
+
+/** The row group's values, gathered page by page. */
+class ColumnOutput {
+  private readonly pages: DecodedArray[] = [];
+  filled = 0;
+
+  constructor(private readonly rowCount: number) {}
+
+  append(values: DecodedArray, definitionLevels: number[] | undefined, maxDefinitionLevel: number, valueCount: number): void {
+    if (this.filled + valueCount > this.rowCount) {
+      throw new Error(`pages hold more than the row group's ${this.rowCount} values`);
+    }
+    if (!definitionLevels?.length) {
+      if (values.length !== valueCount) throw new Error(`a page declares ${valueCount} values but holds ${values.length}`);
+      this.pages.push(values);
+    } else {
+      const page = new Array<unknown>(valueCount);
+      let next = 0;
+      for (let i = 0; i < valueCount; i++) page[i] = definitionLevels[i] === maxDefinitionLevel ? values[next++] : null;
+      if (next !== values.length) throw new Error(`a page's definition levels cover ${next} of its ${values.length} values`);
+      this.pages.push(page);
+    }
+    this.filled += valueCount;
+  }
+
+  /** One page's values as they are; several pages of one typed array kind copied natively into one. */
+  values(): ArrayLike<unknown> {
+    const [first] = this.pages;
+    if (this.pages.length === 1) return first!;
+    if (ArrayBuffer.isView(first) && this.pages.every((page) => page.constructor === first.constructor)) {
+      const values = new (first.constructor as new (length: number) => TypedArray)(this.rowCount);
+      let offset = 0;
+      for (const page of this.pages) {
+        (values as { set(source: ArrayLike<unknown>, offset: number): void }).set(page, offset);
+        offset += page.length;
+      }
+      return values;
+    }
+    return ([] as unknown[]).concat(...this.pages.map((page) => (Array.isArray(page) ? page : Array.from(page as ArrayLike<unknown>))));
+  }
+}
