@@ -91,7 +91,11 @@ interface Goal {
 }
 
 function goals(results: BenchResults): Goal[] {
-  const scanRatio = (columns: ScanMeasurement["columns"]) => results.scan.find((scan) => scan.columns === columns)?.ratio ?? 0;
+  /** The lowest ratio over the archive sizes scanned. */
+  const scanRatio = (columns: ScanMeasurement["columns"]) => Math.min(...results.scan.filter((scan) => scan.columns === columns).map((scan) => scan.ratio));
+  const scanSizes = [...new Set(results.scan.map((scan) => scan.events))].sort((a, b) => a - b);
+  const scanRss = (events: number) => results.scan.find((scan) => scan.events === events && scan.columns === "rebuild")!.reprojectMaxRssMb;
+  const scanRssRatio = scanRss(scanSizes.at(-1)!) / scanRss(scanSizes[0]!);
   const registryWorst = Math.min(...results.registry.measurements.map((measurement) => measurement.wall));
   const asIs = (projection: string) => results.endToEnd.measurements.find((run) => run.projection === projection && run.runtime === "as is")!.result;
   const indexed = (projection: string) => results.endToEnd.measurements.find((run) => run.projection === projection && run.runtime === "indexed")!.result;
@@ -108,12 +112,16 @@ function goals(results: BenchResults): Goal[] {
   const calls = callsPerMillion(asIs("rebufferByCdn")).total;
   const rssRatio = results.rss.largeMb / results.rss.smallMb;
   return [
-    { goal: "archive scan vs DuckDB (1 thread)", target: "≥ 0.25×", measured: `all columns ${scanRatio("all").toFixed(2)}×, rebuild columns ${scanRatio("rebuild").toFixed(2)}×`, met: Math.min(scanRatio("all"), scanRatio("rebuild")) >= 0.25 },
+    { goal: "archive scan vs DuckDB (1 thread), the rebuild's columns", target: "≥ 0.25×", measured: `${scanRatio("rebuild").toFixed(2)}× (lowest of ${scanSizes.map(count).join(" and ")} events)`, met: scanRatio("rebuild") >= 0.25 },
+    { goal: "archive scan vs DuckDB (1 thread), all columns", target: "≥ 0.25×", measured: `${scanRatio("all").toFixed(2)}× (lowest of ${scanSizes.map(count).join(" and ")} events)`, met: scanRatio("all") >= 0.25 },
+    ...(scanSizes.length > 1
+      ? [{ goal: `scan peak RSS ${count(scanSizes.at(-1)!)} / ${count(scanSizes[0]!)} events (rebuild's columns)`, target: "≤ 1.2 and < 256 MB", measured: `${scanRssRatio.toFixed(2)} (${scanRss(scanSizes.at(-1)!).toFixed(0)} MB)`, met: scanRssRatio <= 1.2 && scanRss(scanSizes.at(-1)!) < 256 }]
+      : []),
     { goal: "registry: validate + upcast + fold", target: "≥ 1 M events/s", measured: `${millions(registryWorst)} events/s (slowest case)`, met: registryWorst >= 1_000_000 },
     endToEnd("rebufferByCdn", 200_000),
     endToEnd("sessionSummary", 50_000),
     { goal: "function calls per 1M events, rebufferByCdn", target: "≤ 500", measured: count(calls), met: calls <= 500 },
-    { goal: `peak RSS ${count(results.rss.largeEvents)} / ${count(results.rss.smallEvents)} events`, target: "≤ 1.2", measured: rssRatio.toFixed(2), met: rssRatio <= 1.2 },
+    { goal: `rebuild peak RSS ${count(results.rss.largeEvents)} / ${count(results.rss.smallEvents)} events`, target: "≤ 1.2", measured: rssRatio.toFixed(2), met: rssRatio <= 1.2 },
     { goal: "events re-applied after a crash", target: "0", measured: `${count(results.resume.reApplied)} (read model ${results.resume.readModelMatches ? "identical" : "DIFFERENT"})`, met: results.resume.reApplied === 0 && results.resume.readModelMatches },
   ];
 }
@@ -140,8 +148,8 @@ export function resultsMarkdown(results: BenchResults): string {
     "## 1. Archive scan vs DuckDB (threads=1), same Parquet files, same run",
     "",
     table(
-      ["events", "columns", "Reproject events/s", "DuckDB events/s", "ratio", "Reproject peak RSS"],
-      results.scan.map((scan) => [count(scan.events), scan.columns, millions(scan.reprojectEventsPerSec), millions(scan.duckdbEventsPerSec), `${scan.ratio.toFixed(2)}×`, `${scan.reprojectMaxRssMb.toFixed(0)} MB`]),
+      ["events", "columns", "Reproject events/s", "DuckDB events/s", "ratio", "ratio, first scan", "Reproject peak RSS"],
+      results.scan.map((scan) => [count(scan.events), scan.columns, millions(scan.reprojectEventsPerSec), millions(scan.duckdbEventsPerSec), `${scan.ratio.toFixed(2)}×`, `${scan.coldRatio.toFixed(2)}×`, `${scan.reprojectMaxRssMb.toFixed(0)} MB`]),
     ),
     "",
     `Registry without Convex (validate + upcast + fold through \`applyBatch\` into memory, ${count(results.registry.events)} events, best of 3):`,
@@ -176,7 +184,7 @@ export function resultsMarkdown(results: BenchResults): string {
     "",
     "## How each figure is measured",
     "",
-    "- **Scan**: `bench/scan.ts`, each engine in a process of its own on the same files; DuckDB decodes every value (`min()` of each column).",
+    "- **Scan**: `bench/scan.ts`, each engine in a process of its own on the same files; DuckDB decodes every value (`min()` of each column). *Ratio* compares the medians of 3 scans after a first one (JIT, WebAssembly, DuckDB's start-up and the OS file cache warm for both engines, as in a long rebuild); *ratio, first scan* compares the first scans of fresh processes, start-up included. Peak RSS covers all of a process's scans.",
     `- **End to end**: \`bench/rebuild-worker.ts\` runs one rebuild per process on the local runtime (\`startLocalRuntime\`: the project's Convex functions on convex-test, the real Workpool, real timers, Convex's transaction limits), triggered through \`rebuilds:trigger\`; time and events/s from the rebuild's own \`startedAt\` / \`finishedAt\` (planning and the Workpool's scheduling included), the best of ${results.endToEnd.runs} run(s). A run marked stopped hit its time limit; its rate is what it managed until then.`,
     "- **Shares of time**: V8's sampling CPU profiler (1 ms) in the same run; each sample is charged to the innermost frame on its stack that belongs to a part: *decode* = the archive scan (src/archive, hyparquet, zstd, rows to events); *handlers* = the registry's validate / upcast / fold (src/registry, zod, convex/projections.ts); *Convex transactions* = convex-test and the convex package (argument and document serialization, validation, the in-memory database) plus the app's Convex functions around the handlers; *scheduling / idle* = the Workpool's and batch worker's code and the time the process had nothing to run (waiting for the Workpool's 200 ms polling and scheduled-function timers; local file reads overlap with decoding); *GC* = the garbage collector.",
     "- **Function calls**: the runtime's own counters (`runtime.stats().calls`: every query, mutation and action the app and its components ran, the Workpool's included), minus the benchmark's status polls.",

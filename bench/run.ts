@@ -12,7 +12,7 @@ import { resultsMarkdown, type BenchResults, type EndToEnd } from "./results-rep
 import { runScanBenchmark } from "./scan.ts";
 
 interface Sizes {
-  scan: number;
+  scan: number[];
   registry: number;
   endToEnd: number;
   /** A rebuild on the runtime as is that has not finished by then is stopped and reported as such. */
@@ -25,8 +25,8 @@ interface Sizes {
   resumeRateLimit?: number;
 }
 
-const FULL: Sizes = { scan: 1_000_000, registry: 1_000_000, endToEnd: 1_000_000, endToEndLimitSeconds: 120, endToEndRuns: 2, rssLarge: 10_000_000, resume: 1_000_000 };
-const QUICK: Sizes = { scan: 20_000, registry: 20_000, endToEnd: 20_000, endToEndLimitSeconds: 60, endToEndRuns: 1, rssLarge: 100_000, resume: 100_000, resumeRateLimit: 20_000 };
+const FULL: Sizes = { scan: [1_000_000, 10_000_000], registry: 1_000_000, endToEnd: 1_000_000, endToEndLimitSeconds: 120, endToEndRuns: 2, rssLarge: 10_000_000, resume: 1_000_000 };
+const QUICK: Sizes = { scan: [20_000, 100_000], registry: 20_000, endToEnd: 20_000, endToEndLimitSeconds: 60, endToEndRuns: 1, rssLarge: 100_000, resume: 100_000, resumeRateLimit: 20_000 };
 const PROJECTIONS = ["rebufferByCdn", "sessionSummary"];
 
 const { values } = parseArgs({
@@ -38,7 +38,7 @@ const startedAt = new Date();
 const loadAverage = loadavg();
 
 log("1. archive scan vs DuckDB");
-const scan = await runScanBenchmark([sizes.scan], log);
+const scan = await runScanBenchmark(sizes.scan, log, values.quick ? 1 : 3);
 log("   registry without Convex");
 const registry = { events: sizes.registry, measurements: await runRegistryBenchmark(sizes.registry, log) };
 

@@ -55,7 +55,9 @@ export function decodeColumnChunk(bytes: Uint8Array, rowGroup: number, source: C
       const page = decompressPage(pageBytes, header.uncompressed_page_size, decoder.codec, decoder.compressors);
       const pageReader: DataReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
       const count = header.dictionary_page_header!.num_values;
-      dictionary = convert(readPlain(pageReader, decoder.type, count, source.element.type_length), decoder);
+      dictionary = isString(source.element)
+        ? readPlainStrings(page, count)
+        : convert(readPlain(pageReader, decoder.type, count, source.element.type_length), decoder);
     } else if (header.type === "DATA_PAGE") {
       const pageHeader = header.data_page_header!;
       const page = decompressPage(pageBytes, header.uncompressed_page_size, decoder.codec, decoder.compressors);
@@ -74,6 +76,33 @@ export function decodeColumnChunk(bytes: Uint8Array, rowGroup: number, source: C
     throw new Error(`column "${source.element.name}" holds ${output.filled} values in a row group of ${rowCount} rows`);
   }
   return output.values();
+}
+
+/** Node's own UTF-8 decoding (what Buffer#toString wraps): for short strings, cheaper per call than TextDecoder. */
+export const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, start: number, end: number): string }).utf8Slice;
+
+function isString(element: SchemaElement): boolean {
+  return element.type === "BYTE_ARRAY" && element.converted_type === "UTF8";
+}
+
+/**
+ * A string column's PLAIN byte arrays decoded straight from the page: one UTF-8 slice per value,
+ * without the per-value byte views of the general path. Dictionaries of unique values (ids) are
+ * where a scan spends most of its string decoding.
+ */
+function readPlainStrings(page: Uint8Array, count: number): string[] {
+  const bytes = Buffer.from(page.buffer, page.byteOffset, page.byteLength);
+  const values = new Array<string>(count);
+  let offset = 0;
+  for (let i = 0; i < count; i++) {
+    if (offset + 4 > bytes.length) throw new Error(`a dictionary page of ${count} strings ends after ${i}`);
+    const length = bytes.readUInt32LE(offset);
+    offset += 4;
+    if (offset + length > bytes.length) throw new Error(`a string of ${length} bytes runs past the end of its dictionary page`);
+    values[i] = utf8Slice.call(bytes, offset, offset + length);
+    offset += length;
+  }
+  return values;
 }
 
 /** The row group's values, gathered page by page. */

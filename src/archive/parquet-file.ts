@@ -6,7 +6,7 @@ import type { ObjectStore } from "./store/object-store.ts";
 import { isPrimitive, parsePrimitive, type NestedField } from "./schema.ts";
 import { convertColumn, type ColumnValues } from "./values.ts";
 import { parquetDecompressors } from "./decompressors.ts";
-import { decodeColumnChunk } from "./column-chunk.ts";
+import { decodeColumnChunk, utf8Slice } from "./column-chunk.ts";
 import { DEFAULT_PARSERS } from "hyparquet/src/convert.js";
 
 /** Most footers are a few KB; one 64 KB read usually gets all of it without reading data pages. */
@@ -19,8 +19,6 @@ const TIMESTAMP_PARSERS = {
   timestampFromNanoseconds: (value: bigint) => value / 1000n,
   dateFromDays: (days: number) => days,
 };
-/** Node's own UTF-8 slice: for the short strings of event columns, cheaper per call than TextDecoder. */
-const utf8Slice = Buffer.prototype.utf8Slice as (this: Uint8Array, start: number, end: number) => string;
 export const VALUE_PARSERS = {
   ...DEFAULT_PARSERS,
   ...TIMESTAMP_PARSERS,

@@ -67,7 +67,7 @@ function mapValues(raw: ArrayLike<unknown>, convert: (value: unknown) => Iceberg
   return values;
 }
 
-function convertTimestamps(raw: ArrayLike<unknown>, element: SchemaElement, target: "micros" | "nanos"): IcebergValue[] {
+function convertTimestamps(raw: ArrayLike<unknown>, element: SchemaElement, target: "micros" | "nanos"): ColumnValues {
   // INT96 arrives already as microseconds (see TIMESTAMP_PARSERS in parquet-file.ts).
   const unit =
     element.type === "INT96"
@@ -81,6 +81,8 @@ function convertTimestamps(raw: ArrayLike<unknown>, element: SchemaElement, targ
     unit === "MILLIS" ? (v: bigint) => v * 1000n : unit === "NANOS" ? (v: bigint) => v / 1000n : (v: bigint) => v;
   const toNanos =
     unit === "MILLIS" ? (v: bigint) => v * 1_000_000n : unit === "MICROS" ? (v: bigint) => v * 1000n : (v: bigint) => v;
+  // Already in the target unit: the bigints as they are (a typed array stays one).
+  if (unit === (target === "micros" ? "MICROS" : "NANOS")) return nullsInPlace(raw);
   const convert = target === "micros" ? toMicros : toNanos;
   return mapValues(raw, (value) => convert(BigInt(value as bigint)));
 }
