@@ -17,7 +17,6 @@ const CRASH_AT_THE_LATEST_SHARE = 0.75;
 export interface RebuildOptions {
   profile?: boolean;
   timeLimitSeconds?: number;
-  indexed?: boolean;
 }
 
 /** Starts a worker; `onProgress` sees each PROGRESS line, the promise its RESULT (or the reason it has none). */
@@ -59,7 +58,6 @@ export async function bestRebuild(projection: string, archive: string, runs: num
 export async function measureRebuild(projection: string, archive: string, options: RebuildOptions = {}): Promise<WorkerResult> {
   const args = [projection, archive];
   if (options.profile) args.push("--profile");
-  if (options.indexed) args.push("--indexed");
   if (options.timeLimitSeconds !== undefined) args.push("--time-limit", String(options.timeLimitSeconds));
   const { code, result, stderr } = await startWorker(args).exited;
   if (code !== 0 || !result) throw new Error(`the ${projection} rebuild of ${archive} exited with code ${code}: ${stderr.slice(-2000)}`);

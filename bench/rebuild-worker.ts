@@ -2,7 +2,7 @@
 // CPU profile and counters belong to that rebuild alone. Prints `PROGRESS <json>` lines while it runs
 // (at each status poll and each archive row group decoded) and `RESULT <json>` at the end.
 // Usage: rebuild-worker.ts <projection> <archive> [--persist FILE] [--rebuild-id ID] [--profile]
-//                          [--time-limit SECONDS] [--rate-limit EVENTS_PER_SECOND] [--indexed]
+//                          [--time-limit SECONDS] [--rate-limit EVENTS_PER_SECOND]
 // With --rebuild-id it triggers nothing: it resumes that rebuild from the runtime state in --persist.
 import { parseArgs } from "node:util";
 import { api } from "../convex/_generated/api.js";
@@ -13,7 +13,6 @@ import { readModelTotals, type ReadModelTotals } from "../src/local/demo/read-mo
 import type { CallCounts } from "../src/local/runtime/call-counters.ts";
 import { startLocalRuntime } from "../src/local/runtime/runtime.ts";
 import { startCpuProfiler, type TimeShares } from "./cpu-profile.ts";
-import { installIndexedLookups } from "../src/cli/indexed-lookups.ts";
 import { countWork, type WorkCounters } from "./instrumentation.ts";
 
 export interface WorkerProgress {
@@ -56,14 +55,12 @@ const { values, positionals } = parseArgs({
     profile: { type: "boolean" },
     "time-limit": { type: "string" },
     "rate-limit": { type: "string" },
-    indexed: { type: "boolean" },
   },
 });
 const [projection, archive] = positionals;
 if (!projection || !archive) throw new Error("usage: rebuild-worker.ts <projection> <archive> [options]");
 const timeLimitMs = values["time-limit"] === undefined ? Infinity : Number(values["time-limit"]) * 1000;
 
-if (values.indexed) installIndexedLookups();
 const progress: WorkerProgress = { rebuildId: values["rebuild-id"] ?? null, processed: 0, total: null, cursor: null, rowsRead: 0 };
 const emit = (line: string, value: unknown) => process.stdout.write(`${line} ${JSON.stringify(value)}\n`);
 const counters = countWork((work) => emit("PROGRESS", { ...progress, rowsRead: work.rowsRead }));

@@ -14,8 +14,6 @@ const REPORTED_PACKAGES = ["convex", "convex-test", "@convex-dev/workpool", "hyp
 
 export interface EndToEnd {
   projection: string;
-  /** `as is`: the local runtime as serve.ts runs it; `indexed`: with src/cli/indexed-lookups.ts, as the CLI runs it. */
-  runtime: "as is" | "indexed";
   result: WorkerResult;
 }
 
@@ -68,14 +66,13 @@ function rate(result: WorkerResult): number {
   return result.processed / result.seconds;
 }
 
-function endToEndRow({ projection, runtime, result }: EndToEnd): string[] {
+function endToEndRow({ projection, result }: EndToEnd): string[] {
   const shares = result.shares;
   const profiled = shares ? TIME_SHARES.reduce((sum, share) => sum + shares[share], 0) : 0;
   const percent = (share: TimeShare) => (shares ? `${((shares[share] / profiled) * 100).toFixed(0)}%` : "");
   const done = result.completed ? "" : ` (stopped after ${result.seconds.toFixed(0)} s)`;
   return [
     projection,
-    runtime,
     `${count(result.processed)} / ${count(result.total ?? result.processed)}${done}`,
     `${result.seconds.toFixed(1)} s`,
     count(rate(result)),
@@ -97,19 +94,17 @@ function goals(results: BenchResults): Goal[] {
   const scanRss = (events: number) => results.scan.find((scan) => scan.events === events && scan.columns === "rebuild")!.reprojectMaxRssMb;
   const scanRssRatio = scanRss(scanSizes.at(-1)!) / scanRss(scanSizes[0]!);
   const registryWorst = Math.min(...results.registry.measurements.map((measurement) => measurement.wall));
-  const asIs = (projection: string) => results.endToEnd.measurements.find((run) => run.projection === projection && run.runtime === "as is")!.result;
-  const indexed = (projection: string) => results.endToEnd.measurements.find((run) => run.projection === projection && run.runtime === "indexed")!.result;
+  const rebuildOf = (projection: string) => results.endToEnd.measurements.find((run) => run.projection === projection)!.result;
   const endToEnd = (projection: string, target: number): Goal => {
-    const [plain, fast] = [asIs(projection), indexed(projection)];
-    const plainRate = plain.completed ? rate(plain) : 0;
+    const run = rebuildOf(projection);
     return {
       goal: `end to end, ${projection}`,
       target: `≥ ${count(target)} events/s`,
-      measured: `${plain.completed ? count(plainRate) : `did not finish: ${count(plain.processed)} events in ${plain.seconds.toFixed(0)} s`} as is; ${count(rate(fast))} with indexed lookups`,
-      met: plain.completed && plainRate >= target,
+      measured: run.completed ? count(rate(run)) : `did not finish: ${count(run.processed)} events in ${run.seconds.toFixed(0)} s`,
+      met: run.completed && rate(run) >= target,
     };
   };
-  const calls = callsPerMillion(asIs("rebufferByCdn")).total;
+  const calls = callsPerMillion(rebuildOf("rebufferByCdn")).total;
   const rssRatio = results.rss.largeMb / results.rss.smallMb;
   return [
     { goal: "archive scan vs DuckDB (1 thread), the rebuild's columns", target: "≥ 0.25×", measured: `${scanRatio("rebuild").toFixed(2)}× (lowest of ${scanSizes.map(count).join(" and ")} events)`, met: scanRatio("rebuild") >= 0.25 },
@@ -158,19 +153,19 @@ export function resultsMarkdown(results: BenchResults): string {
     "",
     "## 2. End-to-end rebuilds on the local runtime, and where the time goes",
     "",
-    table(["projection", "runtime", "events", "time", "events/s", ...TIME_SHARES.map((share) => SHARE_LABELS[share])], results.endToEnd.measurements.map(endToEndRow)),
+    table(["projection", "events", "time", "events/s", ...TIME_SHARES.map((share) => SHARE_LABELS[share])], results.endToEnd.measurements.map(endToEndRow)),
     "",
     "## 3. Convex function calls and bytes written per 1M events",
     "",
     table(
-      ["projection", "runtime", "queries", "mutations", "actions", "of which scheduled", "all calls", "of which the Workpool's", "documents written", "bytes written"],
-      completedRuns.map(({ projection, runtime, result }) => {
+      ["projection", "queries", "mutations", "actions", "of which scheduled", "all calls", "of which the Workpool's", "documents written", "bytes written"],
+      completedRuns.map(({ projection, result }) => {
         const calls = callsPerMillion(result);
-        return [projection, runtime, count(calls.queries), count(calls.mutations), count(calls.actions), count(calls.scheduled), count(calls.total), count(calls.workpool), count(result.documentsWritten * scale(result)), `${((result.bytesWritten * scale(result)) / 2 ** 20).toFixed(1)} MiB`];
+        return [projection, count(calls.queries), count(calls.mutations), count(calls.actions), count(calls.scheduled), count(calls.total), count(calls.workpool), count(result.documentsWritten * scale(result)), `${((result.bytesWritten * scale(result)) / 2 ** 20).toFixed(1)} MiB`];
       }),
     ),
     "",
-    "## 4. Peak RSS of a rebuild (rebufferByCdn, local runtime as is)",
+    "## 4. Peak RSS of a rebuild (rebufferByCdn, local runtime)",
     "",
     table(["events", "peak RSS"], [[count(results.rss.smallEvents), `${results.rss.smallMb.toFixed(0)} MB`], [count(results.rss.largeEvents), `${results.rss.largeMb.toFixed(0)} MB`]]) +
       `\n\nRatio: ${(results.rss.largeMb / results.rss.smallMb).toFixed(2)}.`,
@@ -191,7 +186,6 @@ export function resultsMarkdown(results: BenchResults): string {
     "- **Bytes written**: every document write of every transaction, sized as convex-test sizes it to enforce Convex's limits (`TransactionMetricsTracker.trackWrite`, counted by `bench/instrumentation.ts`); convex-test does not count index entries or the transaction log, so a deployment writes more.",
     "- **Peak RSS**: `process.resourceUsage().maxRSS` of a worker process without the profiler, which holds the runtime, its in-memory database and the scan.",
     "- **Resume**: a worker with the runtime persisted to a file (snapshot every 0.5 s at most) is killed with SIGKILL at the first snapshot after 40% of the events (at 75% at the latest, whatever snapshot is on disk then); a second worker restarts the runtime from the file and the rebuild resumes by itself. *Rows re-read* = rows decoded by both processes (counted where `ArchiveTable.scan` yields them) minus the archive's rows: the rows the crashed process had read past its last saved checkpoint plus the start of the row group the resumed scan skips into. *Re-applied* = events applied beyond an uninterrupted rebuild, and the read models compared.",
-    "- **Runtime as is / indexed**: *as is* is the local runtime as `serve.ts` (and the admin panel) runs it; *indexed* adds `src/cli/indexed-lookups.ts`, as `reproject rebuild` and `reproject demo` run it: convex-test answers every index lookup by scanning all documents of all tables, which makes a rebuild's time grow with the square of its read model's size; the indexed lookups hand it only the candidates of the index key.",
   ];
   return `${sections.join("\n")}\n`;
 }

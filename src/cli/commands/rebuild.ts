@@ -12,7 +12,6 @@ import { localAdminIdentity } from "../admin-identity.ts";
 import { parseCommandArgs, parseIsoInstant, parseList, printUsage, requirePositional, RUNTIME_COMMAND_FLAGS } from "../args.ts";
 import { UsageError, type CliCommand } from "../command.ts";
 import { muteFunctionLogs } from "../function-logs.ts";
-import { installIndexedLookups } from "../indexed-lookups.ts";
 import { formatCount, startProgressBoard } from "../progress-bar.ts";
 import { dumpReadModel } from "../read-model-dump.ts";
 import { watchRebuilds, type RebuildStatus } from "../rebuild-watch.ts";
@@ -78,7 +77,6 @@ export const rebuildCommand: CliCommand = {
     attributeColumnsOf(table.schema, Object.keys(filter?.attributes ?? {}));
 
     process.env.REPROJECT_ARCHIVE = location;
-    installIndexedLookups();
     const unmuteLogs = values.verbose ? () => undefined : muteFunctionLogs();
     const runtime = await startLocalRuntime();
     try {

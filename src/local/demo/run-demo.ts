@@ -5,7 +5,6 @@
 import { rmSync } from "node:fs";
 import { api, internal } from "../../../convex/_generated/api.js";
 import { localAdminIdentity } from "../../cli/admin-identity.ts";
-import { installIndexedLookups } from "../../cli/indexed-lookups.ts";
 import { startProgressBoard } from "../../cli/progress-bar.ts";
 import { watchRebuilds, type RebuildStatus } from "../../cli/rebuild-watch.ts";
 import { runFunction } from "../../cli/runtime-calls.ts";
@@ -85,7 +84,6 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   const layout = demoLayout(options.dir);
   // The archive is reused between runs; the database starts empty each time.
   rmSync(layout.runtimeState, { force: true });
-  installIndexedLookups();
   const stops: Array<() => Promise<unknown>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

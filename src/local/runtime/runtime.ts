@@ -15,6 +15,7 @@ import {
 import { FunctionCatalog } from "./function-catalog.ts";
 import { settle } from "./function-result.ts";
 import { startHttpServer, type HttpServer } from "./http-server.ts";
+import { installIndexedLookups } from "./indexed-lookups.ts";
 import type { LocalIdentity } from "./identity.ts";
 import { instrumentModules } from "./instrumentation.ts";
 import { convexTestModuleMap, loadOnce, type ModuleLoader } from "./module-map.ts";
@@ -75,6 +76,7 @@ const PROJECT_CONVEX_DIR = fileURLToPath(new URL("../../../convex/", import.meta
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const startedAt = performance.now();
+  installIndexedLookups();
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const [app, components] = await Promise.all([
     loadComponentSource("", options.convexDir ?? PROJECT_CONVEX_DIR),

@@ -1,12 +1,11 @@
-// Indexed lookups for convex-test's in-memory database, for the local runtimes the CLI hosts
-// (`reproject rebuild`, `reproject demo`). convex-test answers every query, index range or not, by
+// Indexed lookups for convex-test's in-memory database, installed by the local runtime. convex-test answers every query, index range or not, by
 // listing every document of every table and sorting what matches, so a handler's lookup of one
 // read-model document costs O(all documents) and a rebuild writing a large read model slows down
 // quadratically (sessionSummary over 100k events: ~500 s instead of ~4 s). This keeps, per
 // database, the ids of each table and, for each declared index, the ids by full key, and hands
 // convex-test those candidates for a query with equality on every field of an index (and the
 // table's own documents for any other query); convex-test still filters and sorts them itself, so
-// answers are unchanged. The runtime itself (src/local/runtime) would be its better home.
+// answers are unchanged.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { jsonToConvex, type JSONValue } from "convex/values";
 
@@ -148,7 +147,7 @@ function patchDatabaseClass(prototype: FakeDatabase): void {
 }
 
 /**
- * Call before the runtime starts. convex-test does not export its database class: it is found
+ * Called as the runtime starts (idempotent). convex-test does not export its database class: it is found
  * through the context convex-test keeps in an AsyncLocalStorage, the first time a function runs,
  * and patched once for the process.
  */
