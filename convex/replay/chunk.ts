@@ -7,6 +7,7 @@ import { v } from "convex/values";
 import { ArchiveTable } from "../../src/archive/table.ts";
 import { eventsFromBatch } from "../../src/replay/archive-events.ts";
 import { BatchSizer, isTransactionLimitError } from "../../src/replay/batch-sizer.ts";
+import { eventColumns } from "../../src/replay/event-columns.ts";
 import { addToRun, emptyRun, splitRun, type EventRun } from "../../src/replay/event-run.ts";
 import type { ReplayFilter } from "../../src/replay/filter.ts";
 import { deserializePlan } from "../../src/replay/plan-json.ts";
@@ -131,7 +132,7 @@ class Chunk {
         rebuildId: this.rebuildId,
         expectedCursor: this.cursor,
         lastPosition: run.lastPosition!,
-        events: run.events,
+        events: eventColumns(run.events),
         skipped: run.skippedPositions.length,
         filtered: run.filteredPositions.length,
       });

@@ -11,3 +11,15 @@ export const vEventRecord = v.object({
   attributes: v.record(v.string(), v.union(v.string(), v.null())),
   payload: v.string(),
 });
+
+/** A batch of EventRecords as columns (src/replay/event-columns.ts): what batch mutations take. */
+export const vEventColumns = v.object({
+  globalPositions: v.array(v.number()),
+  eventIds: v.array(v.string()),
+  eventTypes: v.array(v.string()),
+  eventVersions: v.array(v.number()),
+  occurredAtMs: v.array(v.number()),
+  streamIds: v.array(v.string()),
+  payloads: v.array(v.string()),
+  attributes: v.record(v.string(), v.array(v.union(v.string(), v.null()))),
+});

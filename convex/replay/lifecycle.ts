@@ -25,7 +25,8 @@ import { countEventsAfter, eventsAfter } from "../events";
 import { commitEvents, eventFailure } from "./commit";
 import { scheduleGenerationDeletion } from "./generations";
 import { startDiffing } from "./verify";
-import { vEventRecord } from "./eventValidator";
+import { eventsOfColumns } from "../../src/replay/event-columns.ts";
+import { vEventColumns } from "./eventValidator";
 
 export type Rebuild = Doc<"rebuilds">;
 
@@ -263,7 +264,7 @@ export const applyBatch = internalMutation({
     rebuildId: v.id("rebuilds"),
     expectedCursor: v.union(v.number(), v.null()),
     lastPosition: v.number(),
-    events: v.array(vEventRecord),
+    events: vEventColumns,
     skipped: v.number(),
     filtered: v.number(),
   },
@@ -273,7 +274,7 @@ export const applyBatch = internalMutation({
     if (!rebuild || rebuild.state !== "running")
       return { status: "stopped" as const, state: rebuild?.state ?? "missing" };
     if (rebuild.cursor !== expectedCursor) return { status: "duplicate" as const, cursor: rebuild.cursor };
-    const committed = await commitEvents(ctx, rebuild, input);
+    const committed = await commitEvents(ctx, rebuild, { ...input, events: eventsOfColumns(input.events) });
     if (!committed.ok) {
       await failRebuild(ctx, rebuild, eventFailure(committed.failure));
       return { status: "failed" as const, reason: describeEventError(committed.failure) };

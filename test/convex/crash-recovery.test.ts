@@ -5,6 +5,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import { api, internal } from "../../convex/_generated/api";
 import { createConvexTest, runUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
+import { eventColumns } from "../../src/replay/event-columns.ts";
 import { foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
 
 const faults = vi.hoisted(() => ({ crashOnScanBatch: new Set<number>(), crashAfterCommit: new Set<number>(), scanBatches: 0, commits: 0 }));
@@ -99,7 +100,8 @@ describe("crash recovery", () => {
       lastPosition: 2,
       skipped: 0,
       filtered: 0,
-      events: [1, 2].map((position) => ({
+      events: eventColumns(
+        [1, 2].map((position) => ({
         globalPosition: position,
         eventId: `e${position}`,
         eventType: "Play",
@@ -108,7 +110,8 @@ describe("crash recovery", () => {
         streamId: "s1",
         attributes: {},
         payload: "{}",
-      })),
+        })),
+      ),
     };
     expect(await t.mutation(internal.replay.lifecycle.applyBatch, batch)).toEqual({ status: "applied", cursor: 2 });
     expect(await t.mutation(internal.replay.lifecycle.applyBatch, batch)).toEqual({ status: "duplicate", cursor: 2 });
