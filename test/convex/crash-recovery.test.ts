@@ -77,7 +77,7 @@ describe("crash recovery", () => {
     expect(model).toEqual(foldSessionSummary(events));
   });
 
-  it.each([[[1]], [[4]], [[2, 7, 15]]])("survives crashes right after committed batches %j", async (crashes) => {
+  it.each([[[1]], [[4]], [[2, 4, 7]]])("survives crashes right after committed batches %j", async (crashes) => {
     crashes.forEach((k) => faults.crashAfterCommit.add(k));
     const { status, model } = await rebuildSessionSummary();
     expect(faults.crashAfterCommit.size).toBe(0);

@@ -84,7 +84,7 @@ describe("rebuild lifecycle", () => {
     expect(await activeSessionSummaries(t, done.generation)).toEqual(foldSessionSummary(events));
   });
 
-  it.each([1, 3_000, 8_000])("stops cleanly when cancelled once %i events are processed", async (processed) => {
+  it.each([1, 3_000, 6_000])("stops cleanly when cancelled once %i events are processed", async (processed) => {
     const t = createConvexTest();
     const { rebuildId } = await trigger(t, "rebufferByCdn");
     await stepUntil(t, async () => ((await statusOf(t, rebuildId))?.processed ?? 0) >= processed);

@@ -50,7 +50,8 @@ describe("the local runtime restarted from its persisted state", () => {
     Object.assign(process.env, { REPROJECT_ARCHIVE: archive, REPROJECT_CHUNK_MAX_BATCHES: "2" });
     try {
       running = await startLocalRuntimeProcess({ persistFile });
-      const { rebuildId } = (await call(running, "mutation", "rebuilds:trigger", { projection: "sessionSummary" })) as { rebuildId: string };
+      // The rate limit keeps the rebuild running well past the runtime's first save (5 s in).
+      const { rebuildId } = (await call(running, "mutation", "rebuilds:trigger", { projection: "sessionSummary", options: { rateLimit: 2_000 } })) as { rebuildId: string };
       const status = () => call(running!, "query", "rebuilds:status", { rebuildId });
       // Let it go far enough that a save happened mid-rebuild, then kill it without warning.
       await waitFor(async () => ((await readSnapshotFile(persistFile)) !== undefined && Number((await status()).processed) > 6_000), 60_000);
