@@ -5,6 +5,7 @@ import { v } from "convex/values";
 import { internalMutation, internalQuery, type QueryCtx } from "./_generated/server";
 import { eventLogOf, eventsAfter } from "./events";
 import { vEventRecord } from "./replay/eventValidator";
+import { numberSetting } from "./settings";
 
 /** Events read per query: a few MB, well inside a query's 16 MiB read limit. */
 export const ARCHIVE_PAGE_EVENTS = 4_000;
@@ -13,8 +14,7 @@ export const ARCHIVE_DELETE_BATCH = 2_000;
 export const DEFAULT_RETENTION_MS = 7 * 86_400_000;
 
 export function retentionMs(): number {
-  const configured = Number(process.env.REPROJECT_ARCHIVE_RETENTION_MS);
-  return Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_RETENTION_MS;
+  return numberSetting("REPROJECT_ARCHIVE_RETENTION_MS", DEFAULT_RETENTION_MS);
 }
 
 /**

@@ -6,6 +6,7 @@ import { internal } from "./_generated/api";
 import { internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
 import { recordAudit } from "./audit";
 import { SYSTEM } from "./auth";
+import { numberSetting } from "./settings";
 
 export const vMaintenanceOperation = v.union(v.literal("compact"), v.literal("expire"), v.literal("cleanOrphans"));
 export type MaintenanceOperation = Infer<typeof vMaintenanceOperation>;
@@ -77,10 +78,7 @@ export const DEFAULT_MAINTENANCE_SETTINGS: MaintenanceSettings = {
 export const MIN_ORPHAN_AGE_MS = 60 * 60_000;
 
 export function maintenanceSettings(env: Record<string, string | undefined> = process.env): MaintenanceSettings {
-  const number = (name: string, fallback: number, minimum = 0) => {
-    const value = Number(env[name]);
-    return env[name] !== undefined && env[name] !== "" && Number.isFinite(value) && value >= minimum ? value : fallback;
-  };
+  const number = (name: string, fallback: number, minimum = 0) => numberSetting(name, fallback, minimum, env);
   const defaults = DEFAULT_MAINTENANCE_SETTINGS;
   return {
     enabled: !/^(off|false|0|no)$/i.test(env.REPROJECT_MAINTENANCE ?? ""),

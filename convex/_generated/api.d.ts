@@ -21,6 +21,7 @@ import type * as crons from "../crons.js";
 import type * as events from "../events.js";
 import type * as maintenance from "../maintenance.js";
 import type * as maintenanceNode from "../maintenanceNode.js";
+import type * as pageSize from "../pageSize.js";
 import type * as projections from "../projections.js";
 import type * as readModelTables from "../readModelTables.js";
 import type * as readModels from "../readModels.js";
@@ -40,6 +41,7 @@ import type * as replay_verify from "../replay/verify.js";
 import type * as replayPool from "../replayPool.js";
 import type * as selfCheck from "../selfCheck.js";
 import type * as selfCheckNode from "../selfCheckNode.js";
+import type * as settings from "../settings.js";
 import type * as validators from "../validators.js";
 
 /**
@@ -59,6 +61,7 @@ declare const fullApi: ApiFromModules<{
   events: typeof events;
   maintenance: typeof maintenance;
   maintenanceNode: typeof maintenanceNode;
+  pageSize: typeof pageSize;
   projections: typeof projections;
   readModelTables: typeof readModelTables;
   readModels: typeof readModels;
@@ -78,6 +81,7 @@ declare const fullApi: ApiFromModules<{
   replayPool: typeof replayPool;
   selfCheck: typeof selfCheck;
   selfCheckNode: typeof selfCheckNode;
+  settings: typeof settings;
   validators: typeof validators;
 }>;
 export declare const api: FilterApi<

@@ -18,6 +18,7 @@ import { internalAction, type ActionCtx } from "../_generated/server";
 import { registry } from "../projections";
 import type { ChunkInput } from "./lifecycle";
 import { failFastOnPermanentErrors } from "./permanentErrors";
+import { numberSetting } from "../settings";
 
 /** Long enough that the ~200 ms of Workpool scheduling per chunk is noise; far from the 10 min limit. */
 export const DEFAULT_CHUNK_BUDGET_MS = 30_000;
@@ -167,12 +168,8 @@ class Chunk {
 
 /** How much one chunk does before handing over to the next: REPROJECT_CHUNK_BUDGET_MS, REPROJECT_CHUNK_MAX_BATCHES. */
 function chunkBudget(): { ms: number; batches: number } {
-  const positive = (value: string | undefined, fallback: number) => {
-    const number = Number(value);
-    return Number.isFinite(number) && number > 0 ? number : fallback;
-  };
   return {
-    ms: positive(process.env.REPROJECT_CHUNK_BUDGET_MS, DEFAULT_CHUNK_BUDGET_MS),
-    batches: positive(process.env.REPROJECT_CHUNK_MAX_BATCHES, Infinity),
+    ms: numberSetting("REPROJECT_CHUNK_BUDGET_MS", DEFAULT_CHUNK_BUDGET_MS, 1),
+    batches: numberSetting("REPROJECT_CHUNK_MAX_BATCHES", Infinity, 1),
   };
 }
