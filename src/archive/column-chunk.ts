@@ -91,15 +91,14 @@ function isString(element: SchemaElement): boolean {
  * where a scan spends most of its string decoding.
  */
 function readPlainStrings(page: Uint8Array, count: number): string[] {
-  const bytes = Buffer.from(page.buffer, page.byteOffset, page.byteLength);
   const values = new Array<string>(count);
   let offset = 0;
   for (let i = 0; i < count; i++) {
-    if (offset + 4 > bytes.length) throw new Error(`a dictionary page of ${count} strings ends after ${i}`);
-    const length = bytes.readUInt32LE(offset);
+    if (offset + 4 > page.length) throw new Error(`a dictionary page of ${count} strings ends after ${i}`);
+    const length = (page[offset]! | (page[offset + 1]! << 8) | (page[offset + 2]! << 16)) + page[offset + 3]! * 0x1000000;
     offset += 4;
-    if (offset + length > bytes.length) throw new Error(`a string of ${length} bytes runs past the end of its dictionary page`);
-    values[i] = utf8Slice.call(bytes, offset, offset + length);
+    if (offset + length > page.length) throw new Error(`a string of ${length} bytes runs past the end of its dictionary page`);
+    values[i] = utf8Slice.call(page, offset, offset + length);
     offset += length;
   }
   return values;
