@@ -15,7 +15,7 @@ type TypedArray = Exclude<DecodedArray, unknown[]>;
 
 export interface ColumnChunkSource {
   metadata: FileMetaData;
-  /** Top-level column index in the row group. */
+  /** Index of the column's chunk in a row group. */
   columnIndex: number;
   element: SchemaElement;
   parsers: ColumnDecoder["parsers"];
@@ -62,11 +62,13 @@ export function decodeColumnChunk(bytes: Uint8Array, rowGroup: number, source: C
       const pageHeader = header.data_page_header!;
       const page = decompressPage(pageBytes, header.uncompressed_page_size, decoder.codec, decoder.compressors);
       const { definitionLevels, dataPage } = readDataPage(page, pageHeader, decoder);
+      checkDictionaryIndexes(dataPage, dictionary, pageHeader.encoding);
       const values = convertWithDictionary(dataPage, dictionary, pageHeader.encoding, decoder);
       output.append(values, definitionLevels, maxDefinitionLevel, pageHeader.num_values);
     } else if (header.type === "DATA_PAGE_V2") {
       const pageHeader = header.data_page_header_v2!;
       const { definitionLevels, dataPage } = readDataPageV2(pageBytes, header, decoder);
+      checkDictionaryIndexes(dataPage, dictionary, pageHeader.encoding);
       const values = convertWithDictionary(dataPage, dictionary, pageHeader.encoding, decoder);
       output.append(values, definitionLevels, maxDefinitionLevel, pageHeader.num_values);
     }
@@ -80,6 +82,17 @@ export function decodeColumnChunk(bytes: Uint8Array, rowGroup: number, source: C
 
 /** Node's own UTF-8 decoding (what Buffer#toString wraps): for short strings, cheaper per call than TextDecoder. */
 export const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, start: number, end: number): string }).utf8Slice;
+
+/** A dictionary-encoded page must come after its dictionary and refer only to its entries. */
+function checkDictionaryIndexes(indexes: DecodedArray, dictionary: DecodedArray | undefined, encoding: string): void {
+  if (!encoding.endsWith("_DICTIONARY")) return;
+  if (!dictionary) throw new Error("a dictionary-encoded page comes without a dictionary page before it");
+  let highest = 0;
+  for (let i = 0; i < indexes.length; i++) if ((indexes[i] as number) > highest) highest = indexes[i] as number;
+  if (indexes.length > 0 && highest >= dictionary.length) {
+    throw new Error(`a page refers to dictionary entry ${highest} of a dictionary of ${dictionary.length}`);
+  }
+}
 
 function isString(element: SchemaElement): boolean {
   return element.type === "BYTE_ARRAY" && element.converted_type === "UTF8";

@@ -105,6 +105,21 @@ describe("flat column-chunk decoding matches hyparquet's reader", () => {
     expect(compared.nulls).toBeGreaterThan(0);
   });
 
+  it("refuses dictionary-encoded pages read without their dictionary", async () => {
+    const root = fixturePath("spark_bunnies");
+    const [key] = parquetFilesUnder(root);
+    const file = await openParquetDataFile(new LocalObjectStore(root), key!, undefined, new Map());
+    const columnIndex = file.metadata.row_groups[0]!.columns.findIndex((chunk) => chunk.meta_data?.dictionary_page_offset !== undefined);
+    expect(columnIndex).toBeGreaterThanOrEqual(0);
+    const meta = file.metadata.row_groups[0]!.columns[columnIndex]!.meta_data!;
+    const end = Number(meta.dictionary_page_offset) + Number(meta.total_compressed_size);
+    // The chunk from its first data page on: the dictionary page before it is left out.
+    const bytes = new Uint8Array(await file.buffer.slice(Number(meta.data_page_offset), end));
+    const element = file.rawMetadata.schema.find((candidate) => candidate.name === meta.path_in_schema[0])!;
+    const source = { metadata: file.rawMetadata, columnIndex, element, parsers: VALUE_PARSERS, compressors: await parquetDecompressors() };
+    expect(() => decodeColumnChunk(bytes, 0, source, Number(file.metadata.row_groups[0]!.num_rows))).toThrow("a dictionary-encoded page comes without a dictionary page");
+  });
+
   it("refuses a column chunk whose pages hold fewer values than its row group", async () => {
     const root = fixturePath("spark_bunnies");
     const [key] = parquetFilesUnder(root);
