@@ -57,6 +57,7 @@ class Chunk {
   private readonly startedAt = Date.now();
   private readonly filter: ReplayFilter | undefined;
   private readonly consumed: ReadonlySet<string>;
+  private readonly tailPageSize: number;
   private rowsCommitted = 0;
   private batches = 0;
   cursor: number | null;
@@ -68,6 +69,7 @@ class Chunk {
     projection: AnyProjection,
   ) {
     this.sizer = new BatchSizer(projection.eventsPerMutation);
+    this.tailPageSize = projection.eventsPerMutation;
     this.filter = input.filter ?? undefined;
     this.consumed = new Set(projection.eventTypes);
     this.cursor = input.cursor;
@@ -99,8 +101,11 @@ class Chunk {
     if (!rebuild) return;
     this.cursor = rebuild.cursor;
     for (;;) {
-      const events = await this.ctx.runQuery(internal.events.tail, { after: this.cursor ?? 0, limit: this.sizer.size });
-      if (events.length < this.sizer.size) {
+      // Tail pages stay within the class default even when archive batches have grown: a query
+      // reads whole documents, whatever types the projection consumes.
+      const limit = Math.min(this.sizer.size, this.tailPageSize);
+      const events = await this.ctx.runQuery(internal.events.tail, { after: this.cursor ?? 0, limit });
+      if (events.length < limit) {
         const outcome = await this.ctx.runMutation(internal.replay.lifecycle.finishTail, {
           rebuildId: this.rebuildId,
           expectedCursor: this.cursor,
