@@ -2,9 +2,6 @@
 // table size), applying deletes and the row predicate, in order of the plan's order column with
 // overlapping files merged.
 import { DeleteIndex, equalityKey, type DeletesForFile } from "./deletes.ts";
-
-/** Marks a row group whose rows all survive, so its columns are passed on without copying. */
-const ALL_ROWS: readonly number[] = [];
 import type { TableMetadata } from "./metadata.ts";
 import { nameMappingOf } from "./name-mapping.ts";
 import { decodeRowGroup, fetchRowGroup, openParquetDataFile, type FetchedRowGroup, type ParquetDataFile } from "./parquet-file.ts";
@@ -14,6 +11,9 @@ import { fieldByName, type NestedField } from "./schema.ts";
 import type { IcebergValue } from "./single-value.ts";
 import type { ObjectStore } from "./store/object-store.ts";
 import type { ColumnValues } from "./values.ts";
+
+/** Marks a row group whose rows all survive, so its columns are passed on without copying. */
+const ALL_ROWS: readonly number[] = [];
 
 export interface RowBatch {
   rowCount: number;
