@@ -7,6 +7,7 @@ import { parquetHeader } from "hyparquet/src/column.js";
 import { convert, convertWithDictionary } from "hyparquet/src/convert.js";
 import { decompressPage, readDataPage, readDataPageV2 } from "hyparquet/src/datapage.js";
 import { readPlain } from "hyparquet/src/plain.js";
+import { readRleBitPackedHybrid } from "hyparquet/src/encoding.js";
 import { getMaxDefinitionLevel, getSchemaPath } from "hyparquet/src/schema.js";
 
 type ColumnDecoder = Parameters<typeof readDataPage>[2];
@@ -61,10 +62,14 @@ export function decodeColumnChunk(bytes: Uint8Array, rowGroup: number, source: C
     } else if (header.type === "DATA_PAGE") {
       const pageHeader = header.data_page_header!;
       const page = decompressPage(pageBytes, header.uncompressed_page_size, decoder.codec, decoder.compressors);
-      const { definitionLevels, dataPage } = readDataPage(page, pageHeader, decoder);
-      checkDictionaryIndexes(dataPage, dictionary, pageHeader.encoding);
-      const values = convertWithDictionary(dataPage, dictionary, pageHeader.encoding, decoder);
-      output.append(values, definitionLevels, maxDefinitionLevel, pageHeader.num_values);
+      if (pageHeader.encoding.endsWith("_DICTIONARY") && Array.isArray(dictionary)) {
+        output.appendFromDictionary(page, pageHeader.num_values, maxDefinitionLevel, dictionary);
+      } else {
+        const { definitionLevels, dataPage } = readDataPage(page, pageHeader, decoder);
+        checkDictionaryIndexes(dataPage, dictionary, pageHeader.encoding);
+        const values = convertWithDictionary(dataPage, dictionary, pageHeader.encoding, decoder);
+        output.append(values, definitionLevels, maxDefinitionLevel, pageHeader.num_values);
+      }
     } else if (header.type === "DATA_PAGE_V2") {
       const pageHeader = header.data_page_header_v2!;
       const { definitionLevels, dataPage } = readDataPageV2(pageBytes, header, decoder);
@@ -120,29 +125,64 @@ function readPlainStrings(page: Uint8Array, count: number): string[] {
 /** The row group's values, gathered page by page. */
 class ColumnOutput {
   private readonly pages: DecodedArray[] = [];
+  /** Once a page is written in place: the row group's values, the pages gathered before copied in. */
+  private rows: unknown[] | undefined;
   filled = 0;
 
   constructor(private readonly rowCount: number) {}
 
   append(values: DecodedArray, definitionLevels: number[] | undefined, maxDefinitionLevel: number, valueCount: number): void {
-    if (this.filled + valueCount > this.rowCount) {
-      throw new Error(`pages hold more than the row group's ${this.rowCount} values`);
-    }
+    this.reserve(valueCount);
     if (!definitionLevels?.length) {
       if (values.length !== valueCount) throw new Error(`a page declares ${valueCount} values but holds ${values.length}`);
-      this.pages.push(values);
+      if (this.rows) for (let i = 0; i < valueCount; i++) this.rows[this.filled + i] = values[i];
+      else this.pages.push(values);
     } else {
-      const page = new Array<unknown>(valueCount);
+      const target = this.rows ?? new Array<unknown>(valueCount);
+      const at = this.rows ? this.filled : 0;
       let next = 0;
-      for (let i = 0; i < valueCount; i++) page[i] = definitionLevels[i] === maxDefinitionLevel ? values[next++] : null;
+      for (let i = 0; i < valueCount; i++) target[at + i] = definitionLevels[i] === maxDefinitionLevel ? values[next++] : null;
       if (next !== values.length) throw new Error(`a page's definition levels cover ${next} of its ${values.length} values`);
-      this.pages.push(page);
+      if (!this.rows) this.pages.push(target);
+    }
+    this.filled += valueCount;
+  }
+
+  /**
+   * A v1 dictionary-encoded page (levels, then the dictionary indexes) decoded into its rows in
+   * place: the general path's level, index and value arrays and its copy into the row group's array
+   * are the bulk of a dictionary column's decoding time.
+   */
+  appendFromDictionary(page: Uint8Array, valueCount: number, maxDefinitionLevel: number, dictionary: unknown[]): void {
+    this.reserve(valueCount);
+    const reader: DataReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
+    let levels: Uint8Array | undefined;
+    let present = valueCount;
+    if (maxDefinitionLevel > 0) {
+      levels = new Uint8Array(valueCount);
+      readRleBitPackedHybrid(reader, 32 - Math.clz32(maxDefinitionLevel), levels);
+      present = 0;
+      for (let i = 0; i < valueCount; i++) if (levels[i] === maxDefinitionLevel) present++;
+    }
+    if (reader.offset >= page.length && present > 0) throw new Error("a dictionary-encoded page ends before its indexes");
+    const indexes = new Int32Array(present);
+    const bitWidth = present > 0 ? page[reader.offset++]! : 0;
+    if (bitWidth > 0) readRleBitPackedHybrid(reader, bitWidth, indexes, page.length - reader.offset);
+    checkDictionaryIndexes(indexes, dictionary, "RLE_DICTIONARY");
+    const rows = this.inPlace();
+    const at = this.filled;
+    if (!levels || present === valueCount) {
+      for (let i = 0; i < valueCount; i++) rows[at + i] = dictionary[indexes[i]!];
+    } else {
+      let next = 0;
+      for (let i = 0; i < valueCount; i++) rows[at + i] = levels[i] === maxDefinitionLevel ? dictionary[indexes[next++]!] : null;
     }
     this.filled += valueCount;
   }
 
   /** One page's values as they are; several pages of one typed array kind copied natively into one. */
   values(): ArrayLike<unknown> {
+    if (this.rows) return this.rows;
     const [first] = this.pages;
     if (this.pages.length === 1) return first!;
     if (ArrayBuffer.isView(first) && this.pages.every((page) => page.constructor === first.constructor)) {
@@ -154,6 +194,26 @@ class ColumnOutput {
       }
       return values;
     }
-    return ([] as unknown[]).concat(...this.pages.map((page) => (Array.isArray(page) ? page : Array.from(page as ArrayLike<unknown>))));
+    return this.inPlace();
+  }
+
+  private reserve(valueCount: number): void {
+    if (this.filled + valueCount > this.rowCount) {
+      throw new Error(`pages hold more than the row group's ${this.rowCount} values`);
+    }
+  }
+
+  private inPlace(): unknown[] {
+    if (!this.rows) {
+      const rows = new Array<unknown>(this.rowCount);
+      let offset = 0;
+      for (const page of this.pages) {
+        for (let i = 0; i < page.length; i++) rows[offset + i] = page[i];
+        offset += page.length;
+      }
+      this.pages.length = 0;
+      this.rows = rows;
+    }
+    return this.rows;
   }
 }
