@@ -8,7 +8,7 @@ import { ArchiveTable } from "../../src/archive/table.ts";
 import { eventsFromBatch } from "../../src/replay/archive-events.ts";
 import { BatchSizer, isTransactionLimitError } from "../../src/replay/batch-sizer.ts";
 import { eventColumns } from "../../src/replay/event-columns.ts";
-import { addToRun, emptyRun, splitRun, type EventRun } from "../../src/replay/event-run.ts";
+import { addSkipped, addToRun, emptyRun, splitRun, type EventRun } from "../../src/replay/event-run.ts";
 import type { ReplayFilter } from "../../src/replay/filter.ts";
 import { deserializePlan } from "../../src/replay/plan-json.ts";
 import type { AnyProjection } from "../../src/registry/index.ts";
@@ -82,9 +82,12 @@ class Chunk {
       const table = await ArchiveTable.open(this.input.archiveLocation);
       // Row filtering happens here, on events with positions, so that every filtered row is counted
       // once, in the batch that covers it; the plan has already pruned what it could.
+      // Without a filter, a row's type alone decides whether the handlers see it.
+      const skipType = this.filter ? undefined : (eventType: string) => !this.consumed.has(eventType);
       for await (const batch of table.scan({ ...plan, predicate: [] }, { after: this.cursor ?? undefined })) {
-        for (const event of eventsFromBatch(batch)) {
-          addToRun(run, event, this.filter, this.consumed);
+        for (const event of eventsFromBatch(batch, skipType)) {
+          if ("skipped" in event) addSkipped(run, event.globalPosition);
+          else addToRun(run, event, this.filter, this.consumed);
           if (run.events.length >= this.sizer.size) {
             await this.commit(run);
             run = emptyRun();

@@ -28,6 +28,12 @@ export function addToRun(
   run.lastPosition = event.globalPosition;
 }
 
+/** A row of a type the projection does not consume, known by its position alone. */
+export function addSkipped(run: EventRun, position: number): void {
+  run.skippedPositions.push(position);
+  run.lastPosition = position;
+}
+
 export function runOf(
   events: Iterable<EventRecord>,
   filter: ReplayFilter | undefined,

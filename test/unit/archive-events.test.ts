@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import type { RowBatch } from "../../src/archive/scan.ts";
+import { eventsFromBatch } from "../../src/replay/archive-events.ts";
+import { addSkipped, addToRun, emptyRun } from "../../src/replay/event-run.ts";
+
+const batch: RowBatch = {
+  rowCount: 3,
+  rowsRead: 3,
+  rowsDeleted: 0,
+  rowsFiltered: 0,
+  rowsBeforeCursor: 0,
+  columns: {
+    global_position: BigInt64Array.from([11n, 12n, 13n]),
+    event_id: ["a", "b", "c"],
+    event_type: ["Play", "Rebuffer", "Seek"],
+    event_version: Int32Array.from([1, 2, 1]),
+    occurred_at: BigInt64Array.from([1_736_000_000_123_456n, 1_736_000_001_000_999n, 1_736_000_002_000_000n]),
+    stream_id: ["s1", "s1", "s2"],
+    payload: ["{}", '{"durationMs":1200}', '{"toMs":5}'],
+    cdn: ["CDN1", null, "CDN2"],
+  },
+};
+
+describe("archive rows as events", () => {
+  it("maps every core column and keeps every other column as an attribute", () => {
+    expect(eventsFromBatch(batch)[1]).toEqual({
+      globalPosition: 12,
+      eventId: "b",
+      eventType: "Rebuffer",
+      eventVersion: 2,
+      occurredAtMs: 1_736_000_001_000,
+      streamId: "s1",
+      attributes: { cdn: null },
+      payload: '{"durationMs":1200}',
+    });
+  });
+
+  it("gives rows of a skipped type as positions only, and a run built from them equals one built from whole events", () => {
+    const consumed = new Set(["Rebuffer"]);
+    const rows = eventsFromBatch(batch, (type) => !consumed.has(type));
+    expect(rows.map((row) => ("skipped" in row ? row.globalPosition : row.eventType))).toEqual([11, "Rebuffer", 13]);
+    const fast = emptyRun();
+    for (const row of rows) {
+      if ("skipped" in row) addSkipped(fast, row.globalPosition);
+      else addToRun(fast, row, undefined, consumed);
+    }
+    const whole = emptyRun();
+    for (const event of eventsFromBatch(batch)) addToRun(whole, event, undefined, consumed);
+    expect(fast).toEqual(whole);
+    expect(fast).toMatchObject({ skippedPositions: [11, 13], lastPosition: 13 });
+  });
+});
