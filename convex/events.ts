@@ -7,7 +7,7 @@ import type { Doc } from "./_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./_generated/server";
 import { registry } from "./projections";
 import { ConvexReadModelStorage } from "./replay/readModelStorage";
-import { vEventRecord } from "./replay/eventValidator";
+import { eventFields, vEventRecord } from "./replay/eventValidator";
 
 export interface NewEvent {
   eventId: string;
@@ -20,15 +20,7 @@ export interface NewEvent {
   payload: unknown;
 }
 
-export const vNewEvent = v.object({
-  eventId: v.string(),
-  eventType: v.string(),
-  eventVersion: v.number(),
-  occurredAtMs: v.number(),
-  streamId: v.string(),
-  attributes: v.optional(v.record(v.string(), v.union(v.string(), v.null()))),
-  payload: v.any(),
-});
+export const vNewEvent = v.object({ ...eventFields, attributes: v.optional(eventFields.attributes), payload: v.any() });
 
 export async function eventLogOf(ctx: QueryCtx): Promise<Doc<"eventLog"> | null> {
   return ctx.db.query("eventLog").first();

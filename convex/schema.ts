@@ -1,6 +1,7 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import { readModelTables } from "./readModelTables";
+import { eventFields } from "./replay/eventValidator";
 import {
   vActor,
   vCounters,
@@ -76,16 +77,7 @@ export default defineSchema({
     .index("by_projection", ["projection"]),
 
   /** Recent events, continuing the archive's global positions; older ones move to the archive. */
-  events: defineTable({
-    position: v.number(),
-    eventId: v.string(),
-    eventType: v.string(),
-    eventVersion: v.number(),
-    occurredAtMs: v.number(),
-    streamId: v.string(),
-    attributes: v.record(v.string(), v.union(v.string(), v.null())),
-    payload: v.string(),
-  })
+  events: defineTable({ position: v.number(), ...eventFields })
     .index("by_position", ["position"])
     .index("by_event_id", ["eventId"]),
 

@@ -1,16 +1,22 @@
 import { v } from "convex/values";
 
-/** The registry's EventRecord, as it travels from a chunk action to its batch mutation. */
-export const vEventRecord = v.object({
-  globalPosition: v.number(),
+/** An attribute's value: null where an event has none. */
+const vAttributeValue = v.union(v.string(), v.null());
+
+/** What an event is besides its position: the registry's EventRecord and the `events` table share it. */
+export const eventFields = {
   eventId: v.string(),
   eventType: v.string(),
   eventVersion: v.number(),
   occurredAtMs: v.number(),
   streamId: v.string(),
-  attributes: v.record(v.string(), v.union(v.string(), v.null())),
+  attributes: v.record(v.string(), vAttributeValue),
+  /** JSON text. */
   payload: v.string(),
-});
+};
+
+/** The registry's EventRecord, as queries over the events table return it. */
+export const vEventRecord = v.object({ globalPosition: v.number(), ...eventFields });
 
 /** A batch of EventRecords as columns (src/replay/event-columns.ts): what batch mutations take. */
 export const vEventColumns = v.object({
@@ -21,5 +27,5 @@ export const vEventColumns = v.object({
   occurredAtMs: v.array(v.number()),
   streamIds: v.array(v.string()),
   payloads: v.array(v.string()),
-  attributes: v.record(v.string(), v.array(v.union(v.string(), v.null()))),
+  attributes: v.record(v.string(), v.array(vAttributeValue)),
 });
