@@ -1,29 +1,16 @@
 // Zero-downtime rebuilds and the handover to live events: the old generation serves complete data
 // until the swap, appends interleaved with every chunk are neither lost nor applied twice.
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { activeReadModel } from "../../convex/readModels";
 import type { QueryCtx } from "../../convex/_generated/server";
 import { createConvexTest, runUntil, stepUntil } from "../support/convex";
-import { splitDemoHistory } from "../support/demo-archive";
+import { useSplitDemoHistory } from "../support/demo-archive";
 import { archiveEventsOf, foldSessionSummary, type ArchiveEvent } from "../support/demo-fold";
 
 const ADMIN = { subject: "ops-1", role: "admin" };
 const ARCHIVED = 8_000;
-let history: Awaited<ReturnType<typeof splitDemoHistory>>;
-
-beforeAll(async () => {
-  history = await splitDemoHistory(9_500, ARCHIVED, 41);
-});
-beforeEach(() => {
-  vi.useFakeTimers();
-  process.env.REPROJECT_ARCHIVE = history.archive;
-  process.env.REPROJECT_CHUNK_MAX_BATCHES = "1";
-});
-afterEach(() => {
-  vi.useRealTimers();
-  delete process.env.REPROJECT_CHUNK_MAX_BATCHES;
-});
+const history = useSplitDemoHistory(9_500, ARCHIVED, 41);
 
 function asArchiveEvents(count: number): ArchiveEvent[] {
   return archiveEventsOf(history.all.slice(0, count));

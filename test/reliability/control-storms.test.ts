@@ -3,28 +3,15 @@
 // most one rebuild per projection is active, counters add up, and the read model that ends up
 // active equals the fold of every event.
 import fc from "fast-check";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { createConvexTest, runUntil } from "../support/convex";
-import { splitDemoHistory } from "../support/demo-archive";
+import { useSplitDemoHistory } from "../support/demo-archive";
 import { archiveEventsOf, foldRebufferByCdn, foldSessionSummary, type ArchiveEvent } from "../support/demo-fold";
 
 const ADMIN = { subject: "ops-1", role: "admin" };
 const ARCHIVED = 6_000;
-let history: Awaited<ReturnType<typeof splitDemoHistory>>;
-
-beforeAll(async () => {
-  history = await splitDemoHistory(ARCHIVED + 1_500, ARCHIVED, 81);
-});
-beforeEach(() => {
-  vi.useFakeTimers();
-  process.env.REPROJECT_ARCHIVE = history.archive;
-  process.env.REPROJECT_CHUNK_MAX_BATCHES = "1";
-});
-afterEach(() => {
-  vi.useRealTimers();
-  delete process.env.REPROJECT_CHUNK_MAX_BATCHES;
-});
+const history = useSplitDemoHistory(ARCHIVED + 1_500, ARCHIVED, 81);
 
 type T = ReturnType<typeof createConvexTest>;
 

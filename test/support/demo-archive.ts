@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterEach, beforeAll, beforeEach, vi } from "vitest";
 import { LocalObjectStore } from "../../src/archive/store/local-store.ts";
 import { liveEventOf } from "../../src/local/demo/live-events.ts";
 import { appendEvents, createEventArchive, demoEvents, generateDemoArchive, type EventRecord } from "../../src/archive/writer/index.ts";
@@ -40,4 +41,28 @@ export async function splitDemoHistory(total: number, archived: number, seed: nu
   await appendEvents(store, await createEventArchive(store), records.slice(0, archived));
   const live = records.slice(archived).map(liveEventOf);
   return { archive: dir, live, all: records };
+}
+
+export type SplitDemoHistory = Awaited<ReturnType<typeof splitDemoHistory>>;
+
+/**
+ * For a suite of rebuilds over a split demo history with one batch per chunk (so that appends,
+ * controls and crashes fall between chunks) on fake timers: registers its hooks and returns the
+ * history, filled in before the first test.
+ */
+export function useSplitDemoHistory(total: number, archived: number, seed: number): SplitDemoHistory {
+  const history = {} as SplitDemoHistory;
+  beforeAll(async () => {
+    Object.assign(history, await splitDemoHistory(total, archived, seed));
+  });
+  beforeEach(() => {
+    vi.useFakeTimers();
+    process.env.REPROJECT_ARCHIVE = history.archive;
+    process.env.REPROJECT_CHUNK_MAX_BATCHES = "1";
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    delete process.env.REPROJECT_CHUNK_MAX_BATCHES;
+  });
+  return history;
 }
