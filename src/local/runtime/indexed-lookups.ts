@@ -94,6 +94,11 @@ function indexKey(values: unknown[]): string | null {
   return parts.join("\u0000");
 }
 
+/** Ids of the table's documents written by the open transactions, not committed yet. */
+function* uncommittedIds(db: FakeDatabase, table: string): Generator<string> {
+  for (const layer of db._writes) for (const id of Object.keys(layer)) if (tableOfId(id) === table) yield id;
+}
+
 /** Follows one document's change (`before` → `after`, either absent) in the table's ids and index keys. */
 function reindex(indexes: DatabaseIndexes, id: string, before: Document | undefined, after: Document | undefined): void {
   const table = tableOfId(id);
@@ -144,7 +149,7 @@ function patchDatabaseClass(prototype: FakeDatabase): void {
     const indexes = this[INDEXES] ?? indexDatabase(this);
     const ids = new Set<string>(this[CANDIDATES] ?? indexes.idsByTable.get(table) ?? []);
     // Documents written by the open transactions are not committed yet: look at them as well.
-    for (const layer of this._writes) for (const id of Object.keys(layer)) if (tableOfId(id) === table) ids.add(id);
+    for (const id of uncommittedIds(this, table)) ids.add(id);
     for (const id of ids) {
       const document = this.get(table, id);
       if (document !== null) callback(document);
@@ -194,7 +199,7 @@ function pageWindow(db: FakeDatabase, { query, cursor, endCursor, pageSize }: Pa
   if (!index || range.length >= index.fields.length) return null;
   if (!range.every((bound, position) => bound.type === "Eq" && bound.fieldPath === index.fields[position])) return null;
   const table = indexName.slice(0, indexName.indexOf("."));
-  for (const layer of db._writes) for (const id of Object.keys(layer)) if (tableOfId(id) === table) return null;
+  if (!uncommittedIds(db, table).next().done) return null;
   const prefix = range.map((bound) => jsonToConvex(bound.value));
   const prefixKey = indexKey(prefix);
   if (prefixKey === null) return null;
