@@ -90,7 +90,10 @@ export const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(this: Uint8
 
 /** A dictionary-encoded page must come after its dictionary and refer only to its entries. */
 function checkDictionaryIndexes(indexes: DecodedArray, dictionary: DecodedArray | undefined, encoding: string): void {
-  if (!encoding.endsWith("_DICTIONARY")) return;
+  if (encoding.endsWith("_DICTIONARY")) checkIndexesWithin(indexes, dictionary);
+}
+
+function checkIndexesWithin(indexes: DecodedArray, dictionary: DecodedArray | undefined): void {
   if (!dictionary) throw new Error("a dictionary-encoded page comes without a dictionary page before it");
   let highest = 0;
   for (let i = 0; i < indexes.length; i++) if ((indexes[i] as number) > highest) highest = indexes[i] as number;
@@ -168,7 +171,7 @@ class ColumnOutput {
     const indexes = new Int32Array(present);
     const bitWidth = present > 0 ? page[reader.offset++]! : 0;
     if (bitWidth > 0) readRleBitPackedHybrid(reader, bitWidth, indexes, page.length - reader.offset);
-    checkDictionaryIndexes(indexes, dictionary, "RLE_DICTIONARY");
+    checkIndexesWithin(indexes, dictionary);
     const rows = this.inPlace();
     const at = this.filled;
     if (!levels || present === valueCount) {
