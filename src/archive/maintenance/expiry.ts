@@ -13,6 +13,7 @@ import type { ObjectStore } from "../store/object-store.ts";
 import { commitTableMetadata, loadTableForWrite, withPreviousMetadata, type WritableTable } from "../writer/table-commit.ts";
 import { randomWriterIds, type WriterIds } from "../writer/writer-ids.ts";
 import { mapConcurrently } from "./concurrency.ts";
+import { deleteFiles, type DeletionProgress } from "./delete-files.ts";
 import { TableFileIndex, type TableFile, type TableFileKind } from "./table-files.ts";
 
 /** Iceberg's default for history.expire.min-snapshots-to-keep. */
@@ -34,10 +35,7 @@ export interface ExpiryOptions {
   onProgress?: (progress: ExpiryProgress) => void;
 }
 
-export interface ExpiryProgress {
-  filesDeleted: number;
-  filesToDelete: number;
-}
+export type ExpiryProgress = DeletionProgress;
 
 export interface ExpiryResult {
   expiredSnapshotIds: bigint[];
@@ -149,22 +147,16 @@ function commitExpiry(
 }
 
 async function deleteUnneeded(store: ObjectStore, files: TableFile[], result: ExpiryResult, options: ExpiryOptions): Promise<void> {
-  const progress: ExpiryProgress = { filesDeleted: 0, filesToDelete: files.length };
-  options.onProgress?.({ ...progress });
-  await mapConcurrently(files, async (file) => {
-    const size = file.size ?? (await sizeOrUndefined(store, file.key));
-    if (!options.dryRun) {
-      try {
-        await store.delete(file.key);
-      } catch {
-        result.deleteFailures++;
-        return;
-      }
-    }
-    result.filesDeleted[file.kind]++;
-    result.bytesDeleted += size ?? 0;
-    progress.filesDeleted++;
-    options.onProgress?.({ ...progress });
+  // Sizes the manifests do not give are read before the files go.
+  const sized = await mapConcurrently(files, async (file) => ({ file, size: file.size ?? (await sizeOrUndefined(store, file.key)) }));
+  result.deleteFailures += await deleteFiles(store, sized, {
+    keyOf: ({ file }) => file.key,
+    dryRun: options.dryRun,
+    onProgress: options.onProgress,
+    deleted: ({ file, size }) => {
+      result.filesDeleted[file.kind]++;
+      result.bytesDeleted += size ?? 0;
+    },
   });
 }
 

@@ -10,7 +10,7 @@ import { currentSnapshot, type TableMetadata } from "../metadata.ts";
 import { tableKeyOf } from "../paths.ts";
 import type { ObjectInfo, ObjectStore } from "../store/object-store.ts";
 import { loadTableForWrite, metadataKey, VERSION_HINT_KEY } from "../writer/table-commit.ts";
-import { mapConcurrently } from "./concurrency.ts";
+import { deleteFiles, type DeletionProgress } from "./delete-files.ts";
 import { TableFileIndex } from "./table-files.ts";
 
 /** The folders a table's writers write to; anything else under the location is not the table's to delete. */
@@ -24,10 +24,7 @@ export interface OrphanCleanupOptions {
   onProgress?: (progress: OrphanCleanupProgress) => void;
 }
 
-export interface OrphanCleanupProgress {
-  filesDeleted: number;
-  filesToDelete: number;
-}
+export type OrphanCleanupProgress = DeletionProgress;
 
 export interface OrphanCleanupResult {
   /** Objects listed under data/ and metadata/. */
@@ -67,21 +64,14 @@ export async function cleanOrphans(store: ObjectStore, options: OrphanCleanupOpt
     deleteFailures: 0,
     dryRun: options.dryRun ?? false,
   };
-  const progress: OrphanCleanupProgress = { filesDeleted: 0, filesToDelete: orphans.length };
-  options.onProgress?.({ ...progress });
-  await mapConcurrently(orphans, async (orphan) => {
-    if (!options.dryRun) {
-      try {
-        await store.delete(orphan.key);
-      } catch {
-        result.deleteFailures++;
-        return;
-      }
-    }
-    result.orphans.push(orphan);
-    result.bytesDeleted += orphan.size;
-    progress.filesDeleted++;
-    options.onProgress?.({ ...progress });
+  result.deleteFailures = await deleteFiles(store, orphans, {
+    keyOf: (orphan) => orphan.key,
+    dryRun: options.dryRun,
+    onProgress: options.onProgress,
+    deleted: (orphan) => {
+      result.orphans.push(orphan);
+      result.bytesDeleted += orphan.size;
+    },
   });
   result.orphans.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return result;
