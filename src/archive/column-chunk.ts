@@ -30,7 +30,7 @@ export interface ColumnChunkSource {
  */
 export function decodeColumnChunk(bytes: Uint8Array, rowGroup: number, source: ColumnChunkSource, rowCount: number): ArrayLike<unknown> {
   const meta = source.metadata.row_groups[rowGroup]!.columns[source.columnIndex]!.meta_data!;
-  const schemaPath = getSchemaPath(source.metadata.schema, [source.element.name]);
+  const schemaPath = schemaPathOf(source.metadata.schema, source.element.name);
   const decoder: ColumnDecoder = {
     pathInSchema: [source.element.name],
     type: source.element.type!,
@@ -83,6 +83,18 @@ export function decodeColumnChunk(bytes: Uint8Array, rowGroup: number, source: C
     throw new Error(`column "${source.element.name}" holds ${output.filled} values in a row group of ${rowCount} rows`);
   }
   return output.values();
+}
+
+type SchemaPath = ReturnType<typeof getSchemaPath>;
+const schemaPaths = new WeakMap<readonly SchemaElement[], Map<string, SchemaPath>>();
+
+/** A top-level column's path in the schema tree, built once per file rather than per column chunk. */
+function schemaPathOf(schema: SchemaElement[], name: string): SchemaPath {
+  let paths = schemaPaths.get(schema);
+  if (!paths) schemaPaths.set(schema, (paths = new Map()));
+  let path = paths.get(name);
+  if (!path) paths.set(name, (path = getSchemaPath(schema, [name])));
+  return path;
 }
 
 /** Node's own UTF-8 decoding (what Buffer#toString wraps): for short strings, cheaper per call than TextDecoder. */
