@@ -114,7 +114,7 @@ export async function recordProgress(
       if (value == null) return;
       if (samples.at(-1) !== Number(value)) samples.push(Number(value));
       if (Number(value) > 0 && Number(value) < 100) {
-        layouts.add(JSON.stringify(['[role="progressbar"]', ".stat-row", ".counter-grid"].map(boxOf)));
+        layouts.add(JSON.stringify(['[role="progressbar"]', ".reproject-progress-stats", ".counter-grid"].map(boxOf)));
       }
     };
     record();

@@ -1,9 +1,9 @@
 // How many rebuilds are running or paused, next to the navigation link (nothing when unknown).
 import { api } from "../../../convex/_generated/api";
-import { useConvexQuery } from "../data/hooks.ts";
+import { useActiveRebuilds } from "../../../src/react/index.ts";
 
 export function ActiveCount() {
-  const active = useConvexQuery(api.rebuilds.listActive, {});
+  const active = useActiveRebuilds(api.rebuilds);
   const count = active.data?.length ?? 0;
   if (count === 0) return null;
   return (

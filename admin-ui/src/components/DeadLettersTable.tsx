@@ -1,13 +1,13 @@
 // Events a dead-letter rebuild set aside, each with its reason. Live: rows appear as the rebuild goes on.
 import { api } from "../../../convex/_generated/api";
-import { useConvexQuery } from "../data/hooks.ts";
+import { useDeadLetters } from "../../../src/react/index.ts";
 import { Timestamp } from "./Timestamp.tsx";
 import { QueryView } from "./QueryView.tsx";
 
 const SHOWN = 200;
 
 export function DeadLettersTable({ rebuildId, count }: { rebuildId: string; count: number }) {
-  const deadLetters = useConvexQuery(api.rebuilds.deadLetters, { rebuildId, limit: SHOWN });
+  const deadLetters = useDeadLetters(api.rebuilds, rebuildId, { limit: SHOWN });
   return (
     <section className="card" aria-labelledby="dead-letters-heading">
       <div className="card-header">

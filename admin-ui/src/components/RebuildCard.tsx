@@ -4,9 +4,9 @@ import { formatCount } from "../format.ts";
 import { rebuildHref } from "../routing.ts";
 import { FilterSummary } from "./FilterSummary.tsx";
 import { RebuildControls } from "./RebuildControls.tsx";
-import { RebuildProgress } from "./RebuildProgress.tsx";
 import { RebuildTags } from "./RebuildTags.tsx";
 import { StateBadge } from "./StateBadge.tsx";
+import { RebuildProgress } from "../../../src/react/index.ts";
 
 export function RebuildCard({ status }: { status: RebuildStatus }) {
   const headingId = `rebuild-${status.rebuildId}`;

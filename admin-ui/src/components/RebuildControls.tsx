@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { api } from "../../../convex/_generated/api";
 import type { ControlAnswer, RebuildStatus } from "../data/api-types.ts";
-import { useConvexMutation } from "../data/hooks.ts";
+import { useRebuildControls } from "../../../src/react/index.ts";
 import { ConfirmDialog } from "./ConfirmDialog.tsx";
 import { ErrorNotice, RefusalNotice } from "./ErrorNotice.tsx";
 
@@ -20,14 +20,10 @@ const ANSWERS: Record<string, string> = {
 };
 
 export function RebuildControls({ status }: { status: RebuildStatus }) {
-  const mutations = {
-    pause: useConvexMutation(api.rebuilds.pause),
-    resume: useConvexMutation(api.rebuilds.resume),
-    cancel: useConvexMutation(api.rebuilds.cancel),
-  };
+  const mutations = useRebuildControls(api.rebuilds);
   const [confirmingCancel, setConfirmingCancel] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
-  const pending = Object.values(mutations).some((mutation) => mutation.isPending);
+  const pending = mutations.pause.isPending || mutations.resume.isPending || mutations.cancel.isPending;
 
   const run = (action: Action) => {
     setOutcome(null);

@@ -3,6 +3,7 @@
 import type { ReactNode } from "react";
 import type { RebuildStatus } from "../data/api-types.ts";
 import { formatCount, formatElapsed } from "../format.ts";
+import { rebuildDurationMs } from "../../../src/react/index.ts";
 import { Fact, Facts } from "./Facts.tsx";
 import { FilterSummary } from "./FilterSummary.tsx";
 import { Timestamp } from "./Timestamp.tsx";
@@ -79,8 +80,4 @@ function Skipped({ label, skipped, total }: { label: string; skipped: number; to
       <span className="num">{formatCount(skipped)}</span> of <span className="num">{formatCount(total)}</span> {label} skipped
     </span>
   );
-}
-
-export function rebuildDurationMs(status: RebuildStatus): number {
-  return (status.finishedAt ?? (status.state === "running" ? Date.now() : status.updatedAt)) - status.startedAt;
 }

@@ -1,7 +1,7 @@
 // One line on how a finished rebuild (or verify run) ended, where the controls were while it ran.
 import type { RebuildStatus } from "../data/api-types.ts";
 import { formatCount, formatElapsed } from "../format.ts";
-import { rebuildDurationMs } from "./RebuildFacts.tsx";
+import { rebuildDurationMs } from "../../../src/react/index.ts";
 
 export function RebuildOutcome({ status }: { status: RebuildStatus }) {
   const took = formatElapsed(rebuildDurationMs(status));

@@ -1,7 +1,8 @@
 // Creates the backend for the configured transport and the current session, and gives the screens
-// its hooks. A new session (sign-in, switch identity) gets a new backend: the identity is part of
+// its QueryClient (and a deployment's Convex client), which the hooks of src/react/ use. A new session (sign-in, switch identity) gets a new backend: the identity is part of
 // every subscription, so nothing of the previous one may linger.
 import { QueryClientProvider } from "@tanstack/react-query";
+import { ConvexProvider } from "convex/react";
 import { createContext, useEffect, useState, type ReactNode } from "react";
 import type { Backend } from "./backend.ts";
 import type { BackendConfig } from "./config.ts";
@@ -24,9 +25,10 @@ export function BackendProvider({ config, session, children }: { config: Backend
     return () => created.close();
   }, [config, session]);
   if (!backend) return null;
+  const queries = <QueryClientProvider client={backend.queryClient}>{children}</QueryClientProvider>;
   return (
     <BackendContext.Provider value={backend}>
-      <QueryClientProvider client={backend.queryClient}>{children}</QueryClientProvider>
+      {backend.convex ? <ConvexProvider client={backend.convex}>{queries}</ConvexProvider> : queries}
     </BackendContext.Provider>
   );
 }

@@ -1,7 +1,9 @@
-// The one data layer the screens use, whatever the transport: TanStack Query for reads (Convex
-// queries kept live by the transport's subscriptions) and a typed mutation call.
+// The one data layer the screens use, whatever the transport: a TanStack QueryClient that the
+// hooks of reproject/react (src/react/) read and write through. Queries are Convex queries kept live
+// by the transport's subscriptions; mutations run on the deployment's client, or through the
+// QueryClient's default mutationFn (the local runtime).
 import type { QueryClient } from "@tanstack/react-query";
-import type { FunctionArgs, FunctionReference, FunctionReturnType } from "convex/server";
+import type { ConvexReactClient } from "convex/react";
 import type { BackendConfig } from "./config.ts";
 
 /** How the live connection to the backend is doing, for the top bar. */
@@ -18,12 +20,13 @@ export type AuthStatus = "anonymous" | "claimed" | "checking" | "accepted" | "re
 
 export interface Backend {
   readonly config: BackendConfig;
-  /** Holds every query's result; keys are `["convexQuery", "module:function", args]`. */
+  /**
+   * Holds every query's result; keys are `["convexQuery", "module:function", args]`. Without a
+   * Convex client, its default mutationFn runs mutations keyed `["convexMutation", "module:function"]`.
+   */
   readonly queryClient: QueryClient;
-  mutation<Mutation extends FunctionReference<"mutation">>(
-    mutation: Mutation,
-    args: FunctionArgs<Mutation>,
-  ): Promise<FunctionReturnType<Mutation>>;
+  /** A deployment's client, given to <ConvexProvider>: the hooks run mutations on it. */
+  readonly convex: ConvexReactClient | null;
   readonly connection: Store<ConnectionState>;
   readonly authentication: Store<AuthStatus>;
   /** Ends every subscription; the backend is not used afterwards. */

@@ -1,11 +1,11 @@
 // A Convex deployment as a backend: `ConvexReactClient` (one WebSocket, reactive queries) bridged
-// into TanStack Query by `@convex-dev/react-query`, so the screens read it exactly as they read
-// the local runtime. Auth goes through `ConvexReactClient.setAuth` with a token fetcher.
+// into TanStack Query by `@convex-dev/react-query`, the standard setup an app has, so the screens
+// read it exactly as they read the local runtime; mutations run on the client through
+// <ConvexProvider>. Auth goes through `ConvexReactClient.setAuth` with a token fetcher.
 import { ConvexQueryClient } from "@convex-dev/react-query";
 import { QueryClient } from "@tanstack/react-query";
 import type { AuthTokenFetcher } from "convex/browser";
 import { ConvexReactClient } from "convex/react";
-import type { FunctionArgs, FunctionReference, FunctionReturnType } from "convex/server";
 import { Store, type AuthStatus, type Backend, type ConnectionState } from "./backend.ts";
 import type { BackendConfig } from "./config.ts";
 import { tokenProvider } from "./deployment-auth.ts";
@@ -53,8 +53,7 @@ export function createDeploymentBackend(config: Extract<BackendConfig, { kind: "
   return {
     config,
     queryClient,
-    mutation: <Mutation extends FunctionReference<"mutation">>(mutation: Mutation, args: FunctionArgs<Mutation>) =>
-      convex.mutation(mutation, args) as Promise<FunctionReturnType<Mutation>>,
+    convex,
     connection,
     authentication,
     close() {

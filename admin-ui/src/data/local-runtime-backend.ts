@@ -1,12 +1,14 @@
 // The local runtime as a backend: queries are subscribed through its Server-Sent Events endpoint
 // (`GET /api/subscribe`, a push whenever the result changes: no polling), and fetched once through
-// `POST /api/query` when they first load; mutations go through `POST /api/mutation`. Values travel in
-// Convex's JSON encoding. The identity is an unsigned token the runtime reads as the caller's claims.
+// `POST /api/query` when they first load; mutations go through `POST /api/mutation`, run by the
+// QueryClient's default mutationFn from their key (`["convexMutation", "module:function"]`, what the
+// hooks of src/react/ give every mutation). Values travel in Convex's JSON encoding. The identity
+// is an unsigned token the runtime reads as the caller's claims.
 import { hashKey, QueryClient, type Query, type QueryFunctionContext } from "@tanstack/react-query";
-import { getFunctionName, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "convex/server";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { encodeIdentityToken } from "../../../src/local/runtime/identity.ts";
 import type { FunctionResult } from "../../../src/local/runtime/function-result.ts";
+import { isConvexMutationKey } from "../../../src/react/index.ts";
 import { BackendError } from "./backend-error.ts";
 import { Store, type AuthStatus, type Backend, type ConnectionState } from "./backend.ts";
 import type { BackendConfig, DevIdentity } from "./config.ts";
@@ -55,6 +57,12 @@ export function createLocalRuntimeBackend(
         retry: false,
         refetchOnWindowFocus: false,
         refetchOnReconnect: false,
+      },
+      mutations: {
+        mutationFn: (args, { mutationKey }) => {
+          if (!isConvexMutationKey(mutationKey)) throw new Error(`not a Convex mutation key: ${String(mutationKey)}`);
+          return call("mutation", mutationKey[1], args as Value);
+        },
       },
     },
   });
@@ -123,8 +131,7 @@ export function createLocalRuntimeBackend(
   return {
     config,
     queryClient,
-    mutation: <Mutation extends FunctionReference<"mutation">>(mutation: Mutation, args: FunctionArgs<Mutation>) =>
-      call("mutation", getFunctionName(mutation), args as Value) as Promise<FunctionReturnType<Mutation>>,
+    convex: null,
     connection: monitor,
     authentication: new Store<AuthStatus>(token ? "claimed" : "anonymous"),
     close() {

@@ -1,12 +1,12 @@
 // Rebuilds running or paused right now, with live progress.
 import { api } from "../../../convex/_generated/api";
-import { useConvexQuery } from "../data/hooks.ts";
+import { useActiveRebuilds } from "../../../src/react/index.ts";
 import { QueryView } from "../components/QueryView.tsx";
 import { RebuildCard } from "../components/RebuildCard.tsx";
 import { ScreenHeader } from "../components/ScreenHeader.tsx";
 
 export function ActiveRebuildsScreen() {
-  const active = useConvexQuery(api.rebuilds.listActive, {});
+  const active = useActiveRebuilds(api.rebuilds);
   return (
     <section aria-labelledby="active-heading">
       <ScreenHeader id="active-heading" title="Active rebuilds" lede="Running and paused rebuilds. Progress updates as batches commit." />

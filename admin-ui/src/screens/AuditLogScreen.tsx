@@ -2,7 +2,7 @@
 // and what the system did by itself (completions, failures, version-bump rebuilds).
 import { api } from "../../../convex/_generated/api";
 import type { AuditEntry } from "../data/api-types.ts";
-import { useConvexQuery } from "../data/hooks.ts";
+import { useAuditLog } from "../../../src/react/index.ts";
 import { rebuildHref } from "../routing.ts";
 import { AuditDetails } from "../components/AuditDetails.tsx";
 import { QueryView } from "../components/QueryView.tsx";
@@ -13,7 +13,7 @@ import { Timestamp } from "../components/Timestamp.tsx";
 const SHOWN = 200;
 
 export function AuditLogScreen() {
-  const entries = useConvexQuery(api.rebuilds.auditLog, { limit: SHOWN });
+  const entries = useAuditLog(api.rebuilds, { limit: SHOWN });
   return (
     <section aria-labelledby="audit-heading">
       <ScreenHeader id="audit-heading" title="Audit log" lede={`Who did what and how it went, newest first (the last ${SHOWN}).`} />

@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { api } from "../../../convex/_generated/api";
 import type { RebuildStatus } from "../data/api-types.ts";
-import { useConvexQuery } from "../data/hooks.ts";
+import { useProjections, useRebuildHistory } from "../../../src/react/index.ts";
 import { formatCount, formatElapsed, formatPercent } from "../format.ts";
 import { rebuildHref } from "../routing.ts";
 import { QueryView } from "../components/QueryView.tsx";
@@ -15,8 +15,8 @@ const SHOWN = 100;
 
 export function HistoryScreen() {
   const [projection, setProjection] = useState("");
-  const projections = useConvexQuery(api.rebuilds.projections, {});
-  const history = useConvexQuery(api.rebuilds.history, { limit: SHOWN, ...(projection ? { projection } : {}) });
+  const projections = useProjections(api.rebuilds);
+  const history = useRebuildHistory(api.rebuilds, { limit: SHOWN, ...(projection ? { projection } : {}) });
   return (
     <section aria-labelledby="history-heading">
       <ScreenHeader

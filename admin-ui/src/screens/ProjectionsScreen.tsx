@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { api } from "../../../convex/_generated/api";
 import type { ProjectionInfo } from "../data/api-types.ts";
-import { useConvexQuery } from "../data/hooks.ts";
+import { useProjections } from "../../../src/react/index.ts";
 import { formatPercent } from "../format.ts";
 import { rebuildHref } from "../routing.ts";
 import { QueryView } from "../components/QueryView.tsx";
@@ -13,7 +13,7 @@ import { Timestamp } from "../components/Timestamp.tsx";
 import { TriggerDialog } from "../components/trigger/TriggerDialog.tsx";
 
 export function ProjectionsScreen() {
-  const projections = useConvexQuery(api.rebuilds.projections, {});
+  const projections = useProjections(api.rebuilds);
   const [triggering, setTriggering] = useState<string | null>(null);
   const list = projections.data ?? null;
   return (

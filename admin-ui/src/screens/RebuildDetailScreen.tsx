@@ -2,7 +2,6 @@
 // sampled differences, promote / discard), counters, pruning, details and dead letters.
 import { api } from "../../../convex/_generated/api";
 import type { RebuildStatus } from "../data/api-types.ts";
-import { useConvexQuery } from "../data/hooks.ts";
 import { CountersGrid } from "../components/CountersGrid.tsx";
 import { DeadLettersTable } from "../components/DeadLettersTable.tsx";
 import { FailureDetails } from "../components/FailureDetails.tsx";
@@ -10,14 +9,14 @@ import { QueryView } from "../components/QueryView.tsx";
 import { RebuildControls } from "../components/RebuildControls.tsx";
 import { PlanFacts, RunFacts } from "../components/RebuildFacts.tsx";
 import { RebuildOutcome } from "../components/RebuildOutcome.tsx";
-import { RebuildProgress } from "../components/RebuildProgress.tsx";
 import { RebuildTags } from "../components/RebuildTags.tsx";
 import { ScreenHeader } from "../components/ScreenHeader.tsx";
 import { StateBadge } from "../components/StateBadge.tsx";
 import { VerifyResult } from "../components/verify/VerifyResult.tsx";
+import { RebuildProgress, useRebuildStatus } from "../../../src/react/index.ts";
 
 export function RebuildDetailScreen({ rebuildId }: { rebuildId: string }) {
-  const status = useConvexQuery(api.rebuilds.status, { rebuildId });
+  const status = useRebuildStatus(api.rebuilds, rebuildId);
   return (
     <section aria-labelledby="rebuild-heading">
       <a className="back-link" href="#/history">

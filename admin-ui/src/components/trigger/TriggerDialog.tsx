@@ -2,7 +2,7 @@
 import { useId, useState } from "react";
 import { api } from "../../../../convex/_generated/api";
 import type { ProjectionInfo, RebuildOptions } from "../../data/api-types.ts";
-import { useConvexMutation } from "../../data/hooks.ts";
+import { useRebuildControls } from "../../../../src/react/index.ts";
 import { ErrorNotice } from "../ErrorNotice.tsx";
 import { Modal } from "../Modal.tsx";
 import { buildOptions, initialForm, type TriggerForm } from "./trigger-form.ts";
@@ -26,7 +26,7 @@ export function TriggerDialog({
   const [form, setForm] = useState<TriggerForm>(() => initialForm(initialProjection, knownTypes(initialProjection) ?? []));
   const [step, setStep] = useState<Step>({ step: "options" });
   const [problems, setProblems] = useState<string[]>([]);
-  const trigger = useConvexMutation(api.rebuilds.trigger);
+  const { trigger } = useRebuildControls(api.rebuilds);
   const verify = step.step === "review" ? step.options.mode === "verify" : form.mode === "verify";
   const run = verify ? "verify run" : "rebuild";
   const activeGeneration = projections ? (projections.find((p) => p.name === form.projection.trim())?.activeGeneration ?? null) : undefined;

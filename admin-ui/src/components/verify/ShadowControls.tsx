@@ -4,7 +4,7 @@
 import { useState } from "react";
 import { api } from "../../../../convex/_generated/api";
 import type { ControlAnswer, RebuildStatus, VerifyResult } from "../../data/api-types.ts";
-import { useConvexMutation, useConvexQuery } from "../../data/hooks.ts";
+import { useProjections, useRebuildControls } from "../../../../src/react/index.ts";
 import { formatCount } from "../../format.ts";
 import { ConfirmDialog } from "../ConfirmDialog.tsx";
 import { ErrorNotice, RefusalNotice } from "../ErrorNotice.tsx";
@@ -15,13 +15,10 @@ type Action = "promote" | "discard";
 type Outcome = { action: Action; replaced: number | null } & ({ answer: ControlAnswer } | { error: unknown });
 
 export function ShadowControls({ status, verify }: { status: RebuildStatus; verify: VerifyResult }) {
-  const mutations = {
-    promote: useConvexMutation(api.rebuilds.promote),
-    discard: useConvexMutation(api.rebuilds.discard),
-  };
+  const mutations = useRebuildControls(api.rebuilds);
   const kept = verify.shadow === "kept";
   // The generation serving queries now (a rebuild may have completed since the comparison).
-  const projections = useConvexQuery(api.rebuilds.projections, kept ? {} : "skip");
+  const projections = useProjections(api.rebuilds);
   const current = projections.data?.find((p) => p.name === status.projection)?.activeGeneration ?? verify.activeGeneration;
   const [confirming, setConfirming] = useState<Action | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);

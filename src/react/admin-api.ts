@@ -1,0 +1,49 @@
+// The admin functions the hooks call, as the app exports them (`api.rebuilds` in the demo): their
+// names, the arguments the hooks pass and what the progress display reads of a status. Only a
+// constraint: the hooks' types come from the reference the app passes in, so a status or an answer
+// has exactly the shape the app's server returns.
+import type { FunctionReference } from "convex/server";
+
+type Query<Args extends Record<string, unknown>, Returns = any> = FunctionReference<"query", "public", Args, Returns>;
+type Mutation<Args extends Record<string, unknown>> = FunctionReference<"mutation", "public", Args>;
+type NoArgs = Record<string, never>;
+
+/** What `<RebuildProgress>` shows of a rebuild's status (the server's status has more). */
+export interface RebuildProgressStatus {
+  projection: string;
+  generation: number;
+  /** running | paused | completed | failed | cancelled */
+  state: string;
+  /** planning | archive | tail | diffing | finishing */
+  phase: string;
+  processed: number;
+  /** Known once the rebuild is planned. */
+  total: number | null;
+  percent: number;
+  eventsPerSecond: number;
+  etaSeconds: number | null;
+  startedAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+/** The admin module of the app: `api.rebuilds`, or wherever the app exported these functions from. */
+export interface RebuildAdminApi {
+  trigger: Mutation<{ projection: string; options?: any }>;
+  cancel: Mutation<{ rebuildId: string }>;
+  pause: Mutation<{ rebuildId: string }>;
+  resume: Mutation<{ rebuildId: string }>;
+  /** Makes a verify run's kept shadow the active generation. */
+  promote: Mutation<{ rebuildId: string }>;
+  /** Deletes a verify run's kept shadow. */
+  discard: Mutation<{ rebuildId: string }>;
+  status: Query<{ rebuildId: string }, RebuildProgressStatus | null>;
+  listActive: Query<NoArgs, RebuildProgressStatus[]>;
+  history: Query<{ projection?: string; limit?: number }, RebuildProgressStatus[]>;
+  deadLetters: Query<{ rebuildId: string; limit?: number }>;
+  auditLog: Query<{ limit?: number }>;
+  projections: Query<NoArgs>;
+}
+
+/** The mutations `useRebuildControls` offers. */
+export type RebuildControlName = "trigger" | "cancel" | "pause" | "resume" | "promote" | "discard";
