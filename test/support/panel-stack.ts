@@ -1,5 +1,6 @@
 // What the admin panel's browser tests run against: a loopback S3 server holding a demo archive and a
-// tampered one, local runtimes (child processes) reading them, and the panel served by Vite.
+// tampered one, local runtimes (child processes) reading them, and the panel (or an app's own
+// dashboard page) served by Vite.
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -89,32 +90,56 @@ export function startPanelRuntime(archive: string, s3Endpoint: string, port = 0)
   return startLocalRuntimeProcess({ port, env: runtimeEnvironment(archive, s3Endpoint) });
 }
 
+const PANEL_VITE_CONFIG = new URL("../../admin-ui/vite.config.ts", import.meta.url).pathname;
+/** An app's own admin page built on reproject/react (`dashboard-app/main.tsx`). */
+const DASHBOARD_APP_ROOT = new URL("./dashboard-app/", import.meta.url).pathname;
+
+export interface ServedPage {
+  url: string;
+  server: ViteDevServer;
+}
+
 /**
  * The admin panel served by Vite, configured by `variables` (VITE_LOCAL_RUNTIME_URL or
  * VITE_CONVEX_URL): Vite reads VITE_* variables from the environment when it resolves its config.
  */
-export async function startAdminUi(variables: Record<string, string>): Promise<{ url: string; server: ViteDevServer }> {
+export async function startAdminUi(variables: Record<string, string>): Promise<ServedPage> {
   const saved = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]));
   Object.assign(process.env, variables);
   let server: ViteDevServer;
   try {
-    server = await createServer({
-      configFile: new URL("../../admin-ui/vite.config.ts", import.meta.url).pathname,
-      server: { port: 0, strictPort: false, host: "127.0.0.1" },
-      logLevel: "warn",
-    });
+    server = await createPageServer();
   } finally {
     for (const [name, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
   }
+  return listen(server, "/src/main.tsx");
+}
+
+/** The dashboard page of an app, served by Vite with the panel's config (React, pre-bundled dependencies). */
+export async function startDashboardApp(): Promise<ServedPage> {
+  return listen(await createPageServer(DASHBOARD_APP_ROOT), "/main.tsx");
+}
+
+/** A Vite server with the panel's config, for the panel itself or for another root. */
+function createPageServer(root?: string): Promise<ViteDevServer> {
+  return createServer({
+    configFile: PANEL_VITE_CONFIG,
+    ...(root ? { root } : {}),
+    server: { port: 0, strictPort: false, host: "127.0.0.1" },
+    logLevel: "warn",
+  });
+}
+
+async function listen(server: ViteDevServer, entry: string): Promise<ServedPage> {
   await server.listen();
   const address = server.httpServer?.address();
-  if (!address || typeof address === "string") throw new Error("Vite did not bind a TCP port for the admin panel");
+  if (!address || typeof address === "string") throw new Error(`Vite did not bind a TCP port for ${entry}`);
   const url = `http://127.0.0.1:${address.port}/`;
   // Transform the app once now, so that the first test does not wait for it.
-  await server.warmupRequest("/src/main.tsx");
+  await server.warmupRequest(entry);
   await fetch(url);
   return { url, server };
 }
