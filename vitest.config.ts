@@ -24,6 +24,15 @@ export default defineConfig({
       },
       {
         test: {
+          // The pinned Convex CLI bundles the apps' functions; each check is its own process.
+          name: "bundle",
+          environment: "node",
+          include: ["test/bundle/**/*.test.ts"],
+          testTimeout: 120_000,
+        },
+      },
+      {
+        test: {
           name: "archive",
           environment: "node",
           include: ["test/archive/**/*.test.ts"],

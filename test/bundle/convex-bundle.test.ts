@@ -1,0 +1,113 @@
+// The apps' functions as a deployment receives them: bundled by the pinned Convex CLI (offline),
+// each Convex-runtime module evaluated without Node, each "use node" module imported in Node.
+// The checks run concurrently (each is its own process; the bundler is most of the time).
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { formatReport } from "../../scripts/bundle-check/check.ts";
+import { sourceValueExports } from "../../scripts/bundle-check/source-exports.ts";
+import { REPO_ROOT, removeWrittenConvexApps, runBundleCheck, writeConvexApp, type BundleCheckRun } from "../support/bundle-check.ts";
+
+/** Every app this repository ships; each must pass the check as it is. */
+const APPS_THAT_DEPLOY: [name: string, root: string][] = [
+  ["the demo app (convex/)", REPO_ROOT],
+  // ["the example app", join(REPO_ROOT, "examples/order-fulfilment")],
+];
+
+const QUERY = `import { queryGeneric } from "convex/server";\n`;
+
+let topLevelMistakes: Promise<BundleCheckRun> | undefined;
+/** One app with several mistakes only evaluation finds (the bundler accepts all of them). */
+function checkTopLevelMistakes(): Promise<BundleCheckRun> {
+  topLevelMistakes ??= runBundleCheck(
+    writeConvexApp({
+      "ok.ts": `${QUERY}export interface Shape { a: number }\nexport const hello = queryGeneric({ args: {}, handler: async () => "hi" });\n`,
+      "parquetMagic.ts": `${QUERY}const MAGIC = Buffer.from("PAR1");\nexport const magic = queryGeneric({ args: {}, handler: async () => MAGIC.length });\n`,
+      "runtimeVersion.ts": `${QUERY}const major = Number(process.version.slice(1).split(".")[0]);\nexport const version = queryGeneric({ args: {}, handler: async () => major });\n`,
+      "instance.ts": `${QUERY}const instance = crypto.randomUUID();\nexport const whoami = queryGeneric({ args: {}, handler: async () => instance });\n`,
+      "nodeStuff.ts": `"use node";\nimport { actionGeneric, queryGeneric } from "convex/server";\nexport const act = actionGeneric({ args: {}, handler: async () => 1 });\nexport const count = queryGeneric({ args: {}, handler: async () => 1 });\n`,
+    }),
+  );
+  return topLevelMistakes;
+}
+
+describe.concurrent("the Convex bundle check", () => {
+  afterAll(removeWrittenConvexApps);
+
+  it.each(APPS_THAT_DEPLOY)("passes for %s: every module loads in its runtime and exports what its source declares", async (_name, root) => {
+    const { code, report, wallMs } = await runBundleCheck(root);
+    expect(report.problems).toEqual([]);
+    expect(code).toBe(0);
+    expect(report.modules.some((module) => module.environment === "isolate" && module.functions.length > 0)).toBe(true);
+    for (const module of report.modules.filter((m) => m.environment === "node")) {
+      expect(module.functions.every((fn) => fn.kind === "action")).toBe(true);
+    }
+    console.info(`bundle check of ${root}: ${Math.round(wallMs)} ms`, report.timings);
+  });
+
+  it("refuses a file without \"use node\" that imports node:fs, naming the file, the import and the fix", async () => {
+    const root = writeConvexApp({
+      "settings.ts": `${QUERY}import { readFileSync } from "node:fs";\nexport const hostname = queryGeneric({ args: {}, handler: async () => readFileSync("/etc/hostname", "utf8") });\n`,
+    });
+    const { code, report } = await runBundleCheck(root);
+    expect(code).toBe(1);
+    expect(report.problems).toEqual([
+      {
+        module: "convex/settings.ts",
+        problem: expect.stringContaining(`imports "node:fs", a Node module, at convex/settings.ts:2:30`),
+        fix: expect.stringContaining(`"use node"`),
+      },
+    ]);
+  });
+
+  it("refuses Buffer at module top level in a Convex-runtime file, at its source line", async () => {
+    const { code, report } = await checkTopLevelMistakes();
+    expect(code).toBe(1);
+    const problem = report.problems.find((p) => p.module === "convex/parquetMagic.ts");
+    expect(problem?.problem).toContain("ReferenceError: Buffer is not defined");
+    expect(problem?.problem).toContain("convex/parquetMagic.ts:2:15");
+    expect(problem?.problem).toContain("has no global `Buffer`");
+    expect(problem?.fix).toContain("Uint8Array");
+  });
+
+  it("refuses more of process than process.env at module top level", async () => {
+    const { report } = await checkTopLevelMistakes();
+    const problem = report.problems.find((p) => p.module === "convex/runtimeVersion.ts");
+    expect(problem?.problem).toContain("convex/runtimeVersion.ts:2:");
+    expect(problem?.problem).toContain("`process` has only `env`");
+  });
+
+  it("refuses what Convex refuses while loading modules: cryptographic randomness at import time", async () => {
+    const { report } = await checkTopLevelMistakes();
+    const problem = report.problems.find((p) => p.module === "convex/instance.ts");
+    expect(problem?.problem).toContain("Cannot use cryptographic randomness at import time");
+    expect(problem?.fix).toContain("inside a function");
+  });
+
+  it("refuses a query in a \"use node\" file, and accepts the rest of that app", async () => {
+    const { report } = await checkTopLevelMistakes();
+    expect(report.problems.filter((p) => p.module === "convex/nodeStuff.ts")).toEqual([
+      { module: "convex/nodeStuff.ts", problem: expect.stringContaining("`count` is a query in a \"use node\" file"), fix: expect.any(String) },
+    ]);
+    expect(report.problems.map((p) => p.module).sort()).toEqual([
+      "convex/instance.ts",
+      "convex/nodeStuff.ts",
+      "convex/parquetMagic.ts",
+      "convex/runtimeVersion.ts",
+    ]);
+    expect(report.modules.find((m) => m.source === "convex/ok.ts")?.functions).toEqual([{ name: "hello", kind: "query", visibility: "public" }]);
+    expect(formatReport(report)).toMatch(/FAILED .*: 4 problem\(s\)\n {2}convex\/\w+\.ts: /);
+  });
+
+  it("reads a source module's runtime exports: values and re-exports, not types", () => {
+    const dir = mkdtempSync(join(tmpdir(), "source-exports-"));
+    writeFileSync(join(dir, "shared.ts"), `export const a = 1;\nexport function b() {}\nexport type T = string;\nexport default 3;\n`);
+    writeFileSync(
+      join(dir, "module.ts"),
+      `import type { T } from "./shared";\ninterface Local { x: T }\nconst c = 2;\nexport { c, c as d, type Local as L };\nexport type { Local };\n` +
+        `export * from "./shared.js";\nexport * as all from "./shared";\nexport class K {}\nexport enum E { A }\nexport const { e, f: [g] } = { e: 1, f: [2] };\n`,
+    );
+    expect([...sourceValueExports(join(dir, "module.ts"))].sort()).toEqual(["E", "K", "a", "all", "b", "c", "d", "e", "g"]);
+  });
+});
