@@ -233,10 +233,11 @@ export class S3ObjectStore implements ObjectStore {
     const url = this.urlOf(key);
     if (error instanceof S3ServiceException) {
       const status = error.$metadata.httpStatusCode ?? 0;
+      // Before the 404 test: a missing bucket is a 404 too, and the bucket is what to fix then.
+      if (error.name === "NoSuchBucket") return new ArchiveNotFoundError(url, "no such bucket");
       if (status === 404 || error.name === "NoSuchKey" || error.name === "NotFound") {
         return new ArchiveNotFoundError(url, "no such object");
       }
-      if (error.name === "NoSuchBucket") return new ArchiveNotFoundError(url, "no such bucket");
       if (status === 412) return new CommitConflictError(url, "already exists: another writer committed first");
       if (status === 416) return new CorruptArchiveError(url, "is shorter than the metadata says (range not satisfiable): truncated?");
       if (status >= 500 || status === 429 || error.name === "SlowDown") {
