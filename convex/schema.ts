@@ -12,6 +12,7 @@ import {
   vRebuildError,
   vRebuildPhase,
   vRebuildState,
+  vSelfCheckReport,
   vVerifyResult,
 } from "./validators";
 
@@ -109,11 +110,16 @@ export default defineSchema({
     details: v.optional(v.string()),
   }).index("by_at", ["at"]),
 
-  /** Results of `selfCheck:start`: proves a deployment runs Node actions through the replay pool. */
+  /**
+   * Results of `selfCheck:start`: `outcome` says whether the Node action ran on the replay pool,
+   * `report` what it found (decoders, writer, the archive's metadata), step by step.
+   */
   selfChecks: defineTable({
     startedAt: v.number(),
     finishedAt: v.optional(v.number()),
     outcome: v.union(v.literal("pending"), v.literal("success"), v.literal("failed"), v.literal("canceled")),
+    report: v.optional(vSelfCheckReport),
+    /** Written by checks before the report existed; kept so their documents still pass the schema. */
     nodeVersion: v.optional(v.string()),
     error: v.optional(v.string()),
   }),

@@ -1,10 +1,12 @@
-// A deployment smoke test: enqueue one Node action on the replay pool and record its outcome.
+// A deployment smoke test: enqueue one Node action on the replay pool (selfCheckNode, which loads
+// the Parquet and zstd decoders and reads the archive's metadata) and record its report.
 // Run it with `npx convex run selfCheck:start` after a deploy, then `npx convex run selfCheck:latest`.
 import { vOnCompleteArgs } from "@convex-dev/workpool";
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalMutation, internalQuery } from "./_generated/server";
 import { replayPool } from "./replayPool";
+import { vSelfCheckReport } from "./validators";
 
 export const start = internalMutation({
   args: {},
@@ -26,13 +28,13 @@ export const start = internalMutation({
 });
 
 export const recordOutcome = internalMutation({
-  args: vOnCompleteArgs(v.id("selfChecks"), v.object({ nodeVersion: v.string() })),
+  args: vOnCompleteArgs(v.id("selfChecks"), vSelfCheckReport),
   returns: v.null(),
   handler: async (ctx, { context: checkId, result }) => {
     await ctx.db.patch(checkId, {
       finishedAt: Date.now(),
       outcome: result.kind,
-      ...(result.kind === "success" ? { nodeVersion: result.returnValue.nodeVersion } : {}),
+      ...(result.kind === "success" ? { report: result.returnValue } : {}),
       ...(result.kind === "failed" ? { error: result.error } : {}),
     });
     return null;

@@ -1,9 +1,11 @@
 "use node";
-import { v } from "convex/values";
+import { runSelfCheck } from "../src/archive/self-check.ts";
 import { internalAction } from "./_generated/server";
+import { vSelfCheckReport } from "./validators";
 
+/** Loads the decoders and the writer and reads REPROJECT_ARCHIVE's current metadata, in this deployment's Node runtime. */
 export const probeNodeRuntime = internalAction({
   args: {},
-  returns: v.object({ nodeVersion: v.string() }),
-  handler: async () => ({ nodeVersion: process.version }),
+  returns: vSelfCheckReport,
+  handler: () => runSelfCheck(process.env.REPROJECT_ARCHIVE),
 });

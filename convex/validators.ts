@@ -125,3 +125,22 @@ export const vVerifyResult = v.object({
   shadow: v.union(v.literal("diffing"), v.literal("kept"), v.literal("discarded"), v.literal("promoted")),
 });
 export type VerifyResult = Infer<typeof vVerifyResult>;
+
+/** What `runSelfCheck` (src/archive/self-check.ts) reports: one step per decoder, writer and the archive. */
+export const vSelfCheckReport = v.object({
+  ok: v.boolean(),
+  summary: v.string(),
+  archive: v.union(v.string(), v.null()),
+  runtime: v.string(),
+  steps: v.array(
+    v.object({
+      name: v.string(),
+      ok: v.boolean(),
+      durationMs: v.number(),
+      target: v.string(),
+      detail: v.optional(v.string()),
+      error: v.optional(v.string()),
+      check: v.optional(v.string()),
+    }),
+  ),
+});
