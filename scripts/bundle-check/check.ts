@@ -44,6 +44,8 @@ export interface BundleCheckReport {
   modules: CheckedModule[];
   /** The CLI's output: where esbuild's own error is when bundling failed. */
   bundlerOutput: string;
+  /** With `keepBundle`: where the bundle is (`isolate/`, `node/`, `fullConfig.json`); the caller deletes it. */
+  bundleDir?: string;
   timings: { bundleMs: number; isolateMs: number; nodeMs: number };
 }
 
@@ -79,6 +81,7 @@ export async function checkConvexBundle(appRoot: string, options: BundleCheckOpt
       return report;
     }
     report.bundlerOutput = bundle.output;
+    if (options.keepBundle) report.bundleDir = bundle.dir;
     report.timings.bundleMs = bundle.durationMs;
     log(`bundled ${bundle.modules.length} modules in ${Math.round(bundle.durationMs)} ms${options.keepBundle ? ` (kept in ${bundle.dir})` : ""}`);
 

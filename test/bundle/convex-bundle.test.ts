@@ -1,13 +1,21 @@
 // The apps' functions as a deployment receives them: bundled by the pinned Convex CLI (offline),
 // each Convex-runtime module evaluated without Node, each "use node" module imported in Node.
 // The checks run concurrently (each is its own process; the bundler is most of the time).
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { formatReport } from "../../scripts/bundle-check/check.ts";
 import { sourceValueExports } from "../../scripts/bundle-check/source-exports.ts";
-import { REPO_ROOT, removeWrittenConvexApps, runBundleCheck, writeConvexApp, type BundleCheckRun } from "../support/bundle-check.ts";
+import {
+  invokeBundledAction,
+  REPO_ROOT,
+  removeWrittenConvexApps,
+  runBundleCheck,
+  writeConvexApp,
+  type BundleCheckRun,
+} from "../support/bundle-check.ts";
+import { localDemoArchive } from "../support/demo-archive.ts";
 
 /** Every app this repository ships; each must pass the check as it is. */
 const APPS_THAT_DEPLOY: [name: string, root: string][] = [
@@ -16,6 +24,14 @@ const APPS_THAT_DEPLOY: [name: string, root: string][] = [
 ];
 
 const QUERY = `import { queryGeneric } from "convex/server";\n`;
+
+const appChecks = new Map<string, Promise<BundleCheckRun>>();
+/** An app's check, run once and its bundle kept for the tests that run code from it. */
+function checkApp(root: string): Promise<BundleCheckRun> {
+  let run = appChecks.get(root);
+  if (!run) appChecks.set(root, (run = runBundleCheck(root, ["--keep"])));
+  return run;
+}
 
 let topLevelMistakes: Promise<BundleCheckRun> | undefined;
 /** One app with several mistakes only evaluation finds (the bundler accepts all of them). */
@@ -33,10 +49,16 @@ function checkTopLevelMistakes(): Promise<BundleCheckRun> {
 }
 
 describe.concurrent("the Convex bundle check", () => {
-  afterAll(removeWrittenConvexApps);
+  afterAll(async () => {
+    removeWrittenConvexApps();
+    for (const run of appChecks.values()) {
+      const { bundleDir } = (await run).report;
+      if (bundleDir) rmSync(dirname(bundleDir), { recursive: true, force: true });
+    }
+  });
 
   it.each(APPS_THAT_DEPLOY)("passes for %s: every module loads in its runtime and exports what its source declares", async (_name, root) => {
-    const { code, report, wallMs } = await runBundleCheck(root);
+    const { code, report, wallMs } = await checkApp(root);
     expect(report.problems).toEqual([]);
     expect(code).toBe(0);
     expect(report.modules.some((module) => module.environment === "isolate" && module.functions.length > 0)).toBe(true);
@@ -44,6 +66,13 @@ describe.concurrent("the Convex bundle check", () => {
       expect(module.functions.every((fn) => fn.kind === "action")).toBe(true);
     }
     console.info(`bundle check of ${root}: ${Math.round(wallMs)} ms`, report.timings);
+  });
+
+  it("keeps the demo's Node path working once bundled: its selfCheck probe loads the decoders and reads an archive", async () => {
+    const [{ report }, archive] = await Promise.all([checkApp(REPO_ROOT), localDemoArchive(100, 2)]);
+    expect(report.ok).toBe(true);
+    const result = await invokeBundledAction(report.bundleDir!, "selfCheckNode.js", "probeNodeRuntime", {}, { REPROJECT_ARCHIVE: archive });
+    expect(result).toMatchObject({ ok: true, archive, summary: expect.stringMatching(/^all 4 steps passed/) });
   });
 
   it("refuses a file without \"use node\" that imports node:fs, naming the file, the import and the fix", async () => {

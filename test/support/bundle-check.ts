@@ -61,3 +61,31 @@ const writtenApps: string[] = [];
 export function removeWrittenConvexApps(): void {
   for (const root of writtenApps.splice(0)) rmSync(root, { recursive: true, force: true });
 }
+
+// Imports a module of a kept Node bundle and calls one action's handler through the entry point a
+// deployment calls (`invokeAction`), as Convex's Node executor would; prints its JSON result.
+const INVOKE_ACTION = `
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+const [file, name, args] = process.argv.slice(1);
+globalThis.require = createRequire(file);
+const module = await import(pathToFileURL(file).href);
+process.stdout.write(await module[name].invokeAction("bundle-check", JSON.stringify([JSON.parse(args)])));
+`;
+
+/** Runs `name` from `node/<modulePath>` of a bundle kept by `--keep`, in a fresh Node process with only `env`. */
+export function invokeBundledAction(bundleDir: string, modulePath: string, name: string, args: object, env: Record<string, string>): Promise<unknown> {
+  const file = join(bundleDir, "node", modulePath);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", INVOKE_ACTION, file, name, JSON.stringify(args)], {
+      env: { PATH: process.env.PATH ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`${name} failed (exit code ${code}):\n${stderr}`))));
+  });
+}
