@@ -7,6 +7,7 @@ import { SourceMap } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { AUTH_CONFIG_MODULE, authConfigProblems, missingAuthEnvMessage } from "./auth-config.ts";
 import { evaluateIsolateModule, UnresolvableImportError } from "./evaluate-isolate.ts";
 import { importNodeModule, uninstalledImports } from "./import-node.ts";
 import { ImportTimeRefusal, NODE_ONLY_GLOBALS } from "./isolate-context.ts";
@@ -120,14 +121,20 @@ class ModuleChecker {
     const checked = this.checkedModule(module);
     const name = checked.source ?? `isolate/${module.path}`;
     const isolateDir = join(this.bundle.dir, "isolate");
+    const authConfig = module.path === AUTH_CONFIG_MODULE;
     let namespace: Record<string, unknown>;
     try {
-      namespace = await evaluateIsolateModule(isolateDir, module.path, { env: this.env });
+      namespace = await evaluateIsolateModule(isolateDir, module.path, { env: this.env, ...(authConfig ? { missingEnv: missingAuthEnvMessage } : {}) });
     } catch (error) {
       this.problem(name, ...this.explainIsolateFailure(error, module));
       return;
     }
     this.inspectExports(checked, namespace);
+    if (authConfig) {
+      for (const problem of authConfigProblems(namespace.default)) {
+        this.problem(name, `a deployment refuses this auth config: ${problem}`, "see https://docs.convex.dev/auth/advanced/custom-auth for the providers' fields");
+      }
+    }
   }
 
   async checkNode(module: BundledModule): Promise<void> {
@@ -247,6 +254,13 @@ class ModuleChecker {
       return [
         `evaluating it in the Convex runtime threw ${message}${where}: the Convex runtime has no global \`${undefinedName}\`${advice ? " (a Node global)" : ""}`,
         `${advice ? `${advice}; ` : ""}or move the code into a "use node" file (actions only), or run it inside a function instead of at module top level`,
+      ];
+    }
+    const unsetVariable = /Environment variable (\S+) is used in auth config file but its value was not set/.exec(message)?.[1];
+    if (unsetVariable) {
+      return [
+        `evaluating it threw ${message}${where}: a deployment without ${unsetVariable} refuses the push`,
+        `set it on the deployment (npx convex env set ${unsetVariable} ...) and give it to this check (--env ${unsetVariable}=...)`,
       ];
     }
     if (error instanceof ImportTimeRefusal || /at import time/.test(message)) {

@@ -90,6 +90,8 @@ export interface IsolateContextOptions {
   env?: Record<string, string>;
   /** Receives console output of module top-level code (Convex keeps it to show with a failed push). */
   log?: (line: string) => void;
+  /** Reading a variable that is not set throws with this message (how Convex evaluates auth.config). */
+  missingEnv?: (name: string) => string;
 }
 
 export function createIsolateContext(options: IsolateContextOptions = {}): vm.Context {
@@ -113,7 +115,11 @@ export function createIsolateContext(options: IsolateContextOptions = {}): vm.Co
     // A Proxy like Convex's: any name reads as a string or undefined; nothing else is on `process`.
     process: Object.freeze({
       env: new Proxy(env, {
-        get: (target, name) => (typeof name === "string" ? target[name] : undefined),
+        get: (target, name) => {
+          if (typeof name !== "string") return undefined;
+          if (options.missingEnv && !(name in target)) throw new ImportTimeRefusal(options.missingEnv(name));
+          return target[name];
+        },
         set: () => false,
       }),
     }),

@@ -1,7 +1,7 @@
 // The apps' functions as a deployment receives them: bundled by the pinned Convex CLI (offline),
 // each Convex-runtime module evaluated without Node, each "use node" module imported in Node.
 // The checks run concurrently (each is its own process; the bundler is most of the time).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -46,6 +46,16 @@ function checkTopLevelMistakes(): Promise<BundleCheckRun> {
     }),
   );
   return topLevelMistakes;
+}
+
+let authApp: string | undefined;
+/** An app whose convex/auth.config.ts is the example the repository ships. */
+function authExampleApp(): string {
+  authApp ??= writeConvexApp({
+    "auth.config.ts": readFileSync(join(REPO_ROOT, "docs/auth.config.example.ts"), "utf8"),
+    "ok.ts": `${QUERY}export const hello = queryGeneric({ args: {}, handler: async () => "hi" });\n`,
+  });
+  return authApp;
 }
 
 describe.concurrent("the Convex bundle check", () => {
@@ -127,6 +137,29 @@ describe.concurrent("the Convex bundle check", () => {
     ]);
     expect(report.modules.find((m) => m.source === "convex/ok.ts")?.functions).toEqual([{ name: "hello", kind: "query", visibility: "public" }]);
     expect(formatReport(report)).toMatch(/FAILED .*: 4 problem\(s\)\n {2}convex\/\w+\.ts: /);
+  });
+
+  it("accepts docs/auth.config.example.ts as an app's convex/auth.config.ts once its two variables are set", async () => {
+    const { code, report } = await runBundleCheck(authExampleApp(), [
+      "--env",
+      "AUTH_ISSUER_URL=https://verb-noun-00.clerk.accounts.dev",
+      "--env",
+      "AUTH_APPLICATION_ID=convex",
+    ]);
+    expect(report.problems).toEqual([]);
+    expect(code).toBe(0);
+    expect(report.modules.map((module) => module.source).sort()).toEqual(["convex/auth.config.ts", "convex/ok.ts"]);
+  });
+
+  it("refuses that auth config without AUTH_ISSUER_URL, as a push to a deployment without it would", async () => {
+    const { report } = await runBundleCheck(authExampleApp(), ["--env", "AUTH_APPLICATION_ID=convex"]);
+    expect(report.problems).toEqual([
+      {
+        module: "convex/auth.config.ts",
+        problem: expect.stringContaining("Environment variable AUTH_ISSUER_URL is used in auth config file but its value was not set"),
+        fix: expect.stringContaining("npx convex env set AUTH_ISSUER_URL"),
+      },
+    ]);
   });
 
   it("reads a source module's runtime exports: values and re-exports, not types", () => {
