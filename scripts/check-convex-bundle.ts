@@ -1,4 +1,3 @@
-#!/usr/bin/env -S npx tsx
 // Checks that an app's Convex functions deploy: bundles them with the app's pinned Convex CLI
 // (offline), evaluates every Convex-runtime module in a context without Node, imports every
 // "use node" module in Node, and compares their exports with the sources.

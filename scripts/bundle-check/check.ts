@@ -91,8 +91,10 @@ export async function checkConvexBundle(appRoot: string, options: BundleCheckOpt
     for (const module of entryModules(bundle, "isolate")) await checker.checkIsolate(module);
     report.timings.isolateMs = performance.now() - started;
 
-    // Where a deployment installs the external packages; here the app's own node_modules.
-    if (existsSync(join(root, "node_modules"))) symlinkSync(join(root, "node_modules"), join(bundle.dir, "node_modules"), "dir");
+    // Where a deployment installs the external packages; here the app's own node_modules (or the
+    // nearest one above it, for an app inside a workspace).
+    const nodeModules = nearestNodeModules(root);
+    if (nodeModules) symlinkSync(nodeModules, join(bundle.dir, "node_modules"), "dir");
     started = performance.now();
     for (const module of entryModules(bundle, "node")) await checker.checkNode(module);
     report.timings.nodeMs = performance.now() - started;
@@ -101,6 +103,13 @@ export async function checkConvexBundle(appRoot: string, options: BundleCheckOpt
     return report;
   } finally {
     if (!options.keepBundle) rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+function nearestNodeModules(from: string): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "node_modules"))) return join(dir, "node_modules");
+    if (dirname(dir) === dir) return undefined;
   }
 }
 
