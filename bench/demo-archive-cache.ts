@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { LocalObjectStore } from "../src/archive/store/local-store.ts";
-import { generateDemoArchive } from "../src/archive/writer/index.ts";
+import { generateDemoArchive } from "../src/local/demo/generate-demo-archive.ts";
 
 export const BENCH_DATA_DIR = fileURLToPath(new URL("./.data/", import.meta.url));
 

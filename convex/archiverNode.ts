@@ -4,12 +4,12 @@ import { ArchiveTable } from "../src/archive/table.ts";
 import { openObjectStore } from "../src/archive/store/open-store.ts";
 import { ArchiveNotFoundError, CommitConflictError } from "../src/archive/errors.ts";
 import type { ObjectStore } from "../src/archive/store/object-store.ts";
-import { appendEvents, createEventArchive, loadTableForWrite, type EventRecord as ArchiveRecord } from "../src/archive/writer/index.ts";
+import { appendEvents, createEventArchive, loadTableForWrite } from "../src/archive/writer/index.ts";
 import type { EventRecord } from "../src/registry/index.ts";
 import { internal } from "./_generated/api";
 import { internalAction, type ActionCtx } from "./_generated/server";
 import { ARCHIVE_PAGE_EVENTS, retentionMs } from "./archiver";
-import { EVENT_COLUMNS } from "../src/replay/archive-events.ts";
+import { envelope } from "./envelope";
 import { archiveLocation } from "./replay/lifecycle";
 
 /** Events per archive commit: one snapshot, a few data files per day. */
@@ -57,7 +57,7 @@ async function collectEvents(ctx: ActionCtx, after: number, cutoffMs: number): P
 async function archiveHighWaterMark(location: string): Promise<number> {
   try {
     const table = await ArchiveTable.open(location);
-    const upper = await table.columnUpperBound(EVENT_COLUMNS.position);
+    const upper = await table.columnUpperBound(envelope.columns.position);
     return upper === undefined || upper === null ? 0 : Number(upper);
   } catch (error) {
     if (error instanceof ArchiveNotFoundError) return 0;
@@ -68,14 +68,18 @@ async function archiveHighWaterMark(location: string): Promise<number> {
 /** Commits lost to another writer (archive maintenance, an overlapping run) before the run gives up. */
 const ARCHIVE_COMMIT_ATTEMPTS = 4;
 
-/** Appends what the archive does not hold yet (checked by position first); when another writer commits first, looks again and retries. */
+/**
+ * Appends what the archive does not hold yet (checked by position first), every declared attribute
+ * in its column (a newly declared one becomes a new column); when another writer commits first,
+ * looks again and retries.
+ */
 async function appendMissing(store: ObjectStore, events: EventRecord[]): Promise<{ archived: number; alreadyInArchive: number }> {
   for (let attempt = 1; ; attempt++) {
     const holds = await archiveHighWaterMark(archiveLocation());
     const missing = events.filter((event) => event.globalPosition > holds);
     if (missing.length === 0) return { archived: 0, alreadyInArchive: events.length };
     try {
-      await appendEvents(store, await loadOrCreate(store), missing.map(toArchiveRecord));
+      await appendEvents(store, await loadOrCreate(store), envelope, missing);
       return { archived: missing.length, alreadyInArchive: events.length - missing.length };
     } catch (error) {
       if (!(error instanceof CommitConflictError) || attempt >= ARCHIVE_COMMIT_ATTEMPTS) throw error;
@@ -87,22 +91,7 @@ async function loadOrCreate(store: ObjectStore) {
   try {
     return await loadTableForWrite(store);
   } catch (error) {
-    if (error instanceof ArchiveNotFoundError) return createEventArchive(store);
+    if (error instanceof ArchiveNotFoundError) return createEventArchive(store, envelope);
     throw error;
   }
-}
-
-function toArchiveRecord(event: EventRecord): ArchiveRecord {
-  return {
-    global_position: event.globalPosition,
-    event_id: event.eventId,
-    event_type: event.eventType,
-    event_version: event.eventVersion,
-    occurred_at: BigInt(event.occurredAtMs) * 1000n,
-    stream_id: event.streamId,
-    cdn: event.attributes.cdn ?? null,
-    device: event.attributes.device ?? null,
-    country: event.attributes.country ?? null,
-    payload: event.payload,
-  };
 }

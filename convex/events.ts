@@ -2,9 +2,18 @@
 // App mutations append through `appendEvents`, which also applies the projections that have an
 // active read model inline, in the same transaction; a running rebuild catches up from the table.
 import { v } from "convex/values";
-import { applyBatch, EventFailedError, type AnyProjection, type EventRecord } from "../src/registry/index.ts";
+import {
+  applyBatch,
+  attributesProblem,
+  EnvelopeError,
+  EventFailedError,
+  type AnyProjection,
+  type EventAttributes,
+  type EventRecord,
+} from "../src/registry/index.ts";
 import type { Doc } from "./_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./_generated/server";
+import { envelope } from "./envelope";
 import { registry } from "./projections";
 import { ConvexReadModelStorage } from "./replay/readModelStorage";
 import { eventFields, vEventRecord } from "./replay/eventValidator";
@@ -15,7 +24,8 @@ export interface NewEvent {
   eventVersion: number;
   occurredAtMs: number;
   streamId: string;
-  attributes?: Record<string, string | null>;
+  /** Attributes the envelope declares (convex/envelope.ts), each of its declared type or null. */
+  attributes?: EventAttributes;
   /** JSON text, or a value to serialise. */
   payload: unknown;
 }
@@ -30,7 +40,8 @@ export async function eventLogOf(ctx: QueryCtx): Promise<Doc<"eventLog"> | null>
  * Appends events for app mutations: assigns the next global positions, stores them, and applies
  * every projection with an active generation to it. An event a projection rejects (schema, version,
  * handler error) throws, so the calling mutation rolls back and nothing is appended.
- * A duplicate event id is refused: the log stays free of double appends.
+ * A duplicate event id is refused: the log stays free of double appends. So is an attribute the
+ * envelope does not declare, or a value of another type than the declared one (EnvelopeError).
  */
 export async function appendEvents(ctx: MutationCtx, events: readonly NewEvent[]): Promise<EventRecord[]> {
   const log = await eventLogOf(ctx);
@@ -38,6 +49,10 @@ export async function appendEvents(ctx: MutationCtx, events: readonly NewEvent[]
     throw new Error(
       "the event log is not initialized: run events:initializeLog with the archive's high-water mark first",
     );
+  }
+  for (const event of events) {
+    const problem = attributesProblem(envelope, event.attributes ?? {});
+    if (problem) throw new EnvelopeError(`event ${event.eventId}: ${problem}; nothing was appended`);
   }
   let position = log.lastPosition;
   const records: EventRecord[] = [];

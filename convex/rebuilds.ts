@@ -1,10 +1,11 @@
 // The public rebuild API. Mutations answer with a status instead of throwing on refusals, so that
 // every attempt (refused ones included) lands in the audit log; queries refuse by throwing.
 import { v } from "convex/values";
-import { isEmptyFilter } from "../src/replay/filter.ts";
+import { filterProblem, isEmptyFilter } from "../src/replay/filter.ts";
 import type { Id } from "./_generated/dataModel";
 import { mutation, query, type MutationCtx } from "./_generated/server";
 import { authorizeAdmin, requireAdminForRead } from "./auth";
+import { envelope } from "./envelope";
 import { recordAudit } from "./audit";
 import { registry } from "./projections";
 import { pageSize } from "./pageSize";
@@ -65,10 +66,10 @@ function optionsProblem(options: RebuildOptions): string | null {
   if (filter?.eventTypes && filter.eventTypes.length === 0)
     return "filter.eventTypes is empty: leave it out to replay every type";
   for (const [attribute, values] of Object.entries(filter?.attributes ?? {})) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(attribute))
-      return `filter attribute "${attribute.slice(0, 80)}" is not a column name`;
-    if (values.length === 0) return `filter.attributes.${attribute} lists no value`;
+    if (values.length === 0) return `filter.attributes.${attribute.slice(0, 80)} lists no value`;
   }
+  const attributeProblem = filterProblem(filter, envelope);
+  if (attributeProblem) return `filter: ${attributeProblem}`;
   if (options.target !== undefined && !TARGET_NAME.test(options.target)) {
     return `target must be 1-64 letters, digits, "_" or "-", starting with a letter, got "${options.target.slice(0, 80)}"`;
   }

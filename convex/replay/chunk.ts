@@ -9,12 +9,13 @@ import { eventsFromBatch } from "../../src/replay/archive-events.ts";
 import { BatchSizer, isTransactionLimitError } from "../../src/replay/batch-sizer.ts";
 import { eventColumns } from "../../src/replay/event-columns.ts";
 import { addSkipped, addToRun, emptyRun, splitRun, type EventRun } from "../../src/replay/event-run.ts";
-import type { ReplayFilter } from "../../src/replay/filter.ts";
+import { typedFilter, type TypedReplayFilter } from "../../src/replay/filter.ts";
 import { deserializePlan } from "../../src/replay/plan-json.ts";
 import type { AnyProjection } from "../../src/registry/index.ts";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalAction, type ActionCtx } from "../_generated/server";
+import { envelope } from "../envelope";
 import { registry } from "../projections";
 import type { ChunkInput } from "./lifecycle";
 import { failFastOnPermanentErrors } from "./permanentErrors";
@@ -55,7 +56,7 @@ class Chunk {
   private readonly budget = chunkBudget();
   private readonly deadline = Date.now() + this.budget.ms;
   private readonly startedAt = Date.now();
-  private readonly filter: ReplayFilter | undefined;
+  private readonly filter: TypedReplayFilter | undefined;
   private readonly consumed: ReadonlySet<string>;
   private readonly tailPageSize: number;
   private rowsCommitted = 0;
@@ -70,7 +71,7 @@ class Chunk {
   ) {
     this.sizer = new BatchSizer(projection.eventsPerMutation);
     this.tailPageSize = projection.eventsPerMutation;
-    this.filter = input.filter ?? undefined;
+    this.filter = typedFilter(input.filter ?? undefined, envelope);
     this.consumed = new Set(projection.eventTypes);
     this.cursor = input.cursor;
   }
@@ -85,7 +86,7 @@ class Chunk {
       // Without a filter, a row's type alone decides whether the handlers see it.
       const skipType = this.filter ? undefined : (eventType: string) => !this.consumed.has(eventType);
       for await (const batch of table.scan({ ...plan, predicate: [] }, { after: this.cursor ?? undefined })) {
-        for (const event of eventsFromBatch(batch, skipType)) {
+        for (const event of eventsFromBatch(batch, envelope, skipType)) {
           if ("skipped" in event) addSkipped(run, event.globalPosition);
           else addToRun(run, event, this.filter, this.consumed);
           if (run.events.length >= this.sizer.size) {

@@ -1,7 +1,7 @@
 import { v } from "convex/values";
 
-/** An attribute's value: null where an event has none. */
-const vAttributeValue = v.union(v.string(), v.null());
+/** An attribute's value (of the type the envelope declares: convex/envelope.ts); null where an event has none. */
+const vAttributeValue = v.union(v.string(), v.number(), v.boolean(), v.null());
 
 /** What an event is besides its position: the registry's EventRecord and the `events` table share it. */
 export const eventFields = {

@@ -4,11 +4,13 @@ import { vOnCompleteArgs } from "@convex-dev/workpool";
 import { v, type Infer } from "convex/values";
 import { describeEventError, type AnyProjection } from "../../src/registry/index.ts";
 import { runOf } from "../../src/replay/event-run.ts";
+import { typedFilter } from "../../src/replay/filter.ts";
 import { startRate, updateRate } from "../../src/progress/rate.ts";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
 import { recordAudit } from "../audit";
+import { envelope } from "../envelope";
 import { registry } from "../projections";
 import { replayPool } from "../replayPool";
 import {
@@ -339,7 +341,7 @@ export const finishTail = internalMutation({
     const remaining = await eventsAfter(ctx, rebuild.cursor ?? 0, limit + 1);
     if (remaining.length > limit) return { status: "behind" as const };
     if (remaining.length > 0) {
-      const run = runOf(remaining, rebuild.filter, new Set(projection.eventTypes));
+      const run = runOf(remaining, typedFilter(rebuild.filter, envelope), new Set(projection.eventTypes));
       const committed = await commitEvents(ctx, rebuild, {
         events: run.events,
         skipped: run.skippedPositions.length,

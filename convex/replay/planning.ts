@@ -3,14 +3,15 @@
 // rebuild will read, with the filter pushed down; the exact total comes with the plan.
 import { v } from "convex/values";
 import { ArchiveTable } from "../../src/archive/table.ts";
-import { filterAttributeColumns, filterPredicate } from "../../src/replay/filter.ts";
-import { EVENT_COLUMNS, replayColumns } from "../../src/replay/archive-events.ts";
+import { checkArchiveCarriesEnvelope } from "../../src/archive/archive-envelope.ts";
+import { replayColumns } from "../../src/replay/archive-events.ts";
+import { filterPredicate } from "../../src/replay/filter.ts";
 import { serializePlan } from "../../src/replay/plan-json.ts";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalAction, type ActionCtx } from "../_generated/server";
+import { envelope } from "../envelope";
 import { failFastOnPermanentErrors } from "./permanentErrors";
-import { attributeColumnsOf } from "./attributes";
 
 export const plan = internalAction({
   args: { rebuildId: v.id("rebuilds") },
@@ -24,17 +25,17 @@ async function planRebuild(ctx: ActionCtx, rebuildId: Id<"rebuilds">): Promise<n
   const table = await ArchiveTable.open(input.archiveLocation);
   const snapshot = table.snapshot();
   const filter = input.filter ?? undefined;
-  const attributes = attributeColumnsOf(table.schema, filterAttributeColumns(filter));
+  checkArchiveCarriesEnvelope(table.schema, envelope, input.archiveLocation);
   const scanPlan = snapshot
     ? await table.plan({
         snapshotId: snapshot["snapshot-id"],
-        columns: replayColumns(attributes),
-        predicate: filterPredicate(filter),
-        orderBy: EVENT_COLUMNS.position,
+        columns: replayColumns(envelope),
+        predicate: filterPredicate(filter, envelope),
+        orderBy: envelope.columns.position,
       })
     : undefined;
   const highWaterMark = snapshot
-    ? await table.columnUpperBound(EVENT_COLUMNS.position, { snapshotId: snapshot["snapshot-id"] })
+    ? await table.columnUpperBound(envelope.columns.position, { snapshotId: snapshot["snapshot-id"] })
     : undefined;
   await ctx.runMutation(internal.replay.lifecycle.storePlan, {
     rebuildId,

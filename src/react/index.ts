@@ -8,6 +8,7 @@ export { formatCount, formatEta, formatPercent, formatRate } from "./format.ts";
 export { rebuildDurationMs } from "./progress.ts";
 export { RebuildProgress } from "./RebuildProgress.tsx";
 export {
+  type LiveQuery,
   useActiveRebuilds,
   useAuditLog,
   useDeadLetters,

@@ -27,6 +27,14 @@ export class ProjectionDefinitionError extends Error {
   override name = "ProjectionDefinitionError";
 }
 
+/**
+ * An event envelope declared in a way that cannot work, or an event or replay filter that does not
+ * fit the envelope (an undeclared attribute, a value of another type).
+ */
+export class EnvelopeError extends Error {
+  override name = "EnvelopeError";
+}
+
 /** A projection name the registry does not know (a stale trigger, a removed projection). */
 export class UnknownProjectionError extends Error {
   override name = "UnknownProjectionError";

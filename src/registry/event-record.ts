@@ -1,9 +1,10 @@
 // The two shapes of an event: as stored (archive row or `events` table document, payload as JSON
 // text) and as a handler sees it (payload parsed, validated and upcast to the current version).
+import type { AttributeType, AttributeValue } from "./envelope.ts";
 import { InvalidEventError } from "./errors.ts";
 
-/** Event attributes the archive keeps as columns (cdn, device, country…); null where a row has none. */
-export type EventAttributes = Readonly<Record<string, string | null>>;
+/** The attributes the envelope declares, by name (e.g. region, priority); null where an event has none. */
+export type EventAttributes = Readonly<Record<string, AttributeValue | null>>;
 
 export interface EventRecord {
   /** Strictly increasing across the archive and the live table: the rebuild cursor. */
@@ -44,11 +45,32 @@ export function decodedEvent<Payload>(record: EventRecord, payload: Payload): De
   };
 }
 
-/** The attribute's value; an event without it is invalid (reported as `invalid_event`). */
+/** The string attribute's value; an event without it is invalid (reported as `invalid_event`). */
 export function requireAttribute(event: DecodedEvent<unknown>, name: string): string {
+  return requireTyped(event, name, "string");
+}
+
+/** The number attribute's value; an event without it is invalid. */
+export function requireNumberAttribute(event: DecodedEvent<unknown>, name: string): number {
+  return requireTyped(event, name, "number");
+}
+
+/** The boolean attribute's value; an event without it is invalid. */
+export function requireBooleanAttribute(event: DecodedEvent<unknown>, name: string): boolean {
+  return requireTyped(event, name, "boolean");
+}
+
+interface TypeValues {
+  string: string;
+  number: number;
+  boolean: boolean;
+}
+
+function requireTyped<T extends AttributeType>(event: DecodedEvent<unknown>, name: string, type: T): TypeValues[T] {
   const value = event.attributes[name];
-  if (typeof value !== "string") {
-    throw new InvalidEventError(`attribute ${name} is ${value === null ? "null" : "missing"}, expected a string`);
+  if (typeof value !== type) {
+    const found = value === null ? "null" : value === undefined ? "missing" : `a ${typeof value}`;
+    throw new InvalidEventError(`attribute ${name} is ${found}, expected a ${type}`);
   }
-  return value;
+  return value as TypeValues[T];
 }

@@ -1,8 +1,29 @@
 // The handler registry's public surface: declaring events and projections, the registry, and
 // applying a batch of stored events to a projection's read model.
-export { applyBatch, type ApplyBatchOptions, type BatchCounters, type BatchResult, type FailurePolicy } from "./apply-batch.ts";
+export {
+  applyBatch,
+  type ApplyBatchOptions,
+  type BatchCounters,
+  type BatchResult,
+  type FailurePolicy,
+} from "./apply-batch.ts";
 export { EVENTS_PER_MUTATION, type Complexity } from "./complexity.ts";
 export {
+  defineEnvelope,
+  attributeNamed,
+  attributesProblem,
+  undeclaredAttributeProblem,
+  DEFAULT_ENVELOPE_COLUMNS,
+  type AttributeType,
+  type AttributeValue,
+  type EnvelopeAttribute,
+  type EnvelopeColumns,
+  type EnvelopeRole,
+  type EnvelopeSpec,
+  type EventEnvelope,
+} from "./envelope.ts";
+export {
+  EnvelopeError,
   EventFailedError,
   InvalidEventError,
   ProjectionDefinitionError,
@@ -19,7 +40,14 @@ export {
   type PayloadSchemas,
   type Upcasters,
 } from "./event-contract.ts";
-export { requireAttribute, type DecodedEvent, type EventAttributes, type EventRecord } from "./event-record.ts";
+export {
+  requireAttribute,
+  requireBooleanAttribute,
+  requireNumberAttribute,
+  type DecodedEvent,
+  type EventAttributes,
+  type EventRecord,
+} from "./event-record.ts";
 export type { ReadModel } from "./keyed-read-model.ts";
 export { MemoryReadModelStorage } from "./memory-storage.ts";
 export {

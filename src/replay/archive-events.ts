@@ -1,24 +1,13 @@
-// Archive rows as events: the event archive's columns (DESIGN.md "Demo domain") mapped onto the
-// registry's EventRecord; every other string column is an attribute (cdn, device, country…).
+// Archive rows as events: the columns the app's envelope declares mapped onto the registry's
+// EventRecord, the core ones onto its fields and each declared attribute column onto an attribute.
 import { ArchiveError } from "../archive/errors.ts";
 import type { RowBatch } from "../archive/scan.ts";
-import type { EventRecord } from "../registry/index.ts";
+import type { ColumnValues } from "../archive/values.ts";
+import type { AttributeValue, EventEnvelope, EventRecord } from "../registry/index.ts";
 
-export const EVENT_COLUMNS = {
-  position: "global_position",
-  id: "event_id",
-  type: "event_type",
-  version: "event_version",
-  occurredAt: "occurred_at",
-  stream: "stream_id",
-  payload: "payload",
-} as const;
-
-const CORE_COLUMNS = new Set<string>(Object.values(EVENT_COLUMNS));
-
-/** The columns a replay reads: the core ones and the attributes it is given. */
-export function replayColumns(attributeColumns: readonly string[]): string[] {
-  return [...CORE_COLUMNS, ...attributeColumns];
+/** The columns a replay reads: the envelope's core columns and every declared attribute column. */
+export function replayColumns(envelope: EventEnvelope): string[] {
+  return [...Object.values(envelope.columns), ...Object.values(envelope.attributes).map((attribute) => attribute.column)];
 }
 
 /** A row the replay passes over by its type alone: its position is all it needs. */
@@ -30,32 +19,43 @@ export interface SkippedRow {
 /**
  * The batch's rows as events. With `skipType`, a row whose type it accepts comes back as its
  * position only: no strings to gather, no time to convert, for the many rows a projection ignores.
+ * Number attributes read from `long` columns arrive as bigints and become numbers (an integer
+ * beyond 2^53 is refused: it would change silently).
  */
-export function eventsFromBatch(batch: RowBatch): EventRecord[];
-export function eventsFromBatch(batch: RowBatch, skipType: ((eventType: string) => boolean) | undefined): Array<EventRecord | SkippedRow>;
-export function eventsFromBatch(batch: RowBatch, skipType?: (eventType: string) => boolean): Array<EventRecord | SkippedRow> {
-  const column = (name: string) => {
-    const values = batch.columns[name];
-    if (!values)
-      throw new ArchiveError(undefined, `the archive has no "${name}" column, so it is not an event archive`);
-    return values;
-  };
-  const positions = column(EVENT_COLUMNS.position);
-  const ids = column(EVENT_COLUMNS.id);
-  const types = column(EVENT_COLUMNS.type);
-  const versions = column(EVENT_COLUMNS.version);
-  const occurredAt = column(EVENT_COLUMNS.occurredAt);
-  const streams = column(EVENT_COLUMNS.stream);
-  const payloads = column(EVENT_COLUMNS.payload);
-  const attributeColumns = Object.keys(batch.columns).filter((name) => !CORE_COLUMNS.has(name));
+export function eventsFromBatch(batch: RowBatch, envelope: EventEnvelope): EventRecord[];
+export function eventsFromBatch(
+  batch: RowBatch,
+  envelope: EventEnvelope,
+  skipType: ((eventType: string) => boolean) | undefined,
+): Array<EventRecord | SkippedRow>;
+export function eventsFromBatch(
+  batch: RowBatch,
+  envelope: EventEnvelope,
+  skipType?: (eventType: string) => boolean,
+): Array<EventRecord | SkippedRow> {
+  const { columns } = envelope;
+  const positions = columnOf(batch, columns.position);
+  const ids = columnOf(batch, columns.id);
+  const types = columnOf(batch, columns.type);
+  const versions = columnOf(batch, columns.version);
+  const occurredAt = columnOf(batch, columns.occurredAt);
+  const streams = columnOf(batch, columns.stream);
+  const payloads = columnOf(batch, columns.payload);
+  const attributeNames = Object.keys(envelope.attributes);
+  const attributeValues = attributeNames.map((name) => columnOf(batch, envelope.attributes[name]!.column));
+  const attributeCount = attributeNames.length;
   const events = new Array<EventRecord | SkippedRow>(batch.rowCount);
   for (let row = 0; row < batch.rowCount; row++) {
     if (skipType?.(types[row] as string)) {
       events[row] = { skipped: true, globalPosition: Number(positions[row]) };
       continue;
     }
-    const attributes: Record<string, string | null> = {};
-    for (const name of attributeColumns) attributes[name] = (batch.columns[name]![row] as string | null) ?? null;
+    const attributes: Record<string, AttributeValue | null> = {};
+    for (let index = 0; index < attributeCount; index++) {
+      const value = attributeValues[index]![row] as AttributeValue | bigint | null | undefined;
+      attributes[attributeNames[index]!] =
+        typeof value === "bigint" ? safeNumber(value, envelope, attributeNames[index]!, positions[row]) : (value ?? null);
+    }
     events[row] = {
       globalPosition: Number(positions[row]),
       eventId: ids[row] as string,
@@ -69,4 +69,27 @@ export function eventsFromBatch(batch: RowBatch, skipType?: (eventType: string) 
     };
   }
   return events;
+}
+
+function columnOf(batch: RowBatch, name: string): ColumnValues {
+  const values = batch.columns[name];
+  if (!values) {
+    throw new ArchiveError(
+      undefined,
+      `the batch has no "${name}" column, which the event envelope declares: plan the scan with replayColumns(envelope)`,
+    );
+  }
+  return values;
+}
+
+function safeNumber(value: bigint, envelope: EventEnvelope, attribute: string, position: unknown): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number)) {
+    throw new ArchiveError(
+      undefined,
+      `attribute "${attribute}" (column "${envelope.attributes[attribute]!.column}") of the event at ${envelope.columns.position} ${String(position)} ` +
+        `is ${value}, beyond the integers a number holds exactly (2^53): store it as a string attribute instead`,
+    );
+  }
+  return number;
 }

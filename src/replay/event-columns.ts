@@ -2,7 +2,7 @@
 // field instead of one object per event. Convex serialises and validates arguments value by value
 // and object by object; columns cost about a quarter of the time and half the bytes of objects.
 // An attribute some events of the batch lack travels as null for them, as the archive stores it.
-import type { EventRecord } from "../registry/index.ts";
+import type { AttributeValue, EventRecord } from "../registry/index.ts";
 
 export interface EventColumns {
   globalPositions: number[];
@@ -13,13 +13,13 @@ export interface EventColumns {
   streamIds: string[];
   payloads: string[];
   /** Attribute name → one value per event. */
-  attributes: Record<string, Array<string | null>>;
+  attributes: Record<string, Array<AttributeValue | null>>;
 }
 
 export function eventColumns(events: readonly EventRecord[]): EventColumns {
   const names = new Set<string>();
   for (const event of events) for (const name in event.attributes) names.add(name);
-  const attributes: Record<string, Array<string | null>> = {};
+  const attributes: Record<string, Array<AttributeValue | null>> = {};
   for (const name of names) attributes[name] = events.map((event) => event.attributes[name] ?? null);
   return {
     globalPositions: events.map((event) => event.globalPosition),
@@ -52,7 +52,7 @@ export function eventsOfColumns(columns: EventColumns): EventRecord[] {
   const names = Object.keys(columns.attributes);
   const events = new Array<EventRecord>(count);
   for (let row = 0; row < count; row++) {
-    const attributes: Record<string, string | null> = {};
+    const attributes: Record<string, AttributeValue | null> = {};
     for (const name of names) attributes[name] = columns.attributes[name]![row]!;
     events[row] = {
       globalPosition: columns.globalPositions[row]!,

@@ -2,7 +2,7 @@
 // filter drops and types the projection does not consume stay in the run as positions only, so
 // the checkpoint moves past them and each is counted once, in the batch that covers it.
 import type { EventRecord } from "../registry/index.ts";
-import { eventMatchesFilter, type ReplayFilter } from "./filter.ts";
+import { eventMatchesFilter, type TypedReplayFilter } from "./filter.ts";
 
 export interface EventRun {
   /** Events for the handlers. */
@@ -19,7 +19,7 @@ export function emptyRun(): EventRun {
 export function addToRun(
   run: EventRun,
   event: EventRecord,
-  filter: ReplayFilter | undefined,
+  filter: TypedReplayFilter | undefined,
   consumed: ReadonlySet<string>,
 ): void {
   if (!eventMatchesFilter(event, filter)) run.filteredPositions.push(event.globalPosition);
@@ -36,7 +36,7 @@ export function addSkipped(run: EventRun, position: number): void {
 
 export function runOf(
   events: Iterable<EventRecord>,
-  filter: ReplayFilter | undefined,
+  filter: TypedReplayFilter | undefined,
   consumed: ReadonlySet<string>,
 ): EventRun {
   const run = emptyRun();

@@ -133,12 +133,12 @@ describe("reproject rebuild", () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no-archive-here\/metadata\/: no Iceberg table here/);
 
-    const unknownColumn = await runCli(["rebuild", "rebufferByCdn", "--archive", archive, "--where", "region=EU"]);
-    expect(unknownColumn.code).toBe(1);
-    expect(unknownColumn.stderr).toMatch(/no attribute column "region"/);
+    const undeclared = await runCli(["rebuild", "rebufferByCdn", "--archive", archive, "--where", "region=EU"]);
+    expect(undeclared.code).toBe(2);
+    expect(undeclared.stderr).toMatch(/--where: attribute "region" is not declared in the event envelope \(declared: cdn \(string\), device \(string\), country \(string\)\)/);
 
     const broken = await tamperedDemoArchive(500, 3, (records) => {
-      const rebuffer = records.find((record) => record.event_type === "Rebuffer")!;
+      const rebuffer = records.find((record) => record.eventType === "Rebuffer")!;
       rebuffer.payload = "{not json";
     });
     const failed = await runCli(["rebuild", "rebufferByCdn", "--archive", broken]);

@@ -9,7 +9,7 @@ import { parquetDecompressors } from "../../src/archive/decompressors.ts";
 import { decodeColumnChunk } from "../../src/archive/column-chunk.ts";
 import { openParquetDataFile, VALUE_PARSERS } from "../../src/archive/parquet-file.ts";
 import { LocalObjectStore } from "../../src/archive/store/local-store.ts";
-import { generateDemoArchive } from "../../src/archive/writer/index.ts";
+import { generateDemoArchive } from "../../src/local/demo/generate-demo-archive.ts";
 import { fixturePath } from "../support/fixtures.ts";
 
 const generated = mkdtempSync(join(tmpdir(), "reproject-column-chunk-"));

@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { LocalObjectStore } from "../../src/archive/store/local-store.ts";
-import { appendEvents, createEventArchive, demoEvents } from "../../src/archive/writer/index.ts";
+import { appendEvents, createEventArchive } from "../../src/archive/writer/index.ts";
+import { demoEvents } from "../../src/local/demo/demo-events.ts";
+import { envelope } from "../../convex/envelope.ts";
 import { S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION, startLocalS3Server } from "../../src/local/s3-server.ts";
 import { runCli } from "../support/cli.ts";
 import { foldRebufferByCdn, foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold.ts";
@@ -19,7 +21,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function liveEvents(count: number, seed: number): Promise<ArchiveEvent[]> {
   const location = join(dir, "live-events");
   const store = new LocalObjectStore(location);
-  await appendEvents(store, await createEventArchive(store), [...demoEvents({ events: EVENTS + count, seed })].slice(EVENTS));
+  await appendEvents(store, await createEventArchive(store, envelope), envelope, [...demoEvents({ events: EVENTS + count, seed })].slice(EVENTS));
   return readArchiveEvents(location);
 }
 

@@ -13,7 +13,9 @@ import { currentSnapshot, type Snapshot } from "../../src/archive/metadata.ts";
 import { decodeSingleValue } from "../../src/archive/single-value.ts";
 import { LocalObjectStore } from "../../src/archive/store/local-store.ts";
 import { ArchiveTable } from "../../src/archive/table.ts";
-import { appendEvents, createEventArchive, EVENT_PARTITION_SPEC, loadTableForWrite, type EventRecord } from "../../src/archive/writer/index.ts";
+import { appendEvents, createEventArchive, eventPartitionSpec, loadTableForWrite } from "../../src/archive/writer/index.ts";
+import { ENVELOPE_BEFORE_COUNTRY } from "../../src/local/demo/demo-events.ts";
+import type { EventRecord } from "../../src/registry/index.ts";
 import { tableRows, type TableRows } from "../support/archive-rows.ts";
 import { fixturePath } from "../support/fixtures.ts";
 import { localFragmentedArchive, type FragmentedArchive } from "../support/fragmented-archive.ts";
@@ -44,7 +46,7 @@ describe("compacting an archive the archiver grew in 200 small appends", () => {
 
   it("leaves far fewer files: one per day instead of hundreds", async () => {
     expect(before.dataFiles).toBeGreaterThanOrEqual(APPENDS);
-    const days = new Set(archive.records.map((record) => Math.floor(Number(record.occurred_at / 86_400_000_000n)))).size;
+    const days = new Set(archive.records.map((record) => Math.floor(record.occurredAtMs / 86_400_000))).size;
     expect(result).toMatchObject({ partitions: days, filesRead: before.dataFiles, filesWritten: days, rowsRead: EVENTS, rowsWritten: EVENTS, rowsDeleted: 0 });
     expect(result.dataFilesBefore).toBe(before.dataFiles);
     expect(result.dataFilesAfter).toBe(days);
@@ -66,7 +68,7 @@ describe("compacting an archive the archiver grew in 200 small appends", () => {
               max(global_position) as high, count(country) as countries, epoch_us(min(occurred_at)) as first
        from read_parquet(${newFiles()}, union_by_name = true, hive_partitioning = false)`,
     );
-    const positions = archive.records.reduce((sum, record) => sum + BigInt(record.global_position), 0n);
+    const positions = archive.records.reduce((sum, record) => sum + BigInt(record.globalPosition), 0n);
     const countries = before.rows.filter((row) => (JSON.parse(row) as { country: string | null }).country !== null).length;
     expect(totals).toEqual({
       n: BigInt(EVENTS),
@@ -75,7 +77,7 @@ describe("compacting an archive the archiver grew in 200 small appends", () => {
       low: 1n,
       high: BigInt(EVENTS),
       countries: BigInt(countries),
-      first: archive.records[0]!.occurred_at,
+      first: BigInt(archive.records[0]!.occurredAtMs) * 1000n,
     });
     // Row by row: DuckDB's rows in position order are the table's rows.
     const duckRows = await query(
@@ -158,32 +160,32 @@ describe("compacting one partition", () => {
   it("rewrites only that day, merging its files by position where they overlap, into files near the target size", async () => {
     const directory = join(scratch, "overlap");
     const store = new LocalObjectStore(directory);
-    const day = (n: number) => BigInt(Date.UTC(2025, 0, 10 + n)) * 1000n;
+    const day = (n: number) => Date.UTC(2025, 0, 10 + n);
     const event = (position: number, dayIndex: number): EventRecord => ({
-      global_position: position,
-      event_id: `e${position}`,
-      event_type: position % 5 === 0 ? "Rebuffer" : "Play",
-      event_version: 2,
-      occurred_at: day(dayIndex) + BigInt(position) * 1_000_000n,
-      stream_id: `s${position % 7}`,
-      cdn: position % 3 === 0 ? null : "CDN1",
-      device: "Web",
+      globalPosition: position,
+      eventId: `e${position}`,
+      eventType: position % 5 === 0 ? "Rebuffer" : "Play",
+      eventVersion: 2,
+      occurredAtMs: day(dayIndex) + position * 1000,
+      streamId: `s${position % 7}`,
+      attributes: { cdn: position % 3 === 0 ? null : "CDN1", device: "Web" },
       payload: JSON.stringify({ durationMs: position }),
     });
-    let table = await createEventArchive(store);
+    const envelope = ENVELOPE_BEFORE_COUNTRY;
+    let table = await createEventArchive(store, envelope);
     // Day 0 in four files whose position ranges interleave (odd, even, odd, even); day 1 in two.
     for (const parity of [1, 0]) {
       for (const range of [[1, 500], [501, 1000]]) {
         const events = [];
         for (let position = range[0]!; position <= range[1]!; position++) if (position % 2 === parity) events.push(event(position, 0));
-        table = (await appendEvents(store, table, events)).table;
+        table = (await appendEvents(store, table, envelope, events)).table;
       }
     }
-    table = (await appendEvents(store, table, Array.from({ length: 50 }, (_, i) => event(1001 + i, 1)))).table;
-    table = (await appendEvents(store, table, Array.from({ length: 50 }, (_, i) => event(1051 + i, 1)))).table;
+    table = (await appendEvents(store, table, envelope, Array.from({ length: 50 }, (_, i) => event(1001 + i, 1)))).table;
+    table = (await appendEvents(store, table, envelope, Array.from({ length: 50 }, (_, i) => event(1051 + i, 1)))).table;
     const before = await tableRows(directory);
 
-    const partition = parsePartitionFilter(EVENT_PARTITION_SPEC, "day=2025-01-10");
+    const partition = parsePartitionFilter(eventPartitionSpec(envelope), "day=2025-01-10");
     expect(partition).toEqual({ occurred_at_day: 20098 });
     // A target of a few KB: the day's 1,000 rows no longer fit one file.
     const oneDay = await compactTable(store, { partition, targetFileBytes: 8_000 });

@@ -7,7 +7,9 @@ import { describe, expect, it } from "vitest";
 import { CommitConflictError } from "../../src/archive/errors.ts";
 import { cleanOrphans, compactTable, expireSnapshots } from "../../src/archive/maintenance/index.ts";
 import type { ObjectStore } from "../../src/archive/store/object-store.ts";
-import { appendEvents, loadTableForWrite, metadataKey, VERSION_HINT_KEY, type EventRecord } from "../../src/archive/writer/index.ts";
+import { appendEvents, loadTableForWrite, metadataKey, VERSION_HINT_KEY } from "../../src/archive/writer/index.ts";
+import type { EventRecord } from "../../src/registry/index.ts";
+import { envelope } from "../../convex/envelope.ts";
 import { tableRows } from "../support/archive-rows.ts";
 import { localFragmentedArchive } from "../support/fragmented-archive.ts";
 
@@ -52,9 +54,9 @@ function laterEvents(after: readonly EventRecord[], count: number): EventRecord[
   const last = after.at(-1)!;
   return Array.from({ length: count }, (_, index) => ({
     ...last,
-    global_position: last.global_position + index + 1,
-    event_id: `late-${index}`,
-    occurred_at: last.occurred_at + BigInt(index + 1) * 1000n,
+    globalPosition: last.globalPosition + index + 1,
+    eventId: `late-${index}`,
+    occurredAtMs: last.occurredAtMs + index + 1,
   }));
 }
 
@@ -120,7 +122,7 @@ describe("an archiver append racing a compaction", () => {
       create: async (key: string, bytes: Uint8Array) => {
         if (!appended && METADATA_FILE.test(key)) {
           appended = true;
-          await appendEvents(archive.store, await loadTableForWrite(archive.store), late);
+          await appendEvents(archive.store, await loadTableForWrite(archive.store), envelope, late);
         }
         return archive.store.create(key, bytes);
       },
@@ -137,7 +139,7 @@ describe("an archiver append racing a compaction", () => {
     const after = await tableRows(archive.directory);
     expect(after.rows).toHaveLength(EVENTS + late.length);
     expect(after.rows.slice(0, EVENTS)).toEqual(before.rows);
-    expect(after.rows.slice(EVENTS).map((row) => (JSON.parse(row) as { event_id: string }).event_id)).toEqual(late.map((event) => event.event_id));
+    expect(after.rows.slice(EVENTS).map((row) => (JSON.parse(row) as { event_id: string }).event_id)).toEqual(late.map((event) => event.eventId));
   });
 
   it("when the compaction commits first, the append fails clearly and commits on retry: nothing lost", async () => {
@@ -146,12 +148,12 @@ describe("an archiver append racing a compaction", () => {
     const archiverView = await loadTableForWrite(archive.store);
     await compactTable(archive.store);
 
-    const error = await appendEvents(archive.store, archiverView, late).catch((caught: unknown) => caught);
+    const error = await appendEvents(archive.store, archiverView, envelope, late).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(CommitConflictError);
     expect((error as Error).message).toMatch(
       /metadata\/v42\.metadata\.json: another writer committed table version 42 first; this append of 300 rows in 1 data file was not committed/,
     );
-    await appendEvents(archive.store, await loadTableForWrite(archive.store), late);
+    await appendEvents(archive.store, await loadTableForWrite(archive.store), envelope, late);
     const rows = await tableRows(archive.directory);
     expect(rows.rows).toHaveLength(EVENTS + late.length);
     expect(rows.rows.map((row) => (JSON.parse(row) as { global_position: number }).global_position)).toEqual(

@@ -99,8 +99,8 @@ describe("row-group pruning on an event archive", () => {
     const events = PARQUET_ROW_GROUP_ROWS * 2 + 5_000;
     // Every event on one day: one data file of three row groups, ordered by position.
     const location = await tamperedDemoArchive(events, 5, (records) => {
-      const start = BigInt(Date.UTC(2025, 0, 2)) * 1000n;
-      records.forEach((record, index) => (record.occurred_at = start + BigInt(index) * 1000n));
+      const start = Date.UTC(2025, 0, 2);
+      records.forEach((record, index) => (record.occurredAtMs = start + index));
     });
     const table = await ArchiveTable.open(location);
     const from = PARQUET_ROW_GROUP_ROWS + 100;

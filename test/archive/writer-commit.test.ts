@@ -11,17 +11,11 @@ import type { ObjectStore } from "../../src/archive/store/object-store.ts";
 import { S3ObjectStore } from "../../src/archive/store/s3-store.ts";
 import { S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION } from "../../src/local/s3-server.ts";
 import { decodeAvroContainer } from "../../src/archive/avro.ts";
-import {
-  appendEvents,
-  createEventArchive,
-  EVENT_ARCHIVE_SCHEMA,
-  EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY,
-  writeEventDataFiles,
-  type EventRecord,
-} from "../../src/archive/writer/event-archive.ts";
+import { appendEvents, archiveRowOf, createEventArchive, eventArchiveSchema, writeEventDataFiles } from "../../src/archive/writer/event-archive.ts";
 import { decodeManifestList, encodeManifestList } from "../../src/archive/writer/manifest-list.ts";
 import { writePartitionedDataFiles } from "../../src/archive/writer/partitioned-data-files.ts";
 import { commitAppend, loadTableForWrite, VERSION_HINT_KEY, type WritableTable } from "../../src/archive/writer/table-commit.ts";
+import { defineEnvelope, type EventRecord } from "../../src/registry/index.ts";
 import { fixturePath } from "../support/fixtures.ts";
 import { createTestBucket, s3Endpoint, testS3Client } from "../support/s3.ts";
 
@@ -34,19 +28,19 @@ function newLocalTable(): { store: LocalObjectStore; directory: string } {
   return { store: new LocalObjectStore(directory), directory };
 }
 
-const DAY_MICROS = 86_400_000_000n;
-const JAN_10 = BigInt(Date.UTC(2025, 0, 10)) * 1000n;
+const DAY_MS = 86_400_000;
+const JAN_10 = Date.UTC(2025, 0, 10);
+const envelope = defineEnvelope({ attributes: { cdn: "string", device: "string" } });
 
 function event(position: number, day: number, secondOfDay = position): EventRecord {
   return {
-    global_position: position,
-    event_id: `evt-${position}`,
-    event_type: "Play",
-    event_version: 1,
-    occurred_at: JAN_10 + BigInt(day) * DAY_MICROS + BigInt(secondOfDay) * 1_000_000n,
-    stream_id: `stream-${position % 3}`,
-    cdn: "CDN1",
-    device: "Web",
+    globalPosition: position,
+    eventId: `evt-${position}`,
+    eventType: "Play",
+    eventVersion: 1,
+    occurredAtMs: JAN_10 + day * DAY_MS + secondOfDay * 1000,
+    streamId: `stream-${position % 3}`,
+    attributes: { cdn: "CDN1", device: "Web" },
     payload: "{}",
   };
 }
@@ -71,9 +65,9 @@ function liveDataFiles(store: LocalObjectStore, table: WritableTable): string[] 
 describe("appending events", () => {
   it("writes one file per day, each sorted by position, whatever order the events came in", async () => {
     const { store, directory } = newLocalTable();
-    const table = await createEventArchive(store);
+    const table = await createEventArchive(store, envelope);
     const shuffled = [event(5, 2), event(1, 0), event(4, 1), event(2, 0), event(6, 2), event(3, 1, 10)];
-    const result = await appendEvents(store, table, shuffled);
+    const result = await appendEvents(store, table, envelope, shuffled);
 
     expect(result.dataFiles.map((file) => file.partition.occurred_at_day)).toEqual([20098, 20099, 20100]);
     expect(result.dataFiles.map((file) => file.key.split("/")[1])).toEqual([
@@ -91,8 +85,9 @@ describe("appending events", () => {
 
   it("splits a day into several files when it holds more rows than a file may", async () => {
     const { store } = newLocalTable();
-    const table = await createEventArchive(store);
-    const files = await writePartitionedDataFiles(store, table.metadata, EVENT_ARCHIVE_SCHEMA, [...events(1, 25), ...events(26, 30, 1)], {
+    const table = await createEventArchive(store, envelope);
+    const rows = [...events(1, 25), ...events(26, 30, 1)].map((record) => archiveRowOf(envelope, record));
+    const files = await writePartitionedDataFiles(store, table.metadata, eventArchiveSchema(envelope), rows, {
       maxRowsPerFile: 10,
       rowsPerBatch: 4,
     });
@@ -106,52 +101,64 @@ describe("appending events", () => {
 
   it("refuses events out of order rather than write files that claim a sort order they lack", async () => {
     const { store } = newLocalTable();
-    const table = await createEventArchive(store);
-    await expect(writeEventDataFiles(store, table, [event(2, 0), event(1, 0)])).rejects.toThrow(
+    const table = await createEventArchive(store, envelope);
+    await expect(writeEventDataFiles(store, table, envelope, [event(2, 0), event(1, 0)])).rejects.toThrow(
       /global_position 1 .* comes after global_position 2: events must be ordered by day, then strictly increasing position/,
     );
   });
 
   it("refuses to create a table where one exists", async () => {
     const { store } = newLocalTable();
-    await createEventArchive(store);
-    await expect(createEventArchive(store)).rejects.toThrow(ArchiveError);
-    await expect(createEventArchive(store)).rejects.toThrow(/already holds an Iceberg table \(metadata\/v1\.metadata\.json\)/);
+    await createEventArchive(store, envelope);
+    await expect(createEventArchive(store, envelope)).rejects.toThrow(ArchiveError);
+    await expect(createEventArchive(store, envelope)).rejects.toThrow(/already holds an Iceberg table \(metadata\/v1\.metadata\.json\)/);
   });
 
-  it("refuses a schema that drops a column, leaving the table as it was", async () => {
-    const { store } = newLocalTable();
-    const table = (await appendEvents(store, await createEventArchive(store), events(1, 3))).table;
-    const narrower = { ...EVENT_ARCHIVE_SCHEMA, fields: EVENT_ARCHIVE_SCHEMA.fields.filter((field) => field.name !== "device") };
-    const dataFiles = await writeEventDataFiles(store, table, events(4, 5), { schema: narrower });
-    await expect(commitAppend(store, table, { dataFiles, schema: narrower })).rejects.toThrow(/drops column "device" \(field 8\)/);
-    expect((await loadTableForWrite(store)).version).toBe(2);
-  });
-
-  it("evolves the schema when an append adds an optional column, keeping older files as they are", async () => {
+  it("keeps a column the envelope no longer declares: later rows hold null there, the schema stays", async () => {
     const { store, directory } = newLocalTable();
-    const first = await appendEvents(store, await createEventArchive(store), events(1, 2));
-    const withCountry = events(3, 4).map((record) => ({ ...record, country: "NL" }));
-    const second = await appendEvents(store, first.table, withCountry, { schema: EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY });
+    const table = (await appendEvents(store, await createEventArchive(store, envelope), envelope, events(1, 3))).table;
+    const withoutDevice = defineEnvelope({ attributes: { cdn: "string" } });
+    const later = events(4, 5).map(({ attributes, ...record }) => ({ ...record, attributes: { cdn: attributes.cdn! } }));
+    const second = await appendEvents(store, table, withoutDevice, later);
+    expect(second.table.metadata.schemas).toHaveLength(1);
+    expect((await readRows(directory, second.dataFiles[0]!.key)).map((row) => row.device)).toEqual([null, null]);
+  });
+
+  it("evolves the schema when the envelope declares a new attribute, keeping older files as they are", async () => {
+    const { store, directory } = newLocalTable();
+    const first = await appendEvents(store, await createEventArchive(store, envelope), envelope, events(1, 2));
+    const withCountry = defineEnvelope({ attributes: { ...envelope.attributes, country: "string" } });
+    const later = events(3, 4).map((record) => ({ ...record, attributes: { ...record.attributes, country: "NL" } }));
+    const second = await appendEvents(store, first.table, withCountry, later);
     expect(second.table.metadata["current-schema-id"]).toBe(1);
     expect(second.snapshot["schema-id"]).toBe(1);
     expect(second.table.metadata["last-column-id"]).toBe(10);
+    expect(second.table.metadata.schemas[1]!.fields.at(-1)).toEqual({ id: 10, name: "country", required: false, type: "string" });
     expect((await readRows(directory, first.dataFiles[0]!.key))[0]).not.toHaveProperty("country");
     expect((await readRows(directory, second.dataFiles[0]!.key)).map((row) => row.country)).toEqual(["NL", "NL"]);
     expect(liveDataFiles(store, second.table)).toHaveLength(2);
+  });
+
+  it("refuses an event whose attribute the envelope does not declare, naming the event", async () => {
+    const { store } = newLocalTable();
+    const table = await createEventArchive(store, envelope);
+    const stray = { ...event(1, 0), attributes: { cdn: "CDN1", region: "EU" } };
+    await expect(appendEvents(store, table, envelope, [stray])).rejects.toThrow(
+      /event evt-1 at position 1: attribute "region" is not declared in the event envelope \(declared: cdn \(string\), device \(string\)\)/,
+    );
   });
 });
 
 describe("committing", () => {
   it("lets exactly one of two commits from the same parent win; the other gets CommitConflictError", async () => {
     const { store, directory } = newLocalTable();
-    const base = (await appendEvents(store, await createEventArchive(store), events(1, 3))).table;
-    const filesA = await writeEventDataFiles(store, base, events(4, 6));
-    const filesB = await writeEventDataFiles(store, base, events(7, 9));
+    const base = (await appendEvents(store, await createEventArchive(store, envelope), envelope, events(1, 3))).table;
+    const filesA = await writeEventDataFiles(store, base, envelope, events(4, 6));
+    const filesB = await writeEventDataFiles(store, base, envelope, events(7, 9));
 
     const outcomes = await Promise.allSettled([
-      commitAppend(store, base, { dataFiles: filesA }),
-      commitAppend(store, base, { dataFiles: filesB }),
+      commitAppend(store, base, filesA),
+      commitAppend(store, base, filesB),
     ]);
     const won = outcomes.filter((outcome) => outcome.status === "fulfilled");
     const lost = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
@@ -177,13 +184,13 @@ describe("committing", () => {
 
   it("commits the loser's files after a reload", async () => {
     const { store } = newLocalTable();
-    const base = (await appendEvents(store, await createEventArchive(store), events(1, 3))).table;
-    const filesA = await writeEventDataFiles(store, base, events(4, 6));
-    const filesB = await writeEventDataFiles(store, base, events(7, 9));
-    await commitAppend(store, base, { dataFiles: filesA });
-    await expect(commitAppend(store, base, { dataFiles: filesB })).rejects.toBeInstanceOf(CommitConflictError);
+    const base = (await appendEvents(store, await createEventArchive(store, envelope), envelope, events(1, 3))).table;
+    const filesA = await writeEventDataFiles(store, base, envelope, events(4, 6));
+    const filesB = await writeEventDataFiles(store, base, envelope, events(7, 9));
+    await commitAppend(store, base, filesA);
+    await expect(commitAppend(store, base, filesB)).rejects.toBeInstanceOf(CommitConflictError);
 
-    const retried = await commitAppend(store, await loadTableForWrite(store), { dataFiles: filesB });
+    const retried = await commitAppend(store, await loadTableForWrite(store), filesB);
     expect(retried.table.version).toBe(4);
     expect(retried.snapshot["sequence-number"]).toBe(3);
     expect(retried.snapshot.summary["total-records"]).toBe("9");
@@ -192,20 +199,20 @@ describe("committing", () => {
 
   it("survives a crash before the metadata write: the table stays at its last version and accepts the next append", async () => {
     const { store, directory } = newLocalTable();
-    const base = (await appendEvents(store, await createEventArchive(store), events(1, 3))).table;
+    const base = (await appendEvents(store, await createEventArchive(store, envelope), envelope, events(1, 3))).table;
     const crashing: ObjectStore = Object.assign(Object.create(store) as LocalObjectStore, {
       create: async (key: string, bytes: Uint8Array) => {
         if (/metadata\/v\d+\.metadata\.json$/.test(key)) throw new Error("process killed");
         return store.create(key, bytes);
       },
     });
-    await expect(appendEvents(crashing, base, events(4, 6))).rejects.toThrow("process killed");
+    await expect(appendEvents(crashing, base, envelope, events(4, 6))).rejects.toThrow("process killed");
 
     const afterCrash = await loadTableForWrite(store);
     expect(afterCrash.version).toBe(2);
     expect(afterCrash.metadata).toEqual(base.metadata);
     expect(existsSync(join(directory, "metadata/v3.metadata.json"))).toBe(false);
-    const next = await appendEvents(store, afterCrash, events(7, 8));
+    const next = await appendEvents(store, afterCrash, envelope, events(7, 8));
     expect(next.table.version).toBe(3);
     expect(next.snapshot.summary["total-records"]).toBe("5");
     expect(liveDataFiles(store, next.table)).toHaveLength(2);
@@ -213,8 +220,8 @@ describe("committing", () => {
 
   it("finds versions the hint does not know yet, after a crash between the metadata and the hint", async () => {
     const { store, directory } = newLocalTable();
-    const first = await appendEvents(store, await createEventArchive(store), events(1, 2));
-    await appendEvents(store, first.table, events(3, 4));
+    const first = await appendEvents(store, await createEventArchive(store, envelope), envelope, events(1, 2));
+    await appendEvents(store, first.table, envelope, events(3, 4));
     writeFileSync(join(directory, VERSION_HINT_KEY), "1");
     const table = await loadTableForWrite(store);
     expect(table.version).toBe(3);
@@ -246,10 +253,10 @@ describe("committing to S3", () => {
       { bucket, prefix: "tables/events" },
       { endpoint: s3Endpoint(), region: S3_LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS },
     );
-    const base = (await appendEvents(store, await createEventArchive(store), events(1, 4))).table;
+    const base = (await appendEvents(store, await createEventArchive(store, envelope), envelope, events(1, 4))).table;
     expect(base.metadata.location).toBe(`s3://${bucket}/tables/events`);
-    const winner = await appendEvents(store, base, events(5, 6, 1));
-    await expect(appendEvents(store, base, events(7, 8, 1))).rejects.toThrow(
+    const winner = await appendEvents(store, base, envelope, events(5, 6, 1));
+    await expect(appendEvents(store, base, envelope, events(7, 8, 1))).rejects.toThrow(
       new RegExp(`^s3://${bucket}/tables/events/metadata/v3\\.metadata\\.json: another writer committed table version 3 first`),
     );
 
@@ -263,13 +270,22 @@ describe("committing to S3", () => {
 });
 
 describe("appending to a copied fixture table", () => {
+  it("is refused when the table lacks the envelope's columns, naming the first one missing", async () => {
+    const directory = join(scratch, "fixture-envelope");
+    cpSync(fixturePath("equality_deletes_partitioned"), directory, { recursive: true });
+    const store = new LocalObjectStore(directory);
+    await expect(writeEventDataFiles(store, await loadTableForWrite(store), envelope, events(1, 1))).rejects.toThrow(
+      /does not carry the app's event envelope: it has no column "global_position" for the event's position/,
+    );
+  });
+
   it("is refused for a partition transform the writer does not implement", async () => {
     const directory = join(scratch, "fixture-copy");
     cpSync(fixturePath("equality_deletes_partitioned"), directory, { recursive: true });
     const store = new LocalObjectStore(directory);
     const table = await loadTableForWrite(store);
     expect(table.version).toBe(6);
-    await expect(writeEventDataFiles(store, table, events(1, 1))).rejects.toThrow(
+    await expect(writePartitionedDataFiles(store, table.metadata, table.metadata.schemas[0]!, [{}])).rejects.toThrow(
       /partition spec 0 uses the "identity" transform on "name"; the archive writer partitions by day only/,
     );
   });

@@ -11,8 +11,8 @@ import { LocalObjectStore } from "../../src/archive/store/local-store.ts";
 import type { ObjectStore } from "../../src/archive/store/object-store.ts";
 import { S3ObjectStore } from "../../src/archive/store/s3-store.ts";
 import { S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION } from "../../src/local/s3-server.ts";
-import { generateDemoArchive, type DemoArchive, type DemoProgress } from "../../src/archive/writer/demo-archive.ts";
-import { demoEvents } from "../../src/archive/writer/demo-events.ts";
+import { demoEvents } from "../../src/local/demo/demo-events.ts";
+import { generateDemoArchive, type DemoArchive, type DemoProgress } from "../../src/local/demo/generate-demo-archive.ts";
 import { loadTableForWrite } from "../../src/archive/writer/table-commit.ts";
 import { createTestBucket, s3Endpoint, testS3Client } from "../support/s3.ts";
 
@@ -36,11 +36,11 @@ function expectedAggregates() {
   let first: bigint | undefined;
   let last = 0n;
   for (const event of demoEvents({ events: EVENTS, seed: SEED })) {
-    byType[`${event.event_type}/v${event.event_version}`] = (byType[`${event.event_type}/v${event.event_version}`] ?? 0) + 1;
-    positions += BigInt(event.global_position);
-    if (event.country != null) countries++;
-    first ??= event.occurred_at;
-    last = event.occurred_at;
+    byType[`${event.eventType}/v${event.eventVersion}`] = (byType[`${event.eventType}/v${event.eventVersion}`] ?? 0) + 1;
+    positions += BigInt(event.globalPosition);
+    if (event.attributes.country != null) countries++;
+    first ??= BigInt(event.occurredAtMs) * 1000n;
+    last = BigInt(event.occurredAtMs) * 1000n;
   }
   return { byType, positions, countries, first: first!, last };
 }

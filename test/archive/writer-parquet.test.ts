@@ -7,7 +7,6 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { IcebergSchema } from "../../src/archive/schema.ts";
 import { decodeSingleValue } from "../../src/archive/single-value.ts";
 import { LocalObjectStore } from "../../src/archive/store/local-store.ts";
-import { EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY, type EventRecord } from "../../src/archive/writer/event-archive.ts";
 import { PARQUET_ROW_GROUP_ROWS, writeParquetDataFile } from "../../src/archive/writer/parquet-data-file.ts";
 import { rowBatches } from "../../src/archive/writer/row-batch-builder.ts";
 
@@ -17,7 +16,26 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 const START_MICROS = BigInt(Date.UTC(2025, 0, 3)) * 1000n;
 
-function event(position: number): EventRecord {
+/** An event archive's schema with a column added later (`country`, field 10). */
+const SCHEMA: IcebergSchema = {
+  type: "struct",
+  "schema-id": 1,
+  "identifier-field-ids": [1],
+  fields: [
+    { id: 1, name: "global_position", required: true, type: "long" },
+    { id: 2, name: "event_id", required: true, type: "string" },
+    { id: 3, name: "event_type", required: true, type: "string" },
+    { id: 4, name: "event_version", required: true, type: "int" },
+    { id: 5, name: "occurred_at", required: true, type: "timestamptz" },
+    { id: 6, name: "stream_id", required: true, type: "string" },
+    { id: 7, name: "cdn", required: false, type: "string" },
+    { id: 8, name: "device", required: false, type: "string" },
+    { id: 9, name: "payload", required: true, type: "string" },
+    { id: 10, name: "country", required: false, type: "string" },
+  ],
+};
+
+function event(position: number) {
   return {
     global_position: position,
     event_id: `00000000-0000-4000-8000-${String(position).padStart(12, "0")}`,
@@ -32,7 +50,7 @@ function event(position: number): EventRecord {
   };
 }
 
-async function writeEvents(key: string, count: number, schema: IcebergSchema = EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY) {
+async function writeEvents(key: string, count: number, schema: IcebergSchema = SCHEMA) {
   const rows = Array.from({ length: count }, (_, index) => event(index + 1));
   const file = await writeParquetDataFile(
     store,
@@ -48,7 +66,7 @@ describe("a Parquet data file", () => {
     const { bytes } = await writeEvents("data/ids.parquet", 10);
     const metadata = parquetMetadata(bytes);
     const columns = metadata.schema.slice(1).map((element) => [element.name, element.field_id]);
-    expect(columns).toEqual(EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY.fields.map((field) => [field.name, field.id]));
+    expect(columns).toEqual(SCHEMA.fields.map((field) => [field.name, field.id]));
   });
 
   it("is ZSTD-compressed with min/max/null-count statistics and a UTC microsecond timestamp", async () => {
@@ -119,14 +137,14 @@ describe("a Parquet data file", () => {
     await expect(
       writeParquetDataFile(
         store,
-        { key: "data/mismatch.parquet", path: "mismatch", partition: { occurred_at_day: 1 }, schema: EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY },
-        rowBatches(rows, { ...EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY, fields: EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY.fields.slice(0, 9) }),
+        { key: "data/mismatch.parquet", path: "mismatch", partition: { occurred_at_day: 1 }, schema: SCHEMA },
+        rowBatches(rows, { ...SCHEMA, fields: SCHEMA.fields.slice(0, 9) }),
       ),
     ).rejects.toThrow(/^mismatch: got a batch with columns \(global_position, .*, payload\), but its schema has \(.*, payload, country\)$/);
   });
 
   it("surfaces a bad row as the builder's error, not as a Parquet failure", async () => {
-    const schema = EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY;
+    const schema = SCHEMA;
     const rows = [event(1), { ...event(2), event_type: null }];
     await expect(
       writeParquetDataFile(store, { key: "data/bad.parquet", path: "bad", partition: { occurred_at_day: 1 }, schema }, rowBatches(rows, schema)),

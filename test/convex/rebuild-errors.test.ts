@@ -1,7 +1,7 @@
 // Bad events in the archive under both error policies, and a handler bug fixed then resumed.
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { api } from "../../convex/_generated/api";
-import type { EventRecord } from "../../src/archive/writer/index.ts";
+import type { EventRecord } from "../../src/registry/index.ts";
 import { createConvexTest, runUntil } from "../support/convex";
 import { localDemoArchive, tamperedDemoArchive } from "../support/demo-archive";
 import { foldRebufferByCdn, foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
@@ -40,7 +40,7 @@ afterEach(() => {
 const BAD = { badJson: 400, wrongField: 1_900, unknownVersion: 2_600, missingCdn: 3_300, unknownType: 3_700 };
 
 function nthRebufferFrom(events: EventRecord[], from: number): EventRecord {
-  return events.slice(from - 1).find((event) => event.event_type === "Rebuffer")!;
+  return events.slice(from - 1).find((event) => event.eventType === "Rebuffer")!;
 }
 
 let tampered = "";
@@ -52,14 +52,14 @@ beforeAll(async () => {
     const badJson = nthRebufferFrom(events, BAD.badJson);
     badJson.payload = '{"durationMs": 12';
     const wrongField = nthRebufferFrom(events, BAD.wrongField);
-    wrongField.event_version = 1;
+    wrongField.eventVersion = 1;
     wrongField.payload = '{"durationSec": "slow"}';
     const unknownVersion = nthRebufferFrom(events, BAD.unknownVersion);
-    unknownVersion.event_version = 7;
+    unknownVersion.eventVersion = 7;
     const missingCdn = nthRebufferFrom(events, BAD.missingCdn);
-    missingCdn.cdn = null;
-    events[BAD.unknownType - 1]!.event_type = "Heartbeat";
-    badPositions.push(...[badJson, wrongField, unknownVersion, missingCdn].map((event) => event.global_position));
+    missingCdn.attributes = { ...missingCdn.attributes, cdn: null };
+    events[BAD.unknownType - 1]!.eventType = "Heartbeat";
+    badPositions.push(...[badJson, wrongField, unknownVersion, missingCdn].map((event) => event.globalPosition));
   });
   tamperedEvents = await readArchiveEvents(tampered);
 });

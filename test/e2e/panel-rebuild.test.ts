@@ -3,7 +3,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ProjectionInfo, RebuildStatus } from "../../admin-ui/src/data/api-types.ts";
-import { demoEvents } from "../../src/archive/writer/index.ts";
+import { demoEvents } from "../../src/local/demo/demo-events.ts";
 import { launchChromium, saveScreenshot } from "../support/browser.ts";
 import { COUNT, counterText, openPanel, recordProgress, RuntimeClient, savePanelScreenshot } from "../support/panel-browser.ts";
 import { DEMO } from "../support/panel-stack.ts";
@@ -18,9 +18,9 @@ const UNTIL = Date.UTC(2025, 0, 20);
 function demoRebuffers(onlyCdn1InRange: boolean): number {
   let count = 0;
   for (const event of demoEvents(DEMO)) {
-    if (event.event_type !== "Rebuffer") continue;
-    const ms = Number(event.occurred_at / 1000n);
-    if (onlyCdn1InRange && (event.cdn !== "CDN1" || ms < FROM || ms >= UNTIL)) continue;
+    if (event.eventType !== "Rebuffer") continue;
+    const ms = event.occurredAtMs;
+    if (onlyCdn1InRange && (event.attributes.cdn !== "CDN1" || ms < FROM || ms >= UNTIL)) continue;
     count++;
   }
   return count;

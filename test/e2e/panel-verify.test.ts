@@ -6,7 +6,11 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ControlAnswer, ProjectionInfo, RebuildStatus, TriggerAnswer } from "../../admin-ui/src/data/api-types.ts";
 import { S3ObjectStore } from "../../src/archive/store/s3-store.ts";
-import { appendEvents, demoEvents, generateDemoArchive, type EventRecord, type WritableTable } from "../../src/archive/writer/index.ts";
+import { appendEvents, type WritableTable } from "../../src/archive/writer/index.ts";
+import { demoEvents } from "../../src/local/demo/demo-events.ts";
+import { generateDemoArchive } from "../../src/local/demo/generate-demo-archive.ts";
+import type { EventRecord } from "../../src/registry/index.ts";
+import { envelope } from "../../convex/envelope.ts";
 import { startLocalRuntimeProcess, type LocalRuntimeProcess } from "../../src/local/runtime/runtime-process.ts";
 import { S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION } from "../../src/local/s3-server.ts";
 import { launchChromium } from "../support/browser.ts";
@@ -38,7 +42,7 @@ describe("verify runs from the panel", () => {
   let table: WritableTable;
   const archiveEvents = [...demoEvents(ARCHIVE)];
   /** The read model's keys: one document per (cdn, device) with a Rebuffer event. */
-  const documentKeys = new Set(archiveEvents.filter((e) => e.event_type === "Rebuffer").map((e) => key(e.cdn!, e.device!)));
+  const documentKeys = new Set(archiveEvents.filter((e) => e.eventType === "Rebuffer").map((e) => key(e.attributes.cdn as string, e.attributes.device as string)));
 
   beforeAll(async () => {
     const archives = inject("panelArchives");
@@ -166,17 +170,16 @@ describe("verify runs from the panel", () => {
     // generation never saw them, a rebuild would.
     const last = archiveEvents.at(-1)!;
     const backfill: EventRecord[] = BACKFILL.map(({ cdn, device, durationMs }, i) => ({
-      global_position: last.global_position + 1 + i,
-      event_id: `backfill-${i + 1}`,
-      event_type: "Rebuffer",
-      event_version: 2,
-      occurred_at: last.occurred_at + BigInt(i + 1) * 1_000_000n,
-      stream_id: `backfill-stream-${cdn}-${device}`,
-      cdn,
-      device,
+      globalPosition: last.globalPosition + 1 + i,
+      eventId: `backfill-${i + 1}`,
+      eventType: "Rebuffer",
+      eventVersion: 2,
+      occurredAtMs: last.occurredAtMs + (i + 1) * 1000,
+      streamId: `backfill-stream-${cdn}-${device}`,
+      attributes: { cdn, device },
       payload: JSON.stringify({ durationMs }),
     }));
-    await appendEvents(store, table, backfill);
+    await appendEvents(store, table, envelope, backfill);
     const sum = (cdn: string, device: string) => BACKFILL.filter((e) => e.cdn === cdn && e.device === device);
     expect(documentKeys.has(key("CDN1", "Android")) && documentKeys.has(key("CDN2", "iOS"))).toBe(true);
     expect(documentKeys.has(key("CDN5", "SmartTV"))).toBe(false);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { api } from "../../convex/_generated/api";
 import { LocalObjectStore } from "../../src/archive/store/local-store.ts";
-import { generateDemoArchive } from "../../src/archive/writer/index.ts";
+import { generateDemoArchive } from "../../src/local/demo/generate-demo-archive.ts";
 import { S3_LOCAL_CREDENTIALS } from "../../src/local/s3-server.ts";
 import { createConvexTest, runUntil } from "../support/convex";
 import { foldRebufferByCdnStreaming, streamArchiveEvents } from "../support/demo-fold";

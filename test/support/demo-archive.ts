@@ -4,7 +4,11 @@ import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, vi } from "vitest";
 import { LocalObjectStore } from "../../src/archive/store/local-store.ts";
 import { liveEventOf } from "../../src/local/demo/live-events.ts";
-import { appendEvents, createEventArchive, demoEvents, generateDemoArchive, type EventRecord } from "../../src/archive/writer/index.ts";
+import { appendEvents, createEventArchive } from "../../src/archive/writer/index.ts";
+import { demoEvents } from "../../src/local/demo/demo-events.ts";
+import { generateDemoArchive } from "../../src/local/demo/generate-demo-archive.ts";
+import type { EventRecord } from "../../src/registry/index.ts";
+import { envelope } from "../../convex/envelope.ts";
 
 const cache = new Map<string, Promise<string>>();
 
@@ -26,7 +30,7 @@ export async function tamperedDemoArchive(events: number, seed: number, tamper: 
   const store = new LocalObjectStore(dir);
   const records = [...demoEvents({ events, seed })];
   tamper(records);
-  await appendEvents(store, await createEventArchive(store), records);
+  await appendEvents(store, await createEventArchive(store, envelope), envelope, records);
   return dir;
 }
 
@@ -38,7 +42,7 @@ export async function splitDemoHistory(total: number, archived: number, seed: nu
   const records = [...demoEvents({ events: total, seed })];
   const dir = join(mkdtempSync(join(tmpdir(), "reproject-split-")), "events");
   const store = new LocalObjectStore(dir);
-  await appendEvents(store, await createEventArchive(store), records.slice(0, archived));
+  await appendEvents(store, await createEventArchive(store, envelope), envelope, records.slice(0, archived));
   const live = records.slice(archived).map(liveEventOf);
   return { archive: dir, live, all: records };
 }

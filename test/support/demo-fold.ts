@@ -2,7 +2,7 @@
 // registry: what a correct rebuild must produce.
 import { ArchiveTable } from "../../src/archive/table.ts";
 import { batchRows } from "../../src/archive/scan.ts";
-import type { EventRecord as WriterRecord } from "../../src/archive/writer/index.ts";
+import type { EventRecord } from "../../src/registry/index.ts";
 
 export interface ArchiveEvent {
   position: number;
@@ -21,16 +21,16 @@ export async function readArchiveEvents(location: string): Promise<ArchiveEvent[
   return events;
 }
 
-/** The writer's records (e.g. from `demoEvents`) as the events the folds take. */
-export function archiveEventsOf(records: readonly WriterRecord[]): ArchiveEvent[] {
+/** Events as written (e.g. from `demoEvents`) as the events the folds take. */
+export function archiveEventsOf(records: readonly EventRecord[]): ArchiveEvent[] {
   return records.map((record) => ({
-    position: record.global_position,
-    type: record.event_type,
-    version: record.event_version,
-    occurredAtMs: Number(record.occurred_at / 1000n),
-    streamId: record.stream_id,
-    cdn: record.cdn,
-    device: record.device,
+    position: record.globalPosition,
+    type: record.eventType,
+    version: record.eventVersion,
+    occurredAtMs: record.occurredAtMs,
+    streamId: record.streamId,
+    cdn: (record.attributes.cdn as string | null | undefined) ?? null,
+    device: (record.attributes.device as string | null | undefined) ?? null,
     payload: record.payload,
   }));
 }

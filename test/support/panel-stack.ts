@@ -7,7 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type ViteDevServer } from "vite";
 import { S3ObjectStore } from "../../src/archive/store/s3-store.ts";
-import { appendEvents, createEventArchive, demoEvents, generateDemoArchive, type EventRecord } from "../../src/archive/writer/index.ts";
+import { appendEvents, createEventArchive } from "../../src/archive/writer/index.ts";
+import { demoEvents } from "../../src/local/demo/demo-events.ts";
+import { generateDemoArchive } from "../../src/local/demo/generate-demo-archive.ts";
+import type { EventRecord } from "../../src/registry/index.ts";
+import { envelope } from "../../convex/envelope.ts";
 import { startLocalRuntimeProcess, type LocalRuntimeProcess } from "../../src/local/runtime/runtime-process.ts";
 import { S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION, startLocalS3Server, type LocalS3Server } from "../../src/local/s3-server.ts";
 
@@ -63,14 +67,14 @@ export async function startArchives(): Promise<{ archives: PanelArchives; stop: 
 /** The demo events with two Rebuffer payloads broken: unreadable JSON, then a wrong field type. */
 async function writeTamperedArchive(store: S3ObjectStore): Promise<BadEvent[]> {
   const events = [...demoEvents({ events: TAMPERED.events, seed: TAMPERED.seed })];
-  const nthRebufferFrom = (from: number): EventRecord => events.slice(from - 1).find((event) => event.event_type === "Rebuffer")!;
+  const nthRebufferFrom = (from: number): EventRecord => events.slice(from - 1).find((event) => event.eventType === "Rebuffer")!;
   const badJson = nthRebufferFrom(TAMPERED.badFrom[0]);
   badJson.payload = '{"durationMs": 12';
   const wrongField = nthRebufferFrom(TAMPERED.badFrom[1]);
-  wrongField.event_version = 1;
+  wrongField.eventVersion = 1;
   wrongField.payload = '{"durationSec": "slow"}';
-  await appendEvents(store, await createEventArchive(store), events);
-  return [badJson, wrongField].map((event) => ({ position: event.global_position, eventId: event.event_id, payload: event.payload }));
+  await appendEvents(store, await createEventArchive(store, envelope), envelope, events);
+  return [badJson, wrongField].map((event) => ({ position: event.globalPosition, eventId: event.eventId, payload: event.payload }));
 }
 
 /** The environment a local runtime needs to read `archive` from the loopback S3 server. */

@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { RowBatch } from "../../src/archive/scan.ts";
 import { eventsFromBatch } from "../../src/replay/archive-events.ts";
 import { addSkipped, addToRun, emptyRun } from "../../src/replay/event-run.ts";
+import { defineEnvelope } from "../../src/registry/envelope.ts";
+
+const envelope = defineEnvelope({ attributes: { cdn: "string" } });
 
 const batch: RowBatch = {
   rowCount: 3,
@@ -22,8 +25,8 @@ const batch: RowBatch = {
 };
 
 describe("archive rows as events", () => {
-  it("maps every core column and keeps every other column as an attribute", () => {
-    expect(eventsFromBatch(batch)[1]).toEqual({
+  it("maps every core column and every declared attribute", () => {
+    expect(eventsFromBatch(batch, envelope)[1]).toEqual({
       globalPosition: 12,
       eventId: "b",
       eventType: "Rebuffer",
@@ -37,7 +40,7 @@ describe("archive rows as events", () => {
 
   it("gives rows of a skipped type as positions only, and a run built from them equals one built from whole events", () => {
     const consumed = new Set(["Rebuffer"]);
-    const rows = eventsFromBatch(batch, (type) => !consumed.has(type));
+    const rows = eventsFromBatch(batch, envelope, (type) => !consumed.has(type));
     expect(rows.map((row) => ("skipped" in row ? row.globalPosition : row.eventType))).toEqual([11, "Rebuffer", 13]);
     const fast = emptyRun();
     for (const row of rows) {
@@ -45,8 +48,52 @@ describe("archive rows as events", () => {
       else addToRun(fast, row, undefined, consumed);
     }
     const whole = emptyRun();
-    for (const event of eventsFromBatch(batch)) addToRun(whole, event, undefined, consumed);
+    for (const event of eventsFromBatch(batch, envelope)) addToRun(whole, event, undefined, consumed);
     expect(fast).toEqual(whole);
     expect(fast).toMatchObject({ skippedPositions: [11, 13], lastPosition: 13 });
+  });
+
+  it("reads the columns the envelope names, and only the declared attributes", () => {
+    const renamed: RowBatch = {
+      ...batch,
+      columns: {
+        seq: batch.columns.global_position!,
+        uid: batch.columns.event_id!,
+        kind: batch.columns.event_type!,
+        schema_version: batch.columns.event_version!,
+        at: batch.columns.occurred_at!,
+        aggregate: batch.columns.stream_id!,
+        body: batch.columns.payload!,
+        edge: batch.columns.cdn!,
+        undeclared: ["x", "y", "z"],
+      },
+    };
+    const custom = defineEnvelope({
+      columns: {
+        position: "seq",
+        id: "uid",
+        type: "kind",
+        version: "schema_version",
+        occurredAt: "at",
+        stream: "aggregate",
+        payload: "body",
+      },
+      attributes: { provider: { column: "edge", type: "string" } },
+    });
+    expect(eventsFromBatch(renamed, custom)[0]).toEqual({
+      globalPosition: 11,
+      eventId: "a",
+      eventType: "Play",
+      eventVersion: 1,
+      occurredAtMs: 1_736_000_000_123,
+      streamId: "s1",
+      attributes: { provider: "CDN1" },
+      payload: "{}",
+    });
+  });
+
+  it("names the missing column when a batch lacks one the envelope declares", () => {
+    const { cdn: _dropped, ...withoutCdn } = batch.columns;
+    expect(() => eventsFromBatch({ ...batch, columns: withoutCdn }, envelope)).toThrow(/cdn/);
   });
 });

@@ -3,14 +3,26 @@ import { ArchiveError, UnsupportedArchiveFeatureError } from "../../src/archive/
 import type { PartitionSpec, TableMetadata } from "../../src/archive/metadata.ts";
 import { encodeSingleValue } from "../../src/archive/single-value.ts";
 import {
-  EVENT_ARCHIVE_SCHEMA,
-  EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY,
-  EVENT_PARTITION_SPEC,
+  eventAppendSchema,
+  eventArchiveSchema,
+  eventPartitionSpec,
+  eventSortOrder,
 } from "../../src/archive/writer/event-archive.ts";
 import { partitionSummaries } from "../../src/archive/writer/manifest.ts";
 import type { DataFile } from "../../src/archive/writer/parquet-data-file.ts";
 import { dayFromEpochMicros, partitionAvroFields, partitionPath, rowPartitioner } from "../../src/archive/writer/partitioning.ts";
 import { resolveAppendSchema } from "../../src/archive/writer/schema-evolution.ts";
+import { defineEnvelope } from "../../src/registry/index.ts";
+
+const envelope = defineEnvelope({ attributes: { cdn: "string", device: "string" } });
+const EVENT_ARCHIVE_SCHEMA = eventArchiveSchema(envelope);
+/** Schema 1: `country` added as an optional column. */
+const EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY = {
+  ...EVENT_ARCHIVE_SCHEMA,
+  "schema-id": 1,
+  fields: [...EVENT_ARCHIVE_SCHEMA.fields, { id: 10, name: "country", required: false, type: "string" as const }],
+};
+const EVENT_PARTITION_SPEC = eventPartitionSpec(envelope);
 
 function tableWith(schemas = [EVENT_ARCHIVE_SCHEMA], currentSchemaId = 0): TableMetadata {
   return {
@@ -34,6 +46,53 @@ function tableWith(schemas = [EVENT_ARCHIVE_SCHEMA], currentSchemaId = 0): Table
     refs: {},
   };
 }
+
+describe("the event archive's layout from the envelope", () => {
+  const orders = defineEnvelope({
+    columns: { position: "seq", occurredAt: "placed_at", payload: "body" },
+    attributes: { region: "string", priority: "number", express: { column: "is_express", type: "boolean" } },
+  });
+
+  it("has the core columns (required), each attribute (optional; numbers as double) and the payload last", () => {
+    expect(eventArchiveSchema(orders).fields).toEqual([
+      { id: 1, name: "seq", required: true, type: "long" },
+      { id: 2, name: "event_id", required: true, type: "string" },
+      { id: 3, name: "event_type", required: true, type: "string" },
+      { id: 4, name: "event_version", required: true, type: "int" },
+      { id: 5, name: "placed_at", required: true, type: "timestamptz" },
+      { id: 6, name: "stream_id", required: true, type: "string" },
+      { id: 7, name: "region", required: false, type: "string" },
+      { id: 8, name: "priority", required: false, type: "double" },
+      { id: 9, name: "is_express", required: false, type: "boolean" },
+      { id: 10, name: "body", required: true, type: "string" },
+    ]);
+  });
+
+  it("is partitioned by day of the time column and sorted by the position column", () => {
+    expect(eventPartitionSpec(orders).fields).toEqual([{ name: "placed_at_day", transform: "day", "source-id": 5, "field-id": 1000 }]);
+    expect(eventSortOrder(orders).fields).toEqual([{ transform: "identity", "source-id": 1, direction: "asc", "null-order": "nulls-first" }]);
+  });
+
+  it("appends with the current schema while the envelope declares nothing new", () => {
+    expect(eventAppendSchema(tableWith([EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY], 1), envelope)).toEqual(EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY);
+  });
+
+  it("adds a newly declared attribute as an optional column above the last column id", () => {
+    const withRegion = defineEnvelope({ attributes: { ...envelope.attributes, retries: "number" } });
+    const schema = eventAppendSchema(tableWith([EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY], 1), withRegion);
+    expect(schema.fields.slice(-2)).toEqual([
+      { id: 10, name: "country", required: false, type: "string" },
+      { id: 11, name: "retries", required: false, type: "double" },
+    ]);
+  });
+
+  it("refuses a table whose column has a type the envelope's attribute cannot be", () => {
+    const retyped = defineEnvelope({ attributes: { cdn: "number" } });
+    expect(() => eventAppendSchema(tableWith(), retyped)).toThrow(
+      /\/tables\/events: the archive does not carry the app's event envelope: its column "cdn" for the number attribute "cdn" is string/,
+    );
+  });
+});
 
 describe("the schema an append writes with", () => {
   it("is the table's own schema when the fields are the same", () => {

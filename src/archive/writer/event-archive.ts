@@ -1,81 +1,120 @@
-// The event archive table (DESIGN.md "Demo domain"): its schemas, partitioning by day of
-// `occurred_at`, rows sorted by `global_position` in every file, and appending events to it.
-import type * as arrow from "apache-arrow";
+// The event archive table, laid out by the app's event envelope: its schema, partitioning by day of
+// the envelope's time column, rows sorted by position in every file, and appending events to it.
+// An attribute the envelope declares and the table lacks becomes a new optional column on the
+// next append (files written before it read it as null).
+import { attributeNamed, attributesProblem, isAttributeValue, type AttributeType, type EventEnvelope } from "../../registry/envelope.ts";
+import type { EventRecord } from "../../registry/event-record.ts";
+import { checkArchiveCarriesEnvelope } from "../archive-envelope.ts";
 import { ArchiveError } from "../errors.ts";
-import { currentSchema, type PartitionSpec } from "../metadata.ts";
-import type { IcebergSchema, NestedField } from "../schema.ts";
+import { currentSchema, type PartitionSpec, type TableMetadata } from "../metadata.ts";
+import { fieldByName, type IcebergSchema, type NestedField } from "../schema.ts";
 import type { ObjectStore } from "../store/object-store.ts";
-import type { DataFile } from "./parquet-data-file.ts";
+import type { WritableType } from "./arrow-schema.ts";
 import { writePartitionedDataFiles } from "./partitioned-data-files.ts";
 import { dayFromEpochMicros } from "./partitioning.ts";
-import { rowBatches } from "./row-batch-builder.ts";
-import { commitAppend, createTable, type AppendResult, type SortOrder, type WritableTable } from "./table-commit.ts";
+import { commitAppend, createTable, type Append, type AppendResult, type SortOrder, type WritableTable } from "./table-commit.ts";
 import { randomWriterIds, type WriterIds } from "./writer-ids.ts";
 
-/** One archived event. Field names are the column names. */
-export interface EventRecord {
-  /** Strictly increasing over the whole archive, from 1; continued by the live Convex table. */
-  global_position: number;
-  event_id: string;
-  /** Play, Pause, Seek, Rebuffer, Error, End. */
-  event_type: string;
-  event_version: number;
-  /** Epoch microseconds, UTC: the column's own unit, and how readers hand timestamps back. */
-  occurred_at: bigint;
-  /** The playback session. */
-  stream_id: string;
-  cdn: string | null;
-  device: string | null;
-  /** The event's JSON body. */
-  payload: string;
-  /** Only in schema 1 and later; files written before it lack the column. */
-  country?: string | null;
+/** An event as an archive row: column name → value, as the row batch builder reads it. */
+export type ArchiveRow = Record<string, unknown>;
+
+/**
+ * Iceberg type of each attribute type. Numbers are `double`: a JavaScript number is one, so every
+ * value round-trips exactly (integers too, up to 2^53).
+ */
+export const ATTRIBUTE_COLUMN_TYPES: Readonly<Record<AttributeType, WritableType>> = {
+  string: "string",
+  number: "double",
+  boolean: "boolean",
+};
+
+const MICROS_PER_MS = 1000;
+
+/**
+ * The schema of a new event archive: the core columns (required), each declared attribute
+ * (optional), and the payload, the widest column, last.
+ */
+export function eventArchiveSchema(envelope: EventEnvelope): IcebergSchema {
+  const { columns } = envelope;
+  const core = (name: string, type: WritableType) => ({ name, required: true, type });
+  const fields: Array<Omit<NestedField, "id">> = [
+    core(columns.position, "long"),
+    core(columns.id, "string"),
+    core(columns.type, "string"),
+    core(columns.version, "int"),
+    core(columns.occurredAt, "timestamptz"),
+    core(columns.stream, "string"),
+    ...Object.values(envelope.attributes).map((attribute) => ({
+      name: attribute.column,
+      required: false,
+      type: ATTRIBUTE_COLUMN_TYPES[attribute.type],
+    })),
+    core(columns.payload, "string"),
+  ];
+  return { type: "struct", "schema-id": 0, "identifier-field-ids": [1], fields: fields.map((field, index) => ({ id: index + 1, ...field })) };
 }
 
-const EVENT_FIELDS: NestedField[] = [
-  { id: 1, name: "global_position", required: true, type: "long" },
-  { id: 2, name: "event_id", required: true, type: "string" },
-  { id: 3, name: "event_type", required: true, type: "string" },
-  { id: 4, name: "event_version", required: true, type: "int" },
-  { id: 5, name: "occurred_at", required: true, type: "timestamptz" },
-  { id: 6, name: "stream_id", required: true, type: "string" },
-  { id: 7, name: "cdn", required: false, type: "string" },
-  { id: 8, name: "device", required: false, type: "string" },
-  { id: 9, name: "payload", required: true, type: "string" },
-];
+/** Partitioned by day of the envelope's time column. */
+export function eventPartitionSpec(envelope: EventEnvelope): PartitionSpec {
+  return {
+    "spec-id": 0,
+    fields: [
+      {
+        name: `${envelope.columns.occurredAt}_day`,
+        transform: "day",
+        "source-id": fieldIdOf(eventArchiveSchema(envelope), envelope.columns.occurredAt),
+        "field-id": 1000,
+      },
+    ],
+  };
+}
 
-export const EVENT_ARCHIVE_SCHEMA: IcebergSchema = {
-  type: "struct",
-  "schema-id": 0,
-  "identifier-field-ids": [1],
-  fields: EVENT_FIELDS,
-};
+/** Sorted by the envelope's position column. */
+export function eventSortOrder(envelope: EventEnvelope): SortOrder {
+  const source = fieldIdOf(eventArchiveSchema(envelope), envelope.columns.position);
+  return { "order-id": 1, fields: [{ transform: "identity", "source-id": source, direction: "asc", "null-order": "nulls-first" }] };
+}
 
-/** Schema 1: `country` added as an optional column. */
-export const EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY: IcebergSchema = {
-  type: "struct",
-  "schema-id": 1,
-  "identifier-field-ids": [1],
-  fields: [...EVENT_FIELDS, { id: 10, name: "country", required: false, type: "string" }],
-};
+/**
+ * The schema an append writes with: the table's current schema, plus each declared attribute it
+ * lacks as a new optional column. Throws ArchiveError when the table cannot carry the envelope
+ * (a core column missing, a column of another type).
+ */
+export function eventAppendSchema(metadata: TableMetadata, envelope: EventEnvelope): IcebergSchema {
+  const current = currentSchema(metadata);
+  let lastId = metadata["last-column-id"];
+  const added = Object.values(envelope.attributes)
+    .filter((attribute) => !fieldByName(current, attribute.column))
+    .map((attribute): NestedField => ({ id: ++lastId, name: attribute.column, required: false, type: ATTRIBUTE_COLUMN_TYPES[attribute.type] }));
+  const schema = added.length === 0 ? current : { ...current, fields: [...current.fields, ...added] };
+  checkArchiveCarriesEnvelope(schema, envelope, metadata.location);
+  return schema;
+}
 
-export const EVENT_PARTITION_SPEC: PartitionSpec = {
-  "spec-id": 0,
-  fields: [{ name: "occurred_at_day", transform: "day", "source-id": 5, "field-id": 1000 }],
-};
-
-export const EVENT_SORT_ORDER: SortOrder = {
-  "order-id": 1,
-  fields: [{ transform: "identity", "source-id": 1, direction: "asc", "null-order": "nulls-first" }],
-};
-
-/** Events as Arrow record batches with the archive's columns (`schema` decides whether `country` is one). */
-export function eventRecordBatches(
-  records: Iterable<EventRecord>,
-  schema: IcebergSchema = EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY,
-  rowsPerBatch?: number,
-): Generator<arrow.RecordBatch> {
-  return rowBatches(records, schema, rowsPerBatch);
+/**
+ * The event as a row of the archive's columns. Throws ArchiveError naming the event when an
+ * attribute is not declared or not of its declared type: the archive would drop or garble it.
+ */
+export function archiveRowOf(envelope: EventEnvelope, event: EventRecord): ArchiveRow {
+  const { columns } = envelope;
+  const row: ArchiveRow = {
+    [columns.position]: event.globalPosition,
+    [columns.id]: event.eventId,
+    [columns.type]: event.eventType,
+    [columns.version]: event.eventVersion,
+    [columns.occurredAt]: BigInt(occurredMicros(event)),
+    [columns.stream]: event.streamId,
+    [columns.payload]: event.payload,
+  };
+  for (const name in event.attributes) {
+    const attribute = attributeNamed(envelope, name);
+    const value = event.attributes[name];
+    if (!attribute || (value !== null && !isAttributeValue(value, attribute.type))) {
+      throw new ArchiveError(undefined, `event ${event.eventId} at position ${event.globalPosition}: ${attributesProblem(envelope, event.attributes)}`);
+    }
+    row[attribute.column] = value;
+  }
+  return row;
 }
 
 export interface EventArchiveOptions {
@@ -84,68 +123,87 @@ export interface EventArchiveOptions {
   location?: string;
 }
 
-/** Creates an empty event archive (schema 0, partitioned by day, sorted by position). */
-export function createEventArchive(store: ObjectStore, options: EventArchiveOptions = {}): Promise<WritableTable> {
+/** Creates an empty event archive laid out by the envelope (partitioned by day, sorted by position). */
+export function createEventArchive(store: ObjectStore, envelope: EventEnvelope, options: EventArchiveOptions = {}): Promise<WritableTable> {
   return createTable(
     store,
-    { schema: EVENT_ARCHIVE_SCHEMA, partitionSpec: EVENT_PARTITION_SPEC, sortOrder: EVENT_SORT_ORDER, location: options.location },
+    {
+      schema: eventArchiveSchema(envelope),
+      partitionSpec: eventPartitionSpec(envelope),
+      sortOrder: eventSortOrder(envelope),
+      location: options.location,
+    },
     options.ids,
   );
 }
 
 export interface EventWriteOptions {
-  /** The schema to write with; the table's current one by default. */
-  schema?: IcebergSchema;
   ids?: WriterIds;
   onRows?: (rows: number) => void;
 }
 
 /**
- * Writes events that come ordered by day of `occurred_at`, then `global_position`, as data files:
- * one or more per day, each sorted by position. Out-of-order events are refused, since the files
- * declare the position sort order.
+ * Writes events that come ordered by day of their time, then position, as data files: one or more
+ * per day, each sorted by position. Out-of-order events are refused, since the files declare the
+ * position sort order. Returns the append to commit: the files and the schema they were written with.
  */
-export function writeEventDataFiles(
+export async function writeEventDataFiles(
   store: ObjectStore,
   table: WritableTable,
+  envelope: EventEnvelope,
   events: Iterable<EventRecord>,
   options: EventWriteOptions = {},
-): Promise<DataFile[]> {
-  return writePartitionedDataFiles(store, table.metadata, options.schema ?? currentSchema(table.metadata), inArchiveOrder(events), {
+): Promise<Required<Append>> {
+  const schema = eventAppendSchema(table.metadata, envelope);
+  const dataFiles = await writePartitionedDataFiles(store, table.metadata, schema, archiveRows(envelope, events), {
     ids: options.ids,
-    sortOrderId: EVENT_SORT_ORDER["order-id"],
+    sortOrderId: eventSortOrder(envelope)["order-id"],
     onRows: options.onRows,
   });
+  return { dataFiles, schema };
 }
 
 /** Sorts `events` into archive order, writes them and commits them as one snapshot. */
 export async function appendEvents(
   store: ObjectStore,
   table: WritableTable,
+  envelope: EventEnvelope,
   events: readonly EventRecord[],
   options: EventWriteOptions = {},
 ): Promise<AppendResult> {
-  const ordered = [...events].sort(
-    (a, b) => dayFromEpochMicros(a.occurred_at) - dayFromEpochMicros(b.occurred_at) || a.global_position - b.global_position,
-  );
-  const dataFiles = await writeEventDataFiles(store, table, ordered, options);
-  return commitAppend(store, table, { dataFiles, schema: options.schema }, options.ids ?? randomWriterIds);
+  const ordered = [...events].sort((a, b) => dayOf(a) - dayOf(b) || a.globalPosition - b.globalPosition);
+  const append = await writeEventDataFiles(store, table, envelope, ordered, options);
+  return commitAppend(store, table, append, options.ids ?? randomWriterIds);
 }
 
-function* inArchiveOrder(events: Iterable<EventRecord>): Generator<EventRecord> {
+function* archiveRows(envelope: EventEnvelope, events: Iterable<EventRecord>): Generator<ArchiveRow> {
   let previousDay = -Infinity;
   let previousPosition = -Infinity;
   for (const event of events) {
-    const day = dayFromEpochMicros(event.occurred_at);
-    if (day < previousDay || (day === previousDay && event.global_position <= previousPosition)) {
+    const day = dayOf(event);
+    if (day < previousDay || (day === previousDay && event.globalPosition <= previousPosition)) {
       throw new ArchiveError(
         undefined,
-        `event at global_position ${event.global_position} (${new Date(Number(event.occurred_at / 1000n)).toISOString()}) ` +
-          `comes after global_position ${previousPosition}: events must be ordered by day, then strictly increasing position`,
+        `event at ${envelope.columns.position} ${event.globalPosition} (${new Date(event.occurredAtMs).toISOString()}) ` +
+          `comes after ${envelope.columns.position} ${previousPosition}: events must be ordered by day, then strictly increasing position`,
       );
     }
     previousDay = day;
-    previousPosition = event.global_position;
-    yield event;
+    previousPosition = event.globalPosition;
+    yield archiveRowOf(envelope, event);
   }
+}
+
+/** The event's partition, from the same microseconds its row holds. */
+function dayOf(event: EventRecord): number {
+  return dayFromEpochMicros(occurredMicros(event));
+}
+
+/** Epoch microseconds, the column's unit; whole microseconds of a fractional millisecond are kept. */
+function occurredMicros(event: EventRecord): number {
+  return Math.round(event.occurredAtMs * MICROS_PER_MS);
+}
+
+function fieldIdOf(schema: IcebergSchema, column: string): number {
+  return fieldByName(schema, column)!.id;
 }

@@ -1,18 +1,18 @@
-// The archive writer's public surface: tables, appends, the event archive and the demo generator.
+// The archive writer's public surface: tables, appends and the event archive.
 export { arrowSchemaFor, PARQUET_FIELD_ID_KEY, type WritableType } from "./arrow-schema.ts";
 export { BOUND_TRUNCATE_LENGTH, type ColumnMetrics } from "./column-statistics.ts";
-export { generateDemoArchive, DEFAULT_DEMO_SEED, MAX_DEMO_SEED, type DemoArchive, type DemoArchiveOptions, type DemoProgress } from "./demo-archive.ts";
-export { demoEvents, planDemoAppends, DEMO_START_MS, DEMO_SPAN_DAYS, REBUFFER_V2_FROM_SHARE, type DemoAppend } from "./demo-events.ts";
 export {
   appendEvents,
+  archiveRowOf,
   createEventArchive,
-  eventRecordBatches,
+  eventAppendSchema,
+  eventArchiveSchema,
+  eventPartitionSpec,
+  eventSortOrder,
   writeEventDataFiles,
-  EVENT_ARCHIVE_SCHEMA,
-  EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY,
-  EVENT_PARTITION_SPEC,
-  EVENT_SORT_ORDER,
-  type EventRecord,
+  ATTRIBUTE_COLUMN_TYPES,
+  type ArchiveRow,
+  type EventArchiveOptions,
   type EventWriteOptions,
 } from "./event-archive.ts";
 export { writeParquetDataFile, PARQUET_ROW_GROUP_ROWS, type DataFile, type DataFileTarget } from "./parquet-data-file.ts";

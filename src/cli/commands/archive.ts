@@ -8,7 +8,7 @@ import { parseCommandArgs, parseIsoInstant, parseList, parsePositiveInteger, pri
 import { UsageError, type CliCommand } from "../command.ts";
 import { stringifyJsonLossless } from "../../archive/json.ts";
 import { openObjectStore } from "../../archive/store/open-store.ts";
-import { DEFAULT_DEMO_SEED, MAX_DEMO_SEED, generateDemoArchive } from "../../archive/writer/index.ts";
+import { DEFAULT_DEMO_SEED, MAX_DEMO_SEED, generateDemoArchive } from "../../local/demo/generate-demo-archive.ts";
 import { startProgressBar } from "../progress-bar.ts";
 import { archiveCleanOrphans, archiveCompact, archiveExpire } from "./maintenance.ts";
 

@@ -1,5 +1,5 @@
 // `reproject demo` (`npm run demo`): the whole of Reproject in one command, on this machine.
-import { DEFAULT_DEMO_SEED, MAX_DEMO_SEED } from "../../archive/writer/index.ts";
+import { DEFAULT_DEMO_SEED, MAX_DEMO_SEED } from "../../local/demo/generate-demo-archive.ts";
 import { DEFAULT_DEMO_DIR } from "../../local/demo/demo-layout.ts";
 import { runDemo, type DemoSummary } from "../../local/demo/run-demo.ts";
 import { parseCommandArgs, parsePositiveInteger, printUsage, RUNTIME_COMMAND_FLAGS } from "../args.ts";

@@ -4,10 +4,12 @@
 import { resolve } from "node:path";
 import type { FunctionArgs } from "convex/server";
 import { api } from "../../../convex/_generated/api.js";
+import { envelope } from "../../../convex/envelope.ts";
 import { registry } from "../../../convex/projections.ts";
-import { attributeColumnsOf } from "../../../convex/replay/attributes.ts";
 import { ArchiveTable } from "../../archive/table.ts";
 import { startLocalRuntime } from "../../local/runtime/runtime.ts";
+import { checkArchiveCarriesEnvelope } from "../../archive/archive-envelope.ts";
+import { filterProblem } from "../../replay/filter.ts";
 import { localAdminIdentity } from "../admin-identity.ts";
 import { parseCommandArgs, parseIsoInstant, parseList, printUsage, requirePositional, RUNTIME_COMMAND_FLAGS } from "../args.ts";
 import { UsageError, type CliCommand } from "../command.ts";
@@ -18,7 +20,6 @@ import { watchRebuilds, type RebuildStatus } from "../rebuild-watch.ts";
 import { runFunction } from "../runtime-calls.ts";
 
 const PROJECTIONS = registry.projections.map((projection) => projection.name);
-const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 const USAGE = `Usage: reproject rebuild <projection> --archive <table> [--from ISO] [--to ISO] [--types A,B]
                          [--where k=v,...] [--dump FILE] [--verify] [--json]
@@ -70,11 +71,12 @@ export const rebuildCommand: CliCommand = {
     if (values.archive === undefined) throw new UsageError(`--archive is required.\n\n${USAGE}`);
     if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}".\n\n${USAGE}`);
     const filter = filterFromFlags(values);
+    const problem = filterProblem(filter, envelope);
+    if (problem) throw new UsageError(`--where: ${problem}`);
     if (values.verify && filter) throw new UsageError("--verify compares whole generations: it takes no --from, --to, --types or --where");
     const location = archiveLocation(values.archive);
-    // A missing archive or attribute is reported before the runtime starts, with the file or column at fault.
-    const table = await ArchiveTable.open(location);
-    attributeColumnsOf(table.schema, Object.keys(filter?.attributes ?? {}));
+    // A missing archive or envelope column is reported before the runtime starts, with the file or column at fault.
+    checkArchiveCarriesEnvelope((await ArchiveTable.open(location)).schema, envelope, location);
 
     process.env.REPROJECT_ARCHIVE = location;
     const unmuteLogs = values.verbose ? () => undefined : muteFunctionLogs();
@@ -135,7 +137,7 @@ function parseWhere(where: string | undefined): Record<string, string[]> | undef
   for (const pair of pairs) {
     const equals = pair.indexOf("=");
     const [name, value] = [pair.slice(0, equals).trim(), pair.slice(equals + 1).trim()];
-    if (equals < 0 || !ATTRIBUTE_NAME.test(name) || value === "") {
+    if (equals < 0 || name === "" || value === "") {
       throw new UsageError(`--where takes attribute=value pairs separated by commas (e.g. cdn=CDN1,device=Android), got "${pair}"`);
     }
     (attributes[name] ??= []).push(value);

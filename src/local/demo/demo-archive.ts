@@ -3,7 +3,7 @@
 import { ArchiveTable } from "../../archive/table.ts";
 import { openObjectStore } from "../../archive/store/open-store.ts";
 import type { ObjectStore } from "../../archive/store/object-store.ts";
-import { generateDemoArchive } from "../../archive/writer/index.ts";
+import { generateDemoArchive } from "./generate-demo-archive.ts";
 import { startProgressBar } from "../../cli/progress-bar.ts";
 import { DEMO_BUCKET } from "./demo-s3.ts";
 

@@ -2,7 +2,8 @@
 // deterministic generator and seed, as the app would append them to the events table.
 import type { FunctionArgs } from "convex/server";
 import type { internal } from "../../../convex/_generated/api.js";
-import { demoEvents, type EventRecord } from "../../archive/writer/index.ts";
+import type { EventRecord } from "../../registry/index.ts";
+import { demoEvents } from "./demo-events.ts";
 
 export type LiveEvent = FunctionArgs<typeof internal.events.append>["events"][number];
 
@@ -16,15 +17,8 @@ export function liveDemoEvents({ archived, count, seed }: { archived: number; co
   return events;
 }
 
-/** An archive row as the app appends it: the columns besides the core ones are attributes. */
-export function liveEventOf(record: EventRecord): LiveEvent {
-  return {
-    eventId: record.event_id,
-    eventType: record.event_type,
-    eventVersion: record.event_version,
-    occurredAtMs: Number(record.occurred_at / 1000n),
-    streamId: record.stream_id,
-    attributes: { cdn: record.cdn, device: record.device, country: record.country ?? null },
-    payload: record.payload,
-  };
+/** A demo event as the app appends it: the events table assigns its position. */
+export function liveEventOf(event: EventRecord): LiveEvent {
+  const { eventId, eventType, eventVersion, occurredAtMs, streamId, attributes, payload } = event;
+  return { eventId, eventType, eventVersion, occurredAtMs, streamId, attributes: { ...attributes }, payload };
 }

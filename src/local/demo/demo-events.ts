@@ -1,8 +1,9 @@
 // Deterministic video playback telemetry for the demo archive: interleaved sessions, each a Play,
 // some Pause / Seek / Rebuffer / Error, and an End. Generated one event at a time from a seeded
 // PRNG, so the same seed gives the same events however they are chunked, in constant memory.
-import { SeededRandom, weighted } from "./seeded-random.ts";
-import type { EventRecord } from "./event-archive.ts";
+import { defineEnvelope, type EventRecord } from "../../registry/index.ts";
+import { SeededRandom, weighted } from "../../archive/writer/seeded-random.ts";
+import { envelope } from "../../../convex/envelope.ts";
 
 export const DEMO_START_MS = Date.UTC(2025, 0, 1);
 export const DEMO_SPAN_DAYS = 30;
@@ -29,6 +30,12 @@ const MAX_SESSION_EVENTS = 200;
 
 const MICROS_PER_MS = 1000;
 const SPAN_MICROS = DEMO_SPAN_DAYS * 86_400_000 * MICROS_PER_MS;
+
+/** The demo's envelope before `country` was added: the archive's first half is written with it. */
+export const ENVELOPE_BEFORE_COUNTRY = defineEnvelope({
+  columns: envelope.columns,
+  attributes: Object.fromEntries(Object.entries(envelope.attributes).filter(([name]) => name !== "country")),
+});
 
 /** One snapshot of the demo archive: the positions it holds and whether it has the `country` column. */
 export interface DemoAppend {
@@ -91,19 +98,19 @@ export function* demoEvents({ events, seed }: DemoEventOptions): Generator<Event
     const version = type === "Rebuffer" && position >= rebufferV2From ? 2 : 1;
     // Uniform in this position's slot of the span: strictly ordered slots keep time non-decreasing.
     const occurredMicros = Math.floor(((position - 1 + random.next()) * SPAN_MICROS) / events);
-    const event: EventRecord = {
-      global_position: position,
-      event_id: random.uuid(),
-      event_type: type,
-      event_version: version,
-      occurred_at: BigInt(DEMO_START_MS * MICROS_PER_MS + occurredMicros),
-      stream_id: session.streamId,
-      cdn: session.cdn,
-      device: session.device,
+    yield {
+      globalPosition: position,
+      eventId: random.uuid(),
+      eventType: type,
+      eventVersion: version,
+      occurredAtMs: DEMO_START_MS + Math.floor(occurredMicros / MICROS_PER_MS),
+      streamId: session.streamId,
+      attributes:
+        position >= countryFrom
+          ? { cdn: session.cdn, device: session.device, country: session.country }
+          : { cdn: session.cdn, device: session.device },
       payload: payloadOf(random, session, type, version),
     };
-    if (position >= countryFrom) event.country = session.country;
-    yield event;
 
     session.emitted++;
     session.remaining--;

@@ -3,20 +3,20 @@
 // Parquet, so memory stays flat whatever the event count. The seed also drives file names,
 // snapshot ids and commit times (each commit is dated at its last event), so the same seed gives
 // the same table byte for byte.
-import type { Snapshot } from "../metadata.ts";
-import type { ObjectStore } from "../store/object-store.ts";
-import { demoEvents, DEMO_START_MS, planDemoAppends } from "./demo-events.ts";
+import { envelope } from "../../../convex/envelope.ts";
+import type { Snapshot } from "../../archive/metadata.ts";
+import type { ObjectStore } from "../../archive/store/object-store.ts";
 import {
+  commitAppend,
   createEventArchive,
-  EVENT_ARCHIVE_SCHEMA,
-  EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY,
+  SeededRandom,
+  seededWriterIds,
   writeEventDataFiles,
-  type EventRecord,
-} from "./event-archive.ts";
-import type { DataFile } from "./parquet-data-file.ts";
-import { SeededRandom } from "./seeded-random.ts";
-import { commitAppend, type WritableTable } from "./table-commit.ts";
-import { seededWriterIds } from "./writer-ids.ts";
+  type DataFile,
+  type WritableTable,
+} from "../../archive/writer/index.ts";
+import type { EventRecord } from "../../registry/index.ts";
+import { demoEvents, DEMO_START_MS, ENVELOPE_BEFORE_COUNTRY, planDemoAppends } from "./demo-events.ts";
 
 export interface DemoProgress {
   eventsWritten: number;
@@ -55,28 +55,27 @@ export async function generateDemoArchive(store: ObjectStore, options: DemoArchi
   const progress: DemoProgress = { eventsWritten: 0, events: options.events, snapshotsCommitted: 0, snapshots: appends.length };
   const report = () => options.onProgress?.({ ...progress });
 
-  let table = await createEventArchive(store, { ids, location: options.location });
+  let table = await createEventArchive(store, ENVELOPE_BEFORE_COUNTRY, { ids, location: options.location });
   const events = demoEvents({ events: options.events, seed });
   const snapshots: Snapshot[] = [];
   const dataFiles: DataFile[] = [];
   report();
   for (const append of appends) {
-    let lastOccurredAt = 0n;
-    const chunk = take(events, append.lastPosition - append.firstPosition + 1, (event) => (lastOccurredAt = event.occurred_at));
-    const schema = append.withCountry ? EVENT_ARCHIVE_SCHEMA_WITH_COUNTRY : EVENT_ARCHIVE_SCHEMA;
-    const files = await writeEventDataFiles(store, table, chunk, {
-      schema,
+    let lastOccurredAtMs = 0;
+    const chunk = take(events, append.lastPosition - append.firstPosition + 1, (event) => (lastOccurredAtMs = event.occurredAtMs));
+    // The first append with the full envelope adds its `country` column to the table's schema.
+    const written = await writeEventDataFiles(store, table, append.withCountry ? envelope : ENVELOPE_BEFORE_COUNTRY, chunk, {
       ids,
       onRows: (rows) => {
         progress.eventsWritten += rows;
         report();
       },
     });
-    clockMs = Math.ceil(Number(lastOccurredAt) / 1000);
-    const result = await commitAppend(store, table, { dataFiles: files, schema }, ids);
+    clockMs = lastOccurredAtMs;
+    const result = await commitAppend(store, table, written, ids);
     table = result.table;
     snapshots.push(result.snapshot);
-    dataFiles.push(...files);
+    dataFiles.push(...written.dataFiles);
     progress.snapshotsCommitted++;
     report();
   }
