@@ -1,29 +1,25 @@
-// One table per projection of the registry, named after it: the projection's document fields (from
-// its zod schema) plus the generation the document belongs to and its encoded key.
-import { defineTable, type TableDefinition } from "convex/server";
-import { v, type GenericValidator, type VObject } from "convex/values";
-import { zodOutputToConvex } from "convex-helpers/server/zod4";
-import type { Projection } from "../src/registry/index.ts";
+// One table per projection of the registry, named after it. A document is stored as
+// `{ generation, key, document }` with `document: v.any()`: Convex validates every existing
+// document against the schema on each push, and a version bump that changes the read model's
+// shape must deploy while the old generation still serves. The projection's zod schema validates
+// each document when a handler writes it instead (src/registry/read-model.ts).
+import { defineTable } from "convex/server";
+import { v } from "convex/values";
 import { registry } from "./projections";
 
 export const GENERATION_KEY_INDEX = "by_generation_key";
 
-type StoredFields = { generation: number; key: string };
-type ReadModelTable<Doc> = TableDefinition<
-  VObject<Doc & StoredFields, Record<string, GenericValidator>>,
-  { by_generation_key: ["generation", "key", "_creationTime"] }
->;
-type Projections = (typeof registry.projections)[number];
-type DocumentOf<P> = P extends Projection<string, infer Doc, infer _Key> ? Doc : never;
+/** The table every projection's read model lives in, whatever the shape of its documents. */
+export const readModelTable = defineTable({
+  generation: v.number(),
+  /** The projection's encoded key (`readModel.encodeKey`). */
+  key: v.string(),
+  /** The document as the handlers of the version that built this generation wrote it. */
+  document: v.any(),
+}).index(GENERATION_KEY_INDEX, ["generation", "key"]);
 
-function readModelTable(document: Parameters<typeof zodOutputToConvex>[0]) {
-  const validator = zodOutputToConvex(document) as unknown as VObject<unknown, Record<string, GenericValidator>>;
-  return defineTable({ ...validator.fields, generation: v.number(), key: v.string() }).index(GENERATION_KEY_INDEX, [
-    "generation",
-    "key",
-  ]);
-}
+type ProjectionName = (typeof registry.projections)[number]["name"];
 
 export const readModelTables = Object.fromEntries(
-  registry.projections.map((projection) => [projection.name, readModelTable(projection.readModel.document)]),
-) as unknown as { [P in Projections as P["name"]]: ReadModelTable<DocumentOf<P>> };
+  registry.projections.map((projection) => [projection.name, readModelTable]),
+) as { [Name in ProjectionName]: typeof readModelTable };

@@ -6,11 +6,12 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { GENERATION_KEY_INDEX } from "../readModelTables";
 
 type Db = QueryCtx["db"];
-type StoredDocument = Record<string, unknown> & {
+type StoredDocument = {
   _id: GenericId<string>;
   _creationTime: number;
   generation: number;
   key: string;
+  document: Record<string, unknown>;
 };
 
 /** Untyped access to a read-model table: which table is known only at run time. */
@@ -35,9 +36,8 @@ export async function findReadModelDocument(
     .unique();
 }
 
-export function documentFields(stored: StoredDocument): Record<string, unknown> {
-  const { _id, _creationTime, generation, key, ...fields } = stored;
-  return fields;
+export function documentFields(stored: Pick<StoredDocument, "document">): Record<string, unknown> {
+  return stored.document;
 }
 
 export class ConvexReadModelStorage<Doc> implements ReadModelStorage<Doc> {
@@ -74,7 +74,7 @@ export class ConvexReadModelStorage<Doc> implements ReadModelStorage<Doc> {
         if (id) await db.delete(id);
         continue;
       }
-      const document = { ...(write.doc as object), generation: this.generation, key: write.key };
+      const document = { generation: this.generation, key: write.key, document: write.doc as object };
       if (write.op === "replace" && id) await db.replace(id, document);
       else this.ids.set(write.key, await db.insert(this.projection, document));
     }

@@ -5,6 +5,7 @@ import { api, internal } from "../../convex/_generated/api";
 import { createConvexTest, runUntil, stepUntil } from "../support/convex";
 import { splitDemoHistory } from "../support/demo-archive";
 import { archiveEventsOf, foldSessionSummary, readArchiveEvents } from "../support/demo-fold";
+import { generationDocuments } from "../support/read-model";
 
 const faults = vi.hoisted(() => ({ beforeCommit: 0, afterCommit: 0 }));
 
@@ -56,8 +57,8 @@ async function rebuildSessionSummary(t: ReturnType<typeof createConvexTest>) {
   const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as { rebuildId: string };
   await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId }))!.state !== "running");
   const status = (await admin.query(api.rebuilds.status, { rebuildId }))!;
-  const docs = await t.run(async (ctx) => (await ctx.db.query("sessionSummary").collect()).filter((doc) => doc.generation === status.generation));
-  return { status, model: docs.map(({ _id, _creationTime, generation, key, ...fields }) => fields).sort((a, b) => a.streamId.localeCompare(b.streamId)) };
+  const docs = await generationDocuments(t, "sessionSummary", status.generation);
+  return { status, model: docs.sort((a, b) => a.streamId.localeCompare(b.streamId)) };
 }
 
 describe("the archiver", () => {
@@ -113,8 +114,8 @@ describe("the archiver", () => {
       await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId }))!.state === "completed");
       const status = (await admin.query(api.rebuilds.status, { rebuildId }))!;
       expect(status.counters.found).toBe(ARCHIVED + LIVE);
-      const docs = await t.run(async (ctx) => (await ctx.db.query("sessionSummary").collect()).filter((doc) => doc.generation === status.generation));
-      expect(docs.map(({ _id, _creationTime, generation, key, ...fields }) => fields).sort((a, b) => a.streamId.localeCompare(b.streamId))).toEqual(
+      const docs = await generationDocuments(t, "sessionSummary", status.generation);
+      expect(docs.sort((a, b) => a.streamId.localeCompare(b.streamId))).toEqual(
         foldSessionSummary(all),
       );
       expect(await t.action(internal.archiverNode.run, { nowMs })).toMatchObject({ archived: 0, deleted: expectedMoved });

@@ -7,6 +7,7 @@ import { createConvexTest, runUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 import { eventColumns } from "../../src/replay/event-columns.ts";
 import { foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
+import { generationDocuments } from "../support/read-model";
 
 const faults = vi.hoisted(() => ({ crashOnScanBatch: new Set<number>(), crashAfterCommit: new Set<number>(), scanBatches: 0, commits: 0 }));
 
@@ -56,13 +57,7 @@ async function rebuildSessionSummary() {
   const started = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as { rebuildId: string };
   await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId: started.rebuildId }))?.state !== "running");
   const status = (await admin.query(api.rebuilds.status, { rebuildId: started.rebuildId }))!;
-  const model = await t.run(async (ctx) => {
-    const docs = await ctx.db.query("sessionSummary").collect();
-    return docs
-      .filter((doc) => doc.generation === status.generation)
-      .map(({ _id, _creationTime, generation, key, ...fields }) => fields)
-      .sort((a, b) => a.streamId.localeCompare(b.streamId));
-  });
+  const model = (await generationDocuments(t, "sessionSummary", status.generation)).sort((a, b) => a.streamId.localeCompare(b.streamId));
   return { t, status, model };
 }
 
@@ -117,6 +112,6 @@ describe("crash recovery", () => {
     expect(await t.mutation(internal.replay.lifecycle.applyBatch, batch)).toEqual({ status: "duplicate", cursor: 2 });
     const docs = await t.run((ctx) => ctx.db.query("sessionSummary").collect());
     expect(docs).toHaveLength(1);
-    expect(docs[0]!.eventCount).toBe(2);
+    expect(docs[0]!.document.eventCount).toBe(2);
   });
 });

@@ -5,6 +5,7 @@ import { internal } from "../../convex/_generated/api";
 import { GENERATION_DELETE_BATCH } from "../../convex/replay/generations";
 import schema from "../../convex/schema";
 import { modules } from "../../convex/test.setup";
+import { storedDocument } from "../support/read-model";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -19,8 +20,8 @@ describe("deleting an old generation", () => {
       await t.run(async (ctx) => {
         for (let i = offset; i < Math.min(size, offset + 1_000); i++) {
           const doc = { streamId: `s${i}`, eventCount: 1, rebufferCount: 0, errorCount: 0, firstAt: "2025-01-01T00:00:00.000Z", lastAt: "2025-01-01T00:00:00.000Z" };
-          await ctx.db.insert("sessionSummary", { ...doc, generation: 1, key: doc.streamId });
-          if (i < 10) await ctx.db.insert("sessionSummary", { ...doc, generation: 2, key: doc.streamId });
+          await ctx.db.insert("sessionSummary", storedDocument(1, doc.streamId, doc));
+          if (i < 10) await ctx.db.insert("sessionSummary", storedDocument(2, doc.streamId, doc));
         }
       });
     }

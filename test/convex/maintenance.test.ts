@@ -14,6 +14,7 @@ import { tableRows } from "../support/archive-rows";
 import { createConvexTest, runUntil, stepUntil } from "../support/convex";
 import { foldSessionSummary, readArchiveEvents } from "../support/demo-fold";
 import { localFragmentedArchive } from "../support/fragmented-archive";
+import { generationDocuments } from "../support/read-model";
 
 const ADMIN = { subject: "ops-1", role: "admin" };
 const LATER = () => Date.now() + 60_000;
@@ -35,8 +36,8 @@ async function fragmentedDeploymentArchive() {
 }
 
 async function sessionSummaryOf(t: ReturnType<typeof createConvexTest>, generation: number) {
-  const docs = await t.run(async (ctx) => (await ctx.db.query("sessionSummary").collect()).filter((doc) => doc.generation === generation));
-  return docs.map(({ _id, _creationTime, generation: _generation, key, ...fields }) => fields).sort((a, b) => a.streamId.localeCompare(b.streamId));
+  const docs = await generationDocuments(t, "sessionSummary", generation);
+  return docs.sort((a, b) => a.streamId.localeCompare(b.streamId));
 }
 
 const auditOf = (t: ReturnType<typeof createConvexTest>) =>

@@ -5,6 +5,7 @@ import type { EventRecord } from "../../src/registry/index.ts";
 import { createConvexTest, runUntil } from "../support/convex";
 import { localDemoArchive, tamperedDemoArchive } from "../support/demo-archive";
 import { foldRebufferByCdn, foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
+import { generationDocuments } from "../support/read-model";
 
 const bug = vi.hoisted(() => ({ failingEventId: null as string | null }));
 
@@ -73,9 +74,8 @@ async function rebuild(projection: string, options: object) {
 }
 
 async function rebufferModel(t: ReturnType<typeof createConvexTest>, generation: number) {
-  const docs = await t.run((ctx) => ctx.db.query("rebufferByCdn").collect());
+  const docs = await generationDocuments(t, "rebufferByCdn", generation);
   return docs
-    .filter((doc) => doc.generation === generation)
     .map(({ cdn, device, rebufferCount, rebufferMs }) => ({ cdn, device, rebufferCount, rebufferMs }))
     .sort((a, b) => a.cdn.localeCompare(b.cdn) || a.device.localeCompare(b.device));
 }
@@ -138,10 +138,8 @@ describe("a handler bug", () => {
     await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId }))!.state === "completed");
     const done = (await admin.query(api.rebuilds.status, { rebuildId }))!;
     expect(done.counters).toMatchObject({ found: events.length, failed: 0, invalid: 0 });
-    const docs = await t.run((ctx) => ctx.db.query("sessionSummary").collect());
+    const docs = await generationDocuments(t, "sessionSummary", done.generation);
     const model = docs
-      .filter((doc) => doc.generation === done.generation)
-      .map(({ _id, _creationTime, generation, key, ...fields }) => fields)
       .sort((a, b) => a.streamId.localeCompare(b.streamId));
     expect(model).toEqual(foldSessionSummary(events));
   });

@@ -3,6 +3,7 @@ import { api } from "../../convex/_generated/api";
 import { createConvexTest, runUntil, stepUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 import { foldRebufferByCdn, foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
+import { allDocuments, generationDocuments } from "../support/read-model";
 
 const ADMIN = { subject: "ops-1", name: "Ops", role: "admin" };
 let archive = "";
@@ -37,10 +38,8 @@ async function trigger(t: T, projection = "sessionSummary", options?: object) {
 }
 
 async function activeSessionSummaries(t: T, generation: number) {
-  const docs = await t.run((ctx) => ctx.db.query("sessionSummary").collect());
+  const docs = await generationDocuments(t, "sessionSummary", generation);
   return docs
-    .filter((doc) => doc.generation === generation)
-    .map(({ _id, _creationTime, generation: _g, key, ...fields }) => fields)
     .sort((a, b) => a.streamId.localeCompare(b.streamId));
 }
 
@@ -97,7 +96,7 @@ describe("rebuild lifecycle", () => {
     // Every committed batch is whole: the partial read model equals the fold of what the cursor covers.
     const covered = events.filter((event) => event.position <= cancelled.cursor!);
     const partial = async () =>
-      (await t.run((ctx) => ctx.db.query("rebufferByCdn").collect()))
+      (await allDocuments(t, "rebufferByCdn"))
         .map(({ cdn, device, rebufferCount, rebufferMs }) => ({ cdn, device, rebufferCount, rebufferMs }))
         .sort((a, b) => a.cdn.localeCompare(b.cdn) || a.device.localeCompare(b.device));
     expect(await partial()).toEqual(foldRebufferByCdn(covered));

@@ -8,6 +8,7 @@ import { modules } from "../../convex/test.setup";
 import { createConvexTest, runUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 import { foldRebufferByCdn, foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
+import { generationDocuments as documents } from "../support/read-model";
 
 const ADMIN = { subject: "ops-1", role: "admin" };
 let archive = "";
@@ -31,11 +32,6 @@ async function rebuild(t: T, projection: string, options: object = {}) {
   expect(answer.status).toBe("started");
   await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId: answer.rebuildId }))!.state !== "running");
   return (await admin.query(api.rebuilds.status, { rebuildId: answer.rebuildId }))!;
-}
-
-async function documents<Table extends "rebufferByCdn" | "sessionSummary">(t: T, table: Table, generation: number) {
-  const docs = await t.run((ctx) => ctx.db.query(table).collect());
-  return docs.filter((doc) => doc.generation === generation).map(({ _id, _creationTime, generation: _g, key, ...fields }) => fields);
 }
 
 const byCdnDevice = (a: { cdn: string; device: string }, b: { cdn: string; device: string }) =>

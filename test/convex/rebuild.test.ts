@@ -3,6 +3,7 @@ import { api } from "../../convex/_generated/api";
 import { createConvexTest } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 import { foldRebufferByCdn, foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
+import { activeDocuments as readModel } from "../support/read-model";
 
 const ADMIN = { subject: "ops-1", name: "Ops", role: "admin" };
 let archive = "";
@@ -20,16 +21,6 @@ afterEach(() => vi.useRealTimers());
 
 async function runToEnd(t: ReturnType<typeof createConvexTest>) {
   await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 10_000);
-}
-
-async function readModel(t: ReturnType<typeof createConvexTest>, table: "rebufferByCdn" | "sessionSummary") {
-  return t.run(async (ctx) => {
-    const row = await ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", table)).unique();
-    const docs = await ctx.db.query(table).collect();
-    return docs
-      .filter((doc) => doc.generation === row?.activeGeneration)
-      .map(({ _id, _creationTime, generation, key, ...fields }) => fields);
-  });
 }
 
 describe("a full rebuild on the replay pool", () => {

@@ -9,6 +9,7 @@ import { modules } from "../../convex/test.setup";
 import { createConvexTest, runUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 import { foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
+import { storedDocument } from "../support/read-model";
 
 const code = vi.hoisted(() => ({ countErrorsTwice: false }));
 
@@ -80,11 +81,13 @@ describe("verify runs", () => {
     const docs = (await generationDocs(t, built.generation)).sort((a, b) => a.key.localeCompare(b.key));
     const [changed, removed, ignoredOnly] = [docs[3]!, docs[10]!, docs[20]!];
     await t.run(async (ctx) => {
-      await ctx.db.patch(changed._id, { eventCount: changed.eventCount + 5, errorCount: changed.errorCount + 1 });
+      await ctx.db.patch(changed._id, {
+        document: { ...changed.document, eventCount: changed.document.eventCount + 5, errorCount: changed.document.errorCount + 1 },
+      });
       await ctx.db.delete(removed._id);
-      await ctx.db.patch(ignoredOnly._id, { lastAt: "2099-01-01T00:00:00.000Z" });
-      const { _id, _creationTime, ...fields } = docs[0]!;
-      await ctx.db.insert("sessionSummary", { ...fields, streamId: "zz-invented", key: "zz-invented" });
+      await ctx.db.patch(ignoredOnly._id, { document: { ...ignoredOnly.document, lastAt: "2099-01-01T00:00:00.000Z" } });
+      const { generation, document } = docs[0]!;
+      await ctx.db.insert("sessionSummary", storedDocument(generation, "zz-invented", { ...document, streamId: "zz-invented" }));
     });
     const verified = await run(t, { mode: "verify" });
     expect(verified.verify).toMatchObject({ changed: 1, onlyInActive: 1, onlyInShadow: 1 });
@@ -119,7 +122,7 @@ describe("verify runs", () => {
     expect(await generationDocs(t, built.generation)).toEqual([]);
     const promoted = await generationDocs(t, kept.generation);
     const doubled = new Map(sessionsWithErrors.map((session) => [session.streamId, session.errorCount * 2]));
-    for (const doc of promoted) if (doubled.has(doc.streamId)) expect(doc.errorCount).toBe(doubled.get(doc.streamId));
+    for (const { document: doc } of promoted) if (doubled.has(doc.streamId)) expect(doc.errorCount).toBe(doubled.get(doc.streamId));
     const audit = (await t.withIdentity(ADMIN).query(api.rebuilds.auditLog, {})).map((entry) => [entry.action, entry.outcome]);
     expect(audit).toContainEqual(["promote", "promoted"]);
     expect(audit).toContainEqual(["discard", "discarded"]);
@@ -140,8 +143,8 @@ describe("verify runs", () => {
     for (let offset = 0; offset < size; offset += 500) {
       await t.run(async (ctx) => {
         for (let i = offset; i < Math.min(size, offset + 500); i++) {
-          if (i % 97 !== 0) await ctx.db.insert("sessionSummary", { ...doc(i), generation: 1, key: doc(i).streamId });
-          await ctx.db.insert("sessionSummary", { ...doc(i, i % 101 === 0 ? 2 : 1), generation: 2, key: doc(i).streamId });
+          if (i % 97 !== 0) await ctx.db.insert("sessionSummary", storedDocument(1, doc(i).streamId, doc(i)));
+          await ctx.db.insert("sessionSummary", storedDocument(2, doc(i).streamId, doc(i, i % 101 === 0 ? 2 : 1)));
         }
       });
     }

@@ -8,6 +8,7 @@ import { api, internal } from "../../convex/_generated/api";
 import { createConvexTest, runUntil } from "../support/convex";
 import { useSplitDemoHistory } from "../support/demo-archive";
 import { archiveEventsOf, foldRebufferByCdn, foldSessionSummary, type ArchiveEvent } from "../support/demo-fold";
+import { activeDocuments as activeDocs } from "../support/read-model";
 
 const ADMIN = { subject: "ops-1", role: "admin" };
 const ARCHIVED = 6_000;
@@ -17,14 +18,6 @@ type T = ReturnType<typeof createConvexTest>;
 
 function eventsUpTo(count: number): ArchiveEvent[] {
   return archiveEventsOf(history.all.slice(0, count));
-}
-
-async function activeDocs(t: T, table: "rebufferByCdn" | "sessionSummary") {
-  return t.run(async (ctx) => {
-    const row = await ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", table)).unique();
-    const docs = (await ctx.db.query(table).collect()).filter((doc) => doc.generation === row?.activeGeneration);
-    return docs.map(({ _id, _creationTime, generation, key, ...fields }) => fields);
-  });
 }
 
 async function assertInvariants(t: T) {

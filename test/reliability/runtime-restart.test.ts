@@ -74,7 +74,7 @@ describe("the local runtime restarted from its persisted state", () => {
       const final = (await readSnapshotFile(persistFile))!;
       const docs = final.databases[""]!.tables.sessionSummary!.filter((doc) => doc.generation === done.generation);
       const model = docs
-        .map(({ streamId, eventCount, rebufferCount, errorCount, firstAt, lastAt }) => ({ streamId, eventCount, rebufferCount, errorCount, firstAt, lastAt }))
+        .map((doc) => doc.document as Record<string, unknown>)
         .sort((a, b) => String(a.streamId).localeCompare(String(b.streamId)));
       expect(model).toEqual(foldSessionSummary(events));
     } finally {

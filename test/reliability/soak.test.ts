@@ -11,6 +11,7 @@ import { generateDemoArchive } from "../../src/local/demo/generate-demo-archive.
 import { S3_LOCAL_CREDENTIALS } from "../../src/local/s3-server.ts";
 import { createConvexTest, runUntil } from "../support/convex";
 import { foldRebufferByCdnStreaming, streamArchiveEvents } from "../support/demo-fold";
+import { generationDocuments } from "../support/read-model";
 import { startFaultyS3Proxy, type FaultyProxy } from "../support/faulty-s3-proxy";
 import { createTestBucket, s3Endpoint, testS3Client, uploadDirectory } from "../support/s3";
 
@@ -83,7 +84,7 @@ describe("soak", () => {
     const faulted = Object.values(proxy.injected).reduce((sum, count) => sum + count, 0);
     expect(faulted).toBeGreaterThan(10);
 
-    const docs = await t.run(async (ctx) => (await ctx.db.query("rebufferByCdn").collect()).filter((doc) => doc.generation === status.generation));
+    const docs = await generationDocuments(t, "rebufferByCdn", status.generation);
     const model = docs
       .map(({ cdn, device, rebufferCount, rebufferMs }) => ({ cdn, device, rebufferCount, rebufferMs }))
       .sort((a, b) => a.cdn.localeCompare(b.cdn) || a.device.localeCompare(b.device));

@@ -20,7 +20,7 @@ function runPagingScript(): Promise<PagingRun> {
   const script = `
     import { startLocalRuntime } from ${JSON.stringify(runtimeModule)};
     const runtime = await startLocalRuntime({ log: () => {} });
-    const summary = (generation, key) => ({ generation, key, streamId: key, eventCount: 1, rebufferCount: 0, errorCount: 0, firstAt: "2025-01-01T00:00:00.000Z", lastAt: "2025-01-01T00:00:00.000Z" });
+    const summary = (generation, key) => ({ generation, key, document: { streamId: key, eventCount: 1, rebufferCount: 0, errorCount: 0, firstAt: "2025-01-01T00:00:00.000Z", lastAt: "2025-01-01T00:00:00.000Z" } });
     let seed = 7;
     const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
     const keyOf = () => "s-" + Math.floor(random() * 1e9).toString(36).padStart(6, "0");
