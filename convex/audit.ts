@@ -1,6 +1,7 @@
+import { components } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
-import type { Actor } from "./validators";
+import type { Actor } from "../src/component/validators.ts";
 
 export interface AuditEntry {
   actor: Actor;
@@ -11,6 +12,7 @@ export interface AuditEntry {
   details?: string;
 }
 
+/** Writes the entry to the component's audit log, in the caller's transaction. */
 export async function recordAudit(ctx: MutationCtx, entry: AuditEntry): Promise<void> {
-  await ctx.db.insert("auditLog", { at: Date.now(), ...entry });
+  await ctx.runMutation(components.reproject.audit.record, entry);
 }

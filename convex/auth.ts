@@ -3,7 +3,7 @@
 // default "role") holds REPROJECT_ADMIN_ROLE (default "admin"), as a string or in a list.
 import { ConvexError } from "convex/values";
 import type { Auth } from "convex/server";
-import type { Actor } from "./validators";
+import type { Actor } from "../src/component/validators.ts";
 
 export const ANONYMOUS: Actor = { subject: "anonymous" };
 export const SYSTEM: Actor = { subject: "system", name: "Reproject" };

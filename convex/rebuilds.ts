@@ -2,6 +2,7 @@
 // every attempt (refused ones included) lands in the audit log; queries refuse by throwing.
 import { v } from "convex/values";
 import { filterProblem, isEmptyFilter } from "../src/replay/filter.ts";
+import { components } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { mutation, query, type MutationCtx } from "./_generated/server";
 import { authorizeAdmin, requireAdminForRead } from "./auth";
@@ -13,7 +14,7 @@ import { rebuildStatus } from "./rebuildStatus";
 import { activeRebuildOf, createRebuild, enqueueNextChunk, type Rebuild } from "./replay/lifecycle";
 import { scheduleGenerationDeletion } from "./replay/generations";
 import { discardShadow, promoteShadow, releaseShadow } from "./replay/verify";
-import { vRebuildOptions, type Actor, type RebuildOptions } from "./validators";
+import { vRebuildOptions, type Actor, type RebuildOptions } from "../src/component/validators.ts";
 
 const TARGET_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const MAX_RATE_LIMIT = 10_000_000;
@@ -265,10 +266,7 @@ export const deadLetters = query({
     const rebuildId = ctx.db.normalizeId("rebuilds", args.rebuildId);
     if (!rebuildId) return [];
     const count = pageSize(args.limit, { fallback: 100, max: 500 });
-    return ctx.db
-      .query("deadLetters")
-      .withIndex("by_rebuild", (q) => q.eq("rebuildId", rebuildId))
-      .take(count);
+    return ctx.runQuery(components.reproject.deadLetters.list, { rebuildId, limit: count });
   },
 });
 
@@ -277,7 +275,7 @@ export const auditLog = query({
   handler: async (ctx, { limit }) => {
     await requireAdminForRead(ctx);
     const count = pageSize(limit, { fallback: 100, max: 500 });
-    return ctx.db.query("auditLog").withIndex("by_at").order("desc").take(count);
+    return ctx.runQuery(components.reproject.audit.list, { limit: count });
   },
 });
 

@@ -14,7 +14,7 @@ import {
   vRebuildState,
   vSelfCheckReport,
   vVerifyResult,
-} from "./validators";
+} from "../src/component/validators.ts";
 
 export default defineSchema({
   /** One per projection in the registry: which generation of its read model serves queries. */
@@ -87,28 +87,6 @@ export default defineSchema({
 
   /** The scan a rebuild planned at trigger time: pinned snapshot and slices (JSON, BigInt-safe). */
   rebuildPlans: defineTable({ rebuildId: v.id("rebuilds"), planJson: v.string() }).index("by_rebuild", ["rebuildId"]),
-
-  deadLetters: defineTable({
-    rebuildId: v.id("rebuilds"),
-    projection: v.string(),
-    eventId: v.string(),
-    position: v.number(),
-    eventType: v.string(),
-    eventVersion: v.number(),
-    kind: v.string(),
-    reason: v.string(),
-    at: v.number(),
-  }).index("by_rebuild", ["rebuildId"]),
-
-  auditLog: defineTable({
-    at: v.number(),
-    actor: vActor,
-    action: v.string(),
-    projection: v.optional(v.string()),
-    rebuildId: v.optional(v.id("rebuilds")),
-    outcome: v.string(),
-    details: v.optional(v.string()),
-  }).index("by_at", ["at"]),
 
   /**
    * Results of `selfCheck:start`: `outcome` says whether the Node action ran on the replay pool,

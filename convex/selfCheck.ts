@@ -6,7 +6,7 @@ import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalMutation, internalQuery } from "./_generated/server";
 import { replayPool } from "./replayPool";
-import { vSelfCheckReport } from "./validators";
+import { vSelfCheckReport } from "../src/component/validators.ts";
 
 export const start = internalMutation({
   args: {},

@@ -1,29 +1,47 @@
 #!/usr/bin/env node
-// Regenerates convex/_generated without a deployment. `convex codegen --system-udfs` works offline
-// but leaves out the component API, so the replayPool component is appended here.
+// Regenerates the `_generated` folders of the app (convex/) and of Reproject's component
+// (src/component/) without a deployment. `convex codegen --system-udfs` works offline for the
+// functions folder convex.json names, but leaves out the API of installed components, which is
+// appended here: the replay Workpool and Reproject's component.
 import { execFileSync } from "node:child_process";
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 
-execFileSync("npx", ["convex", "codegen", "--system-udfs", "--typecheck", "disable"], {
-  stdio: "inherit",
-});
+const root = fileURLToPath(new URL("..", import.meta.url));
 
-const generated = new URL("../convex/_generated/", import.meta.url);
-const marker = "export declare const components";
-if (!readFileSync(new URL("api.d.ts", generated), "utf8").includes(marker)) {
+function codegen(cwd) {
+  execFileSync("npx", ["convex", "codegen", "--system-udfs", "--typecheck", "disable"], { cwd, stdio: "inherit" });
+}
+
+/** The component's folder as the functions folder of a throwaway project, so codegen writes its `_generated`. */
+function componentCodegen(componentDir) {
+  const project = mkdtempSync(join(tmpdir(), "reproject-codegen-"));
+  try {
+    writeFileSync(join(project, "package.json"), JSON.stringify({ type: "module", dependencies: { convex: "*" } }));
+    writeFileSync(join(project, "convex.json"), JSON.stringify({ functions: relative(project, componentDir) }));
+    symlinkSync(join(root, "node_modules"), join(project, "node_modules"));
+    codegen(project);
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+  }
+}
+
+function appendComponents(generatedDir, components) {
+  const marker = "export declare const components";
+  if (readFileSync(join(generatedDir, "api.d.ts"), "utf8").includes(marker)) return;
+  const entries = Object.entries(components).map(([name, type]) => `  ${name}: ${type}<"${name}">;`);
+  appendFileSync(join(generatedDir, "api.d.ts"), `\n${marker}: {\n${entries.join("\n")}\n};\n`);
   appendFileSync(
-    new URL("api.d.ts", generated),
-    `
-${marker}: {
-  replayPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"replayPool">;
-};
-`,
-  );
-  appendFileSync(
-    new URL("api.js", generated),
-    `
-import { componentsGeneric } from "convex/server";
-export const components = componentsGeneric();
-`,
+    join(generatedDir, "api.js"),
+    `\nimport { componentsGeneric } from "convex/server";\nexport const components = componentsGeneric();\n`,
   );
 }
+
+componentCodegen(join(root, "src", "component"));
+codegen(root);
+appendComponents(join(root, "convex", "_generated"), {
+  replayPool: `import("@convex-dev/workpool/_generated/component.js").ComponentApi`,
+  reproject: `import("../../src/component/componentApi.ts").ComponentApi`,
+});

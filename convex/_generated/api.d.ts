@@ -42,7 +42,6 @@ import type * as replayPool from "../replayPool.js";
 import type * as selfCheck from "../selfCheck.js";
 import type * as selfCheckNode from "../selfCheckNode.js";
 import type * as settings from "../settings.js";
-import type * as validators from "../validators.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -82,7 +81,6 @@ declare const fullApi: ApiFromModules<{
   selfCheck: typeof selfCheck;
   selfCheckNode: typeof selfCheckNode;
   settings: typeof settings;
-  validators: typeof validators;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,
@@ -95,4 +93,5 @@ export declare const internal: FilterApi<
 
 export declare const components: {
   replayPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"replayPool">;
+  reproject: import("../../src/component/componentApi.ts").ComponentApi<"reproject">;
 };

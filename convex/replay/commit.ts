@@ -8,10 +8,11 @@ import {
   type EventRecord,
 } from "../../src/registry/index.ts";
 import { updateRate } from "../../src/progress/rate.ts";
+import { components } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { registry } from "../projections";
-import type { Counters, RebuildError } from "../validators";
+import type { Counters, RebuildError } from "../../src/component/validators.ts";
 import { ConvexReadModelStorage } from "./readModelStorage";
 
 export interface CommitInput {
@@ -39,17 +40,18 @@ export async function commitEvents(
   if (result.failure) return { ok: false, failure: result.failure };
   await storage.write(result.writes);
   const now = Date.now();
-  for (const letter of result.deadLetters) {
-    await ctx.db.insert("deadLetters", {
+  if (result.deadLetters.length > 0) {
+    await ctx.runMutation(components.reproject.deadLetters.record, {
       rebuildId: rebuild._id,
       projection: rebuild.projection,
-      eventId: letter.eventId,
-      position: letter.globalPosition,
-      eventType: letter.eventType,
-      eventVersion: letter.eventVersion,
-      kind: letter.kind,
-      reason: letter.reason,
-      at: now,
+      letters: result.deadLetters.map((letter) => ({
+        eventId: letter.eventId,
+        position: letter.globalPosition,
+        eventType: letter.eventType,
+        eventVersion: letter.eventVersion,
+        kind: letter.kind,
+        reason: letter.reason,
+      })),
     });
   }
   const batch = result.counters;

@@ -21,7 +21,7 @@ import {
   type Actor,
   type RebuildOptions,
   type RebuildError,
-} from "../validators";
+} from "../../src/component/validators.ts";
 import { SYSTEM } from "../auth";
 import { countEventsAfter, eventsAfter } from "../events";
 import { commitEvents, eventFailure } from "./commit";

@@ -10,7 +10,7 @@ import { recordAudit } from "../audit";
 import { SYSTEM } from "../auth";
 import { registry } from "../projections";
 import { GENERATION_KEY_INDEX } from "../readModelTables";
-import type { DiffSample, VerifyResult } from "../validators";
+import type { DiffSample, VerifyResult } from "../../src/component/validators.ts";
 import { scheduleGenerationDeletion } from "./generations";
 import { documentFields } from "./readModelStorage";
 

@@ -1,10 +1,7 @@
-import workpool from "@convex-dev/workpool/test";
-import { convexTest } from "convex-test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { internal } from "../../convex/_generated/api";
 import { GENERATION_DELETE_BATCH } from "../../convex/replay/generations";
-import schema from "../../convex/schema";
-import { modules } from "../../convex/test.setup";
+import { createConvexTest } from "../support/convex";
 import { storedDocument } from "../support/read-model";
 
 beforeEach(() => vi.useFakeTimers());
@@ -13,8 +10,7 @@ afterEach(() => vi.useRealTimers());
 describe("deleting an old generation", () => {
   it("deletes a generation larger than one transaction may write, in batches, and never the active one", async () => {
     // A transaction here may write a little more than one deletion batch, far less than the generation.
-    const t = convexTest({ schema, modules, transactionLimits: { documentsWritten: GENERATION_DELETE_BATCH + 10 } });
-    workpool.register(t, "replayPool");
+    const t = createConvexTest({ documentsWritten: GENERATION_DELETE_BATCH + 10 });
     const size = GENERATION_DELETE_BATCH * 2 + 345;
     for (let offset = 0; offset < size; offset += 1_000) {
       await t.run(async (ctx) => {

@@ -11,7 +11,7 @@ import { TableFileIndex } from "../../src/archive/maintenance/index.ts";
 import { snapshotById } from "../../src/archive/metadata.ts";
 import { loadTableForWrite } from "../../src/archive/writer/index.ts";
 import { tableRows } from "../support/archive-rows";
-import { createConvexTest, runUntil, stepUntil } from "../support/convex";
+import { componentDocuments, createConvexTest, runUntil, stepUntil } from "../support/convex";
 import { foldSessionSummary, readArchiveEvents } from "../support/demo-fold";
 import { localFragmentedArchive } from "../support/fragmented-archive";
 import { generationDocuments } from "../support/read-model";
@@ -41,7 +41,7 @@ async function sessionSummaryOf(t: ReturnType<typeof createConvexTest>, generati
 }
 
 const auditOf = (t: ReturnType<typeof createConvexTest>) =>
-  t.run(async (ctx) => (await ctx.db.query("auditLog").collect()).filter((entry) => entry.action.startsWith("archive_")));
+  componentDocuments(t, "auditLog").then((log) => log.filter((entry) => entry.action.startsWith("archive_")));
 
 describe("archive maintenance during a rebuild", () => {
   it("keeps the snapshot a running rebuild pinned, which completes identically; expiry removes it once the rebuild is done", async () => {

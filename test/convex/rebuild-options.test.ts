@@ -1,10 +1,6 @@
 // Filtered replays, dry runs, the rate limit, and batches shrinking under tight transaction limits.
-import workpool from "@convex-dev/workpool/test";
-import { convexTest } from "convex-test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { api } from "../../convex/_generated/api";
-import schema from "../../convex/schema";
-import { modules } from "../../convex/test.setup";
 import { createConvexTest, runUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 import { foldRebufferByCdn, foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
@@ -102,8 +98,7 @@ describe("rate limit", () => {
 
 describe("transaction limits", () => {
   it("completes by shrinking batches when a batch would write more documents than a transaction allows", async () => {
-    const t = convexTest({ schema, modules, transactionLimits: { documentsWritten: 150 } });
-    workpool.register(t, "replayPool");
+    const t = createConvexTest({ documentsWritten: 150 });
     const status = await rebuild(t as unknown as T, "sessionSummary");
     expect(status.state).toBe("completed");
     const model = (await documents(t as unknown as T, "sessionSummary", status.generation)) as ReturnType<typeof foldSessionSummary>;

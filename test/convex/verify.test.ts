@@ -1,11 +1,7 @@
 // Verify runs: a shadow generation diffed with the active one, without swapping.
-import workpool from "@convex-dev/workpool/test";
-import { convexTest } from "convex-test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { VERIFY_DIFF_BATCH } from "../../convex/replay/verify";
-import schema from "../../convex/schema";
-import { modules } from "../../convex/test.setup";
 import { createConvexTest, runUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 import { foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
@@ -130,8 +126,7 @@ describe("verify runs", () => {
 
   it("diff generations larger than one transaction may read, in windows", async () => {
     const size = VERIFY_DIFF_BATCH * 2 + 300;
-    const t = convexTest({ schema, modules, transactionLimits: { documentsRead: VERIFY_DIFF_BATCH * 2 + 50 } });
-    workpool.register(t, "replayPool");
+    const t = createConvexTest({ documentsRead: VERIFY_DIFF_BATCH * 2 + 50 });
     const doc = (i: number, eventCount = 1) => ({
       streamId: `s${String(i).padStart(5, "0")}`,
       eventCount,

@@ -1,14 +1,42 @@
 import workpool from "@convex-dev/workpool/test";
+import type {
+  DataModelFromSchemaDefinition,
+  DocumentByName,
+  GenericMutationCtx,
+  TableNamesInDataModel,
+} from "convex/server";
 import { convexTest } from "convex-test";
 import { vi } from "vitest";
 import schema from "../../convex/schema";
 import { modules } from "../../convex/test.setup";
+import componentSchema from "../../src/component/schema";
+import { modules as componentModules } from "../../src/component/test.setup";
 
-/** A convex-test instance of the app with the real replay Workpool component and Convex's transaction limits enforced. */
-export function createConvexTest() {
-  const t = convexTest({ schema, modules, transactionLimits: true });
+/**
+ * A convex-test instance of the app with Reproject's component, the real replay Workpool component
+ * and Convex's transaction limits enforced (or tighter ones, to reach a limit with little data).
+ */
+export function createConvexTest(transactionLimits: TransactionLimits = true) {
+  const t = convexTest({ schema, modules, transactionLimits });
   workpool.register(t, "replayPool");
+  t.registerComponent("reproject", componentSchema, componentModules);
   return t;
+}
+
+type TransactionLimits = NonNullable<Parameters<typeof convexTest>[0]>["transactionLimits"];
+type ComponentDataModel = DataModelFromSchemaDefinition<typeof componentSchema>;
+type ComponentTable = TableNamesInDataModel<ComponentDataModel>;
+
+/** Every document of one of the component's tables, in creation order: the engine's state as stored. */
+export async function componentDocuments<Table extends ComponentTable>(
+  t: ReturnType<typeof createConvexTest>,
+  table: Table,
+): Promise<DocumentByName<ComponentDataModel, Table>[]> {
+  // convex-test runs inline functions in a component with `runInComponent`, which its types leave out.
+  const inComponent = t as unknown as {
+    runInComponent<Result>(path: string, fn: (ctx: GenericMutationCtx<ComponentDataModel>) => Promise<Result>): Promise<Result>;
+  };
+  return inComponent.runInComponent("reproject", (ctx) => ctx.db.query(table).collect());
 }
 
 /**

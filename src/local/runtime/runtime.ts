@@ -31,6 +31,8 @@ import { loadComponentSource, workpoolComponentSources, type ComponentSource } f
 
 /** The app installs the Workpool under this name (convex/convex.config.ts). */
 export const REPLAY_POOL_COMPONENT = "replayPool";
+/** The app installs Reproject's component under this name (its default). */
+export const REPROJECT_COMPONENT = "reproject";
 
 export interface LocalRuntimeOptions {
   /** The Convex functions folder; the project's `convex/` by default. */
@@ -73,15 +75,18 @@ export interface LocalRuntime {
 }
 
 const PROJECT_CONVEX_DIR = fileURLToPath(new URL("../../../convex/", import.meta.url));
+const REPROJECT_COMPONENT_DIR = fileURLToPath(new URL("../../component/", import.meta.url));
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const startedAt = performance.now();
   installIndexedLookups();
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const [app, components] = await Promise.all([
+  const [app, reproject, workpool] = await Promise.all([
     loadComponentSource("", options.convexDir ?? PROJECT_CONVEX_DIR),
+    loadComponentSource(REPROJECT_COMPONENT, REPROJECT_COMPONENT_DIR),
     workpoolComponentSources(REPLAY_POOL_COMPONENT),
   ]);
+  const components = [reproject, ...workpool];
 
   const counters = new CallCounters();
   const timers = new SchedulerTimers();

@@ -144,3 +144,23 @@ export const vSelfCheckReport = v.object({
     }),
   ),
 });
+
+/** An event a rebuild with the dead-letter policy set aside, and why. */
+export const vDeadLetter = v.object({
+  eventId: v.string(),
+  position: v.number(),
+  eventType: v.string(),
+  eventVersion: v.number(),
+  kind: v.string(),
+  reason: v.string(),
+});
+
+/** Who did what, and how it ended. Ids cross the component boundary as strings. */
+export const vAuditEntry = v.object({
+  actor: vActor,
+  action: v.string(),
+  outcome: v.string(),
+  projection: v.optional(v.string()),
+  rebuildId: v.optional(v.string()),
+  details: v.optional(v.string()),
+});
