@@ -85,9 +85,6 @@ export default defineSchema({
   /** One document: the last position handed out, and how far the archive holds the log. */
   eventLog: defineTable({ lastPosition: v.number(), archivedThrough: v.number() }),
 
-  /** The scan a rebuild planned at trigger time: pinned snapshot and slices (JSON, BigInt-safe). */
-  rebuildPlans: defineTable({ rebuildId: v.id("rebuilds"), planJson: v.string() }).index("by_rebuild", ["rebuildId"]),
-
   /**
    * Results of `selfCheck:start`: `outcome` says whether the Node action ran on the replay pool,
    * `report` what it found (decoders, writer, the archive's metadata), step by step.

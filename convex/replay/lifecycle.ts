@@ -6,7 +6,7 @@ import { describeEventError, type AnyProjection } from "../../src/registry/index
 import { runOf } from "../../src/replay/event-run.ts";
 import { typedFilter } from "../../src/replay/filter.ts";
 import { startRate, updateRate } from "../../src/progress/rate.ts";
-import { internal } from "../_generated/api";
+import { components, internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
 import { recordAudit } from "../audit";
@@ -203,10 +203,7 @@ export const beginChunk = internalMutation({
       ...(rebuild.chunk ? { chunk: { ...rebuild.chunk, attempts } } : {}),
       ...(attempts > 1 ? { counters: { ...rebuild.counters, retried: rebuild.counters.retried + 1 } } : {}),
     });
-    const plan = await ctx.db
-      .query("rebuildPlans")
-      .withIndex("by_rebuild", (q) => q.eq("rebuildId", rebuildId))
-      .unique();
+    const planJson = await ctx.runQuery(components.reproject.plans.get, { rebuildId });
     return {
       projection: rebuild.projection,
       phase: rebuild.phase,
@@ -214,7 +211,7 @@ export const beginChunk = internalMutation({
       filter: rebuild.filter ?? null,
       rateLimit: rebuild.rateLimit ?? null,
       archiveLocation: rebuild.archive.location,
-      planJson: plan?.planJson ?? null,
+      planJson,
     };
   },
 });
@@ -232,12 +229,7 @@ export const storePlan = internalMutation({
   handler: async (ctx, { rebuildId, planJson, snapshotId, total, pruning, archiveHighWaterMark }) => {
     const rebuild = await ctx.db.get(rebuildId);
     if (!rebuild || rebuild.phase !== "planning") return null;
-    const existing = await ctx.db
-      .query("rebuildPlans")
-      .withIndex("by_rebuild", (q) => q.eq("rebuildId", rebuildId))
-      .unique();
-    if (existing) await ctx.db.delete(existing._id);
-    await ctx.db.insert("rebuildPlans", { rebuildId, planJson });
+    await ctx.runMutation(components.reproject.plans.store, { rebuildId, planJson });
     await ctx.db.patch(rebuildId, {
       phase: "archive",
       total: total + (await countEventsAfter(ctx, archiveHighWaterMark)),

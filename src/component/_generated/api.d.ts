@@ -16,6 +16,7 @@ import type {
 import type * as audit from "../audit.js";
 import type * as componentApi from "../componentApi.js";
 import type * as deadLetters from "../deadLetters.js";
+import type * as plans from "../plans.js";
 import type * as validators from "../validators.js";
 
 /**
@@ -30,6 +31,7 @@ declare const fullApi: ApiFromModules<{
   audit: typeof audit;
   componentApi: typeof componentApi;
   deadLetters: typeof deadLetters;
+  plans: typeof plans;
   validators: typeof validators;
 }>;
 export declare const api: FilterApi<
