@@ -2,7 +2,8 @@
 // Iceberg archive: append commit, then the new high-water mark, and only then deletion from Convex.
 // Every step is idempotent by position range, so a crash anywhere loses and duplicates nothing.
 import { v } from "convex/values";
-import { internalMutation, internalQuery, type QueryCtx } from "./_generated/server";
+import { components } from "./_generated/api";
+import { internalMutation, internalQuery } from "./_generated/server";
 import { eventLogOf, eventsAfter } from "./events";
 import { vEventRecord } from "./replay/eventValidator";
 import { numberSetting } from "./settings";
@@ -64,20 +65,9 @@ export const deleteArchived = internalMutation({
   handler: async (ctx) => {
     const log = await eventLogOf(ctx);
     if (!log) return 0;
-    const through = Math.min(log.archivedThrough, await oldestPinnedHighWaterMark(ctx));
+    const through = Math.min(log.archivedThrough, await ctx.runQuery(components.reproject.pins.oldestPinnedHighWaterMark, {}));
     const rows = await ctx.db.query("events").withIndex("by_position", (q) => q.lte("position", through)).take(ARCHIVE_DELETE_BATCH);
     for (const row of rows) await ctx.db.delete(row._id);
     return rows.length;
   },
 });
-
-async function oldestPinnedHighWaterMark(ctx: QueryCtx): Promise<number> {
-  let oldest = Infinity;
-  for (const state of ["running", "paused"] as const) {
-    for (const rebuild of await ctx.db.query("rebuilds").withIndex("by_state", (q) => q.eq("state", state)).collect()) {
-      if (rebuild.phase === "planning" || rebuild.archiveHighWaterMark === undefined) return 0;
-      oldest = Math.min(oldest, rebuild.archiveHighWaterMark);
-    }
-  }
-  return oldest;
-}

@@ -1,5 +1,4 @@
 import { components } from "./_generated/api";
-import type { Id } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
 import type { Actor } from "../src/component/validators.ts";
 
@@ -8,7 +7,7 @@ export interface AuditEntry {
   action: string;
   outcome: string;
   projection?: string;
-  rebuildId?: Id<"rebuilds">;
+  rebuildId?: string;
   details?: string;
 }
 

@@ -6,7 +6,6 @@ import type { Auth } from "convex/server";
 import type { Actor } from "../src/component/validators.ts";
 
 export const ANONYMOUS: Actor = { subject: "anonymous" };
-export const SYSTEM: Actor = { subject: "system", name: "Reproject" };
 
 export type Authorization = { allowed: true; actor: Actor } | { allowed: false; actor: Actor; reason: string };
 

@@ -1,10 +1,8 @@
 import { defineApp } from "convex/server";
-import workpool from "@convex-dev/workpool/convex.config";
 import reproject from "../src/component/convex.config.ts";
 
 const app = defineApp();
-// Rebuild chunks run on their own pool so live traffic keeps the default capacity.
-app.use(workpool, { name: "replayPool" });
+// Reproject's engine state and its replay Workpool (chunks run there, at low parallelism).
 app.use(reproject);
 
 export default app;

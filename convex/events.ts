@@ -11,6 +11,7 @@ import {
   type EventAttributes,
   type EventRecord,
 } from "../src/registry/index.ts";
+import { components } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./_generated/server";
 import { envelope } from "./envelope";
@@ -95,15 +96,9 @@ export async function appendEvents(ctx: MutationCtx, events: readonly NewEvent[]
 
 async function applyLiveProjections(ctx: MutationCtx, records: EventRecord[]): Promise<void> {
   for (const projection of registry.projections as readonly AnyProjection[]) {
-    const row = await ctx.db
-      .query("projections")
-      .withIndex("by_name", (q) => q.eq("name", projection.name))
-      .unique();
-    if (!row) continue;
     // The active generation, and a verify run's shadow while it is compared or kept.
-    const generations = [row.activeGeneration, row.shadowGeneration].filter(
-      (generation): generation is number => typeof generation === "number",
-    );
+    const live = await ctx.runQuery(components.reproject.projections.liveGenerations, { name: projection.name });
+    const generations = [live.active, live.shadow].filter((generation): generation is number => generation !== null);
     for (const generation of new Set(generations)) {
       const storage = new ConvexReadModelStorage(ctx.db, projection.name, generation);
       const result = await applyBatch(projection, records, { storage, policy: "fail", raw: ctx });

@@ -2,51 +2,21 @@
 // the settings (environment variables), the single entry point the cron uses (one run at a time),
 // and the audit trail. The work itself is in maintenanceNode.ts.
 import { v, type Infer } from "convex/values";
-import { internal } from "./_generated/api";
+import { SYSTEM, vPinnedSnapshots, type PinnedSnapshots } from "../src/component/validators.ts";
+import { components, internal } from "./_generated/api";
 import { internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
 import { recordAudit } from "./audit";
-import { SYSTEM } from "./auth";
 import { numberSetting } from "./settings";
 
 export const vMaintenanceOperation = v.union(v.literal("compact"), v.literal("expire"), v.literal("cleanOrphans"));
 export type MaintenanceOperation = Infer<typeof vMaintenanceOperation>;
 export const MAINTENANCE_OPERATIONS: readonly MaintenanceOperation[] = ["compact", "expire", "cleanOrphans"];
 
-/**
- * Rebuild states whose pinned snapshot must survive: running and paused rebuilds read it, and a
- * failed one keeps its generation to be resumed from its checkpoint, on the same snapshot.
- */
-export const PINNING_STATES = ["running", "paused", "failed"] as const;
-
-export const vPinnedSnapshots = v.object({
-  /** Snapshot ids (as strings: they exceed 2^53) that expiry must keep. */
-  snapshotIds: v.array(v.string()),
-  /** Running or paused rebuilds still planning: about to pin a snapshot not known yet. */
-  planning: v.array(v.id("rebuilds")),
-  rebuilds: v.array(
-    v.object({ rebuildId: v.id("rebuilds"), projection: v.string(), state: v.string(), phase: v.string(), snapshotId: v.union(v.string(), v.null()) }),
-  ),
-});
-export type PinnedSnapshots = Infer<typeof vPinnedSnapshots>;
-
 /** What expiry must not remove (also for the CLI: `npx convex run maintenance:pinnedSnapshots`). */
 export const pinnedSnapshots = internalQuery({
   args: {},
   returns: vPinnedSnapshots,
-  handler: async (ctx): Promise<PinnedSnapshots> => {
-    const rebuilds: PinnedSnapshots["rebuilds"] = [];
-    for (const state of PINNING_STATES) {
-      for (const rebuild of await ctx.db.query("rebuilds").withIndex("by_state", (q) => q.eq("state", state)).collect()) {
-        rebuilds.push({ rebuildId: rebuild._id, projection: rebuild.projection, state, phase: rebuild.phase, snapshotId: rebuild.archive.snapshotId ?? null });
-      }
-    }
-    return {
-      snapshotIds: [...new Set(rebuilds.flatMap((rebuild) => (rebuild.snapshotId === null ? [] : [rebuild.snapshotId])))],
-      // A failed rebuild that never planned plans again on resume, from whatever is current then.
-      planning: rebuilds.filter((rebuild) => rebuild.phase === "planning" && rebuild.state !== "failed").map((rebuild) => rebuild.rebuildId),
-      rebuilds,
-    };
-  },
+  handler: (ctx): Promise<PinnedSnapshots> => ctx.runQuery(components.reproject.pins.pinnedSnapshots, {}),
 });
 
 const DAY_MS = 86_400_000;

@@ -6,6 +6,7 @@
 //   const all = await stats.list();
 import { v } from "convex/values";
 import type { AnyProjection, Projection } from "../src/registry/index.ts";
+import { components } from "./_generated/api";
 import { internalQuery, type QueryCtx } from "./_generated/server";
 import { registry } from "./projections";
 import { GENERATION_KEY_INDEX } from "./readModelTables";
@@ -37,8 +38,7 @@ export async function activeReadModel<Name extends Projections["name"]>(
   name: Name,
 ): Promise<ActiveReadModel<DocOf<ProjectionNamed<Name>>, KeyOf<ProjectionNamed<Name>>>> {
   const projection: AnyProjection = registry.require(name);
-  const row = await ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", name)).unique();
-  const generation = row?.activeGeneration ?? null;
+  const { active: generation } = await ctx.runQuery(components.reproject.projections.liveGenerations, { name });
   type Doc = DocOf<ProjectionNamed<Name>>;
   return {
     generation,
@@ -66,8 +66,8 @@ export const page = internalQuery({
   },
   handler: async (ctx, { projection, generation, cursor, numItems }) => {
     registry.require(projection);
-    const row = await ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", projection)).unique();
-    const target = generation ?? row?.activeGeneration ?? null;
+    const target =
+      generation ?? (await ctx.runQuery(components.reproject.projections.liveGenerations, { name: projection })).active;
     if (target === null) return { page: [], isDone: true, continueCursor: "" };
     const table = (ctx.db as unknown as { query(name: string): { withIndex(index: string, range: (q: { eq(field: string, value: unknown): unknown }) => unknown): { paginate(options: { cursor: string | null; numItems: number }): Promise<{ page: Array<Record<string, unknown>>; isDone: boolean; continueCursor: string }> } } }).query(projection);
     const result = await table.withIndex(GENERATION_KEY_INDEX, (q) => q.eq("generation", target)).paginate({ cursor, numItems });

@@ -1,19 +1,16 @@
 // The public rebuild API. Mutations answer with a status instead of throwing on refusals, so that
 // every attempt (refused ones included) lands in the audit log; queries refuse by throwing.
+import type { FunctionReturnType } from "convex/server";
 import { v } from "convex/values";
 import { filterProblem, isEmptyFilter } from "../src/replay/filter.ts";
 import { components } from "./_generated/api";
-import type { Id } from "./_generated/dataModel";
 import { mutation, query, type MutationCtx } from "./_generated/server";
 import { authorizeAdmin, requireAdminForRead } from "./auth";
 import { envelope } from "./envelope";
 import { recordAudit } from "./audit";
 import { registry } from "./projections";
 import { pageSize } from "./pageSize";
-import { rebuildStatus } from "./rebuildStatus";
-import { activeRebuildOf, createRebuild, enqueueNextChunk, type Rebuild } from "./replay/lifecycle";
-import { scheduleGenerationDeletion } from "./replay/generations";
-import { discardShadow, promoteShadow, releaseShadow } from "./replay/verify";
+import { appFunctions, archiveLocation } from "./replay/lifecycle";
 import { vRebuildOptions, type Actor, type RebuildOptions } from "../src/component/validators.ts";
 
 const TARGET_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
@@ -94,118 +91,39 @@ export const trigger = mutation({
     }
     const problem = optionsProblem(options);
     if (problem) return reject(ctx, auth.actor, "trigger", problem, projection);
-    const active = await activeRebuildOf(ctx, projection);
-    if (active?.state === "running") {
-      await recordAudit(ctx, {
-        actor: auth.actor,
-        action: "trigger",
-        projection,
-        rebuildId: active._id,
-        outcome: "already_running",
-      });
-      return { status: "already_running" as const, rebuildId: active._id };
-    }
-    if (active?.state === "paused") {
-      await resumeRebuild(ctx, active);
-      await recordAudit(ctx, {
-        actor: auth.actor,
-        action: "trigger",
-        projection,
-        rebuildId: active._id,
-        outcome: "resumed",
-      });
-      return { status: "resumed" as const, rebuildId: active._id };
-    }
     // A filtered replay goes to a named generation of its own, never to the active read model.
     const effective = isEmptyFilter(options.filter)
       ? options
       : { ...options, target: options.target ?? `filtered-${Date.now()}` };
-    const rebuildId = await createRebuild(ctx, projection, effective, auth.actor);
-    await recordAudit(ctx, {
+    return ctx.runMutation(components.reproject.rebuilds.trigger, {
+      projection: { name: projection, version: registry.require(projection).version },
+      options: effective,
       actor: auth.actor,
-      action: "trigger",
-      projection,
-      rebuildId,
-      outcome: "started",
-      details: JSON.stringify(effective),
+      archiveLocation: archiveLocation(),
+      app: await appFunctions(),
     });
-    return { status: "started" as const, rebuildId };
   },
 });
 
-async function resumeRebuild(ctx: MutationCtx, rebuild: Rebuild): Promise<void> {
-  await ctx.db.patch(rebuild._id, {
-    state: "running",
-    updatedAt: Date.now(),
-    lastError: undefined,
-    finishedAt: undefined,
-  });
-  await enqueueNextChunk(ctx, rebuild._id);
-}
-
 type ControlAction = "cancel" | "pause" | "resume" | "promote" | "discard";
+type ControlAnswer = Exclude<FunctionReturnType<typeof components.reproject.rebuilds.control>, { status: "rejected" }>;
 
-/** cancel / pause / resume share their checks; each takes effect at the next batch boundary. */
+/** cancel / pause / resume / promote / discard share their checks; each takes effect at the next batch boundary. */
 function controlMutation(action: ControlAction) {
   return mutation({
     args: { rebuildId: v.string() },
-    handler: async (ctx, args) => {
+    handler: async (ctx, { rebuildId }): Promise<Refusal | ControlAnswer> => {
       const auth = await authorized(ctx, action);
       if ("status" in auth) return auth;
-      const rebuildId = ctx.db.normalizeId("rebuilds", args.rebuildId);
-      const rebuild = rebuildId ? await ctx.db.get(rebuildId) : null;
-      if (!rebuild) return reject(ctx, auth.actor, action, `no rebuild with id "${args.rebuildId.slice(0, 100)}"`);
-      const outcome = await applyControl(ctx, action, rebuild);
-      await recordAudit(ctx, {
-        actor: auth.actor,
+      return ctx.runMutation(components.reproject.rebuilds.control, {
         action,
-        projection: rebuild.projection,
-        rebuildId: rebuild._id,
-        outcome,
+        rebuildId,
+        actor: auth.actor,
+        codeVersions: Object.fromEntries(registry.projections.map(({ name, version }) => [name, version])),
+        app: await appFunctions(),
       });
-      return { status: outcome, rebuildId: rebuild._id as Id<"rebuilds"> };
     },
   });
-}
-
-type ControlOutcome =
-  | "cancelled"
-  | "not_active"
-  | "paused"
-  | "not_running"
-  | "resumed"
-  | "not_resumable"
-  | "promoted"
-  | "not_promotable"
-  | "discarded"
-  | "not_kept";
-
-async function applyControl(ctx: MutationCtx, action: ControlAction, rebuild: Rebuild): Promise<ControlOutcome> {
-  const now = Date.now();
-  switch (action) {
-    case "cancel":
-      if (rebuild.state !== "running" && rebuild.state !== "paused") return "not_active" as const;
-      await ctx.db.patch(rebuild._id, { state: "cancelled", finishedAt: now, updatedAt: now });
-      if (rebuild.mode === "verify") await releaseShadow(ctx, rebuild);
-      else if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, rebuild.projection, rebuild.generation);
-      return "cancelled" as const;
-    case "pause":
-      if (rebuild.state !== "running") return "not_running" as const;
-      await ctx.db.patch(rebuild._id, { state: "paused", updatedAt: now });
-      return "paused" as const;
-    case "resume":
-      if (rebuild.state !== "paused" && rebuild.state !== "failed") return "not_resumable" as const;
-      if (rebuild.state === "failed" && (await activeRebuildOf(ctx, rebuild.projection)))
-        return "not_resumable" as const;
-      await resumeRebuild(ctx, rebuild);
-      return "resumed" as const;
-    case "promote":
-      return promoteShadow(ctx, rebuild);
-    case "discard":
-      return discardShadow(ctx, rebuild);
-    default:
-      throw new Error(`unknown control action ${action satisfies never}`);
-  }
 }
 
 export const cancel = controlMutation("cancel");
@@ -218,11 +136,9 @@ export const discard = controlMutation("discard");
 
 export const status = query({
   args: { rebuildId: v.string() },
-  handler: async (ctx, args) => {
+  handler: async (ctx, { rebuildId }) => {
     await requireAdminForRead(ctx);
-    const rebuildId = ctx.db.normalizeId("rebuilds", args.rebuildId);
-    const rebuild = rebuildId ? await ctx.db.get(rebuildId) : null;
-    return rebuild ? rebuildStatus(rebuild) : null;
+    return ctx.runQuery(components.reproject.rebuilds.status, { rebuildId });
   },
 });
 
@@ -230,16 +146,7 @@ export const listActive = query({
   args: {},
   handler: async (ctx) => {
     await requireAdminForRead(ctx);
-    const active = [];
-    for (const state of ["running", "paused"] as const) {
-      active.push(
-        ...(await ctx.db
-          .query("rebuilds")
-          .withIndex("by_state", (q) => q.eq("state", state))
-          .take(100)),
-      );
-    }
-    return active.map((rebuild) => rebuildStatus(rebuild));
+    return ctx.runQuery(components.reproject.rebuilds.listActive, {});
   },
 });
 
@@ -248,24 +155,15 @@ export const history = query({
   handler: async (ctx, { projection, limit }) => {
     await requireAdminForRead(ctx);
     const count = pageSize(limit, { fallback: 50, max: 200 });
-    const rebuilds = projection
-      ? await ctx.db
-          .query("rebuilds")
-          .withIndex("by_projection", (q) => q.eq("projection", projection))
-          .order("desc")
-          .take(count)
-      : await ctx.db.query("rebuilds").order("desc").take(count);
-    return rebuilds.map((rebuild) => rebuildStatus(rebuild));
+    return ctx.runQuery(components.reproject.rebuilds.history, { ...(projection ? { projection } : {}), limit: count });
   },
 });
 
 export const deadLetters = query({
   args: { rebuildId: v.string(), limit: v.optional(v.number()) },
-  handler: async (ctx, args) => {
+  handler: async (ctx, { rebuildId, limit }) => {
     await requireAdminForRead(ctx);
-    const rebuildId = ctx.db.normalizeId("rebuilds", args.rebuildId);
-    if (!rebuildId) return [];
-    const count = pageSize(args.limit, { fallback: 100, max: 500 });
+    const count = pageSize(limit, { fallback: 100, max: 500 });
     return ctx.runQuery(components.reproject.deadLetters.list, { rebuildId, limit: count });
   },
 });
@@ -284,17 +182,12 @@ export const projections = query({
   args: {},
   handler: async (ctx) => {
     await requireAdminForRead(ctx);
-    const rows = await ctx.db.query("projections").take(500);
-    const names = new Set([
-      ...registry.projections.map((projection) => projection.name),
-      ...rows.map((row) => row.name),
-    ]);
-    const result = [];
-    for (const name of [...names].sort()) {
+    const rows = await ctx.runQuery(components.reproject.projections.list, {});
+    const names = new Set([...registry.projections.map((projection) => projection.name), ...rows.map((row) => row.name)]);
+    return [...names].sort().map((name) => {
       const code = registry.get(name);
       const row = rows.find((candidate) => candidate.name === name);
-      const lastRebuild = row?.lastRebuildId ? await ctx.db.get(row.lastRebuildId) : null;
-      result.push({
+      return {
         name,
         codeVersion: code?.version ?? null,
         builtVersion: row?.builtVersion ?? null,
@@ -303,9 +196,8 @@ export const projections = query({
         eventTypes: code ? [...code.eventTypes] : [],
         staleSince: row?.staleSince ?? null,
         removed: !code,
-        lastRebuild: lastRebuild ? rebuildStatus(lastRebuild) : null,
-      });
-    }
-    return result;
+        lastRebuild: row?.lastRebuild ?? null,
+      };
+    });
   },
 });

@@ -2,81 +2,8 @@ import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import { readModelTables } from "./readModelTables";
 import { eventFields } from "./replay/eventValidator";
-import {
-  vActor,
-  vCounters,
-  vErrorPolicy,
-  vFilter,
-  vPruning,
-  vRate,
-  vRebuildError,
-  vRebuildPhase,
-  vRebuildState,
-  vSelfCheckReport,
-  vVerifyResult,
-} from "../src/component/validators.ts";
 
 export default defineSchema({
-  /** One per projection in the registry: which generation of its read model serves queries. */
-  projections: defineTable({
-    name: v.string(),
-    version: v.number(),
-    /** The generation queries read; null until the first rebuild completes. */
-    activeGeneration: v.union(v.number(), v.null()),
-    /** Highest generation number handed out (generations are never reused). */
-    lastGeneration: v.number(),
-    /** Set when the code's version differs from the one the active generation was built with. */
-    staleSince: v.optional(v.number()),
-    builtVersion: v.optional(v.number()),
-    lastRebuildId: v.optional(v.id("rebuilds")),
-    /** A verify run's shadow generation that live appends keep up to date (while diffing, or kept). */
-    shadowGeneration: v.optional(v.number()),
-    /** The code version an automatic rebuild was started for: at most one per version, never a loop. */
-    autoRebuildVersion: v.optional(v.number()),
-    /** Set when the projection left the code's registry; its data is kept until an admin deletes it. */
-    removedAt: v.optional(v.number()),
-  }).index("by_name", ["name"]),
-
-  /** A rebuild and its checkpoint: the cursor advances in the transaction that applies each batch. */
-  rebuilds: defineTable({
-    projection: v.string(),
-    version: v.number(),
-    generation: v.number(),
-    state: vRebuildState,
-    phase: vRebuildPhase,
-    filter: v.optional(vFilter),
-    dryRun: v.boolean(),
-    rateLimit: v.optional(v.number()),
-    errorPolicy: vErrorPolicy,
-    /** Named generation of a filtered replay; such a rebuild never replaces the active read model. */
-    target: v.optional(v.string()),
-    mode: v.optional(v.union(v.literal("rebuild"), v.literal("verify"))),
-    keepShadow: v.optional(v.boolean()),
-    verify: v.optional(vVerifyResult),
-    archive: v.object({ location: v.string(), snapshotId: v.optional(v.string()) }),
-    /** Exact once planned. */
-    total: v.optional(v.number()),
-    /** What the plan's pushdown skipped (partitions, file bounds, row-group statistics). */
-    pruning: v.optional(vPruning),
-    processed: v.number(),
-    /** Global position of the last event covered by a committed batch. */
-    cursor: v.union(v.number(), v.null()),
-    /** Highest position in the pinned archive snapshot: the live tail starts after it. */
-    archiveHighWaterMark: v.optional(v.number()),
-    counters: vCounters,
-    rate: vRate,
-    startedAt: v.number(),
-    updatedAt: v.number(),
-    finishedAt: v.optional(v.number()),
-    lastError: v.optional(vRebuildError),
-    triggeredBy: vActor,
-    /** The chunk in flight on the replay pool, if any (at most one per projection). */
-    chunk: v.optional(v.object({ workId: v.string(), attempts: v.number(), enqueuedAt: v.number() })),
-  })
-    .index("by_projection_state", ["projection", "state"])
-    .index("by_state", ["state"])
-    .index("by_projection", ["projection"]),
-
   /** Recent events, continuing the archive's global positions; older ones move to the archive. */
   events: defineTable({ position: v.number(), ...eventFields })
     .index("by_position", ["position"])
@@ -84,20 +11,6 @@ export default defineSchema({
 
   /** One document: the last position handed out, and how far the archive holds the log. */
   eventLog: defineTable({ lastPosition: v.number(), archivedThrough: v.number() }),
-
-  /**
-   * Results of `selfCheck:start`: `outcome` says whether the Node action ran on the replay pool,
-   * `report` what it found (decoders, writer, the archive's metadata), step by step.
-   */
-  selfChecks: defineTable({
-    startedAt: v.number(),
-    finishedAt: v.optional(v.number()),
-    outcome: v.union(v.literal("pending"), v.literal("success"), v.literal("failed"), v.literal("canceled")),
-    report: v.optional(vSelfCheckReport),
-    /** Written by checks before the report existed; kept so their documents still pass the schema. */
-    nodeVersion: v.optional(v.string()),
-    error: v.optional(v.string()),
-  }),
 
   ...readModelTables,
 });

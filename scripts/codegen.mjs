@@ -2,7 +2,7 @@
 // Regenerates the `_generated` folders of the app (convex/) and of Reproject's component
 // (src/component/) without a deployment. `convex codegen --system-udfs` works offline for the
 // functions folder convex.json names, but leaves out the API of installed components, which is
-// appended here: the replay Workpool and Reproject's component.
+// appended here: Reproject's component in the app, the replay Workpool in the component.
 import { execFileSync } from "node:child_process";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,9 +39,10 @@ function appendComponents(generatedDir, components) {
   );
 }
 
+const workpoolApi = `import("@convex-dev/workpool/_generated/component.js").ComponentApi`;
 componentCodegen(join(root, "src", "component"));
+appendComponents(join(root, "src", "component", "_generated"), { replayPool: workpoolApi });
 codegen(root);
 appendComponents(join(root, "convex", "_generated"), {
-  replayPool: `import("@convex-dev/workpool/_generated/component.js").ComponentApi`,
   reproject: `import("../../src/component/componentApi.ts").ComponentApi`,
 });

@@ -26,7 +26,6 @@ import type * as pageSize from "../pageSize.js";
 import type * as projections from "../projections.js";
 import type * as readModelTables from "../readModelTables.js";
 import type * as readModels from "../readModels.js";
-import type * as rebuildStatus from "../rebuildStatus.js";
 import type * as rebuilds from "../rebuilds.js";
 import type * as replay_chunk from "../replay/chunk.js";
 import type * as replay_commit from "../replay/commit.js";
@@ -38,7 +37,6 @@ import type * as replay_planning from "../replay/planning.js";
 import type * as replay_readModelStorage from "../replay/readModelStorage.js";
 import type * as replay_reconcile from "../replay/reconcile.js";
 import type * as replay_verify from "../replay/verify.js";
-import type * as replayPool from "../replayPool.js";
 import type * as selfCheck from "../selfCheck.js";
 import type * as selfCheckNode from "../selfCheckNode.js";
 import type * as settings from "../settings.js";
@@ -65,7 +63,6 @@ declare const fullApi: ApiFromModules<{
   projections: typeof projections;
   readModelTables: typeof readModelTables;
   readModels: typeof readModels;
-  rebuildStatus: typeof rebuildStatus;
   rebuilds: typeof rebuilds;
   "replay/chunk": typeof replay_chunk;
   "replay/commit": typeof replay_commit;
@@ -77,7 +74,6 @@ declare const fullApi: ApiFromModules<{
   "replay/readModelStorage": typeof replay_readModelStorage;
   "replay/reconcile": typeof replay_reconcile;
   "replay/verify": typeof replay_verify;
-  replayPool: typeof replayPool;
   selfCheck: typeof selfCheck;
   selfCheckNode: typeof selfCheckNode;
   settings: typeof settings;
@@ -92,6 +88,5 @@ export declare const internal: FilterApi<
 >;
 
 export declare const components: {
-  replayPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"replayPool">;
   reproject: import("../../src/component/componentApi.ts").ComponentApi<"reproject">;
 };

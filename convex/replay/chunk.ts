@@ -12,12 +12,11 @@ import { addSkipped, addToRun, emptyRun, splitRun, type EventRun } from "../../s
 import { typedFilter, type TypedReplayFilter } from "../../src/replay/filter.ts";
 import { deserializePlan } from "../../src/replay/plan-json.ts";
 import type { AnyProjection } from "../../src/registry/index.ts";
-import { internal } from "../_generated/api";
-import type { Id } from "../_generated/dataModel";
+import type { ChunkInput } from "../../src/component/lifecycle.ts";
+import { components, internal } from "../_generated/api";
 import { internalAction, type ActionCtx } from "../_generated/server";
 import { envelope } from "../envelope";
 import { registry } from "../projections";
-import type { ChunkInput } from "./lifecycle";
 import { failFastOnPermanentErrors } from "./permanentErrors";
 import { numberSetting } from "../settings";
 
@@ -28,20 +27,20 @@ export const DEFAULT_CHUNK_BUDGET_MS = 30_000;
 class ChunkStopped extends Error {}
 
 export const run = internalAction({
-  args: { rebuildId: v.id("rebuilds") },
+  args: { rebuildId: v.string() },
   returns: v.null(),
   handler: (ctx, { rebuildId }) => failFastOnPermanentErrors(() => runChunk(ctx, rebuildId)),
 });
 
-async function runChunk(ctx: ActionCtx, rebuildId: Id<"rebuilds">): Promise<null> {
-  const input = await ctx.runMutation(internal.replay.lifecycle.beginChunk, { rebuildId });
+async function runChunk(ctx: ActionCtx, rebuildId: string): Promise<null> {
+  const input = await ctx.runMutation(components.reproject.lifecycle.beginChunk, { rebuildId });
   if (!input || (input.phase !== "archive" && input.phase !== "tail")) return null;
   const projection: AnyProjection = registry.require(input.projection);
   const chunk = new Chunk(ctx, rebuildId, input, projection);
   try {
     if (input.phase === "archive") {
       await chunk.replayArchive();
-      await ctx.runMutation(internal.replay.lifecycle.finishArchive, { rebuildId, expectedCursor: chunk.cursor });
+      await ctx.runMutation(components.reproject.lifecycle.finishArchive, { rebuildId, expectedCursor: chunk.cursor });
     }
     await chunk.catchUpWithTail();
     await chunk.diffShadow();
@@ -65,7 +64,7 @@ class Chunk {
 
   constructor(
     private readonly ctx: ActionCtx,
-    private readonly rebuildId: Id<"rebuilds">,
+    private readonly rebuildId: string,
     private readonly input: ChunkInput,
     projection: AnyProjection,
   ) {
@@ -101,7 +100,7 @@ class Chunk {
 
   /** Replays the events table after the cursor until `finishTail` can hand over in one transaction. */
   async catchUpWithTail(): Promise<void> {
-    const rebuild = await this.ctx.runQuery(internal.replay.lifecycle.beginTail, { rebuildId: this.rebuildId });
+    const rebuild = await this.ctx.runQuery(components.reproject.lifecycle.beginTail, { rebuildId: this.rebuildId });
     if (!rebuild) return;
     this.cursor = rebuild.cursor;
     for (;;) {
@@ -124,7 +123,7 @@ class Chunk {
 
   /** A verify run: compares the shadow with the active generation, a window per transaction. */
   async diffShadow(): Promise<void> {
-    if (!(await this.ctx.runQuery(internal.replay.verify.beginDiff, { rebuildId: this.rebuildId }))) return;
+    if (!(await this.ctx.runQuery(components.reproject.verify.diffPosition, { rebuildId: this.rebuildId }))) return;
     for (;;) {
       const { done } = await this.ctx.runMutation(internal.replay.verify.diffBatch, { rebuildId: this.rebuildId });
       if (done) return;

@@ -1,5 +1,7 @@
 // Committing a batch of events to a rebuild's generation: handlers through the registry, one write
-// per touched document, dead letters, counters, rate and checkpoint, in the caller's transaction.
+// per touched document, then the component's checkpoint (counters, dead letters, cursor, rate), all
+// in the caller's transaction.
+import type { FunctionReturnType } from "convex/server";
 import {
   applyBatch,
   describeEventError,
@@ -7,12 +9,10 @@ import {
   type EventError,
   type EventRecord,
 } from "../../src/registry/index.ts";
-import { updateRate } from "../../src/progress/rate.ts";
+import type { Counters, RebuildError } from "../../src/component/validators.ts";
 import { components } from "../_generated/api";
-import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { registry } from "../projections";
-import type { Counters, RebuildError } from "../../src/component/validators.ts";
 import { ConvexReadModelStorage } from "./readModelStorage";
 
 export interface CommitInput {
@@ -22,11 +22,18 @@ export interface CommitInput {
   lastPosition: number;
 }
 
+/** The rebuild as the component opens a batch for it. */
+export type OpenRebuild = Extract<
+  FunctionReturnType<typeof components.reproject.lifecycle.openBatch>,
+  { status: "open" }
+>["rebuild"];
+
 export type CommitResult = { ok: true } | { ok: false; failure: EventError };
 
 export async function commitEvents(
   ctx: MutationCtx,
-  rebuild: Doc<"rebuilds">,
+  rebuildId: string,
+  rebuild: OpenRebuild,
   input: CommitInput,
 ): Promise<CommitResult> {
   const projection: AnyProjection = registry.require(rebuild.projection);
@@ -39,38 +46,29 @@ export async function commitEvents(
   });
   if (result.failure) return { ok: false, failure: result.failure };
   await storage.write(result.writes);
-  const now = Date.now();
-  if (result.deadLetters.length > 0) {
-    await ctx.runMutation(components.reproject.deadLetters.record, {
-      rebuildId: rebuild._id,
-      projection: rebuild.projection,
-      letters: result.deadLetters.map((letter) => ({
-        eventId: letter.eventId,
-        position: letter.globalPosition,
-        eventType: letter.eventType,
-        eventVersion: letter.eventVersion,
-        kind: letter.kind,
-        reason: letter.reason,
-      })),
-    });
-  }
   const batch = result.counters;
   const counters: Counters = {
-    ...rebuild.counters,
-    found: rebuild.counters.found + batch.found + input.skipped + input.filtered,
-    applied: rebuild.counters.applied + batch.applied,
-    skipped: rebuild.counters.skipped + batch.skipped + input.skipped,
-    filtered: rebuild.counters.filtered + input.filtered,
-    invalid: rebuild.counters.invalid + batch.invalid,
-    failed: rebuild.counters.failed + batch.failed,
-    deadLettered: rebuild.counters.deadLettered + batch.deadLettered,
+    found: batch.found + input.skipped + input.filtered,
+    applied: batch.applied,
+    skipped: batch.skipped + input.skipped,
+    filtered: input.filtered,
+    invalid: batch.invalid,
+    failed: batch.failed,
+    deadLettered: batch.deadLettered,
+    retried: 0,
   };
-  await ctx.db.patch(rebuild._id, {
-    cursor: input.lastPosition,
+  await ctx.runMutation(components.reproject.lifecycle.commitBatch, {
+    rebuildId,
+    lastPosition: input.lastPosition,
     counters,
-    processed: counters.found,
-    rate: updateRate(rebuild.rate, counters.found, now),
-    updatedAt: now,
+    deadLetters: result.deadLetters.map((letter) => ({
+      eventId: letter.eventId,
+      position: letter.globalPosition,
+      eventType: letter.eventType,
+      eventVersion: letter.eventVersion,
+      kind: letter.kind,
+      reason: letter.reason,
+    })),
   });
   return { ok: true };
 }

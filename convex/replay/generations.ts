@@ -1,31 +1,20 @@
 // Deleting a read-model generation that no query reads any more (replaced, cancelled, superseded),
-// in background batches that stay inside a transaction's write limits.
+// in background batches that stay inside a transaction's write limits. The component schedules it.
 import { v } from "convex/values";
 import type { GenericId } from "convex/values";
-import { internal } from "../_generated/api";
-import { internalMutation, type MutationCtx } from "../_generated/server";
+import { components, internal } from "../_generated/api";
+import { internalMutation } from "../_generated/server";
 import { GENERATION_KEY_INDEX } from "../readModelTables";
 
 /** Deletes per transaction: well under Convex's 16,000 writes and 16 MiB per mutation. */
 export const GENERATION_DELETE_BATCH = 2_000;
 
-export async function scheduleGenerationDeletion(
-  ctx: MutationCtx,
-  projection: string,
-  generation: number,
-): Promise<void> {
-  await ctx.scheduler.runAfter(0, internal.replay.generations.deleteGeneration, { projection, generation });
-}
-
 export const deleteGeneration = internalMutation({
   args: { projection: v.string(), generation: v.number() },
   returns: v.number(),
   handler: async (ctx, { projection, generation }) => {
-    const row = await ctx.db
-      .query("projections")
-      .withIndex("by_name", (q) => q.eq("name", projection))
-      .unique();
-    if (row?.activeGeneration === generation) return 0; // never delete what queries read
+    const live = await ctx.runQuery(components.reproject.projections.liveGenerations, { name: projection });
+    if (live.active === generation) return 0; // never delete what queries read
     const table = (
       ctx.db as unknown as {
         query(name: string): {
@@ -40,7 +29,9 @@ export const deleteGeneration = internalMutation({
       .withIndex(GENERATION_KEY_INDEX, (q) => q.eq("generation", generation))
       .take(GENERATION_DELETE_BATCH);
     for (const doc of batch) await ctx.db.delete(doc._id as never);
-    if (batch.length === GENERATION_DELETE_BATCH) await scheduleGenerationDeletion(ctx, projection, generation);
+    if (batch.length === GENERATION_DELETE_BATCH) {
+      await ctx.scheduler.runAfter(0, internal.replay.generations.deleteGeneration, { projection, generation });
+    }
     return batch.length;
   },
 });

@@ -7,20 +7,19 @@ import { checkArchiveCarriesEnvelope } from "../../src/archive/archive-envelope.
 import { replayColumns } from "../../src/replay/archive-events.ts";
 import { filterPredicate } from "../../src/replay/filter.ts";
 import { serializePlan } from "../../src/replay/plan-json.ts";
-import { internal } from "../_generated/api";
-import type { Id } from "../_generated/dataModel";
+import { components, internal } from "../_generated/api";
 import { internalAction, type ActionCtx } from "../_generated/server";
 import { envelope } from "../envelope";
 import { failFastOnPermanentErrors } from "./permanentErrors";
 
 export const plan = internalAction({
-  args: { rebuildId: v.id("rebuilds") },
+  args: { rebuildId: v.string() },
   returns: v.null(),
   handler: (ctx, { rebuildId }) => failFastOnPermanentErrors(() => planRebuild(ctx, rebuildId)),
 });
 
-async function planRebuild(ctx: ActionCtx, rebuildId: Id<"rebuilds">): Promise<null> {
-  const input = await ctx.runMutation(internal.replay.lifecycle.beginChunk, { rebuildId });
+async function planRebuild(ctx: ActionCtx, rebuildId: string): Promise<null> {
+  const input = await ctx.runMutation(components.reproject.lifecycle.beginChunk, { rebuildId });
   if (!input || input.phase !== "planning") return null;
   const table = await ArchiveTable.open(input.archiveLocation);
   const snapshot = table.snapshot();

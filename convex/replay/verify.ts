@@ -1,54 +1,17 @@
-// Verify runs: the rebuild's generation is a shadow, compared with the active generation document
-// by document, a window per transaction, then discarded or kept for inspection or promotion.
-// While a shadow is being compared or kept, live appends update it like the active generation.
+// Verify runs, the app's side: each window of the comparison reads the active and the shadow
+// generation from the projection's read-model table and reports what differs to the component.
 import { v } from "convex/values";
 import type { AnyProjection } from "../../src/registry/index.ts";
-import { diffWindow, type StoredDocument } from "../../src/replay/read-model-diff.ts";
-import type { Doc } from "../_generated/dataModel";
-import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
-import { recordAudit } from "../audit";
-import { SYSTEM } from "../auth";
+import { diffWindow, type Difference, type StoredDocument } from "../../src/replay/read-model-diff.ts";
+import { VERIFY_SAMPLE_LIMIT } from "../../src/component/validators.ts";
+import { components } from "../_generated/api";
+import { internalMutation, type MutationCtx } from "../_generated/server";
 import { registry } from "../projections";
 import { GENERATION_KEY_INDEX } from "../readModelTables";
-import type { DiffSample, VerifyResult } from "../../src/component/validators.ts";
-import { scheduleGenerationDeletion } from "./generations";
 import { documentFields } from "./readModelStorage";
 
 /** Documents read per side per transaction: 2,000 reads, far inside Convex's 32,000 and 16 MiB. */
 export const VERIFY_DIFF_BATCH = 1_000;
-export const VERIFY_SAMPLE_LIMIT = 20;
-
-type Rebuild = Doc<"rebuilds">;
-
-/** The tail is applied: from here the shadow is compared, and kept current by live appends. */
-export async function startDiffing(
-  ctx: MutationCtx,
-  rebuild: Rebuild,
-  activeGeneration: number | null,
-  projectionRowId: Doc<"projections">["_id"],
-) {
-  const verify: VerifyResult = {
-    activeGeneration,
-    compared: 0,
-    onlyInActive: 0,
-    onlyInShadow: 0,
-    changed: 0,
-    samples: [],
-    diffCursor: null,
-    shadow: "diffing",
-  };
-  await ctx.db.patch(rebuild._id, { phase: "diffing", verify, updatedAt: Date.now() });
-  await ctx.db.patch(projectionRowId, { shadowGeneration: rebuild.generation });
-}
-
-export const beginDiff = internalQuery({
-  args: { rebuildId: v.id("rebuilds") },
-  returns: v.boolean(),
-  handler: async (ctx, { rebuildId }) => {
-    const rebuild = await ctx.db.get(rebuildId);
-    return rebuild?.state === "running" && rebuild.phase === "diffing";
-  },
-});
 
 type PageQuery = {
   withIndex(
@@ -70,18 +33,16 @@ async function pageAfter(ctx: MutationCtx, table: string, generation: number | n
   return docs.map((doc): StoredDocument => ({ key: doc.key as string, fields: documentFields(doc as never) }));
 }
 
-/** Compares the next window; completes the verify run after the last one. */
+/** Compares the next window; the component completes the verify run after the last one. */
 export const diffBatch = internalMutation({
-  args: { rebuildId: v.id("rebuilds") },
+  args: { rebuildId: v.string() },
   returns: v.object({ done: v.boolean() }),
   handler: async (ctx, { rebuildId }) => {
-    const rebuild = await ctx.db.get(rebuildId);
-    if (!rebuild || rebuild.state !== "running" || rebuild.phase !== "diffing" || !rebuild.verify)
-      return { done: true };
-    const projection: AnyProjection = registry.require(rebuild.projection);
-    const verify = rebuild.verify;
-    const active = await pageAfter(ctx, projection.name, verify.activeGeneration, verify.diffCursor);
-    const shadow = await pageAfter(ctx, projection.name, rebuild.generation, verify.diffCursor);
+    const position = await ctx.runQuery(components.reproject.verify.diffPosition, { rebuildId });
+    if (!position) return { done: true };
+    const projection: AnyProjection = registry.require(position.projection);
+    const active = await pageAfter(ctx, projection.name, position.activeGeneration, position.afterKey);
+    const shadow = await pageAfter(ctx, projection.name, position.shadowGeneration, position.afterKey);
     const window = diffWindow(
       active,
       active.length === VERIFY_DIFF_BATCH,
@@ -89,90 +50,17 @@ export const diffBatch = internalMutation({
       shadow.length === VERIFY_DIFF_BATCH,
       new Set(projection.readModel.verifyIgnores),
     );
-    const samples: DiffSample[] = [...verify.samples];
-    for (const difference of window.differences) {
-      if (samples.length >= VERIFY_SAMPLE_LIMIT) break;
-      samples.push(difference);
-    }
-    const count = (kind: DiffSample["kind"]) =>
-      window.differences.filter((difference) => difference.kind === kind).length;
-    const next: VerifyResult = {
-      ...verify,
-      compared: verify.compared + window.compared,
-      onlyInActive: verify.onlyInActive + count("only_in_active"),
-      onlyInShadow: verify.onlyInShadow + count("only_in_shadow"),
-      changed: verify.changed + count("changed"),
-      samples,
-      diffCursor: window.lastKey ?? verify.diffCursor,
-    };
-    await ctx.db.patch(rebuild._id, { verify: next, updatedAt: Date.now() });
-    if (window.done) await finishVerify(ctx, { ...rebuild, verify: next });
+    const count = (kind: Difference["kind"]) => window.differences.filter((difference) => difference.kind === kind).length;
+    await ctx.runMutation(components.reproject.verify.recordDiff, {
+      rebuildId,
+      compared: window.compared,
+      onlyInActive: count("only_in_active"),
+      onlyInShadow: count("only_in_shadow"),
+      changed: count("changed"),
+      samples: window.differences.slice(0, VERIFY_SAMPLE_LIMIT),
+      lastKey: window.lastKey,
+      done: window.done,
+    });
     return { done: window.done };
   },
 });
-
-async function finishVerify(ctx: MutationCtx, rebuild: Rebuild & { verify: VerifyResult }) {
-  const now = Date.now();
-  const keep = rebuild.keepShadow === true;
-  await ctx.db.patch(rebuild._id, {
-    state: "completed",
-    phase: "finishing",
-    finishedAt: now,
-    updatedAt: now,
-    verify: { ...rebuild.verify, shadow: keep ? "kept" : "discarded" },
-  });
-  if (!keep) await releaseShadow(ctx, rebuild);
-  const { onlyInActive, onlyInShadow, changed, compared } = rebuild.verify;
-  await recordAudit(ctx, {
-    actor: SYSTEM,
-    action: "verify_completed",
-    projection: rebuild.projection,
-    rebuildId: rebuild._id,
-    outcome: onlyInActive + onlyInShadow + changed === 0 ? "no_differences" : "differences",
-    details: `${compared} compared: ${changed} changed, ${onlyInActive} only in active, ${onlyInShadow} only in shadow; shadow ${keep ? "kept" : "discarded"}`,
-  });
-}
-
-/** Stops live appends to the shadow and deletes it in the background. */
-export async function releaseShadow(ctx: MutationCtx, rebuild: Rebuild): Promise<void> {
-  const row = await ctx.db
-    .query("projections")
-    .withIndex("by_name", (q) => q.eq("name", rebuild.projection))
-    .unique();
-  if (row?.shadowGeneration === rebuild.generation) await ctx.db.patch(row._id, { shadowGeneration: undefined });
-  await scheduleGenerationDeletion(ctx, rebuild.projection, rebuild.generation);
-}
-
-/** Makes a kept shadow the active generation; the replaced one is deleted in the background. */
-export async function promoteShadow(ctx: MutationCtx, rebuild: Rebuild): Promise<"promoted" | "not_promotable"> {
-  const row = await ctx.db
-    .query("projections")
-    .withIndex("by_name", (q) => q.eq("name", rebuild.projection))
-    .unique();
-  if (
-    !row ||
-    rebuild.mode !== "verify" ||
-    rebuild.verify?.shadow !== "kept" ||
-    row.shadowGeneration !== rebuild.generation
-  ) {
-    return "not_promotable";
-  }
-  const replaced = row.activeGeneration;
-  await ctx.db.patch(row._id, {
-    activeGeneration: rebuild.generation,
-    builtVersion: rebuild.version,
-    shadowGeneration: undefined,
-    ...(rebuild.version === registry.get(rebuild.projection)?.version ? { staleSince: undefined } : {}),
-  });
-  await ctx.db.patch(rebuild._id, { verify: { ...rebuild.verify, shadow: "promoted" } });
-  if (replaced !== null && replaced !== rebuild.generation)
-    await scheduleGenerationDeletion(ctx, rebuild.projection, replaced);
-  return "promoted";
-}
-
-export async function discardShadow(ctx: MutationCtx, rebuild: Rebuild): Promise<"discarded" | "not_kept"> {
-  if (rebuild.mode !== "verify" || rebuild.verify?.shadow !== "kept") return "not_kept";
-  await ctx.db.patch(rebuild._id, { verify: { ...rebuild.verify, shadow: "discarded" } });
-  await releaseShadow(ctx, rebuild);
-  return "discarded";
-}

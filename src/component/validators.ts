@@ -164,3 +164,42 @@ export const vAuditEntry = v.object({
   rebuildId: v.optional(v.string()),
   details: v.optional(v.string()),
 });
+
+/**
+ * The app's functions the engine runs, as function handles (`createFunctionHandle`): the app
+ * passes them with every call that may start work, so they follow its deploys.
+ */
+export const vAppFunctions = v.object({
+  /** Node action `{ rebuildId }`: pins the archive snapshot and plans the scan. */
+  plan: v.string(),
+  /** Node action `{ rebuildId }`: one chunk of a rebuild. */
+  chunk: v.string(),
+  /** Mutation `{ projection, generation }`: deletes a batch of one generation's read-model documents. */
+  deleteGeneration: v.string(),
+  /** Node action `{}`: the deployment's self-check probe. */
+  selfCheck: v.string(),
+});
+export type AppFunctions = Infer<typeof vAppFunctions>;
+
+/** The actor of what the engine does by itself (automatic rebuilds, completions, maintenance). */
+export const SYSTEM: Actor = { subject: "system", name: "Reproject" };
+
+/** Differences a verify run keeps as samples. */
+export const VERIFY_SAMPLE_LIMIT = 20;
+
+export const vPinnedSnapshots = v.object({
+  /** Snapshot ids (as strings: they exceed 2^53) that expiry must keep. */
+  snapshotIds: v.array(v.string()),
+  /** Running or paused rebuilds still planning: about to pin a snapshot not known yet. */
+  planning: v.array(v.string()),
+  rebuilds: v.array(
+    v.object({
+      rebuildId: v.string(),
+      projection: v.string(),
+      state: v.string(),
+      phase: v.string(),
+      snapshotId: v.union(v.string(), v.null()),
+    }),
+  ),
+});
+export type PinnedSnapshots = Infer<typeof vPinnedSnapshots>;

@@ -3,7 +3,7 @@
 // of the archive, so an event applied twice or lost would show.
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
-import { createConvexTest, runUntil } from "../support/convex";
+import { createConvexTest, inComponent, runUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 import { eventColumns } from "../../src/replay/event-columns.ts";
 import { foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
@@ -84,7 +84,7 @@ describe("crash recovery", () => {
   it("ignores a batch committed twice (same expected cursor)", async () => {
     const t = createConvexTest();
     const started = (await t.withIdentity(ADMIN).mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as { rebuildId: string };
-    await t.run(async (ctx) => {
+    await inComponent(t, async (ctx) => {
       const id = ctx.db.normalizeId("rebuilds", started.rebuildId)!;
       await ctx.db.patch(id, { phase: "archive", total: 2 });
     });

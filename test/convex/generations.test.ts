@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { internal } from "../../convex/_generated/api";
 import { GENERATION_DELETE_BATCH } from "../../convex/replay/generations";
-import { createConvexTest } from "../support/convex";
+import { createConvexTest, inComponent } from "../support/convex";
 import { storedDocument } from "../support/read-model";
 
 beforeEach(() => vi.useFakeTimers());
@@ -21,7 +21,7 @@ describe("deleting an old generation", () => {
         }
       });
     }
-    await t.run((ctx) => ctx.db.insert("projections", { name: "sessionSummary", version: 1, activeGeneration: 2, lastGeneration: 2 }));
+    await inComponent(t, (ctx) => ctx.db.insert("projections", { name: "sessionSummary", version: 1, activeGeneration: 2, lastGeneration: 2 }));
 
     expect(await t.mutation(internal.replay.generations.deleteGeneration, { projection: "sessionSummary", generation: 1 })).toBe(GENERATION_DELETE_BATCH);
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(10), 100);

@@ -11,7 +11,7 @@ import { TableFileIndex } from "../../src/archive/maintenance/index.ts";
 import { snapshotById } from "../../src/archive/metadata.ts";
 import { loadTableForWrite } from "../../src/archive/writer/index.ts";
 import { tableRows } from "../support/archive-rows";
-import { componentDocuments, createConvexTest, runUntil, stepUntil } from "../support/convex";
+import { componentDocuments, createConvexTest, inComponent, runUntil, stepUntil } from "../support/convex";
 import { foldSessionSummary, readArchiveEvents } from "../support/demo-fold";
 import { localFragmentedArchive } from "../support/fragmented-archive";
 import { generationDocuments } from "../support/read-model";
@@ -111,7 +111,7 @@ describe("archive maintenance during a rebuild", () => {
     const admin = t.withIdentity(ADMIN);
     const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as { rebuildId: string };
     await stepUntil(t, async () => ((await admin.query(api.rebuilds.status, { rebuildId }))?.processed ?? 0) > 0);
-    await t.run(async (ctx) => {
+    await inComponent(t, async (ctx) => {
       const rebuild = (await ctx.db.query("rebuilds").first())!;
       await ctx.db.patch(rebuild._id, { state: "failed", lastError: { message: "handler bug", at: Date.now() } });
     });

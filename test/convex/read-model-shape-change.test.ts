@@ -6,7 +6,7 @@ import { v, type GenericValidator, type VObject } from "convex/values";
 import { validate } from "convex-helpers/validators";
 import { zodOutputToConvex } from "convex-helpers/server/zod4";
 import { internal } from "../../convex/_generated/api";
-import { createConvexTest, runUntil } from "../support/convex";
+import { createConvexTest, inComponent, runUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 import { sessionSummaryV2Document } from "../support/session-summary-v2";
 
@@ -40,9 +40,9 @@ afterEach(() => vi.useRealTimers());
 type T = ReturnType<typeof createConvexTest>;
 const storedSummaries = (t: T) => t.run((ctx) => ctx.db.query("sessionSummary").collect());
 const projectionRow = (t: T) =>
-  t.run((ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "sessionSummary")).unique());
+  inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "sessionSummary")).unique());
 const settle = (t: T) =>
-  runUntil(t, async () => (await t.run((ctx) => ctx.db.query("rebuilds").withIndex("by_state", (q) => q.eq("state", "running")).collect())).length === 0);
+  runUntil(t, async () => (await inComponent(t, (ctx) => ctx.db.query("rebuilds").withIndex("by_state", (q) => q.eq("state", "running")).collect())).length === 0);
 
 /** The app's schema as a push at the deployed code's version evaluates it. */
 async function schemaAtDeployedVersion() {

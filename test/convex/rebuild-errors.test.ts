@@ -2,7 +2,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { api } from "../../convex/_generated/api";
 import type { EventRecord } from "../../src/registry/index.ts";
-import { createConvexTest, runUntil } from "../support/convex";
+import { createConvexTest, inComponent, runUntil } from "../support/convex";
 import { localDemoArchive, tamperedDemoArchive } from "../support/demo-archive";
 import { foldRebufferByCdn, foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
 import { generationDocuments } from "../support/read-model";
@@ -92,7 +92,7 @@ describe("bad events", () => {
     expect(status.cursor ?? 0).toBeLessThan(first.position);
     const covered = tamperedEvents.filter((event) => event.position <= (status.cursor ?? 0));
     expect(await rebufferModel(t, status.generation)).toEqual(foldRebufferByCdn(covered));
-    const row = await t.run((ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "rebufferByCdn")).unique());
+    const row = await inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "rebufferByCdn")).unique());
     expect(row!.activeGeneration).toBeNull();
   });
 
@@ -176,7 +176,7 @@ describe("a corrupt archive file", () => {
     expect(status.lastError!.message).toMatch(/cannot be decoded|not a readable Parquet file/);
     expect(status.counters.retried).toBe(0);
     expect(status.cursor ?? 0).toBeLessThan(Number(victim.orderLower));
-    const row = await t.run((ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "sessionSummary")).unique());
+    const row = await inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "sessionSummary")).unique());
     expect(row!.activeGeneration).toBeNull();
   });
 });

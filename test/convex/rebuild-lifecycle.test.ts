@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { api } from "../../convex/_generated/api";
-import { createConvexTest, runUntil, stepUntil } from "../support/convex";
+import { createConvexTest, inComponent, runUntil, stepUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 import { foldRebufferByCdn, foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
 import { allDocuments, generationDocuments } from "../support/read-model";
@@ -57,7 +57,7 @@ describe("rebuild lifecycle", () => {
     expect(started).toHaveLength(1);
     expect(answers.filter((answer) => answer.status === "already_running")).toHaveLength(9);
     expect(new Set(answers.map((answer) => answer.rebuildId))).toEqual(new Set([started[0]!.rebuildId]));
-    const rebuilds = await t.run((ctx) => ctx.db.query("rebuilds").collect());
+    const rebuilds = await inComponent(t, (ctx) => ctx.db.query("rebuilds").collect());
     expect(rebuilds).toHaveLength(1);
   });
 
@@ -104,7 +104,7 @@ describe("rebuild lifecycle", () => {
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 10_000);
     expect((await statusOf(t, rebuildId))!.processed).toBe(cancelled.processed);
     expect(await partial()).toEqual([]);
-    const row = await t.run((ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "rebufferByCdn")).unique());
+    const row = await inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "rebufferByCdn")).unique());
     expect(row!.activeGeneration).toBeNull();
     expect((await t.withIdentity(ADMIN).mutation(api.rebuilds.resume, { rebuildId })).status).toBe("not_resumable");
   });
@@ -141,7 +141,7 @@ describe("admin rights and the audit log", () => {
       reason: "viewer-7 does not have the admin role",
     });
     await expect(viewer.query(api.rebuilds.listActive, {})).rejects.toThrow(/does not have the admin role/);
-    expect(await t.run((ctx) => ctx.db.query("rebuilds").collect())).toHaveLength(0);
+    expect(await inComponent(t, (ctx) => ctx.db.query("rebuilds").collect())).toHaveLength(0);
 
     const { rebuildId } = await trigger(t);
     await t.withIdentity(ADMIN).mutation(api.rebuilds.pause, { rebuildId });
@@ -174,7 +174,7 @@ describe("admin rights and the audit log", () => {
       await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary", options: { filter: { fromMs: 10, toMs: 5 } } }),
     ).toMatchObject({ status: "rejected", reason: "filter.fromMs (10) must be before filter.toMs (5)" });
     expect(await admin.mutation(api.rebuilds.cancel, { rebuildId: "not-an-id" })).toMatchObject({ status: "rejected" });
-    expect(await t.run((ctx) => ctx.db.query("rebuilds").collect())).toHaveLength(0);
+    expect(await inComponent(t, (ctx) => ctx.db.query("rebuilds").collect())).toHaveLength(0);
     expect(await admin.query(api.rebuilds.auditLog, {})).toHaveLength(4);
   });
 });

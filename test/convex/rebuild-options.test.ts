@@ -1,7 +1,7 @@
 // Filtered replays, dry runs, the rate limit, and batches shrinking under tight transaction limits.
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { api } from "../../convex/_generated/api";
-import { createConvexTest, runUntil } from "../support/convex";
+import { createConvexTest, inComponent, runUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 import { foldRebufferByCdn, foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
 import { generationDocuments as documents } from "../support/read-model";
@@ -43,7 +43,7 @@ describe("filtered replays", () => {
     expect(status.counters.found - status.counters.filtered).toBe(matching.length);
     const model = (await documents(t, "rebufferByCdn", status.generation)) as ReturnType<typeof foldRebufferByCdn>;
     expect(model.sort(byCdnDevice)).toEqual(foldRebufferByCdn(matching));
-    const row = await t.run((ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "rebufferByCdn")).unique());
+    const row = await inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "rebufferByCdn")).unique());
     expect(row!.activeGeneration).toBeNull();
   });
 
@@ -80,7 +80,7 @@ describe("dry run", () => {
     expect(status).toMatchObject({ state: "completed", dryRun: true, processed: events.length });
     expect(status.counters).toMatchObject({ found: events.length, applied: rebuffers, invalid: 0 });
     expect(await t.run((ctx) => ctx.db.query("rebufferByCdn").collect())).toEqual([]);
-    const row = await t.run((ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "rebufferByCdn")).unique());
+    const row = await inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "rebufferByCdn")).unique());
     expect(row!.activeGeneration).toBeNull();
   });
 });

@@ -1,8 +1,9 @@
 // Verify runs: a shadow generation diffed with the active one, without swapping.
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
+import { appFunctions } from "../../convex/replay/lifecycle";
 import { VERIFY_DIFF_BATCH } from "../../convex/replay/verify";
-import { createConvexTest, runUntil } from "../support/convex";
+import { createConvexTest, inComponent, runUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 import { foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
 import { storedDocument } from "../support/read-model";
@@ -66,7 +67,7 @@ describe("verify runs", () => {
     expect(verified.verify!.compared).toBe(foldSessionSummary(events).length);
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 1_000);
     expect(await generationDocs(t, verified.generation)).toEqual([]);
-    const row = await t.run((ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "sessionSummary")).unique());
+    const row = await inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "sessionSummary")).unique());
     expect(row).toMatchObject({ activeGeneration: built.generation });
     expect(row!.shadowGeneration).toBeUndefined();
   });
@@ -113,7 +114,7 @@ describe("verify runs", () => {
     const kept = await run(t, { mode: "verify", keepShadow: true });
     expect(await t.withIdentity(ADMIN).mutation(api.rebuilds.promote, { rebuildId: kept.rebuildId })).toMatchObject({ status: "promoted" });
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 1_000);
-    const row = await t.run((ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "sessionSummary")).unique());
+    const row = await inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "sessionSummary")).unique());
     expect(row!.activeGeneration).toBe(kept.generation);
     expect(await generationDocs(t, built.generation)).toEqual([]);
     const promoted = await generationDocs(t, kept.generation);
@@ -143,7 +144,10 @@ describe("verify runs", () => {
         }
       });
     }
-    const rebuildId = await t.run(async (ctx) => {
+    // The state a verify run has once its tail is applied, and the app's functions it has been given.
+    const app = await t.run(() => appFunctions());
+    const rebuildId = await inComponent(t, async (ctx) => {
+      await ctx.db.insert("appFunctions", app);
       await ctx.db.insert("projections", { name: "sessionSummary", version: 1, activeGeneration: 1, lastGeneration: 2, shadowGeneration: 2 });
       return ctx.db.insert("rebuilds", {
         projection: "sessionSummary",
@@ -168,7 +172,7 @@ describe("verify runs", () => {
     let windows = 0;
     for (let done = false; !done; windows++) ({ done } = await t.mutation(internal.replay.verify.diffBatch, { rebuildId }));
     expect(windows).toBeGreaterThan(2);
-    const result = (await t.run((ctx) => ctx.db.get(rebuildId)))!;
+    const result = (await inComponent(t, (ctx) => ctx.db.get(rebuildId)))!;
     const expectedOnlyInShadow = Array.from({ length: size }, (_, i) => i).filter((i) => i % 97 === 0).length;
     const expectedChanged = Array.from({ length: size }, (_, i) => i).filter((i) => i % 101 === 0 && i % 97 !== 0).length;
     expect(result.verify).toMatchObject({ compared: size, onlyInShadow: expectedOnlyInShadow, onlyInActive: 0, changed: expectedChanged });

@@ -2,7 +2,7 @@
 // of an older version restarted once, removed projections reported with their data kept.
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
-import { createConvexTest, runUntil, stepUntil } from "../support/convex";
+import { createConvexTest, inComponent, runUntil, stepUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 
 const code = vi.hoisted(() => ({ sessionSummaryVersion: 1 }));
@@ -28,11 +28,11 @@ afterEach(() => vi.useRealTimers());
 
 type T = ReturnType<typeof createConvexTest>;
 const rebuildsOf = (t: T, projection: string) =>
-  t.run((ctx) => ctx.db.query("rebuilds").withIndex("by_projection", (q) => q.eq("projection", projection)).collect());
+  inComponent(t, (ctx) => ctx.db.query("rebuilds").withIndex("by_projection", (q) => q.eq("projection", projection)).collect());
 const rowOf = (t: T, projection: string) =>
-  t.run((ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", projection)).unique());
+  inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", projection)).unique());
 const settle = (t: T) =>
-  runUntil(t, async () => (await t.run((ctx) => ctx.db.query("rebuilds").withIndex("by_state", (q) => q.eq("state", "running")).collect())).length === 0);
+  runUntil(t, async () => (await inComponent(t, (ctx) => ctx.db.query("rebuilds").withIndex("by_state", (q) => q.eq("state", "running")).collect())).length === 0);
 
 describe("automatic rebuilds", () => {
   it("builds new projections once, then does nothing until a version changes", async () => {
@@ -84,7 +84,7 @@ describe("automatic rebuilds", () => {
     try {
       await t.mutation(internal.replay.reconcile.run, {});
       const [running] = await rebuildsOf(t, "sessionSummary");
-      await stepUntil(t, async () => ((await t.run((ctx) => ctx.db.get(running!._id)))?.processed ?? 0) > 0);
+      await stepUntil(t, async () => ((await inComponent(t, (ctx) => ctx.db.get(running!._id)))?.processed ?? 0) > 0);
       code.sessionSummaryVersion = 2;
       expect(await t.mutation(internal.replay.reconcile.run, {})).toContainEqual({ projection: "sessionSummary", action: "restarted" });
       expect(await t.mutation(internal.replay.reconcile.run, {})).toContainEqual({ projection: "sessionSummary", action: "already_requested" });
@@ -101,7 +101,7 @@ describe("automatic rebuilds", () => {
 
   it("reports a projection that left the code once, and keeps its data", async () => {
     const t = createConvexTest();
-    await t.run(async (ctx) => {
+    await inComponent(t, async (ctx) => {
       await ctx.db.insert("projections", { name: "viewsByTitle", version: 3, activeGeneration: 4, lastGeneration: 4, builtVersion: 3 });
     });
     expect(await t.mutation(internal.replay.reconcile.run, {})).toContainEqual({ projection: "viewsByTitle", action: "removed" });

@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
-import { createConvexTest, runUntil } from "../support/convex";
+import { createConvexTest, inComponent, runUntil } from "../support/convex";
 import { useSplitDemoHistory } from "../support/demo-archive";
 import { archiveEventsOf, foldRebufferByCdn, foldSessionSummary, type ArchiveEvent } from "../support/demo-fold";
 import { activeDocuments as activeDocs } from "../support/read-model";
@@ -21,7 +21,7 @@ function eventsUpTo(count: number): ArchiveEvent[] {
 }
 
 async function assertInvariants(t: T) {
-  const rebuilds = await t.run((ctx) => ctx.db.query("rebuilds").collect());
+  const rebuilds = await inComponent(t, (ctx) => ctx.db.query("rebuilds").collect());
   for (const projection of ["rebufferByCdn", "sessionSummary"]) {
     const active = rebuilds.filter((rebuild) => rebuild.projection === projection && (rebuild.state === "running" || rebuild.state === "paused"));
     expect(active.length).toBeLessThanOrEqual(1);
@@ -81,7 +81,7 @@ describe("concurrent control", () => {
         }
         await runUntil(t, async () => (await admin.query(api.rebuilds.listActive, {})).length === 0);
         for (const projection of ["rebufferByCdn", "sessionSummary"]) {
-          const row = await t.run((ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", projection)).unique());
+          const row = await inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", projection)).unique());
           if (row?.activeGeneration == null) await admin.mutation(api.rebuilds.trigger, { projection });
         }
         await runUntil(t, async () => (await admin.query(api.rebuilds.listActive, {})).length === 0);

@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api } from "../../convex/_generated/api";
-import { componentDocuments, createConvexTest } from "../support/convex";
+import { componentDocuments, createConvexTest, inComponent } from "../support/convex";
 
 const ADMIN = { subject: "ops-1", role: "admin" };
 const RUNS = 60;
@@ -85,7 +85,7 @@ describe("hostile admin input", () => {
       ),
       { numRuns: RUNS, examples: [["'; DROP TABLE rebuilds; --", null]] },
     );
-    expect(await t.run((ctx) => ctx.db.query("rebuilds").collect())).toEqual([]);
+    expect(await inComponent(t, (ctx) => ctx.db.query("rebuilds").collect())).toEqual([]);
     expect(await componentDocuments(t, "auditLog")).toHaveLength(answered);
   });
 
@@ -102,7 +102,7 @@ describe("hostile admin input", () => {
       }),
       { numRuns: RUNS, examples: [[api.rebuilds.cancel, { toString: false }], [api.rebuilds.pause, null]] },
     );
-    expect(await t.run((ctx) => ctx.db.query("rebuilds").collect())).toEqual([]);
+    expect(await inComponent(t, (ctx) => ctx.db.query("rebuilds").collect())).toEqual([]);
   });
 
   it("queries: any arguments are a validation error or a well-formed answer", async () => {
@@ -145,6 +145,6 @@ describe("hostile admin input", () => {
     const log = await componentDocuments(t, "auditLog");
     expect(log).toHaveLength(attempts);
     expect(log.every((entry) => entry.outcome === "refused")).toBe(true);
-    expect(await t.run((ctx) => ctx.db.query("rebuilds").collect())).toEqual([]);
+    expect(await inComponent(t, (ctx) => ctx.db.query("rebuilds").collect())).toEqual([]);
   });
 });

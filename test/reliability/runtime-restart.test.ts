@@ -60,7 +60,7 @@ describe("the local runtime restarted from its persisted state", () => {
       await running.stop({ signal: "SIGKILL" });
 
       const saved = (await readSnapshotFile(persistFile))!;
-      const savedRebuild = saved.databases[""]!.tables.rebuilds!.find((doc) => doc._id === rebuildId)!;
+      const savedRebuild = saved.databases.reproject!.tables.rebuilds!.find((doc) => doc._id === rebuildId)!;
       expect(Number(savedRebuild.processed)).toBeLessThan(events.length);
 
       running = await startLocalRuntimeProcess({ persistFile });

@@ -13,13 +13,13 @@ import componentSchema from "../../src/component/schema";
 import { modules as componentModules } from "../../src/component/test.setup";
 
 /**
- * A convex-test instance of the app with Reproject's component, the real replay Workpool component
+ * A convex-test instance of the app with Reproject's component and the real replay Workpool inside it,
  * and Convex's transaction limits enforced (or tighter ones, to reach a limit with little data).
  */
 export function createConvexTest(transactionLimits: TransactionLimits = true) {
   const t = convexTest({ schema, modules, transactionLimits });
-  workpool.register(t, "replayPool");
   t.registerComponent("reproject", componentSchema, componentModules);
+  workpool.register(t, "reproject/replayPool");
   return t;
 }
 
@@ -27,16 +27,24 @@ type TransactionLimits = NonNullable<Parameters<typeof convexTest>[0]>["transact
 type ComponentDataModel = DataModelFromSchemaDefinition<typeof componentSchema>;
 type ComponentTable = TableNamesInDataModel<ComponentDataModel>;
 
-/** Every document of one of the component's tables, in creation order: the engine's state as stored. */
-export async function componentDocuments<Table extends ComponentTable>(
+/** Runs `fn` in a transaction of Reproject's component: the engine's state as stored. */
+export function inComponent<Result>(
+  t: ReturnType<typeof createConvexTest>,
+  fn: (ctx: GenericMutationCtx<ComponentDataModel>) => Promise<Result>,
+): Promise<Result> {
+  // convex-test runs inline functions in a component with `runInComponent`, which its types leave out.
+  const accessor = t as unknown as {
+    runInComponent<R>(path: string, fn: (ctx: GenericMutationCtx<ComponentDataModel>) => Promise<R>): Promise<R>;
+  };
+  return accessor.runInComponent("reproject", fn);
+}
+
+/** Every document of one of the component's tables, in creation order. */
+export function componentDocuments<Table extends ComponentTable>(
   t: ReturnType<typeof createConvexTest>,
   table: Table,
 ): Promise<DocumentByName<ComponentDataModel, Table>[]> {
-  // convex-test runs inline functions in a component with `runInComponent`, which its types leave out.
-  const inComponent = t as unknown as {
-    runInComponent<Result>(path: string, fn: (ctx: GenericMutationCtx<ComponentDataModel>) => Promise<Result>): Promise<Result>;
-  };
-  return inComponent.runInComponent("reproject", (ctx) => ctx.db.query(table).collect());
+  return inComponent(t, (ctx) => ctx.db.query(table).collect());
 }
 
 /**

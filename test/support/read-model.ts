@@ -1,7 +1,7 @@
 // Reading and writing read-model tables in tests. Each stored document is
 // `{ generation, key, document }` (convex/readModelTables.ts): the projection's document sits under
 // `document`, next to the generation and encoded key it belongs to.
-import type { createConvexTest } from "./convex";
+import { inComponent, type createConvexTest } from "./convex";
 import type { foldRebufferByCdn, foldSessionSummary } from "./demo-fold";
 
 type T = ReturnType<typeof createConvexTest>;
@@ -36,9 +36,6 @@ export async function allDocuments<Table extends ReadModelTable>(t: T, table: Ta
 
 /** The projection's documents of its active generation (none while it has no active generation). */
 export async function activeDocuments<Table extends ReadModelTable>(t: T, table: Table): Promise<ReadModelDocuments[Table][]> {
-  return t.run(async (ctx) => {
-    const row = await ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", table)).unique();
-    const docs = await ctx.db.query(table).collect();
-    return docs.filter((doc) => doc.generation === row?.activeGeneration).map((doc) => doc.document as ReadModelDocuments[Table]);
-  });
+  const row = await inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", table)).unique());
+  return row?.activeGeneration == null ? [] : generationDocuments(t, table, row.activeGeneration);
 }

@@ -38,7 +38,7 @@ describe("local runtime identity tokens", () => {
 describe("the local runtime's module listing", () => {
   it("lists the Convex modules of a functions folder and leaves out files with two dots", () => {
     const modules = [...listModules(PROJECT_CONVEX_DIR).keys()];
-    expect(modules).toEqual(expect.arrayContaining(["schema", "selfCheck", "selfCheckNode", "replayPool", "_generated/api"]));
+    expect(modules).toEqual(expect.arrayContaining(["schema", "selfCheck", "selfCheckNode", "rebuilds", "_generated/api"]));
     // test.setup.ts, convex.config.ts and _generated/*.d.ts would keep a dot after their extension is cut.
     expect(modules.filter((name) => name.includes("."))).toEqual([]);
   });

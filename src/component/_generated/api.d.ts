@@ -13,11 +13,19 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as appFunctions from "../appFunctions.js";
 import type * as audit from "../audit.js";
 import type * as componentApi from "../componentApi.js";
 import type * as deadLetters from "../deadLetters.js";
-import type * as plans from "../plans.js";
+import type * as lifecycle from "../lifecycle.js";
+import type * as pins from "../pins.js";
+import type * as projections from "../projections.js";
+import type * as rebuilds from "../rebuilds.js";
+import type * as replayPool from "../replayPool.js";
+import type * as selfChecks from "../selfChecks.js";
+import type * as status from "../status.js";
 import type * as validators from "../validators.js";
+import type * as verify from "../verify.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -28,11 +36,19 @@ import type * as validators from "../validators.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  appFunctions: typeof appFunctions;
   audit: typeof audit;
   componentApi: typeof componentApi;
   deadLetters: typeof deadLetters;
-  plans: typeof plans;
+  lifecycle: typeof lifecycle;
+  pins: typeof pins;
+  projections: typeof projections;
+  rebuilds: typeof rebuilds;
+  replayPool: typeof replayPool;
+  selfChecks: typeof selfChecks;
+  status: typeof status;
   validators: typeof validators;
+  verify: typeof verify;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,
@@ -42,3 +58,7 @@ export declare const internal: FilterApi<
   typeof fullApi,
   FunctionReference<any, "internal">
 >;
+
+export declare const components: {
+  replayPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"replayPool">;
+};

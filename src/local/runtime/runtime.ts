@@ -29,10 +29,11 @@ import { SubscriptionHub } from "./subscriptions.ts";
 import { convexLimitsExceptMaintenance } from "./transaction-limits.ts";
 import { loadComponentSource, workpoolComponentSources, type ComponentSource } from "./workpool-registration.ts";
 
-/** The app installs the Workpool under this name (convex/convex.config.ts). */
-export const REPLAY_POOL_COMPONENT = "replayPool";
-/** The app installs Reproject's component under this name (its default). */
+/** The app installs Reproject's component under this name (its default); the replay Workpool is inside it. */
 export const REPROJECT_COMPONENT = "reproject";
+const REPLAY_POOL_COMPONENT = `${REPROJECT_COMPONENT}/replayPool`;
+/** Where an app that uses the Workpool directly (without Reproject) installs it. */
+const APP_POOL_COMPONENT = "replayPool";
 
 export interface LocalRuntimeOptions {
   /** The Convex functions folder; the project's `convex/` by default. */
@@ -81,12 +82,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const startedAt = performance.now();
   installIndexedLookups();
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const [app, reproject, workpool] = await Promise.all([
+  const [app, reproject, replayPool, appPool] = await Promise.all([
     loadComponentSource("", options.convexDir ?? PROJECT_CONVEX_DIR),
     loadComponentSource(REPROJECT_COMPONENT, REPROJECT_COMPONENT_DIR),
     workpoolComponentSources(REPLAY_POOL_COMPONENT),
+    workpoolComponentSources(APP_POOL_COMPONENT),
   ]);
-  const components = [reproject, ...workpool];
+  const components = [reproject, ...replayPool, ...appPool];
 
   const counters = new CallCounters();
   const timers = new SchedulerTimers();

@@ -1,5 +1,5 @@
 import { Workpool } from "@convex-dev/workpool";
-import { components } from "./_generated/api";
+import { components } from "./_generated/api.js";
 
 /** Few parallel chunks on purpose: rebuilds are background work and must leave capacity to live traffic. */
 export const REPLAY_MAX_PARALLELISM = 3;

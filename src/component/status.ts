@@ -1,6 +1,6 @@
 // What status queries return for a rebuild: its checkpoint plus derived progress (percent, rate, ETA).
-import { estimateSecondsLeft, percentDone } from "../src/progress/rate.ts";
-import type { Doc } from "./_generated/dataModel";
+import { estimateSecondsLeft, percentDone } from "../progress/rate.ts";
+import type { Doc } from "./_generated/dataModel.js";
 
 /** A rate not updated for this long is stale: the rebuild is idle (paused, queued, retrying). */
 const RATE_STALE_MS = 30_000;

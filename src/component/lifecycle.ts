@@ -1,0 +1,433 @@
+// The rebuild state machine: creating a rebuild, chaining its chunks on the replay pool (one in
+// flight per projection), opening and committing batches with the checkpoint, finishing. The app's
+// functions do the work that needs its code (handlers, read models, the archive, the events table)
+// and call these in the same transaction.
+import { vOnCompleteArgs } from "@convex-dev/workpool";
+import type { FunctionHandle } from "convex/server";
+import { v, type Infer } from "convex/values";
+import { startRate, updateRate } from "../progress/rate.ts";
+import { internal } from "./_generated/api.js";
+import type { Doc, Id } from "./_generated/dataModel.js";
+import { internalMutation, mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
+import { recordAudit } from "./audit.ts";
+import { appFunctionsOf } from "./appFunctions.ts";
+import { replayPool } from "./replayPool.ts";
+import {
+  vCounters,
+  vDeadLetter,
+  vFilter,
+  vPruning,
+  vRebuildError,
+  vRebuildPhase,
+  SYSTEM,
+  ZERO_COUNTERS,
+  type Actor,
+  type AppFunctions,
+  type RebuildError,
+  type RebuildOptions,
+} from "./validators.ts";
+import { startDiffing } from "./verify.ts";
+
+export type Rebuild = Doc<"rebuilds">;
+
+/** The rebuild with this id (as the app passes it, a string), or null. */
+export async function rebuildById(ctx: QueryCtx, rebuildId: string): Promise<Rebuild | null> {
+  const id = ctx.db.normalizeId("rebuilds", rebuildId);
+  return id ? ctx.db.get(id) : null;
+}
+
+/** The projection's row, created at the code's version on first use. */
+export async function projectionRow(ctx: MutationCtx, name: string, version: number): Promise<Doc<"projections">> {
+  const existing = await findProjection(ctx, name);
+  if (existing) return existing;
+  const id = await ctx.db.insert("projections", { name, version, activeGeneration: null, lastGeneration: 0 });
+  return (await ctx.db.get(id))!;
+}
+
+export function findProjection(ctx: QueryCtx, name: string): Promise<Doc<"projections"> | null> {
+  return ctx.db
+    .query("projections")
+    .withIndex("by_name", (q) => q.eq("name", name))
+    .unique();
+}
+
+export async function activeRebuildOf(ctx: QueryCtx, projection: string): Promise<Rebuild | null> {
+  for (const state of ["running", "paused"] as const) {
+    const rebuild = await ctx.db
+      .query("rebuilds")
+      .withIndex("by_projection_state", (q) => q.eq("projection", projection).eq("state", state))
+      .first();
+    if (rebuild) return rebuild;
+  }
+  return null;
+}
+
+/** What the engine needs of a projection's code to start a rebuild of it. */
+export interface ProjectionCode {
+  name: string;
+  version: number;
+}
+
+export async function createRebuild(
+  ctx: MutationCtx,
+  code: ProjectionCode,
+  options: RebuildOptions,
+  actor: Actor,
+  archiveLocation: string,
+): Promise<Id<"rebuilds">> {
+  const row = await projectionRow(ctx, code.name, code.version);
+  await discardFailedGenerations(ctx, code.name);
+  const generation = row.lastGeneration + 1;
+  await ctx.db.patch(row._id, { lastGeneration: generation });
+  const now = Date.now();
+  const rebuildId = await ctx.db.insert("rebuilds", {
+    projection: code.name,
+    version: code.version,
+    generation,
+    state: "running",
+    phase: "planning",
+    ...(options.filter ? { filter: options.filter } : {}),
+    dryRun: options.dryRun ?? false,
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+    errorPolicy: options.errorPolicy ?? "fail",
+    ...(options.target ? { target: options.target } : {}),
+    ...(options.mode ? { mode: options.mode } : {}),
+    ...(options.keepShadow ? { keepShadow: true } : {}),
+    archive: { location: archiveLocation },
+    processed: 0,
+    cursor: null,
+    counters: ZERO_COUNTERS,
+    rate: startRate(0, now),
+    startedAt: now,
+    updatedAt: now,
+    triggeredBy: actor,
+  });
+  await ctx.db.patch(row._id, { lastRebuildId: rebuildId });
+  await enqueueNextChunk(ctx, rebuildId);
+  return rebuildId;
+}
+
+/**
+ * A failed rebuild keeps its partial generation so that it can be resumed after a fix; a new
+ * rebuild of the projection supersedes it, and the partial generation is deleted then.
+ */
+async function discardFailedGenerations(ctx: MutationCtx, projection: string): Promise<void> {
+  const failed = await ctx.db
+    .query("rebuilds")
+    .withIndex("by_projection_state", (q) => q.eq("projection", projection).eq("state", "failed"))
+    .collect();
+  for (const rebuild of failed) {
+    await ctx.db.patch(rebuild._id, {
+      state: "cancelled",
+      lastError: {
+        ...rebuild.lastError!,
+        message: `${rebuild.lastError?.message ?? "failed"} (superseded by a new rebuild)`,
+      },
+    });
+    if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, projection, rebuild.generation);
+  }
+}
+
+/** Deletes a generation no query reads any more, in the background, through the app's function. */
+export async function scheduleGenerationDeletion(ctx: MutationCtx, projection: string, generation: number): Promise<void> {
+  const app = await appFunctionsOf(ctx);
+  await ctx.scheduler.runAfter(0, app.deleteGeneration as FunctionHandle<"mutation">, { projection, generation });
+}
+
+/** Puts the rebuild's next chunk on the replay pool unless it is not running or a chunk is in flight. */
+export async function enqueueNextChunk(ctx: MutationCtx, rebuildId: Id<"rebuilds">): Promise<void> {
+  const rebuild = await ctx.db.get(rebuildId);
+  if (!rebuild || rebuild.state !== "running" || rebuild.chunk) return;
+  const app: AppFunctions = await appFunctionsOf(ctx);
+  const work = (rebuild.phase === "planning" ? app.plan : app.chunk) as FunctionHandle<"action">;
+  const workId = await replayPool.enqueueAction(
+    ctx,
+    work,
+    { rebuildId },
+    {
+      name: `replay:${rebuild.projection}`,
+      onComplete: internal.lifecycle.chunkFinished,
+      context: { rebuildId },
+    },
+  );
+  await ctx.db.patch(rebuildId, { chunk: { workId, attempts: 0, enqueuedAt: Date.now() } });
+}
+
+/** onComplete of every chunk: frees the projection's slot and chains the next chunk. */
+export const chunkFinished = internalMutation({
+  args: vOnCompleteArgs(v.object({ rebuildId: v.id("rebuilds") })),
+  returns: v.null(),
+  handler: async (ctx, { workId, context, result }) => {
+    const rebuild = await ctx.db.get(context.rebuildId);
+    if (!rebuild) return null;
+    if (rebuild.chunk?.workId === workId) await ctx.db.patch(rebuild._id, { chunk: undefined });
+    if (result.kind === "failed" && rebuild.state === "running") {
+      await failRebuild(ctx, rebuild, { message: `chunk failed after its retries: ${result.error}`, at: Date.now() });
+      return null;
+    }
+    await enqueueNextChunk(ctx, rebuild._id);
+    return null;
+  },
+});
+
+export async function failRebuild(ctx: MutationCtx, rebuild: Rebuild, error: RebuildError): Promise<void> {
+  const now = Date.now();
+  await ctx.db.patch(rebuild._id, { state: "failed", lastError: error, finishedAt: now, updatedAt: now });
+  await recordAudit(ctx, {
+    actor: SYSTEM,
+    action: "rebuild_failed",
+    projection: rebuild.projection,
+    rebuildId: rebuild._id,
+    outcome: "failed",
+    details: error.message,
+  });
+}
+
+/** Fails a running rebuild: an event its handlers rejected, found by the app's batch mutation. */
+export const fail = mutation({
+  args: { rebuildId: v.string(), error: vRebuildError },
+  returns: v.null(),
+  handler: async (ctx, { rebuildId, error }) => {
+    const rebuild = await rebuildById(ctx, rebuildId);
+    if (rebuild?.state === "running") await failRebuild(ctx, rebuild, error);
+    return null;
+  },
+});
+
+/** What a chunk needs to run; also counts the attempt (a retried chunk is counted in `retried`). */
+export const vChunkInput = v.union(
+  v.null(),
+  v.object({
+    projection: v.string(),
+    phase: vRebuildPhase,
+    cursor: v.union(v.number(), v.null()),
+    filter: v.union(vFilter, v.null()),
+    rateLimit: v.union(v.number(), v.null()),
+    archiveLocation: v.string(),
+    planJson: v.union(v.string(), v.null()),
+  }),
+);
+export type ChunkInput = NonNullable<Infer<typeof vChunkInput>>;
+
+export const beginChunk = mutation({
+  args: { rebuildId: v.string() },
+  returns: vChunkInput,
+  handler: async (ctx, args) => {
+    const rebuild = await rebuildById(ctx, args.rebuildId);
+    if (!rebuild || rebuild.state !== "running") return null;
+    const attempts = (rebuild.chunk?.attempts ?? 0) + 1;
+    await ctx.db.patch(rebuild._id, {
+      ...(rebuild.chunk ? { chunk: { ...rebuild.chunk, attempts } } : {}),
+      ...(attempts > 1 ? { counters: { ...rebuild.counters, retried: rebuild.counters.retried + 1 } } : {}),
+    });
+    const plan = await planOf(ctx, rebuild._id);
+    return {
+      projection: rebuild.projection,
+      phase: rebuild.phase,
+      cursor: rebuild.cursor,
+      filter: rebuild.filter ?? null,
+      rateLimit: rebuild.rateLimit ?? null,
+      archiveLocation: rebuild.archive.location,
+      planJson: plan?.planJson ?? null,
+    };
+  },
+});
+
+function planOf(ctx: QueryCtx, rebuildId: string) {
+  return ctx.db
+    .query("rebuildPlans")
+    .withIndex("by_rebuild", (q) => q.eq("rebuildId", rebuildId))
+    .unique();
+}
+
+/** The plan of a rebuild still planning; `liveEvents` are the events table's after the plan's high-water mark. */
+export const storePlan = mutation({
+  args: {
+    rebuildId: v.string(),
+    planJson: v.string(),
+    snapshotId: v.optional(v.string()),
+    total: v.number(),
+    liveEvents: v.number(),
+    pruning: v.optional(vPruning),
+    archiveHighWaterMark: v.number(),
+  },
+  returns: v.null(),
+  handler: async (ctx, { rebuildId, planJson, snapshotId, total, liveEvents, pruning, archiveHighWaterMark }) => {
+    const rebuild = await rebuildById(ctx, rebuildId);
+    if (!rebuild || rebuild.phase !== "planning") return null;
+    const existing = await planOf(ctx, rebuild._id);
+    if (existing) await ctx.db.delete(existing._id);
+    await ctx.db.insert("rebuildPlans", { rebuildId: rebuild._id, planJson });
+    await ctx.db.patch(rebuild._id, {
+      phase: "archive",
+      total: total + liveEvents,
+      archiveHighWaterMark,
+      ...(pruning ? { pruning } : {}),
+      archive: { ...rebuild.archive, ...(snapshotId ? { snapshotId } : {}) },
+      updatedAt: Date.now(),
+    });
+    return null;
+  },
+});
+
+/** The rebuild a batch writes to, as the app's batch mutation needs it. */
+const vOpenRebuild = v.object({
+  projection: v.string(),
+  version: v.number(),
+  generation: v.number(),
+  errorPolicy: v.union(v.literal("fail"), v.literal("dead-letter")),
+  dryRun: v.boolean(),
+  filter: v.union(vFilter, v.null()),
+  cursor: v.union(v.number(), v.null()),
+});
+
+export const vBatchOpening = v.union(
+  v.object({ status: v.literal("open"), rebuild: vOpenRebuild }),
+  v.object({ status: v.literal("duplicate"), cursor: v.union(v.number(), v.null()) }),
+  v.object({ status: v.literal("stopped"), state: v.string() }),
+);
+
+function opened(rebuild: Rebuild) {
+  return {
+    status: "open" as const,
+    rebuild: {
+      projection: rebuild.projection,
+      version: rebuild.version,
+      generation: rebuild.generation,
+      errorPolicy: rebuild.errorPolicy,
+      dryRun: rebuild.dryRun,
+      filter: rebuild.filter ?? null,
+      cursor: rebuild.cursor,
+    },
+  };
+}
+
+/**
+ * Opens a batch: the rebuild must be running in `phase` with the checkpoint at `expectedCursor`.
+ * A batch whose expected cursor is not the stored one was already committed (a retried chunk).
+ */
+export const openBatch = query({
+  args: { rebuildId: v.string(), expectedCursor: v.union(v.number(), v.null()), phase: v.optional(vRebuildPhase) },
+  returns: vBatchOpening,
+  handler: async (ctx, { rebuildId, expectedCursor, phase }) => {
+    const rebuild = await rebuildById(ctx, rebuildId);
+    if (!rebuild || rebuild.state !== "running" || (phase !== undefined && rebuild.phase !== phase))
+      return { status: "stopped" as const, state: rebuild?.state ?? "missing" };
+    if (rebuild.cursor !== expectedCursor) return { status: "duplicate" as const, cursor: rebuild.cursor };
+    return opened(rebuild);
+  },
+});
+
+/** Advances the checkpoint over a batch the app applied in this transaction, with its counters and dead letters. */
+export const commitBatch = mutation({
+  args: {
+    rebuildId: v.string(),
+    lastPosition: v.number(),
+    counters: vCounters,
+    deadLetters: v.array(vDeadLetter),
+  },
+  returns: v.null(),
+  handler: async (ctx, { rebuildId, lastPosition, counters: batch, deadLetters }) => {
+    const rebuild = await rebuildById(ctx, rebuildId);
+    if (!rebuild) throw new Error(`commitBatch: no rebuild ${rebuildId}`);
+    const now = Date.now();
+    for (const letter of deadLetters) {
+      await ctx.db.insert("deadLetters", { rebuildId: rebuild._id, projection: rebuild.projection, ...letter, at: now });
+    }
+    const counters = { ...rebuild.counters };
+    for (const key of Object.keys(batch) as (keyof typeof batch)[]) counters[key] += batch[key];
+    await ctx.db.patch(rebuild._id, {
+      cursor: lastPosition,
+      counters,
+      processed: counters.found,
+      rate: updateRate(rebuild.rate, counters.found, now),
+      updatedAt: now,
+    });
+    return null;
+  },
+});
+
+/**
+ * The archive is replayed up to `cursor`: go on with the live events table after the pinned
+ * snapshot's high-water mark (positions up to it are the archive's, even where pruning skipped them).
+ */
+export const finishArchive = mutation({
+  args: { rebuildId: v.string(), expectedCursor: v.union(v.number(), v.null()) },
+  returns: v.boolean(),
+  handler: async (ctx, { rebuildId, expectedCursor }) => {
+    const rebuild = await rebuildById(ctx, rebuildId);
+    if (!rebuild || rebuild.state !== "running" || rebuild.phase !== "archive" || rebuild.cursor !== expectedCursor) {
+      return false;
+    }
+    const tailStart = Math.max(rebuild.cursor ?? 0, rebuild.archiveHighWaterMark ?? 0);
+    await ctx.db.patch(rebuild._id, { phase: "tail", cursor: tailStart, updatedAt: Date.now() });
+    return true;
+  },
+});
+
+/** The tail phase's cursor, once the rebuild is in it and still running. */
+export const beginTail = query({
+  args: { rebuildId: v.string() },
+  returns: v.union(v.null(), v.object({ cursor: v.union(v.number(), v.null()) })),
+  handler: async (ctx, { rebuildId }) => {
+    const rebuild = await rebuildById(ctx, rebuildId);
+    if (!rebuild || rebuild.state !== "running" || rebuild.phase !== "tail") return null;
+    return { cursor: rebuild.cursor };
+  },
+});
+
+/**
+ * The handover, called by the app's tail mutation once it applied the rest of the events table in
+ * the same transaction: completes the rebuild and swaps its generation in (a verify run starts
+ * comparing instead). `codeVersion` is the projection's version in the app's code now.
+ */
+export const handOver = mutation({
+  args: { rebuildId: v.string(), codeVersion: v.number() },
+  returns: v.union(v.literal("completed"), v.literal("diffing")),
+  handler: async (ctx, { rebuildId, codeVersion }) => {
+    const rebuild = await rebuildById(ctx, rebuildId);
+    if (!rebuild || rebuild.state !== "running" || rebuild.phase !== "tail")
+      throw new Error(`handOver: rebuild ${rebuildId} is not in its tail phase`);
+    const row = await projectionRow(ctx, rebuild.projection, codeVersion);
+    if (rebuild.mode === "verify") {
+      await startDiffing(ctx, rebuild, row.activeGeneration, row._id);
+      return "diffing" as const;
+    }
+    await completeRebuild(ctx, rebuild, row, codeVersion);
+    return "completed" as const;
+  },
+});
+
+async function completeRebuild(ctx: MutationCtx, rebuild: Rebuild, row: Doc<"projections">, codeVersion: number) {
+  const now = Date.now();
+  const counters = rebuild.counters;
+  await ctx.db.patch(rebuild._id, {
+    state: "completed",
+    phase: "finishing",
+    total: Math.max(rebuild.total ?? 0, counters.found),
+    rate: updateRate(rebuild.rate, counters.found, now),
+    finishedAt: now,
+    updatedAt: now,
+  });
+  if (!rebuild.dryRun && !rebuild.target) await swapGeneration(ctx, rebuild, row, codeVersion);
+  await recordAudit(ctx, {
+    actor: SYSTEM,
+    action: "rebuild_completed",
+    projection: rebuild.projection,
+    rebuildId: rebuild._id,
+    outcome: "completed",
+    details: `${counters.applied} applied of ${counters.found} found`,
+  });
+}
+
+/** Makes the rebuild's generation the one queries read, and deletes the one it replaces in the background. */
+async function swapGeneration(ctx: MutationCtx, rebuild: Rebuild, row: Doc<"projections">, codeVersion: number) {
+  await ctx.db.patch(row._id, {
+    activeGeneration: rebuild.generation,
+    builtVersion: rebuild.version,
+    ...(rebuild.version === codeVersion ? { staleSince: undefined } : {}),
+  });
+  if (row.activeGeneration !== null && row.activeGeneration !== rebuild.generation) {
+    await scheduleGenerationDeletion(ctx, rebuild.projection, row.activeGeneration);
+  }
+}
