@@ -1,7 +1,8 @@
 // One Parquet data file of a table: its footer, the mapping of Iceberg field ids to its columns, and
 // decoding of one row group's projected columns into Iceberg values (see values.ts).
 import { parquetMetadataAsync, type AsyncBuffer, type Compressors, type FileMetaData, type SchemaElement } from "hyparquet";
-import { ArchiveError, CorruptArchiveError, UnsupportedArchiveFeatureError } from "./errors.ts";
+import { ArchiveError, CorruptArchiveError, TransientStoreError, UnsupportedArchiveFeatureError } from "./errors.ts";
+import { warnOnce } from "./warnings.ts";
 import type { ObjectStore } from "./store/object-store.ts";
 import { isPrimitive, parsePrimitive, type NestedField } from "./schema.ts";
 import { convertColumn, type ColumnValues } from "./values.ts";
@@ -69,16 +70,23 @@ export async function openParquetDataFile(
   nameMapping: Map<string, number>,
 ): Promise<ParquetDataFile> {
   const location = `${store.root}/${key}`;
-  const size = byteLength && byteLength > 0 ? byteLength : await store.size(key);
-  const buffer = storeAsyncBuffer(store, key, size);
+  const recorded = byteLength && byteLength > 0 ? byteLength : undefined;
+  let buffer = storeAsyncBuffer(store, key, recorded ?? (await store.size(key)));
   let metadata: FileMetaData;
   try {
-    metadata = await parquetMetadataAsync(buffer, { parsers: TIMESTAMP_PARSERS, initialFetchSize: FOOTER_FETCH_BYTES });
+    metadata = await readFooter(buffer, location);
   } catch (error) {
-    if (error instanceof ArchiveError) throw error;
-    throw new CorruptArchiveError(location, `is not a readable Parquet file (${(error as Error).message})`, {
-      cause: error,
-    });
+    // A file rewritten after commit leaves its manifest's size wrong, so the footer is not where
+    // that size says: the store knows the real size.
+    const actual = recorded === undefined || error instanceof TransientStoreError ? recorded : await store.size(key);
+    if (actual === recorded) throw error;
+    buffer = storeAsyncBuffer(store, key, actual!);
+    // Not a Parquet file at its real size either (truncated, say): the first error says what is wrong.
+    metadata = await readFooter(buffer, location).catch(() => Promise.reject(error));
+    warnOnce(
+      `${location}: the manifest records file_size_in_bytes ${recorded} but the file has ${actual} bytes ` +
+        "(rewritten after commit?); read with the real size",
+    );
   }
   const columnsByFieldId = mapColumns(metadata, nameMapping);
   const rowGroupStarts: number[] = [];
@@ -96,6 +104,17 @@ export async function openParquetDataFile(
     rowGroupStarts,
     buffer,
   };
+}
+
+async function readFooter(buffer: AsyncBuffer, location: string): Promise<FileMetaData> {
+  try {
+    return await parquetMetadataAsync(buffer, { parsers: TIMESTAMP_PARSERS, initialFetchSize: FOOTER_FETCH_BYTES });
+  } catch (error) {
+    if (error instanceof ArchiveError) throw error;
+    throw new CorruptArchiveError(location, `is not a readable Parquet file (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
 }
 
 function mapColumns(metadata: FileMetaData, nameMapping: Map<string, number>): Map<number, ParquetColumn> {

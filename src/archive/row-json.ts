@@ -1,5 +1,7 @@
 // Rows as JSON (the CLI's `archive rows` and the fixtures' expected.json): longs beyond 2^53 and
-// decimals as strings, dates YYYY-MM-DD, timestamps ISO-8601 (with Z when zoned), bytes as hex.
+// decimals as strings, dates YYYY-MM-DD, timestamps ISO-8601 (with Z when zoned), bytes as hex,
+// NaN and infinities as the strings "NaN", "Infinity" and "-Infinity" (JSON has no such numbers).
+import { formatIsoDate, formatIsoDateTime, formatIsoTime } from "./civil-time.ts";
 import { isPrimitive, parsePrimitive, type NestedField } from "./schema.ts";
 import type { IcebergValue } from "./single-value.ts";
 
@@ -10,18 +12,22 @@ export function valueToJson(field: NestedField, value: IcebergValue): unknown {
   switch (kind) {
     case "long":
       return Number.isSafeInteger(Number(value)) ? Number(value) : String(value);
+    case "float":
+      return Number.isFinite(value) ? shortestFloat32(value as number) : String(value);
+    case "double":
+      return Number.isFinite(value) ? value : String(value);
     case "date":
-      return isoDate(value as number);
+      return formatIsoDate(value as number);
     case "time":
-      return isoTime(value as bigint);
+      return formatIsoTime(value as bigint);
     case "timestamp":
-      return isoDateTime(value as bigint, 6, false);
+      return formatIsoDateTime(value as bigint, 6, false);
     case "timestamptz":
-      return isoDateTime(value as bigint, 6, true);
+      return formatIsoDateTime(value as bigint, 6, true);
     case "timestamp_ns":
-      return isoDateTime(value as bigint, 9, false);
+      return formatIsoDateTime(value as bigint, 9, false);
     case "timestamptz_ns":
-      return isoDateTime(value as bigint, 9, true);
+      return formatIsoDateTime(value as bigint, 9, true);
     case "fixed":
     case "binary":
       return Buffer.from(value as Uint8Array).toString("hex");
@@ -36,28 +42,11 @@ export function rowToJson(fields: readonly NestedField[], row: readonly IcebergV
   return json;
 }
 
-function isoDate(days: number): string {
-  return new Date(days * 86_400_000).toISOString().slice(0, 10);
-}
-
-function isoTime(micros: bigint): string {
-  const seconds = micros / 1_000_000n;
-  const fraction = micros % 1_000_000n;
-  const text = new Date(Number(seconds) * 1000).toISOString().slice(11, 19);
-  return fraction === 0n ? text : `${text}.${fraction.toString().padStart(6, "0")}`;
-}
-
-/** `digits` is 6 for microsecond, 9 for nanosecond values; a zero fraction is left out. */
-function isoDateTime(value: bigint, digits: 6 | 9, zoned: boolean): string {
-  const unitsPerSecond = digits === 6 ? 1_000_000n : 1_000_000_000n;
-  let seconds = value / unitsPerSecond;
-  let fraction = value % unitsPerSecond;
-  if (fraction < 0n) {
-    fraction += unitsPerSecond;
-    seconds -= 1n;
+/** The shortest decimal that reads back as the same 32-bit float (0.1, not 0.10000000149011612), as Java and DuckDB print floats. */
+function shortestFloat32(value: number): number {
+  for (let digits = 1; digits < 9; digits++) {
+    const candidate = Number(value.toPrecision(digits));
+    if (Math.fround(candidate) === value) return candidate;
   }
-  const base = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
-  const fractionText = fraction === 0n ? "" : `.${fraction.toString().padStart(digits, "0")}`;
-  return `${base}${fractionText}${zoned ? "Z" : ""}`;
+  return Number(value.toPrecision(9));
 }
-

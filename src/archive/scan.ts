@@ -7,7 +7,8 @@ import { nameMappingOf } from "./name-mapping.ts";
 import { decodeRowGroup, fetchRowGroup, openParquetDataFile, type FetchedRowGroup, type ParquetDataFile } from "./parquet-file.ts";
 import type { ScanPlan, ScanSlice } from "./plan.ts";
 import { bindPredicate, compareValues, valueMatches } from "./predicate.ts";
-import { fieldByName, type NestedField } from "./schema.ts";
+import { parseJsonSingleValue } from "./json-single-value.ts";
+import { fieldByName, type NestedField, type PrimitiveType } from "./schema.ts";
 import type { IcebergValue } from "./single-value.ts";
 import type { ObjectStore } from "./store/object-store.ts";
 import type { ColumnValues } from "./values.ts";
@@ -233,8 +234,14 @@ function missingColumn(field: NestedField, slice: ScanSlice, rows: number): Colu
   const value =
     field.id in slice.identityPartitionValues
       ? slice.identityPartitionValues[field.id]!
-      : ((field["initial-default"] as IcebergValue | undefined) ?? null);
+      : initialDefault(field, slice.path);
   return new Array<IcebergValue>(rows).fill(value);
+}
+
+function initialDefault(field: NestedField, dataFile: string): IcebergValue {
+  const json = field["initial-default"];
+  if (json === undefined || json === null) return null;
+  return parseJsonSingleValue(field.type as PrimitiveType, json, `${dataFile} (initial-default of column "${field.name}")`);
 }
 
 /** Consecutive slices whose order-column ranges overlap must be merged; others stream as they are. */

@@ -2,9 +2,9 @@
 // and lower/upper bounds in the binary single-value form. Computed from the Arrow batches being
 // written, so the bounds are exact (or truncated the Iceberg way), never taken on trust.
 import type * as arrow from "apache-arrow";
-import type { IcebergSchema, NestedField } from "../schema.ts";
+import type { IcebergSchema, NestedField, PrimitiveType } from "../schema.ts";
 import { encodeSingleValue } from "../single-value.ts";
-import { writableType, type WritableType } from "./arrow-schema.ts";
+import { writableColumn, type WritableColumn } from "./arrow-schema.ts";
 
 /** Iceberg's default metrics mode, `truncate(16)`: string and binary bounds keep 16 characters/bytes. */
 export const BOUND_TRUNCATE_LENGTH = 16;
@@ -22,7 +22,7 @@ type Comparable = number | bigint | boolean | Uint8Array;
 
 interface FieldAccumulator {
   field: NestedField;
-  type: WritableType;
+  type: WritableColumn["kind"];
   values: number;
   nulls: number;
   nans: number;
@@ -36,7 +36,7 @@ export class ColumnStatistics {
   constructor(readonly schema: IcebergSchema) {
     this.accumulators = schema.fields.map((field) => ({
       field,
-      type: writableType(field),
+      type: writableColumn(field).kind,
       values: 0,
       nulls: 0,
       nans: 0,
@@ -64,8 +64,8 @@ export class ColumnStatistics {
       metrics.valueCounts.set(field.id, values);
       metrics.nullValueCounts.set(field.id, nulls);
       if (type === "float" || type === "double") metrics.nanValueCounts.set(field.id, nans);
-      if (min !== undefined) metrics.lowerBounds.set(field.id, lowerBound(type, min));
-      const upper = max === undefined ? undefined : upperBound(type, max);
+      if (min !== undefined) metrics.lowerBounds.set(field.id, lowerBound(field, type, min));
+      const upper = max === undefined ? undefined : upperBound(field, type, max);
       if (upper !== undefined) metrics.upperBounds.set(field.id, upper);
     }
     return metrics;
@@ -93,6 +93,33 @@ function addData(accumulator: FieldAccumulator, data: arrow.Data): void {
         const max = accumulator.max as Uint8Array | undefined;
         if (!min || compareBytes(bytes, start, end, min) < 0) accumulator.min = bytes.slice(start, end);
         if (!max || compareBytes(bytes, start, end, max) > 0) accumulator.max = bytes.slice(start, end);
+      }
+      return;
+    }
+    case "uuid":
+    case "fixed": {
+      // uuid and fixed order as unsigned bytes, like binary.
+      const width = (data.type as arrow.FixedSizeBinary).byteWidth;
+      const bytes = data.values as Uint8Array;
+      for (let index = 0; index < length; index++) {
+        if (!isValid(index)) continue;
+        const start = (offset + index) * width;
+        const min = accumulator.min as Uint8Array | undefined;
+        const max = accumulator.max as Uint8Array | undefined;
+        if (!min || compareBytes(bytes, start, start + width, min) < 0) accumulator.min = bytes.slice(start, start + width);
+        if (!max || compareBytes(bytes, start, start + width, max) > 0) accumulator.max = bytes.slice(start, start + width);
+      }
+      return;
+    }
+    case "decimal": {
+      const words = data.values as Uint32Array;
+      const view = new DataView(words.buffer, words.byteOffset, words.byteLength);
+      for (let index = 0; index < length; index++) {
+        if (!isValid(index)) continue;
+        const at = (offset + index) * 16;
+        const value = (view.getBigInt64(at + 8, true) << 64n) | view.getBigUint64(at, true);
+        if (accumulator.min === undefined || value < (accumulator.min as bigint)) accumulator.min = value;
+        if (accumulator.max === undefined || value > (accumulator.max as bigint)) accumulator.max = value;
       }
       return;
     }
@@ -136,17 +163,21 @@ function compareBytes(bytes: Uint8Array, start: number, end: number, other: Uint
   return end - start - other.length;
 }
 
-function lowerBound(type: WritableType, value: Comparable): Uint8Array {
+function lowerBound(field: NestedField, type: WritableColumn["kind"], value: Comparable): Uint8Array {
   if (type === "string") return utf8Prefix(value as Uint8Array, BOUND_TRUNCATE_LENGTH);
   if (type === "binary") return (value as Uint8Array).slice(0, BOUND_TRUNCATE_LENGTH);
-  return encodeSingleValue(type, value as number | bigint | boolean);
+  return exactBound(field, value);
 }
 
 /** A truncated upper bound must still be >= every value, so its last kept character is incremented; undefined when no such bound exists. */
-function upperBound(type: WritableType, value: Comparable): Uint8Array | undefined {
+function upperBound(field: NestedField, type: WritableColumn["kind"], value: Comparable): Uint8Array | undefined {
   if (type === "string") return truncatedStringUpperBound(value as Uint8Array);
   if (type === "binary") return truncatedBinaryUpperBound(value as Uint8Array);
-  return encodeSingleValue(type, value as number | bigint | boolean);
+  return exactBound(field, value);
+}
+
+function exactBound(field: NestedField, value: Comparable): Uint8Array {
+  return encodeSingleValue(field.type as PrimitiveType, value as number | bigint | boolean | Uint8Array);
 }
 
 function utf8Prefix(bytes: Uint8Array, codePoints: number): Uint8Array {

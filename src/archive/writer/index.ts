@@ -1,5 +1,5 @@
 // The archive writer's public surface: tables, appends and the event archive.
-export { arrowSchemaFor, PARQUET_FIELD_ID_KEY, type WritableType } from "./arrow-schema.ts";
+export { arrowSchemaFor, PARQUET_FIELD_ID_KEY, type WritableColumn, type WritableType } from "./arrow-schema.ts";
 export { BOUND_TRUNCATE_LENGTH, type ColumnMetrics } from "./column-statistics.ts";
 export {
   appendEvents,

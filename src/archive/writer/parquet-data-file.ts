@@ -16,7 +16,7 @@ import {
 import { ArchiveError } from "../errors.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import type { IcebergSchema } from "../schema.ts";
-import { writableType, type WritableType } from "./arrow-schema.ts";
+import { writableColumn, type WritableType } from "./arrow-schema.ts";
 import { ColumnStatistics, type ColumnMetrics } from "./column-statistics.ts";
 import type { PartitionValues } from "./partitioning.ts";
 
@@ -118,7 +118,7 @@ function checkBatchColumns(batch: arrow.RecordBatch, target: DataFileTarget): vo
 }
 
 /** Integer-like columns are delta-encoded instead of dictionary-encoded (positions and times shrink to a few bits a row). */
-const DELTA_ENCODED_TYPES = new Set<WritableType>(["int", "long", "date", "timestamp", "timestamptz"]);
+const DELTA_ENCODED_TYPES = new Set<string>(["int", "long", "date", "time", "timestamp", "timestamptz", "timestamp_ns", "timestamptz_ns"] satisfies WritableType[]);
 
 function writerProperties(schema: IcebergSchema) {
   let builder = new WriterPropertiesBuilder()
@@ -126,7 +126,7 @@ function writerProperties(schema: IcebergSchema) {
     .setStatisticsEnabled(EnabledStatistics.Page)
     .setMaxRowGroupSize(PARQUET_ROW_GROUP_ROWS);
   for (const field of schema.fields) {
-    if (!DELTA_ENCODED_TYPES.has(writableType(field))) continue;
+    if (!DELTA_ENCODED_TYPES.has(writableColumn(field).kind)) continue;
     builder = builder.setColumnDictionaryEnabled(field.name, false).setColumnEncoding(field.name, Encoding.DELTA_BINARY_PACKED);
   }
   // Built per file: parquet-wasm consumes the properties object it is given.

@@ -3,7 +3,8 @@
 import * as arrow from "apache-arrow";
 import { ArchiveError } from "../errors.ts";
 import type { IcebergSchema, NestedField } from "../schema.ts";
-import { arrowSchemaFor, writableType, type WritableType } from "./arrow-schema.ts";
+import { arrowSchemaFor, writableColumn } from "./arrow-schema.ts";
+import { uuidBytes } from "./writer-ids.ts";
 
 /**
  * Rows per Arrow batch handed to the Parquet writer. Each batch is copied twice on its way into
@@ -106,24 +107,35 @@ export function* rowBatches<Row extends object>(
 }
 
 function columnBuilderFor(field: NestedField, arrowType: arrow.DataType, capacity: number, expectedBytes = 0): ColumnBuilder {
-  const type = writableType(field);
-  switch (type) {
+  const column = writableColumn(field);
+  switch (column.kind) {
     case "int":
     case "date":
-      return new FixedWidthColumn(field, type, arrowType, new Int32Array(capacity), toInt32);
+      return new FixedWidthColumn(field, arrowType, new Int32Array(capacity), toInt32);
     case "long":
+    case "time":
     case "timestamp":
     case "timestamptz":
-      return new FixedWidthColumn(field, type, arrowType, new BigInt64Array(capacity), toInt64);
+    case "timestamp_ns":
+    case "timestamptz_ns":
+      return new FixedWidthColumn(field, arrowType, new BigInt64Array(capacity), toInt64);
     case "float":
-      return new FixedWidthColumn(field, type, arrowType, new Float32Array(capacity), toFloat);
+      return new FixedWidthColumn(field, arrowType, new Float32Array(capacity), toFloat);
     case "double":
-      return new FixedWidthColumn(field, type, arrowType, new Float64Array(capacity), toFloat);
+      return new FixedWidthColumn(field, arrowType, new Float64Array(capacity), toFloat);
     case "boolean":
       return new BooleanColumn(field, capacity);
     case "string":
     case "binary":
-      return new VariableWidthColumn(field, type, arrowType, capacity, expectedBytes);
+      return new VariableWidthColumn(field, column.kind, arrowType, capacity, expectedBytes);
+    case "uuid":
+      return new FixedBytesColumn(field, arrowType, capacity, 16, toUuidBytes);
+    case "fixed":
+      return new FixedBytesColumn(field, arrowType, capacity, column.length, (value) =>
+        value instanceof Uint8Array && value.length === column.length ? value : undefined,
+      );
+    case "decimal":
+      return new FixedBytesColumn(field, arrowType, capacity, DECIMAL128_BYTES, (value) => toDecimal128(value, column.precision, column.scale));
   }
 }
 
@@ -136,7 +148,7 @@ function columnData(
   type: arrow.DataType,
   length: number,
   validity: ValidityProps,
-  values: Uint8Array | FixedWidthArray,
+  values: Uint8Array | Uint32Array | FixedWidthArray,
   valueOffsets?: Int32Array,
 ): arrow.Data {
   return new arrow.Data(type, 0, length, validity.nullCount, {
@@ -178,7 +190,6 @@ class FixedWidthColumn<Values extends FixedWidthArray> implements ColumnBuilder 
 
   constructor(
     private readonly field: NestedField,
-    private readonly type: WritableType,
     private readonly arrowType: arrow.DataType,
     private readonly values: Values,
     private readonly convert: (value: unknown) => Values[number] | undefined,
@@ -189,7 +200,7 @@ class FixedWidthColumn<Values extends FixedWidthArray> implements ColumnBuilder 
   set(index: number, value: unknown): void {
     if (this.validity.isNull(index, value)) return;
     const converted = this.convert(value);
-    if (converted === undefined) throw invalidValue(this.field, this.type, index, value);
+    if (converted === undefined) throw invalidValue(this.field, index, value);
     this.values[index] = converted;
   }
 
@@ -212,7 +223,7 @@ class BooleanColumn implements ColumnBuilder {
 
   set(index: number, value: unknown): void {
     if (this.validity.isNull(index, value)) return;
-    if (typeof value !== "boolean") throw invalidValue(this.field, "boolean", index, value);
+    if (typeof value !== "boolean") throw invalidValue(this.field, index, value);
     if (value) this.bits[index >> 3]! |= 1 << (index & 7);
   }
 
@@ -245,12 +256,12 @@ class VariableWidthColumn implements ColumnBuilder {
   set(index: number, value: unknown): void {
     if (!this.validity.isNull(index, value)) {
       if (this.type === "string") {
-        if (typeof value !== "string") throw invalidValue(this.field, this.type, index, value);
+        if (typeof value !== "string") throw invalidValue(this.field, index, value);
         // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
         this.reserve(value.length * 3);
         this.used += utf8Encoder.encodeInto(value, this.bytes.subarray(this.used)).written;
       } else {
-        if (!(value instanceof Uint8Array)) throw invalidValue(this.field, this.type, index, value);
+        if (!(value instanceof Uint8Array)) throw invalidValue(this.field, index, value);
         this.reserve(value.length);
         this.bytes.set(value, this.used);
         this.used += value.length;
@@ -277,8 +288,40 @@ class VariableWidthColumn implements ColumnBuilder {
   }
 }
 
+/** Values of one width in one buffer (uuid, fixed[L], decimal as Arrow's 16-byte little-endian Decimal128). */
+class FixedBytesColumn implements ColumnBuilder {
+  private readonly validity: Validity;
+  private readonly bytes: Uint8Array;
+
+  constructor(
+    private readonly field: NestedField,
+    private readonly arrowType: arrow.DataType,
+    capacity: number,
+    private readonly width: number,
+    private readonly convert: (value: unknown) => Uint8Array | undefined,
+  ) {
+    this.validity = new Validity(field, capacity);
+    this.bytes = new Uint8Array(capacity * width);
+  }
+
+  set(index: number, value: unknown): void {
+    if (this.validity.isNull(index, value)) return;
+    const converted = this.convert(value);
+    if (converted === undefined) throw invalidValue(this.field, index, value);
+    this.bytes.set(converted, index * this.width);
+  }
+
+  finish(length: number): arrow.Data {
+    const bytes = this.bytes.subarray(0, length * this.width);
+    // Arrow's Decimal vectors hold their values as 32-bit words.
+    const values = arrow.DataType.isDecimal(this.arrowType) ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4) : bytes;
+    return columnData(this.arrowType, length, this.validity.props(length), values);
+  }
+}
+
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
+const DECIMAL128_BYTES = 16;
 
 function toInt32(value: unknown): number | undefined {
   return typeof value === "number" && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX ? value : undefined;
@@ -293,10 +336,38 @@ function toFloat(value: unknown): number | undefined {
   return typeof value === "number" ? value : undefined;
 }
 
-function invalidValue(field: NestedField, type: WritableType, index: number, value: unknown): ArchiveError {
+/** A uuid as the reader returns it (canonical text) or as its 16 bytes. */
+function toUuidBytes(value: unknown): Uint8Array | undefined {
+  if (value instanceof Uint8Array) return value.length === 16 ? value : undefined;
+  if (typeof value !== "string" || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) return undefined;
+  return uuidBytes(value);
+}
+
+/**
+ * A decimal as the reader returns it (text with at most the column's scale: "-5.5" or "-5.50"),
+ * or its unscaled bigint, as Decimal128's little-endian two's complement; undefined when it does
+ * not fit the precision.
+ */
+function toDecimal128(value: unknown, precision: number, scale: number): Uint8Array | undefined {
+  let unscaled: bigint;
+  if (typeof value === "bigint") unscaled = value;
+  else {
+    const match = typeof value === "string" ? /^(-?)(\d+)(?:\.(\d+))?$/.exec(value) : null;
+    if (!match || (match[3] ?? "").length > scale) return undefined;
+    unscaled = BigInt(`${match[1]}${match[2]}${(match[3] ?? "").padEnd(scale, "0")}`);
+  }
+  if ((unscaled < 0n ? -unscaled : unscaled) >= 10n ** BigInt(precision)) return undefined;
+  const bytes = new Uint8Array(DECIMAL128_BYTES);
+  const view = new DataView(bytes.buffer);
+  view.setBigUint64(0, BigInt.asUintN(64, unscaled), true);
+  view.setBigInt64(8, BigInt.asIntN(64, unscaled >> 64n), true);
+  return bytes;
+}
+
+function invalidValue(field: NestedField, index: number, value: unknown): ArchiveError {
   const shown = typeof value === "bigint" ? `${value}n` : typeof value === "string" ? JSON.stringify(value) : String(value);
   return new ArchiveError(
     undefined,
-    `column "${field.name}" (${type}) cannot hold ${shown} (${typeof value}) at row ${index} of the batch`,
+    `column "${field.name}" (${String(field.type)}) cannot hold ${shown} (${typeof value}) at row ${index} of the batch`,
   );
 }
