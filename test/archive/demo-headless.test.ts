@@ -66,7 +66,7 @@ it("`reproject demo --headless` rebuilds both projections, then sessionSummary a
     { projection: "sessionSummary", version: 2, state: "completed", processed: EVENTS + summary.events.live, triggeredBy: "system" },
   ]);
   expect(summary.calls.total.mutations).toBeGreaterThan(0);
-  expect(summary.calls.components.replayPool.actions).toBeGreaterThan(0);
+  expect(summary.calls.components["reproject/replayPool"].actions).toBeGreaterThan(0);
 
   const history = [...(await archiveEvents(summary.archive.location)), ...(await liveEvents(summary.events.live, 1))];
   const cdnRows = foldRebufferByCdn(history);

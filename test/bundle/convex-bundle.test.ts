@@ -12,6 +12,7 @@ import {
   REPO_ROOT,
   removeWrittenConvexApps,
   runBundleCheck,
+  writeComponentAsApp,
   writeConvexApp,
   type BundleCheckRun,
 } from "../support/bundle-check.ts";
@@ -20,6 +21,7 @@ import { localDemoArchive } from "../support/demo-archive.ts";
 /** Every app this repository ships; each must pass the check as it is. */
 const APPS_THAT_DEPLOY: [name: string, root: string][] = [
   ["the demo app (convex/)", REPO_ROOT],
+  ["Reproject's component (src/component/)", writeComponentAsApp()],
   // ["the example app", join(REPO_ROOT, "examples/order-fulfilment")],
 ];
 

@@ -1,7 +1,7 @@
 // Runs scripts/check-convex-bundle.ts as CI does (its own Node process, with the flag
 // vm.SourceTextModule needs), and builds throwaway Convex apps for the cases it must refuse.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,15 +43,34 @@ export function runBundleCheck(appRoot: string, extraArgs: string[] = []): Promi
  * the repository's node_modules linked in (the same pinned CLI), and `files` under `convex/`.
  */
 export function writeConvexApp(files: Record<string, string>, convexJson: object = { functions: "convex/" }): string {
+  const root = newApp(convexJson);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, "convex", path)), { recursive: true });
+    writeFileSync(join(root, "convex", path), text);
+  }
+  return root;
+}
+
+/**
+ * Reproject's component as the functions of a throwaway app: `--debug-bundle-path` writes only the
+ * root app's modules, so the component is checked as a root. The package's `src/` is copied (the
+ * component imports its siblings) without the component's convex.config.ts, which only the
+ * bundling of an app that installs it reads.
+ */
+export function writeComponentAsApp(): string {
+  const root = newApp({ functions: "src/component/" });
+  const definition = join(REPO_ROOT, "src", "component", "convex.config.ts");
+  cpSync(join(REPO_ROOT, "src"), join(root, "src"), { recursive: true, filter: (source) => source !== definition });
+  return root;
+}
+
+/** package.json depending on convex, convex.json, and the repository's node_modules linked in (the same pinned CLI). */
+function newApp(convexJson: object): string {
   const root = mkdtempSync(join(tmpdir(), "convex-app-"));
   writtenApps.push(root);
   writeFileSync(join(root, "package.json"), JSON.stringify({ name: "bundle-check-app", private: true, type: "module", dependencies: { convex: "1.48.0" } }));
   writeFileSync(join(root, "convex.json"), JSON.stringify(convexJson));
   symlinkSync(join(REPO_ROOT, "node_modules"), join(root, "node_modules"), "dir");
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, "convex", path)), { recursive: true });
-    writeFileSync(join(root, "convex", path), text);
-  }
   return root;
 }
 

@@ -12,7 +12,7 @@ export interface FunctionCallCounts {
 export interface CallCounts {
   /** The app's own functions, including the ones its functions call and the scheduler runs. */
   app: FunctionCallCounts;
-  /** By component path, e.g. "replayPool" and "replayPool/batchWorker" for the Workpool. */
+  /** By component path, e.g. "reproject" and "reproject/replayPool" for the Workpool inside it. */
   components: Record<string, FunctionCallCounts>;
   /** Everything above together. */
   total: FunctionCallCounts;

@@ -50,7 +50,7 @@ export interface RuntimeHooks {
 
 export interface ExecutionContext {
   readonly runtime: RuntimeHooks;
-  /** "" for the app, e.g. "replayPool" for a component. */
+  /** "" for the app, e.g. "reproject/replayPool" for a component. */
   readonly componentPath: string;
   readonly origin: ExecutionOrigin;
   /** Set by the timer that starts a scheduled job: the first function to run under it is that job. */
