@@ -5,7 +5,7 @@ import { v } from "convex/values";
 import { components } from "./_generated/api";
 import { internalMutation, internalQuery } from "./_generated/server";
 import { eventLogOf, eventsAfter } from "./events";
-import { vEventRecord } from "./replay/eventValidator";
+import { vEventRecord } from "../src/server/event-validators.ts";
 import { numberSetting } from "./settings";
 
 /** Events read per query: a few MB, well inside a query's 16 MiB read limit. */

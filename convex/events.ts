@@ -16,8 +16,8 @@ import type { Doc } from "./_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "./_generated/server";
 import { envelope } from "./envelope";
 import { registry } from "./projections";
-import { ConvexReadModelStorage } from "./replay/readModelStorage";
-import { eventFields, vEventRecord } from "./replay/eventValidator";
+import { ConvexReadModelStorage } from "../src/server/read-model-storage.ts";
+import { eventFields, vEventRecord } from "../src/server/event-validators.ts";
 
 export interface NewEvent {
   eventId: string;

@@ -9,8 +9,8 @@ import type { AnyProjection, Projection } from "../src/registry/index.ts";
 import { components } from "./_generated/api";
 import { internalQuery, type QueryCtx } from "./_generated/server";
 import { registry } from "./projections";
-import { GENERATION_KEY_INDEX } from "./readModelTables";
-import { documentFields, findReadModelDocument } from "./replay/readModelStorage";
+import { GENERATION_KEY_INDEX } from "../src/server/tables.ts";
+import { documentFields, findReadModelDocument } from "../src/server/read-model-storage.ts";
 
 type Projections = (typeof registry.projections)[number];
 type ProjectionNamed<Name> = Extract<Projections, { name: Name }>;

@@ -13,7 +13,7 @@ import type { Counters, RebuildError } from "../../src/component/validators.ts";
 import { components } from "../_generated/api";
 import type { MutationCtx } from "../_generated/server";
 import { registry } from "../projections";
-import { ConvexReadModelStorage } from "./readModelStorage";
+import { ConvexReadModelStorage } from "../../src/server/read-model-storage.ts";
 
 export interface CommitInput {
   events: EventRecord[];

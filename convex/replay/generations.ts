@@ -4,7 +4,7 @@ import { v } from "convex/values";
 import type { GenericId } from "convex/values";
 import { components, internal } from "../_generated/api";
 import { internalMutation } from "../_generated/server";
-import { GENERATION_KEY_INDEX } from "../readModelTables";
+import { GENERATION_KEY_INDEX } from "../../src/server/tables.ts";
 
 /** Deletes per transaction: well under Convex's 16,000 writes and 16 MiB per mutation. */
 export const GENERATION_DELETE_BATCH = 2_000;

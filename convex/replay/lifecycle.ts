@@ -14,7 +14,7 @@ import { envelope } from "../envelope";
 import { countEventsAfter, eventsAfter } from "../events";
 import { registry } from "../projections";
 import { commitEvents, eventFailure } from "./commit";
-import { vEventColumns } from "./eventValidator";
+import { vEventColumns } from "../../src/server/event-validators.ts";
 import { vPruning } from "../../src/component/validators.ts";
 
 export function archiveLocation(): string {

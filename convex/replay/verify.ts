@@ -7,8 +7,8 @@ import { VERIFY_SAMPLE_LIMIT } from "../../src/component/validators.ts";
 import { components } from "../_generated/api";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { registry } from "../projections";
-import { GENERATION_KEY_INDEX } from "../readModelTables";
-import { documentFields } from "./readModelStorage";
+import { GENERATION_KEY_INDEX } from "../../src/server/tables.ts";
+import { documentFields } from "../../src/server/read-model-storage.ts";
 
 /** Documents read per side per transaction: 2,000 reads, far inside Convex's 32,000 and 16 MiB. */
 export const VERIFY_DIFF_BATCH = 1_000;

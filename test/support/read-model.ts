@@ -1,5 +1,5 @@
 // Reading and writing read-model tables in tests. Each stored document is
-// `{ generation, key, document }` (convex/readModelTables.ts): the projection's document sits under
+// `{ generation, key, document }` (src/server/tables.ts): the projection's document sits under
 // `document`, next to the generation and encoded key it belongs to.
 import { inComponent, type createConvexTest } from "./convex";
 import type { foldRebufferByCdn, foldSessionSummary } from "./demo-fold";

@@ -1,6 +1,6 @@
 import { v } from "convex/values";
 
-/** An attribute's value (of the type the envelope declares: convex/envelope.ts); null where an event has none. */
+/** An attribute's value (of the type the app's event envelope declares); null where an event has none. */
 const vAttributeValue = v.union(v.string(), v.number(), v.boolean(), v.null());
 
 /** What an event is besides its position: the registry's EventRecord and the `events` table share it. */

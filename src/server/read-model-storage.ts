@@ -1,11 +1,12 @@
 // The registry's ReadModelStorage on Convex: documents of one projection generation, found by the
 // (generation, key) index, written back once per key at the end of a batch.
+import type { GenericDatabaseReader, GenericDatabaseWriter } from "convex/server";
 import type { GenericId } from "convex/values";
-import type { ReadModelStorage, ReadModelWrite } from "../../src/registry/index.ts";
-import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { GENERATION_KEY_INDEX } from "../readModelTables";
+import type { ReadModelStorage, ReadModelWrite } from "../registry/index.ts";
+import { GENERATION_KEY_INDEX } from "./tables.ts";
 
-type Db = QueryCtx["db"];
+// Any app's database: which read-model table is known only at run time, so access is untyped.
+type Db = GenericDatabaseReader<any>;
 type StoredDocument = {
   _id: GenericId<string>;
   _creationTime: number;
@@ -44,7 +45,7 @@ export class ConvexReadModelStorage<Doc> implements ReadModelStorage<Doc> {
   private readonly ids = new Map<string, GenericId<string>>();
 
   constructor(
-    private readonly db: MutationCtx["db"],
+    private readonly db: GenericDatabaseWriter<any>,
     private readonly projection: string,
     private readonly generation: number,
   ) {}
