@@ -4,7 +4,7 @@
 import { v } from "convex/values";
 import { components } from "./_generated/api";
 import { internalMutation, internalQuery } from "./_generated/server";
-import { eventLogOf, eventsAfter } from "./events";
+import { eventLogOf, eventsAfter } from "../src/server/event-log.ts";
 import { vEventRecord } from "../src/server/event-validators.ts";
 import { numberSetting } from "./settings";
 

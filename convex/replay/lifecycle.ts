@@ -11,7 +11,7 @@ import type { AppFunctions } from "../../src/component/validators.ts";
 import { components, internal } from "../_generated/api";
 import { internalMutation } from "../_generated/server";
 import { envelope } from "../envelope";
-import { countEventsAfter, eventsAfter } from "../events";
+import { countEventsAfter, eventsAfter } from "../../src/server/event-log.ts";
 import { registry } from "../projections";
 import { commitEvents, eventFailure } from "./commit";
 import { vEventColumns } from "../../src/server/event-validators.ts";

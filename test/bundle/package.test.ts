@@ -42,13 +42,14 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe("the packed package", () => {
   it("holds compiled entry points with their declarations, and no tests", () => {
     const listing = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).split("\n");
-    for (const entry of ["registry", "server", "react"]) {
-      for (const file of [`dist/${entry}/index.js`, `dist/${entry}/index.d.ts`]) expect(listing).toContain(`package/${file}`);
+    for (const entry of ["registry", "server", "component/convex.config", "react"]) {
+      const module = entry.includes("/") ? entry : `${entry}/index`;
+      for (const file of [`dist/${module}.js`, `dist/${module}.d.ts`]) expect(listing).toContain(`package/${file}`);
     }
     expect(listing.filter((file) => file.startsWith("package/test/"))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(app, "node_modules/reproject/package.json"), "utf8"));
     expect(manifest.private).toBeUndefined();
-    expect(Object.keys(manifest.exports)).toEqual([".", "./server", "./react", "./package.json"]);
+    expect(Object.keys(manifest.exports)).toEqual([".", "./server", "./convex.config", "./react", "./package.json"]);
     expect(Object.keys(manifest.peerDependencies).sort()).toEqual(["@convex-dev/react-query", "@tanstack/react-query", "convex", "react"]);
     for (const [name, version] of Object.entries<string>(manifest.dependencies)) expect(version, name).toMatch(/^\d+\.\d+\.\d+/);
   });

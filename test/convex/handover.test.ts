@@ -2,7 +2,7 @@
 // until the swap, appends interleaved with every chunk are neither lost nor applied twice.
 import { describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
-import { activeReadModel } from "../../convex/readModels";
+import { reproject } from "../../convex/reproject";
 import type { QueryCtx } from "../../convex/_generated/server";
 import { createConvexTest, runUntil, stepUntil } from "../support/convex";
 import { useSplitDemoHistory } from "../support/demo-archive";
@@ -31,7 +31,7 @@ describe("handover to live events", () => {
     };
     const activeModel = () =>
       t.run(async (ctx) => {
-        const model = await activeReadModel(ctx as unknown as QueryCtx, "sessionSummary");
+        const model = await reproject.activeReadModel(ctx as unknown as QueryCtx, "sessionSummary");
         return { generation: model.generation, docs: (await model.list(10_000)).sort((a, b) => a.streamId.localeCompare(b.streamId)) };
       });
 

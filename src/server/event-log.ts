@@ -1,0 +1,141 @@
+// The live event log: recent events in the app's `events` table, positions continuing the archive's.
+// App mutations append through `appendEvents`, which also applies the projections that have an
+// active read model inline, in the same transaction; a running rebuild catches up from the table.
+import type { GenericDatabaseReader, GenericMutationCtx } from "convex/server";
+import { v, type GenericId } from "convex/values";
+import {
+  applyBatch,
+  attributesProblem,
+  EnvelopeError,
+  EventFailedError,
+  type EventAttributes,
+  type EventRecord,
+} from "../registry/index.ts";
+import { eventFields } from "./event-validators.ts";
+import type { ReprojectConfig } from "./config.ts";
+import { ConvexReadModelStorage } from "./read-model-storage.ts";
+
+// Any app's database and mutation context: the tables Reproject reads are `reprojectTables`'.
+type Db = GenericDatabaseReader<any>;
+type WriterCtx = GenericMutationCtx<any>;
+
+export interface NewEvent {
+  eventId: string;
+  eventType: string;
+  eventVersion: number;
+  occurredAtMs: number;
+  streamId: string;
+  /** Attributes the app's envelope declares, each of its declared type or null. */
+  attributes?: EventAttributes;
+  /** JSON text, or a value to serialise. */
+  payload: unknown;
+}
+
+export const vNewEvent = v.object({ ...eventFields, attributes: v.optional(eventFields.attributes), payload: v.any() });
+
+export interface EventLog {
+  _id: GenericId<"eventLog">;
+  /** The last position handed out. */
+  lastPosition: number;
+  /** How far the archive holds the log. */
+  archivedThrough: number;
+}
+
+export async function eventLogOf(ctx: { db: Db }): Promise<EventLog | null> {
+  return (await ctx.db.query("eventLog").first()) as EventLog | null;
+}
+
+/**
+ * Appends events for app mutations: assigns the next global positions, stores them, and applies
+ * every projection with an active generation to it. An event a projection rejects (schema, version,
+ * handler error) throws, so the calling mutation rolls back and nothing is appended.
+ * A duplicate event id is refused: the log stays free of double appends. So is an attribute the
+ * envelope does not declare, or a value of another type than the declared one (EnvelopeError).
+ */
+export async function appendEvents(ctx: WriterCtx, reproject: ReprojectConfig, events: readonly NewEvent[]): Promise<EventRecord[]> {
+  const log = await eventLogOf(ctx);
+  if (!log) {
+    throw new Error(
+      "the event log is not initialized: run events:initializeLog with the archive's high-water mark first",
+    );
+  }
+  for (const event of events) {
+    const problem = attributesProblem(reproject.envelope, event.attributes ?? {});
+    if (problem) throw new EnvelopeError(`event ${event.eventId}: ${problem}; nothing was appended`);
+  }
+  let position = log.lastPosition;
+  const records: EventRecord[] = [];
+  for (const event of events) {
+    const duplicate = await ctx.db
+      .query("events")
+      .withIndex("by_event_id", (q) => q.eq("eventId", event.eventId))
+      .first();
+    if (duplicate || records.some((record) => record.eventId === event.eventId)) {
+      throw new Error(
+        `event ${event.eventId} was already appended (at position ${duplicate?.position ?? "in this call"})`,
+      );
+    }
+    const record: EventRecord = {
+      globalPosition: ++position,
+      eventId: event.eventId,
+      eventType: event.eventType,
+      eventVersion: event.eventVersion,
+      occurredAtMs: event.occurredAtMs,
+      streamId: event.streamId,
+      attributes: event.attributes ?? {},
+      payload: typeof event.payload === "string" ? event.payload : JSON.stringify(event.payload),
+    };
+    records.push(record);
+    await ctx.db.insert("events", {
+      position: record.globalPosition,
+      eventId: record.eventId,
+      eventType: record.eventType,
+      eventVersion: record.eventVersion,
+      occurredAtMs: record.occurredAtMs,
+      streamId: record.streamId,
+      attributes: { ...record.attributes },
+      payload: record.payload,
+    });
+  }
+  await ctx.db.patch(log._id, { lastPosition: position });
+  await applyLiveProjections(ctx, reproject, records);
+  return records;
+}
+
+async function applyLiveProjections(ctx: WriterCtx, reproject: ReprojectConfig, records: EventRecord[]): Promise<void> {
+  for (const projection of reproject.registry.projections) {
+    // The active generation, and a verify run's shadow while it is compared or kept.
+    const live = await ctx.runQuery(reproject.component.projections.liveGenerations, { name: projection.name });
+    const generations = [live.active, live.shadow].filter((generation): generation is number => generation !== null);
+    for (const generation of new Set(generations)) {
+      const storage = new ConvexReadModelStorage(ctx.db, projection.name, generation);
+      const result = await applyBatch(projection, records, { storage, policy: "fail", raw: ctx });
+      if (result.failure) throw new EventFailedError(result.failure);
+      await storage.write(result.writes);
+    }
+  }
+}
+
+/** Events after `position` in position order, as the registry's records. */
+export async function eventsAfter(ctx: { db: Db }, position: number, limit: number): Promise<EventRecord[]> {
+  const docs = await ctx.db
+    .query("events")
+    .withIndex("by_position", (q) => q.gt("position", position))
+    .take(limit);
+  return docs.map((doc) => ({
+    globalPosition: doc.position,
+    eventId: doc.eventId,
+    eventType: doc.eventType,
+    eventVersion: doc.eventVersion,
+    occurredAtMs: doc.occurredAtMs,
+    streamId: doc.streamId,
+    attributes: doc.attributes,
+    payload: doc.payload,
+  }));
+}
+
+/** Events in the table after `position`: the live tail a rebuild adds to its archive total. */
+export async function countEventsAfter(ctx: { db: Db }, position: number): Promise<number> {
+  const log = await eventLogOf(ctx);
+  return log ? Math.max(0, log.lastPosition - position) : 0;
+}

@@ -1,0 +1,8 @@
+// The app installs Reproject's component (with the replay Workpool inside it).
+import { defineApp } from "convex/server";
+import reproject from "reproject/convex.config";
+
+const app = defineApp();
+app.use(reproject);
+
+export default app;
