@@ -1,0 +1,147 @@
+// Nested columns (struct, list, map, nested in each other): hyparquet's general reader assembles a
+// row group's values from their Parquet leaves (repetition and definition levels), then each value
+// is matched to its Iceberg type by field id, the way top-level columns are. Primitive columns keep
+// the flat path of column-chunk.ts; this one pays for generality only where a column needs it.
+import { parquetSchema, type Compressors, type SchemaTree } from "hyparquet";
+import { parquetReadColumn } from "hyparquet/src/read.js";
+import { UnsupportedArchiveFeatureError } from "./errors.ts";
+import { parseJsonValue } from "./json-single-value.ts";
+import { isPrimitive, parsePrimitive, type IcebergType, type NestedField } from "./schema.ts";
+import type { IcebergValue } from "./single-value.ts";
+import { convertColumn, type ArchiveValue } from "./values.ts";
+
+/** What a nested column needs from its data file (see ParquetDataFile in parquet-file.ts). */
+export interface NestedColumnSource {
+  location: string;
+  buffer: import("hyparquet").AsyncBuffer;
+  metadata: import("hyparquet").FileMetaData;
+  rawMetadata: import("hyparquet").FileMetaData;
+  rowGroupStarts: number[];
+}
+
+/** One row group's values of a nested top-level column, as hyparquet assembles them (leaves raw). */
+export async function readNestedColumn(
+  file: NestedColumnSource,
+  rowGroup: number,
+  columnName: string,
+  parsers: import("hyparquet").ParquetParsers,
+  compressors: Compressors,
+): Promise<unknown[]> {
+  const rowStart = file.rowGroupStarts[rowGroup]!;
+  const rowEnd = rowStart + Number(file.metadata.row_groups[rowGroup]!.num_rows);
+  const values = await parquetReadColumn({
+    file: file.buffer,
+    metadata: file.rawMetadata,
+    columns: [columnName],
+    rowStart,
+    rowEnd,
+    parsers,
+    compressors,
+  });
+  return Array.from(values as ArrayLike<unknown>);
+}
+
+/** The schema tree of a top-level column (with logical types: leaf conversion needs their units). */
+export function columnSchemaTree(file: NestedColumnSource, columnName: string): SchemaTree {
+  const tree = parquetSchema(file.metadata).children.find((child) => child.element.name === columnName);
+  if (!tree) throw new Error(`parquet column not found: ${columnName}`);
+  return tree;
+}
+
+/**
+ * Turns one column's assembled values into Iceberg values of `field`'s type: structs become objects
+ * keyed by Iceberg field name, lists arrays, maps `Map`s. Struct fields the file lacks (added later)
+ * get their `initial-default`, else null.
+ */
+export function convertNestedColumn(raw: unknown[], tree: SchemaTree, field: NestedField, location: string): ArchiveValue[] {
+  const converter = nestedConverter(tree, field.type, field.name, location);
+  return raw.map((value) => converter(value));
+}
+
+type Converter = (raw: unknown) => ArchiveValue;
+
+/** Builds the conversion once per column, so matching children by field id is not redone per row. */
+function nestedConverter(tree: SchemaTree, type: IcebergType, path: string, location: string): Converter {
+  if (isPrimitive(type)) {
+    if (tree.children.length > 0) throw mismatch(location, path, `is a group in the file but ${type} in the table schema`);
+    const parsed = parsePrimitive(type);
+    return (raw) => (raw === undefined || raw === null ? null : (convertColumn([raw], tree.element, parsed, location, path)[0] ?? null));
+  }
+  switch (type.type) {
+    case "struct": {
+      if (tree.children.length === 0) throw mismatch(location, path, "is a primitive in the file but a struct in the table schema");
+      const members = type.fields.map((member) => {
+        const child = childFor(tree, member);
+        const memberPath = `${path}.${member.name}`;
+        if (!child) {
+          const fill = parseJsonValue(member.type, member["initial-default"], `${location} (initial-default of field "${memberPath}")`);
+          return { name: member.name, source: undefined, convert: () => fill };
+        }
+        return { name: member.name, source: child.element.name, convert: nestedConverter(child, member.type, memberPath, location) };
+      });
+      return (raw) => {
+        if (raw === undefined || raw === null) return null;
+        const record = raw as Record<string, unknown>;
+        const struct: Record<string, ArchiveValue> = {};
+        for (const member of members) struct[member.name] = member.convert(member.source === undefined ? undefined : record[member.source]);
+        return struct;
+      };
+    }
+    case "list": {
+      const element = listElementOf(tree, location, path);
+      const convert = nestedConverter(element, type.element, `${path}.element`, location);
+      return (raw) => (raw === undefined || raw === null ? null : (raw as unknown[]).map(convert));
+    }
+    case "map": {
+      const entry = tree.children[0];
+      if (tree.element.converted_type !== "MAP" || entry?.children.length !== 2) {
+        throw mismatch(location, path, "is not a Parquet MAP group (key and value) but a map in the table schema");
+      }
+      if (!isPrimitive(type.key) || !MAP_KEY_KINDS.has(parsePrimitive(type.key).kind)) {
+        throw new UnsupportedArchiveFeatureError(
+          location,
+          `column "${path}" is a map with ${JSON.stringify(type.key)} keys; maps with ${[...MAP_KEY_KINDS].join(", ")} keys can be read`,
+        );
+      }
+      const keyType = parsePrimitive(type.key);
+      const convertKey = nestedConverter(entry.children[0]!, type.key, `${path}.key`, location);
+      const convertValue = nestedConverter(entry.children[1]!, type.value, `${path}.value`, location);
+      // hyparquet assembles a map as an object, so its keys arrive as text: read them back as the key type.
+      const keyOf = (text: string): unknown =>
+        keyType.kind === "string" ? text : keyType.kind === "boolean" ? text === "true" : BIG_KEY_KINDS.has(keyType.kind) ? BigInt(text) : Number(text);
+      return (raw) => {
+        if (raw === undefined || raw === null) return null;
+        const map = new Map<IcebergValue, ArchiveValue>();
+        for (const [text, value] of Object.entries(raw as Record<string, unknown>)) {
+          map.set(convertKey(keyOf(text)) as IcebergValue, convertValue(value));
+        }
+        return map;
+      };
+    }
+  }
+}
+
+/** Map keys that survive hyparquet's object assembly (their text reads back as the same value). */
+const MAP_KEY_KINDS = new Set(["string", "int", "long", "boolean", "date", "time", "timestamp", "timestamptz", "timestamp_ns", "timestamptz_ns"]);
+const BIG_KEY_KINDS = new Set(["long", "time", "timestamp", "timestamptz", "timestamp_ns", "timestamptz_ns"]);
+
+/** The Parquet child of a struct for an Iceberg field: by field id; by name only in files written without ids. */
+function childFor(tree: SchemaTree, member: NestedField): SchemaTree | undefined {
+  const byId = tree.children.find((child) => child.element.field_id === member.id);
+  if (byId) return byId;
+  const fileHasIds = tree.children.some((child) => child.element.field_id !== undefined);
+  return fileHasIds ? undefined : tree.children.find((child) => child.element.name === member.name);
+}
+
+/** The element of a LIST group: three-level (`list` / `element`) or legacy two-level. */
+function listElementOf(tree: SchemaTree, location: string, path: string): SchemaTree {
+  const repeated = tree.children[0];
+  if (tree.element.converted_type !== "LIST" || tree.children.length !== 1 || !repeated) {
+    throw mismatch(location, path, "is not a Parquet LIST group but a list in the table schema");
+  }
+  return repeated.children.length === 1 ? repeated.children[0]! : repeated;
+}
+
+function mismatch(location: string, path: string, problem: string): UnsupportedArchiveFeatureError {
+  return new UnsupportedArchiveFeatureError(location, `column "${path}" ${problem}`);
+}

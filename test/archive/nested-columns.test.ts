@@ -1,0 +1,133 @@
+import { describe, expect, it } from "vitest";
+import type { NestedField } from "../../src/archive/schema.ts";
+import { runCli } from "../support/cli.ts";
+import { duckDbJsonRows, writeNestedTable } from "../support/nested-table.ts";
+
+const jsonLines = (text: string) => text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+const byId = (a: Record<string, unknown>, b: Record<string, unknown>) => Number(a.id) - Number(b.id);
+
+async function archiveRows(table: string): Promise<Array<Record<string, unknown>>> {
+  const result = await runCli(["archive", "rows", table]);
+  expect(result.stderr).toBe("");
+  expect(result.code).toBe(0);
+  return jsonLines(result.stdout).sort(byId);
+}
+
+// id, info struct<name, score>, items list<struct<x int, y string>>, tags map<string, list<int>>.
+const FIELDS: NestedField[] = [
+  { id: 1, name: "id", required: false, type: "long" },
+  {
+    id: 2,
+    name: "info",
+    required: false,
+    type: {
+      type: "struct",
+      fields: [
+        { id: 3, name: "name", required: false, type: "string" },
+        { id: 4, name: "score", required: false, type: "double" },
+      ],
+    },
+  },
+  {
+    id: 5,
+    name: "items",
+    required: false,
+    type: {
+      type: "list",
+      "element-id": 6,
+      "element-required": false,
+      element: {
+        type: "struct",
+        fields: [
+          { id: 7, name: "x", required: false, type: "int" },
+          { id: 8, name: "y", required: false, type: "string" },
+        ],
+      },
+    },
+  },
+  {
+    id: 9,
+    name: "tags",
+    required: false,
+    type: {
+      type: "map",
+      "key-id": 10,
+      key: "string",
+      "value-id": 11,
+      "value-required": false,
+      value: { type: "list", "element-id": 12, "element-required": false, element: "int" },
+    },
+  },
+];
+
+const SELECT = `SELECT i AS id,
+    CASE WHEN i % 4 = 3 THEN NULL ELSE {'name': 'n' || i, 'score': i * 1.5} END::STRUCT(name VARCHAR, score DOUBLE) AS info,
+    CASE WHEN i % 5 = 4 THEN NULL ELSE [{'x': i::INT, 'y': 'a'}, {'x': NULL, 'y': NULL}] END::STRUCT(x INT, y VARCHAR)[] AS items,
+    CASE WHEN i % 6 = 5 THEN NULL ELSE MAP {'k' || i: [i::INT, NULL], 'empty': []::INT[], 'none': NULL::INT[]} END AS tags
+  FROM range(40) t(i)`;
+const FIELD_IDS = `{id: 1, info: {__duckdb_field_id: 2, name: 3, score: 4},
+  items: {__duckdb_field_id: 5, element: {__duckdb_field_id: 6, x: 7, y: 8}},
+  tags: {__duckdb_field_id: 9, key: 10, value: {__duckdb_field_id: 11, element: 12}}}`;
+
+describe("nested columns", () => {
+  it("archive rows prints struct, list<struct> and map<string, list<int>> columns as DuckDB's read_parquet reads them", async () => {
+    const { table, dataFiles } = await writeNestedTable(FIELDS, [{ select: SELECT, fieldIds: FIELD_IDS }]);
+    const rows = await archiveRows(table);
+    expect(rows).toHaveLength(40);
+    expect(rows).toEqual(await duckDbJsonRows(dataFiles[0]!, "id"));
+    expect(rows[1]).toEqual({
+      id: 1,
+      info: { name: "n1", score: 1.5 },
+      items: [{ x: 1, y: "a" }, { x: null, y: null }],
+      tags: { k1: [1, null], empty: [], none: null },
+    });
+  });
+
+  it("matches nested fields by field id: a renamed struct field reads under its new name", async () => {
+    const renamed = structuredClone(FIELDS);
+    const info = renamed[1]!.type as { fields: NestedField[] };
+    info.fields[1]!.name = "points";
+    const { table, dataFiles } = await writeNestedTable(renamed, [{ select: SELECT, fieldIds: FIELD_IDS }]);
+    const expected = (await duckDbJsonRows(dataFiles[0]!, "id")).map((row) => {
+      const struct = row.info as { name: string; score: number } | null;
+      return { ...row, info: struct && { name: struct.name, points: struct.score } };
+    });
+    expect(await archiveRows(table)).toEqual(expected);
+  });
+
+  it("fills a nested field added after a file was written with its initial-default, else null", async () => {
+    const evolved = structuredClone(FIELDS);
+    const info = evolved[1]!.type as { fields: NestedField[] };
+    info.fields.push(
+      { id: 13, name: "rank", required: false, type: "int", "initial-default": 7 },
+      { id: 14, name: "since", required: false, type: "date", "initial-default": "2024-02-29" },
+      { id: 15, name: "note", required: false, type: "string" },
+    );
+    const later = `SELECT i AS id, {'name': 'n' || i, 'score': 0.5::DOUBLE, 'rank': i::INT, 'since': DATE '2025-01-01' + i::INT, 'note': 'new'} AS info,
+      NULL::STRUCT(x INT, y VARCHAR)[] AS items, NULL::MAP(VARCHAR, INT[]) AS tags FROM range(100, 103) t(i)`;
+    const laterIds = `{id: 1, info: {__duckdb_field_id: 2, name: 3, score: 4, rank: 13, since: 14, note: 15},
+      items: {__duckdb_field_id: 5, element: {__duckdb_field_id: 6, x: 7, y: 8}},
+      tags: {__duckdb_field_id: 9, key: 10, value: {__duckdb_field_id: 11, element: 12}}}`;
+    const { table, dataFiles } = await writeNestedTable(evolved, [
+      { select: SELECT, fieldIds: FIELD_IDS },
+      { select: later, fieldIds: laterIds },
+    ]);
+    const old = (await duckDbJsonRows(dataFiles[0]!, "id")).map((row) => ({
+      ...row,
+      info: row.info && { ...(row.info as object), rank: 7, since: "2024-02-29", note: null },
+    }));
+    const rows = await archiveRows(table);
+    expect(rows).toEqual([...old, ...(await duckDbJsonRows(dataFiles[1]!, "id"))]);
+    expect(rows.at(-1)!.info).toEqual({ name: "n102", score: 0.5, rank: 102, since: "2025-04-13", note: "new" });
+  });
+
+  it("refuses a column whose file shape contradicts the table schema, naming the file and the column", async () => {
+    const wrong = structuredClone(FIELDS);
+    wrong[0] = { id: 1, name: "id", required: false, type: { type: "struct", fields: [{ id: 20, name: "a", required: false, type: "long" }] } };
+    const { table, dataFiles } = await writeNestedTable(wrong, [{ select: SELECT, fieldIds: FIELD_IDS }]);
+    const result = await runCli(["archive", "rows", table]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(dataFiles[0]!);
+    expect(result.stderr).toContain('column "id" is a primitive in the file but a struct in the table schema');
+  });
+});
