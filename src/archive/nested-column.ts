@@ -37,6 +37,8 @@ export async function readNestedColumn(
     rowEnd,
     parsers,
     compressors,
+    // Binary leaves stay bytes; strings are text by their UTF8 annotation, which rawMetadata keeps.
+    utf8: false,
   });
   return Array.from(values as ArrayLike<unknown>);
 }

@@ -121,6 +121,59 @@ describe("nested columns", () => {
     expect(rows.at(-1)!.info).toEqual({ name: "n102", score: 0.5, rank: 102, since: "2025-04-13", note: "new" });
   });
 
+  it("reads maps with int keys, lists of lists and structs in structs, their values encoded as at top level", async () => {
+    const fields: NestedField[] = [
+      { id: 1, name: "id", required: false, type: "long" },
+      { id: 2, name: "m", required: false, type: { type: "map", "key-id": 3, key: "int", "value-id": 4, value: "string", "value-required": false } },
+      {
+        id: 5,
+        name: "ll",
+        required: false,
+        type: { type: "list", "element-id": 6, "element-required": false, element: { type: "list", "element-id": 7, "element-required": false, element: "long" } },
+      },
+      {
+        id: 8,
+        name: "s",
+        required: false,
+        type: {
+          type: "struct",
+          fields: [
+            {
+              id: 9,
+              name: "sub",
+              required: false,
+              type: {
+                type: "struct",
+                fields: [
+                  { id: 10, name: "d", required: false, type: "decimal(9, 2)" },
+                  { id: 11, name: "dt", required: false, type: "date" },
+                  { id: 12, name: "ts", required: false, type: "timestamp" },
+                  { id: 13, name: "b", required: false, type: "binary" },
+                ],
+              },
+            },
+          ],
+        },
+      },
+    ];
+    const select = `SELECT i AS id, MAP {i::INT: 'v' || i, (i + 10)::INT: NULL} AS m,
+        [[i, i * 9007199254740993], [], NULL]::BIGINT[][] AS ll,
+        {'sub': CASE WHEN i = 2 THEN NULL ELSE {'d': (i - 1.25)::DECIMAL(9, 2), 'dt': DATE '2024-02-28' + i::INT,
+          'ts': TIMESTAMP '2024-01-02 03:04:05.5' + INTERVAL (i) SECOND, 'b': unhex('0' || i || 'FF')} END} AS s
+      FROM range(4) t(i)`;
+    const fieldIds = `{id: 1, m: {__duckdb_field_id: 2, key: 3, value: 4}, ll: {__duckdb_field_id: 5, element: {__duckdb_field_id: 6, element: 7}},
+      s: {__duckdb_field_id: 8, sub: {__duckdb_field_id: 9, d: 10, dt: 11, ts: 12, b: 13}}}`;
+    const { table, dataFiles } = await writeNestedTable(fields, [{ select, fieldIds }]);
+    // The fixture encoding from DuckDB's values: longs beyond 2^53 and decimals as text, ISO timestamps, hex bytes.
+    const row = `{'id': id, 'm': m,
+      'll': list_transform(ll, (l) -> list_transform(l, (v) -> CASE WHEN abs(v) > 9007199254740991 THEN to_json(v::VARCHAR) ELSE v::JSON END)),
+      's': {'sub': CASE WHEN s.sub IS NULL THEN NULL ELSE {'d': s.sub.d::VARCHAR, 'dt': s.sub.dt::VARCHAR,
+        'ts': strftime(s.sub.ts, '%Y-%m-%dT%H:%M:%S.%f'), 'b': lower(hex(s.sub.b))} END}}`;
+    const rows = await archiveRows(table);
+    expect(rows).toEqual(await duckDbJsonRows(dataFiles[0]!, "id", row));
+    expect(rows[3]).toMatchObject({ m: { 3: "v3", 13: null }, ll: [[3, "27021597764222979"], [], null] });
+  });
+
   it("refuses a column whose file shape contradicts the table schema, naming the file and the column", async () => {
     const wrong = structuredClone(FIELDS);
     wrong[0] = { id: 1, name: "id", required: false, type: { type: "struct", fields: [{ id: 20, name: "a", required: false, type: "long" }] } };

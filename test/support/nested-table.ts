@@ -73,10 +73,13 @@ export async function writeNestedTable(fields: NestedField[], files: DuckDbDataF
   return { table, dataFiles };
 }
 
-/** DuckDB's rows of a file as JSON (structs and maps as objects, lists as arrays), ordered by `orderBy`. */
-export async function duckDbJsonRows(path: string, orderBy: string): Promise<Array<Record<string, unknown>>> {
+/**
+ * DuckDB's rows of a file as JSON (structs and maps as objects, lists as arrays), ordered by
+ * `orderBy`; `row` is the expression of a row over the file's columns (`t`, the whole row, by default).
+ */
+export async function duckDbJsonRows(path: string, orderBy: string, row = "t"): Promise<Array<Record<string, unknown>>> {
   return withDuckDb(async (connection) => {
-    const reader = await connection.runAndReadAll(`SELECT to_json(t)::VARCHAR FROM read_parquet(${quote(path)}) t ORDER BY ${orderBy}`);
+    const reader = await connection.runAndReadAll(`SELECT to_json(${row})::VARCHAR FROM read_parquet(${quote(path)}) t ORDER BY ${orderBy}`);
     return reader.getRows().map(([json]) => JSON.parse(String(json)) as Record<string, unknown>);
   });
 }
