@@ -95,7 +95,7 @@ describe("nested columns", () => {
     expect(await archiveRows(table)).toEqual(expected);
   });
 
-  it("fills a nested field added after a file was written with its initial-default, else null", async () => {
+  it("fills a nested field (and a struct column) added after a file was written with its initial-default, else null", async () => {
     const evolved = structuredClone(FIELDS);
     const info = evolved[1]!.type as { fields: NestedField[] };
     info.fields.push(
@@ -103,6 +103,9 @@ describe("nested columns", () => {
       { id: 14, name: "since", required: false, type: "date", "initial-default": "2024-02-29" },
       { id: 15, name: "note", required: false, type: "string" },
     );
+    // A whole struct column added later: its default is an object keyed by field id (spec Appendix C).
+    const extra: NestedField = { id: 16, name: "extra", required: false, type: { type: "struct", fields: [{ id: 17, name: "n", required: false, type: "int" }] } };
+    evolved.push({ ...extra, "initial-default": { "17": 5 } });
     const later = `SELECT i AS id, {'name': 'n' || i, 'score': 0.5::DOUBLE, 'rank': i::INT, 'since': DATE '2025-01-01' + i::INT, 'note': 'new'} AS info,
       NULL::STRUCT(x INT, y VARCHAR)[] AS items, NULL::MAP(VARCHAR, INT[]) AS tags FROM range(100, 103) t(i)`;
     const laterIds = `{id: 1, info: {__duckdb_field_id: 2, name: 3, score: 4, rank: 13, since: 14, note: 15},
@@ -115,9 +118,11 @@ describe("nested columns", () => {
     const old = (await duckDbJsonRows(dataFiles[0]!, "id")).map((row) => ({
       ...row,
       info: row.info && { ...(row.info as object), rank: 7, since: "2024-02-29", note: null },
+      extra: { n: 5 },
     }));
+    const newer = (await duckDbJsonRows(dataFiles[1]!, "id")).map((row) => ({ ...row, extra: { n: 5 } }));
     const rows = await archiveRows(table);
-    expect(rows).toEqual([...old, ...(await duckDbJsonRows(dataFiles[1]!, "id"))]);
+    expect(rows).toEqual([...old, ...newer]);
     expect(rows.at(-1)!.info).toEqual({ name: "n102", score: 0.5, rank: 102, since: "2025-04-13", note: "new" });
   });
 
