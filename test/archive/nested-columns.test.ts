@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { NestedField } from "../../src/archive/schema.ts";
 import { runCli } from "../support/cli.ts";
-import { duckDbJsonRows, writeNestedTable } from "../support/nested-table.ts";
+import { duckDbJsonRows, list, map, optional, struct, writeNestedTable } from "../support/nested-table.ts";
 
 const jsonLines = (text: string) => text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
 const byId = (a: Record<string, unknown>, b: Record<string, unknown>) => Number(a.id) - Number(b.id);
@@ -15,49 +15,10 @@ async function archiveRows(table: string): Promise<Array<Record<string, unknown>
 
 // id, info struct<name, score>, items list<struct<x int, y string>>, tags map<string, list<int>>.
 const FIELDS: NestedField[] = [
-  { id: 1, name: "id", required: false, type: "long" },
-  {
-    id: 2,
-    name: "info",
-    required: false,
-    type: {
-      type: "struct",
-      fields: [
-        { id: 3, name: "name", required: false, type: "string" },
-        { id: 4, name: "score", required: false, type: "double" },
-      ],
-    },
-  },
-  {
-    id: 5,
-    name: "items",
-    required: false,
-    type: {
-      type: "list",
-      "element-id": 6,
-      "element-required": false,
-      element: {
-        type: "struct",
-        fields: [
-          { id: 7, name: "x", required: false, type: "int" },
-          { id: 8, name: "y", required: false, type: "string" },
-        ],
-      },
-    },
-  },
-  {
-    id: 9,
-    name: "tags",
-    required: false,
-    type: {
-      type: "map",
-      "key-id": 10,
-      key: "string",
-      "value-id": 11,
-      "value-required": false,
-      value: { type: "list", "element-id": 12, "element-required": false, element: "int" },
-    },
-  },
+  optional(1, "id", "long"),
+  optional(2, "info", struct(optional(3, "name", "string"), optional(4, "score", "double"))),
+  optional(5, "items", list(6, struct(optional(7, "x", "int"), optional(8, "y", "string")))),
+  optional(9, "tags", map(10, "string", 11, list(12, "int"))),
 ];
 
 const SELECT = `SELECT i AS id,
@@ -99,13 +60,12 @@ describe("nested columns", () => {
     const evolved = structuredClone(FIELDS);
     const info = evolved[1]!.type as { fields: NestedField[] };
     info.fields.push(
-      { id: 13, name: "rank", required: false, type: "int", "initial-default": 7 },
-      { id: 14, name: "since", required: false, type: "date", "initial-default": "2024-02-29" },
-      { id: 15, name: "note", required: false, type: "string" },
+      optional(13, "rank", "int", { "initial-default": 7 }),
+      optional(14, "since", "date", { "initial-default": "2024-02-29" }),
+      optional(15, "note", "string"),
     );
     // A whole struct column added later: its default is an object keyed by field id (spec Appendix C).
-    const extra: NestedField = { id: 16, name: "extra", required: false, type: { type: "struct", fields: [{ id: 17, name: "n", required: false, type: "int" }] } };
-    evolved.push({ ...extra, "initial-default": { "17": 5 } });
+    evolved.push(optional(16, "extra", struct(optional(17, "n", "int")), { "initial-default": { "17": 5 } }));
     const later = `SELECT i AS id, {'name': 'n' || i, 'score': 0.5::DOUBLE, 'rank': i::INT, 'since': DATE '2025-01-01' + i::INT, 'note': 'new'} AS info,
       NULL::STRUCT(x INT, y VARCHAR)[] AS items, NULL::MAP(VARCHAR, INT[]) AS tags FROM range(100, 103) t(i)`;
     const laterIds = `{id: 1, info: {__duckdb_field_id: 2, name: 3, score: 4, rank: 13, since: 14, note: 15},
@@ -128,38 +88,10 @@ describe("nested columns", () => {
 
   it("reads maps with int keys, lists of lists and structs in structs, their values encoded as at top level", async () => {
     const fields: NestedField[] = [
-      { id: 1, name: "id", required: false, type: "long" },
-      { id: 2, name: "m", required: false, type: { type: "map", "key-id": 3, key: "int", "value-id": 4, value: "string", "value-required": false } },
-      {
-        id: 5,
-        name: "ll",
-        required: false,
-        type: { type: "list", "element-id": 6, "element-required": false, element: { type: "list", "element-id": 7, "element-required": false, element: "long" } },
-      },
-      {
-        id: 8,
-        name: "s",
-        required: false,
-        type: {
-          type: "struct",
-          fields: [
-            {
-              id: 9,
-              name: "sub",
-              required: false,
-              type: {
-                type: "struct",
-                fields: [
-                  { id: 10, name: "d", required: false, type: "decimal(9, 2)" },
-                  { id: 11, name: "dt", required: false, type: "date" },
-                  { id: 12, name: "ts", required: false, type: "timestamp" },
-                  { id: 13, name: "b", required: false, type: "binary" },
-                ],
-              },
-            },
-          ],
-        },
-      },
+      optional(1, "id", "long"),
+      optional(2, "m", map(3, "int", 4, "string")),
+      optional(5, "ll", list(6, list(7, "long"))),
+      optional(8, "s", struct(optional(9, "sub", struct(optional(10, "d", "decimal(9, 2)"), optional(11, "dt", "date"), optional(12, "ts", "timestamp"), optional(13, "b", "binary"))))),
     ];
     const select = `SELECT i AS id, MAP {i::INT: 'v' || i, (i + 10)::INT: NULL} AS m,
         [[i, i * 9007199254740993], [], NULL]::BIGINT[][] AS ll,
@@ -181,7 +113,7 @@ describe("nested columns", () => {
 
   it("refuses a column whose file shape contradicts the table schema, naming the file and the column", async () => {
     const wrong = structuredClone(FIELDS);
-    wrong[0] = { id: 1, name: "id", required: false, type: { type: "struct", fields: [{ id: 20, name: "a", required: false, type: "long" }] } };
+    wrong[0] = optional(1, "id", struct(optional(20, "a", "long")));
     const { table, dataFiles } = await writeNestedTable(wrong, [{ select: SELECT, fieldIds: FIELD_IDS }]);
     const result = await runCli(["archive", "rows", table]);
     expect(result.code).not.toBe(0);

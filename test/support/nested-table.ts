@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import type { IcebergSchema, NestedField } from "../../src/archive/schema.ts";
+import type { IcebergSchema, IcebergType, ListType, MapType, NestedField, StructType } from "../../src/archive/schema.ts";
 import { openObjectStore } from "../../src/archive/store/open-store.ts";
 import { commitAppend, createTable, type DataFile } from "../../src/archive/writer/index.ts";
 
@@ -101,3 +101,27 @@ function maxFieldId(fields: NestedField[]): number {
   visit({ type: "struct", fields });
   return max;
 }
+
+/** Iceberg schema builders for tests: an optional field, and struct, list and map types. */
+export const optional = (id: number, name: string, type: IcebergType, extra: Partial<NestedField> = {}): NestedField => ({
+  id,
+  name,
+  required: false,
+  type,
+  ...extra,
+});
+export const struct = (...fields: NestedField[]): StructType => ({ type: "struct", fields });
+export const list = (elementId: number, element: IcebergType): ListType => ({
+  type: "list",
+  "element-id": elementId,
+  element,
+  "element-required": false,
+});
+export const map = (keyId: number, key: IcebergType, valueId: number, value: IcebergType): MapType => ({
+  type: "map",
+  "key-id": keyId,
+  key,
+  "value-id": valueId,
+  value,
+  "value-required": false,
+});
