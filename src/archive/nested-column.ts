@@ -2,7 +2,7 @@
 // row group's values from their Parquet leaves (repetition and definition levels), then each value
 // is matched to its Iceberg type by field id, the way top-level columns are. Primitive columns keep
 // the flat path of column-chunk.ts; this one pays for generality only where a column needs it.
-import { parquetSchema, type Compressors, type SchemaTree } from "hyparquet";
+import { parquetSchema, type AsyncBuffer, type Compressors, type FileMetaData, type ParquetParsers, type SchemaElement, type SchemaTree } from "hyparquet";
 import { parquetReadColumn } from "hyparquet/src/read.js";
 import { UnsupportedArchiveFeatureError } from "./errors.ts";
 import { parseJsonValue } from "./json-single-value.ts";
@@ -13,9 +13,9 @@ import { convertColumn, type ArchiveValue } from "./values.ts";
 /** What a nested column needs from its data file (see ParquetDataFile in parquet-file.ts). */
 export interface NestedColumnSource {
   location: string;
-  buffer: import("hyparquet").AsyncBuffer;
-  metadata: import("hyparquet").FileMetaData;
-  rawMetadata: import("hyparquet").FileMetaData;
+  buffer: AsyncBuffer;
+  metadata: FileMetaData;
+  rawMetadata: FileMetaData;
   rowGroupStarts: number[];
 }
 
@@ -24,14 +24,14 @@ export async function readNestedColumn(
   file: NestedColumnSource,
   rowGroup: number,
   columnName: string,
-  parsers: import("hyparquet").ParquetParsers,
+  parsers: ParquetParsers,
   compressors: Compressors,
 ): Promise<unknown[]> {
   const rowStart = file.rowGroupStarts[rowGroup]!;
   const rowEnd = rowStart + Number(file.metadata.row_groups[rowGroup]!.num_rows);
   const values = await parquetReadColumn({
     file: file.buffer,
-    metadata: file.rawMetadata,
+    metadata: mapsAsEntries(file.rawMetadata),
     columns: [columnName],
     rowStart,
     rowEnd,
@@ -43,6 +43,33 @@ export async function readNestedColumn(
   return Array.from(values as ArrayLike<unknown>);
 }
 
+const entriesMetadata = new WeakMap<FileMetaData, FileMetaData>();
+
+/**
+ * The metadata with map groups unannotated, so hyparquet hands back a map as its key-value entries.
+ * Assembled as an object, a map would lose a `__proto__` key, reorder integer-like keys and turn
+ * binary keys into text.
+ */
+function mapsAsEntries(metadata: FileMetaData): FileMetaData {
+  let stripped = entriesMetadata.get(metadata);
+  if (!stripped) {
+    stripped = {
+      ...metadata,
+      schema: metadata.schema.map((element) => {
+        if (!isMapGroup(element)) return element;
+        const { converted_type: _converted, logical_type: _logical, ...rest } = element;
+        return rest;
+      }),
+    };
+    entriesMetadata.set(metadata, stripped);
+  }
+  return stripped;
+}
+
+function isMapGroup(element: SchemaElement): boolean {
+  return element.converted_type === "MAP" || element.converted_type === "MAP_KEY_VALUE" || element.logical_type?.type === "MAP";
+}
+
 /** The schema tree of a top-level column (with logical types: leaf conversion needs their units). */
 export function columnSchemaTree(file: NestedColumnSource, columnName: string): SchemaTree {
   const tree = parquetSchema(file.metadata).children.find((child) => child.element.name === columnName);
@@ -52,7 +79,7 @@ export function columnSchemaTree(file: NestedColumnSource, columnName: string): 
 
 /**
  * Turns one column's assembled values into Iceberg values of `field`'s type: structs become objects
- * keyed by Iceberg field name, lists arrays, maps `Map`s. Struct fields the file lacks (added later)
+ * keyed by Iceberg field name, lists arrays, maps `Map`s (keys of any primitive type, in file order). Struct fields the file lacks (added later)
  * get their `initial-default`, else null.
  */
 export function convertNestedColumn(raw: unknown[], tree: SchemaTree, field: NestedField, location: string): ArchiveValue[] {
@@ -96,36 +123,26 @@ function nestedConverter(tree: SchemaTree, type: IcebergType, path: string, loca
     }
     case "map": {
       const entry = tree.children[0];
-      if (tree.element.converted_type !== "MAP" || entry?.children.length !== 2) {
+      if (!isMapGroup(tree.element) || entry?.children.length !== 2) {
         throw mismatch(location, path, "is not a Parquet MAP group (key and value) but a map in the table schema");
       }
-      if (!isPrimitive(type.key) || !MAP_KEY_KINDS.has(parsePrimitive(type.key).kind)) {
-        throw new UnsupportedArchiveFeatureError(
-          location,
-          `column "${path}" is a map with ${JSON.stringify(type.key)} keys; maps with ${[...MAP_KEY_KINDS].join(", ")} keys can be read`,
-        );
-      }
-      const keyType = parsePrimitive(type.key);
-      const convertKey = nestedConverter(entry.children[0]!, type.key, `${path}.key`, location);
-      const convertValue = nestedConverter(entry.children[1]!, type.value, `${path}.value`, location);
-      // hyparquet assembles a map as an object, so its keys arrive as text: read them back as the key type.
-      const keyOf = (text: string): unknown =>
-        keyType.kind === "string" ? text : keyType.kind === "boolean" ? text === "true" : BIG_KEY_KINDS.has(keyType.kind) ? BigInt(text) : Number(text);
+      const [keyNode, valueNode] = entry.children as [SchemaTree, SchemaTree];
+      const convertKey = nestedConverter(keyNode, type.key, `${path}.key`, location);
+      const convertValue = nestedConverter(valueNode, type.value, `${path}.value`, location);
+      const entries = entry.element.name;
+      const keyName = keyNode.element.name;
+      const valueName = valueNode.element.name;
       return (raw) => {
         if (raw === undefined || raw === null) return null;
         const map = new Map<IcebergValue, ArchiveValue>();
-        for (const [text, value] of Object.entries(raw as Record<string, unknown>)) {
-          map.set(convertKey(keyOf(text)) as IcebergValue, convertValue(value));
+        for (const pair of ((raw as Record<string, unknown>)[entries] ?? []) as Array<Record<string, unknown>>) {
+          map.set(convertKey(pair[keyName]) as IcebergValue, convertValue(pair[valueName]));
         }
         return map;
       };
     }
   }
 }
-
-/** Map keys that survive hyparquet's object assembly (their text reads back as the same value). */
-const MAP_KEY_KINDS = new Set(["string", "int", "long", "boolean", "date", "time", "timestamp", "timestamptz", "timestamp_ns", "timestamptz_ns"]);
-const BIG_KEY_KINDS = new Set(["long", "time", "timestamp", "timestamptz", "timestamp_ns", "timestamptz_ns"]);
 
 /** The Parquet child of a struct for an Iceberg field: by field id; by name only in files written without ids. */
 function childFor(tree: SchemaTree, member: NestedField): SchemaTree | undefined {
