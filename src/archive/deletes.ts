@@ -1,5 +1,6 @@
 // Row-level deletes (spec "Row-level Deletes"): positional delete files name (data file path, row
 // position); equality delete files hold column values whose matching rows are deleted.
+import { primitiveValue } from "./values.ts";
 import { CorruptArchiveError } from "./errors.ts";
 import { FileContent } from "./manifest.ts";
 import { openParquetDataFile, readRowGroupColumns } from "./parquet-file.ts";
@@ -89,7 +90,7 @@ export class DeleteIndex {
         return column;
       });
       const rows = Number(file.metadata.row_groups[group]!.num_rows);
-      for (let row = 0; row < rows; row++) keys.add(equalityKey(values.map((column) => column[row] ?? null)));
+      for (let row = 0; row < rows; row++) keys.add(equalityKey(values.map((column) => primitiveValue(column[row]))));
     }
     return keys;
   }

@@ -3,9 +3,39 @@
 // are JSON objects and arrays of these.
 import { parseIsoDate, parseIsoDateTime, parseIsoTime } from "./civil-time.ts";
 import { CorruptArchiveError } from "./errors.ts";
-import { parsePrimitive, type PrimitiveType } from "./schema.ts";
+import { isPrimitive, parsePrimitive, type IcebergType, type PrimitiveType } from "./schema.ts";
 import type { IcebergValue } from "./single-value.ts";
-import { formatDecimal } from "./values.ts";
+import { formatDecimal, type ArchiveValue } from "./values.ts";
+
+/**
+ * `json` as a value of any Iceberg type: primitives as parseJsonSingleValue; a struct as an object
+ * keyed by field id (as text), a list as an array, a map as `{"keys": [...], "values": [...]}`
+ * (spec Appendix C). Struct fields absent from the JSON take their own initial default, else null.
+ */
+export function parseJsonValue(type: IcebergType, json: unknown, where: string): ArchiveValue {
+  if (json === null || json === undefined) return null;
+  if (isPrimitive(type)) return parseJsonSingleValue(type, json, where);
+  const notA = (shape: string) => new CorruptArchiveError(where, `${JSON.stringify(json)} is not a ${type.type} value in Iceberg's JSON encoding (${shape}, spec Appendix C)`);
+  switch (type.type) {
+    case "struct": {
+      if (typeof json !== "object" || Array.isArray(json)) throw notA("an object keyed by field id");
+      const record = json as Record<string, unknown>;
+      const struct: Record<string, ArchiveValue> = {};
+      for (const field of type.fields) {
+        struct[field.name] = parseJsonValue(field.type, record[String(field.id)] ?? field["initial-default"], where);
+      }
+      return struct;
+    }
+    case "list":
+      if (!Array.isArray(json)) throw notA("an array");
+      return json.map((element) => parseJsonValue(type.element, element, where));
+    case "map": {
+      const { keys, values } = json as { keys?: unknown; values?: unknown };
+      if (!Array.isArray(keys) || !Array.isArray(values) || keys.length !== values.length) throw notA('{"keys": [...], "values": [...]}');
+      return new Map(keys.map((key, index) => [parseJsonValue(type.key, key, where) as IcebergValue, parseJsonValue(type.value, values[index], where)]));
+    }
+  }
+}
 
 /** `json` as a value of `type`; CorruptArchiveError naming `where` (file and field) when it is not one. */
 export function parseJsonSingleValue(type: PrimitiveType, json: unknown, where: string): IcebergValue {

@@ -6,6 +6,7 @@ import { warnOnce } from "./warnings.ts";
 import type { ObjectStore } from "./store/object-store.ts";
 import { isPrimitive, parsePrimitive, type NestedField } from "./schema.ts";
 import { convertColumn, type ColumnValues } from "./values.ts";
+import { columnSchemaTree, convertNestedColumn, readNestedColumn } from "./nested-column.ts";
 import { parquetDecompressors } from "./decompressors.ts";
 import { decodeColumnChunk, utf8Slice } from "./column-chunk.ts";
 import { DEFAULT_PARSERS } from "hyparquet/src/convert.js";
@@ -164,6 +165,8 @@ export interface FetchedRowGroup {
   rowGroup: number;
   fields: readonly NestedField[];
   chunks: Map<number, Uint8Array>;
+  /** Nested columns by field id, as hyparquet's general reader assembled them (see nested-column.ts). */
+  nested: Map<number, unknown[]>;
   compressors: Compressors;
 }
 
@@ -174,28 +177,36 @@ export async function fetchRowGroup(
   fields: readonly NestedField[],
 ): Promise<FetchedRowGroup> {
   const present = fields.filter((field) => file.columnsByFieldId.has(field.id));
-  for (const field of present) {
-    if (!isPrimitive(field.type)) {
-      throw new UnsupportedArchiveFeatureError(
-        file.location,
-        `column "${field.name}" has a nested type; only primitive columns can be read`,
-      );
+  const flat = present.filter((field) => isPrimitive(field.type));
+  const nested = present.filter((field) => !isPrimitive(field.type));
+  for (const field of flat) {
+    if (file.columnsByFieldId.get(field.id)!.element.num_children) {
+      throw new UnsupportedArchiveFeatureError(file.location, `column "${field.name}" is a group in the file but ${field.type as string} in the table schema`);
     }
   }
   const compressors = await parquetDecompressors();
-  const columnIndexes = present.map((field) => file.columnsByFieldId.get(field.id)!.index);
-  try {
-    return { file, rowGroup, fields, chunks: await readColumnChunks(file, rowGroup, columnIndexes), compressors };
-  } catch (error) {
+  const columnIndexes = flat.map((field) => file.columnsByFieldId.get(field.id)!.index);
+  const chunks = readColumnChunks(file, rowGroup, columnIndexes).catch((error: unknown) => {
     throw decodeFailure(file, `row group ${rowGroup}`, error);
-  }
+  });
+  const nestedValues = nested.map(async (field) => {
+    const name = file.columnsByFieldId.get(field.id)!.element.name;
+    try {
+      return [field.id, await readNestedColumn(file, rowGroup, name, VALUE_PARSERS, compressors)] as const;
+    } catch (error) {
+      throw decodeFailure(file, `row group ${rowGroup}, column "${name}"`, error);
+    }
+  });
+  // Awaited together: a failed read is never left unhandled while the other is still running.
+  const [flatChunks, nestedColumns] = await Promise.all([chunks, Promise.all(nestedValues)]);
+  return { file, rowGroup, fields, chunks: flatChunks, nested: new Map(nestedColumns), compressors };
 }
 
 /**
  * Decodes a fetched row group into Iceberg values. Fields the file lacks come back as `undefined`
  * in the map: the caller fills them (partition value, initial default or null).
  */
-export function decodeRowGroup({ file, rowGroup, fields, chunks, compressors }: FetchedRowGroup): Map<number, ColumnValues | undefined> {
+export function decodeRowGroup({ file, rowGroup, fields, chunks, nested, compressors }: FetchedRowGroup): Map<number, ColumnValues | undefined> {
   const rowCount = Number(file.metadata.row_groups[rowGroup]!.num_rows);
   const result = new Map<number, ColumnValues | undefined>();
   for (const field of fields) {
@@ -205,6 +216,11 @@ export function decodeRowGroup({ file, rowGroup, fields, chunks, compressors }: 
       continue;
     }
     try {
+      const assembled = nested.get(field.id);
+      if (assembled) {
+        result.set(field.id, convertNestedColumn(assembled, columnSchemaTree(file, column.element.name), field, file.location));
+        continue;
+      }
       const element = file.rawMetadata.schema[column.schemaIndex]!;
       const source = { metadata: file.rawMetadata, columnIndex: column.index, element, parsers: VALUE_PARSERS, compressors };
       const raw = decodeColumnChunk(chunks.get(column.index)!, rowGroup, source, rowCount);

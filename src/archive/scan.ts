@@ -7,11 +7,11 @@ import { nameMappingOf } from "./name-mapping.ts";
 import { decodeRowGroup, fetchRowGroup, openParquetDataFile, type FetchedRowGroup, type ParquetDataFile } from "./parquet-file.ts";
 import type { ScanPlan, ScanSlice } from "./plan.ts";
 import { bindPredicate, compareValues, valueMatches } from "./predicate.ts";
-import { parseJsonSingleValue } from "./json-single-value.ts";
+import { parseJsonValue } from "./json-single-value.ts";
 import { fieldByName, type NestedField, type PrimitiveType } from "./schema.ts";
 import type { IcebergValue } from "./single-value.ts";
 import type { ObjectStore } from "./store/object-store.ts";
-import type { ColumnValues } from "./values.ts";
+import { primitiveValue, type ArchiveValue, type ColumnValues } from "./values.ts";
 
 /** Marks a row group whose rows all survive, so its columns are passed on without copying. */
 const ALL_ROWS: readonly number[] = [];
@@ -198,11 +198,11 @@ class SliceReader {
     for (let row = 0; row < rowsRead; row++) {
       if (deletes.positions.has(firstRow + row) || this.isEqualityDeleted(deletes.equality, columns, row)) {
         counts.rowsDeleted++;
-      } else if (cursorApplies && compareValues(orderColumn[row]!, after) <= 0) {
+      } else if (cursorApplies && compareValues(primitiveValue(orderColumn[row]), after) <= 0) {
         counts.rowsBeforeCursor++;
       } else if (
         this.conditions.every(({ field, condition, compare }) =>
-          valueMatches(condition, columns.get(field.id)![row] ?? null, compare),
+          valueMatches(condition, primitiveValue(columns.get(field.id)![row]), compare),
         )
       ) {
         selection.push(row);
@@ -219,13 +219,13 @@ class SliceReader {
     row: number,
   ): boolean {
     return equality.some(({ fieldIds, keys }) =>
-      keys.has(equalityKey(fieldIds.map((id) => columns.get(id)![row] ?? null))),
+      keys.has(equalityKey(fieldIds.map((id) => primitiveValue(columns.get(id)![row])))),
     );
   }
 }
 
 function everyAfter(column: ColumnValues, rows: number, after: IcebergValue): boolean {
-  for (let row = 0; row < rows; row++) if (compareValues(column[row]!, after) <= 0) return false;
+  for (let row = 0; row < rows; row++) if (compareValues(primitiveValue(column[row]), after) <= 0) return false;
   return true;
 }
 
@@ -235,13 +235,11 @@ function missingColumn(field: NestedField, slice: ScanSlice, rows: number): Colu
     field.id in slice.identityPartitionValues
       ? slice.identityPartitionValues[field.id]!
       : initialDefault(field, slice.path);
-  return new Array<IcebergValue>(rows).fill(value);
+  return new Array<ArchiveValue>(rows).fill(value);
 }
 
-function initialDefault(field: NestedField, dataFile: string): IcebergValue {
-  const json = field["initial-default"];
-  if (json === undefined || json === null) return null;
-  return parseJsonSingleValue(field.type as PrimitiveType, json, `${dataFile} (initial-default of column "${field.name}")`);
+function initialDefault(field: NestedField, dataFile: string): ArchiveValue {
+  return parseJsonValue(field.type, field["initial-default"], `${dataFile} (initial-default of column "${field.name}")`);
 }
 
 /** Consecutive slices whose order-column ranges overlap must be merged; others stream as they are. */
@@ -296,13 +294,13 @@ async function* mergeOrdered(
       if (!cursor.batch) continue;
       if (
         !best ||
-        compareValues(cursor.batch.columns[orderBy]![cursor.row]!, best.batch!.columns[orderBy]![best.row]!) < 0
+        compareValues(primitiveValue(cursor.batch.columns[orderBy]![cursor.row]), primitiveValue(best.batch!.columns[orderBy]![best.row])) < 0
       )
         best = cursor;
     }
     if (!best) break;
     for (const field of fields)
-      (out.columns[field.name] as IcebergValue[]).push(best.batch!.columns[field.name]![best.row]!);
+      (out.columns[field.name] as ArchiveValue[]).push(best.batch!.columns[field.name]![best.row]!);
     out.rowCount++;
     if (++best.row >= best.batch!.rowCount) {
       best.batch = await nextNonEmpty(best.stream, absorb);
@@ -337,13 +335,13 @@ function emptyCounters() {
 function emptyBatch(fields: NestedField[]): RowBatch {
   return {
     rowCount: 0,
-    columns: Object.fromEntries(fields.map((field) => [field.name, [] as IcebergValue[]])),
+    columns: Object.fromEntries(fields.map((field) => [field.name, [] as ArchiveValue[]])),
     ...emptyCounters(),
   };
 }
 
 /** The rows of a batch, as arrays in the order of `fields`. */
-export function* batchRows(batch: RowBatch, fields: readonly NestedField[]): Generator<IcebergValue[]> {
+export function* batchRows(batch: RowBatch, fields: readonly NestedField[]): Generator<ArchiveValue[]> {
   const columns = fields.map((field) => batch.columns[field.name]!);
   for (let row = 0; row < batch.rowCount; row++) yield columns.map((column) => column[row] ?? null);
 }

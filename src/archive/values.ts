@@ -3,12 +3,29 @@
 //   long, time (µs), timestamp/timestamptz (µs since epoch), timestamp_ns (ns) → bigint
 //   decimal → string with the column's scale ("-5.00") · string → string · uuid → canonical text
 //   fixed, binary → Uint8Array · null → null
+//   struct → object keyed by field name · list → array · map → Map (see nested-column.ts)
 import type { SchemaElement } from "hyparquet";
 import { CorruptArchiveError } from "./errors.ts";
 import type { ParsedPrimitive } from "./schema.ts";
 import { bigEndianTwosComplement, type IcebergValue } from "./single-value.ts";
 
-export type ColumnValues = ArrayLike<IcebergValue>;
+/** A struct's value: its fields by name. */
+export interface StructValue {
+  [field: string]: ArchiveValue;
+}
+
+/** Any column's value: a primitive, or a struct, list or map of values. */
+export type ArchiveValue = IcebergValue | StructValue | ArchiveValue[] | Map<IcebergValue, ArchiveValue>;
+
+export type ColumnValues = ArrayLike<ArchiveValue>;
+
+/**
+ * A value of a primitive column as the primitive it is. Order columns, equality-delete columns and
+ * predicate columns are primitive (Iceberg and bindPredicate allow no others), so nothing is converted.
+ */
+export function primitiveValue(value: ArchiveValue | undefined): IcebergValue {
+  return (value ?? null) as IcebergValue;
+}
 
 /** Turns a column as hyparquet decoded it (logical types stripped) into Iceberg values. */
 export function convertColumn(

@@ -20,6 +20,7 @@ import { rowToJson } from "../../src/archive/row-json.ts";
 import { batchRows } from "../../src/archive/scan.ts";
 import { parsePrimitive, type IcebergSchema, type NestedField, type PrimitiveType } from "../../src/archive/schema.ts";
 import type { IcebergValue } from "../../src/archive/single-value.ts";
+import type { ArchiveValue } from "../../src/archive/values.ts";
 import { ArchiveTable } from "../../src/archive/table.ts";
 import { formatDecimal } from "../../src/archive/values.ts";
 import { duckDbRows } from "../support/duckdb-rows.ts";
@@ -118,7 +119,7 @@ const trimFraction = (text: string) => text.replace(/(\.\d*?)0+(Z?)$/, "$1$2").r
 async function readBack(table: string) {
   const archive = await ArchiveTable.open(table);
   const plan = (await archive.plan())!;
-  const values: IcebergValue[][] = [];
+  const values: ArchiveValue[][] = [];
   const json: Array<Record<string, unknown>> = [];
   for await (const batch of archive.scan(plan)) {
     for (const row of batchRows(batch, plan.fields)) {

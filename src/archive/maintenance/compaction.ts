@@ -9,6 +9,7 @@
 // overlaps another's (files that do not overlap stream one after the other), plus the output
 // file being encoded. Old files stay in the table's history until snapshot expiry removes them,
 // so a rebuild reading an older snapshot is never disturbed.
+import { primitiveValue } from "../values.ts";
 import type * as arrow from "apache-arrow";
 import { ArchiveError, CommitConflictError } from "../errors.ts";
 import { EntryStatus, FileContent, readManifest, readManifestList, type ManifestEntry } from "../manifest.ts";
@@ -429,7 +430,7 @@ class ScanRows {
       const end = Math.min(batch.rowCount, this.row + (maxRows - taken));
       for (; this.row < end; this.row++) {
         for (let column = 0; column < columns.length; column++) this.values[this.fields[column]!.name] = columns[column]![this.row] ?? null;
-        if (order) this.checkOrder(order[this.row] ?? null);
+        if (order) this.checkOrder(primitiveValue(order[this.row]));
         builder.append(this.values);
         taken++;
         if (builder.isFull) yield builder.build();
