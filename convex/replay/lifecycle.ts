@@ -7,7 +7,7 @@ import { describeEventError, type AnyProjection } from "../../src/registry/index
 import { runOf } from "../../src/replay/event-run.ts";
 import { typedFilter } from "../../src/replay/filter.ts";
 import { eventsOfColumns } from "../../src/replay/event-columns.ts";
-import type { AppFunctions } from "../../src/component/validators.ts";
+import { vPruning, type AppFunctions } from "../../src/component/validators.ts";
 import { components, internal } from "../_generated/api";
 import { internalMutation } from "../_generated/server";
 import { envelope } from "../envelope";
@@ -15,7 +15,6 @@ import { countEventsAfter, eventsAfter } from "../../src/server/event-log.ts";
 import { registry } from "../projections";
 import { commitEvents, eventFailure } from "./commit";
 import { vEventColumns } from "../../src/server/event-validators.ts";
-import { vPruning } from "../../src/component/validators.ts";
 
 export function archiveLocation(): string {
   const location = process.env.REPROJECT_ARCHIVE;
