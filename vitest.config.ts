@@ -1,12 +1,27 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 // One project per kind of test; each runs alone with `npx vitest run --project NAME`.
 export default defineConfig({
+  // The demo imports Reproject by its package names, as an app does (tsconfig.json "paths" too).
+  resolve: {
+    alias: [
+      { find: /^reproject$/, replacement: source("src/registry/index.ts") },
+      { find: /^reproject\/server$/, replacement: source("src/server/index.ts") },
+      { find: /^reproject\/node$/, replacement: source("src/node/index.ts") },
+      { find: /^reproject\/convex\.config$/, replacement: source("src/component/convex.config.ts") },
+      { find: /^reproject\/react$/, replacement: source("src/react/index.ts") },
+      { find: /^reproject\/test$/, replacement: source("src/test.ts") },
+    ],
+  },
   test: {
     // The AWS SDK warns under Node 20 about its 2027 plans on every run; it is noise here.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     projects: [
       {
+        extends: true,
         test: {
           name: "unit",
           environment: "node",
@@ -14,6 +29,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: "convex",
           environment: "edge-runtime",
@@ -23,6 +39,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           // The pinned Convex CLI bundles the apps' functions; each check is its own process.
           name: "bundle",
@@ -32,6 +49,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: "archive",
           environment: "node",
@@ -41,6 +59,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: "reliability",
           environment: "node",
@@ -51,6 +70,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: "e2e",
           environment: "node",

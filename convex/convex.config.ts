@@ -1,5 +1,5 @@
 import { defineApp } from "convex/server";
-import reproject from "../src/component/convex.config.ts";
+import reproject from "reproject/convex.config";
 
 const app = defineApp();
 // Reproject's engine state and its replay Workpool (chunks run there, at low parallelism).

@@ -8,7 +8,7 @@ import {
   requireAttribute,
   type DecodedEvent,
   type HandlerContext,
-} from "../src/registry/index.ts";
+} from "reproject";
 
 const playheadMs = z.int().nonnegative();
 

@@ -1,5 +1,5 @@
 import { defineSchema } from "convex/server";
-import { reprojectTables } from "../src/server/index.ts";
+import { reprojectTables } from "reproject/server";
 import { registry } from "./projections";
 
 export default defineSchema({

@@ -24,12 +24,17 @@ export async function* readModelDocuments(
 ): AsyncGenerator<ReadModelDocument> {
   let cursor: string | null = null;
   for (;;) {
-    const result: FunctionReturnType<typeof internal.readModels.page> = await runFunction(runtime, "query", internal.readModels.page, {
-      projection,
-      cursor,
-      numItems: PAGE_DOCUMENTS,
-      ...(generation === undefined ? {} : { generation }),
-    });
+    const result: FunctionReturnType<typeof internal.reproject.readModelPage> = await runFunction(
+      runtime,
+      "query",
+      internal.reproject.readModelPage,
+      {
+        projection,
+        cursor,
+        numItems: PAGE_DOCUMENTS,
+        ...(generation === undefined ? {} : { generation }),
+      },
+    );
     yield* result.page;
     if (result.isDone) return;
     cursor = result.continueCursor;
@@ -37,7 +42,12 @@ export async function* readModelDocuments(
 }
 
 /** Writes a generation of the projection's read model to `file`; returns how many documents it holds. */
-export async function dumpReadModel(runtime: RuntimeCaller, projection: AnyProjection, generation: number, file: string): Promise<number> {
+export async function dumpReadModel(
+  runtime: RuntimeCaller,
+  projection: AnyProjection,
+  generation: number,
+  file: string,
+): Promise<number> {
   const documents: ReadModelDocument[] = [];
   for await (const document of readModelDocuments(runtime, projection.name, generation)) documents.push(document);
   await writeDump(file, dumpOrder(documents, projection));
@@ -49,7 +59,10 @@ function dumpOrder(documents: ReadModelDocument[], projection: AnyProjection): R
   const schema = projection.readModel.document;
   const declared = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
   const ordered = documents.map((document) => {
-    const fields = [...declared.filter((field) => field in document), ...Object.keys(document).filter((field) => !declared.includes(field))];
+    const fields = [
+      ...declared.filter((field) => field in document),
+      ...Object.keys(document).filter((field) => !declared.includes(field)),
+    ];
     return Object.fromEntries(fields.map((field) => [field, document[field]]));
   });
   return sortByKey(ordered, projection.readModel.keyFields);

@@ -79,7 +79,7 @@ export default defineSchema({
     .index("by_projection", ["projection"]),
 
   /**
-   * Results of `selfCheck:start`: `outcome` says whether the Node action ran on the replay pool,
+   * Results of `reproject:startSelfCheck`: `outcome` says whether the Node action ran on the replay pool,
    * `report` what it found (decoders, writer, the archive's metadata), step by step.
    */
   selfChecks: defineTable({

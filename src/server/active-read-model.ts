@@ -7,8 +7,7 @@
 import type { GenericQueryCtx } from "convex/server";
 import type { AnyProjection, Projection } from "../registry/index.ts";
 import type { ReprojectConfig } from "./config.ts";
-import { documentFields, findReadModelDocument } from "./read-model-storage.ts";
-import { GENERATION_KEY_INDEX } from "./tables.ts";
+import { documentFields, findReadModelDocument, generationRows } from "./read-model-storage.ts";
 
 type ProjectionNamed<P, Name> = Extract<P, { name: Name }>;
 type DocOf<P> = P extends Projection<string, infer Doc, infer _Key> ? Doc : never;
@@ -21,14 +20,6 @@ export interface ActiveReadModel<Doc, Key> {
   /** Documents in key order; at most `limit` (default 1000) — use `page` for more. */
   list(limit?: number): Promise<Doc[]>;
 }
-
-/** Projects are read-model tables with a (generation, key) index; their typing is per projection. */
-type ReadModelQuery = {
-  withIndex(
-    index: string,
-    range: (q: { eq(field: string, value: unknown): unknown }) => unknown,
-  ): { take(n: number): Promise<Array<Record<string, unknown>>> };
-};
 
 export async function activeReadModel<P extends AnyProjection, Name extends P["name"]>(
   ctx: GenericQueryCtx<any>,
@@ -47,9 +38,8 @@ export async function activeReadModel<P extends AnyProjection, Name extends P["n
     },
     async list(limit = 1000) {
       if (generation === null) return [];
-      const table = (ctx.db as unknown as { query(name: string): ReadModelQuery }).query(name);
-      const docs = await table.withIndex(GENERATION_KEY_INDEX, (q) => q.eq("generation", generation)).take(limit);
-      return docs.map((doc) => documentFields(doc as never) as Doc);
+      const docs = await generationRows(ctx.db, name, generation).take(limit);
+      return docs.map((doc) => documentFields(doc) as Doc);
     },
   };
 }

@@ -12,7 +12,7 @@ import {
   type EventRecord,
 } from "../registry/index.ts";
 import { eventFields } from "./event-validators.ts";
-import type { ReprojectConfig } from "./config.ts";
+import type { Wiring } from "./wiring.ts";
 import { ConvexReadModelStorage } from "./read-model-storage.ts";
 
 // Any app's database and mutation context: the tables Reproject reads are `reprojectTables`'.
@@ -52,11 +52,15 @@ export async function eventLogOf(ctx: { db: Db }): Promise<EventLog | null> {
  * A duplicate event id is refused: the log stays free of double appends. So is an attribute the
  * envelope does not declare, or a value of another type than the declared one (EnvelopeError).
  */
-export async function appendEvents(ctx: WriterCtx, reproject: ReprojectConfig, events: readonly NewEvent[]): Promise<EventRecord[]> {
+export async function appendEvents(
+  ctx: WriterCtx,
+  reproject: Wiring,
+  events: readonly NewEvent[],
+): Promise<EventRecord[]> {
   const log = await eventLogOf(ctx);
   if (!log) {
     throw new Error(
-      "the event log is not initialized: run events:initializeLog with the archive's high-water mark first",
+      `the event log is not initialized: run \`npx convex run ${reproject.modules.functions}:initializeLog '{"archiveHighWaterMark": N}'\` with the archive's last position first`,
     );
   }
   for (const event of events) {
@@ -102,7 +106,7 @@ export async function appendEvents(ctx: WriterCtx, reproject: ReprojectConfig, e
   return records;
 }
 
-async function applyLiveProjections(ctx: WriterCtx, reproject: ReprojectConfig, records: EventRecord[]): Promise<void> {
+async function applyLiveProjections(ctx: WriterCtx, reproject: Wiring, records: EventRecord[]): Promise<void> {
   for (const projection of reproject.registry.projections) {
     // The active generation, and a verify run's shadow while it is compared or kept.
     const live = await ctx.runQuery(reproject.component.projections.liveGenerations, { name: projection.name });

@@ -15,9 +15,30 @@ type StoredDocument = {
   document: Record<string, unknown>;
 };
 
-/** Untyped access to a read-model table: which table is known only at run time. */
-function table(db: Db, name: string) {
-  return (db as unknown as { query(table: string): ReturnType<Db["query"]> }).query(name);
+type IndexRange = { eq(field: string, value: unknown): IndexRange; gt(field: string, value: unknown): unknown };
+type ReadModelQuery = {
+  withIndex(
+    index: string,
+    range: (q: IndexRange) => unknown,
+  ): {
+    take(n: number): Promise<StoredDocument[]>;
+    unique(): Promise<StoredDocument | null>;
+    paginate(options: {
+      cursor: string | null;
+      numItems: number;
+    }): Promise<{ page: StoredDocument[]; isDone: boolean; continueCursor: string }>;
+  };
+};
+
+function readModelTable(db: Db, table: string): ReadModelQuery {
+  return (db as unknown as { query(name: string): ReadModelQuery }).query(table);
+}
+
+/** A generation of a read-model table in key order, after `afterKey` when given. */
+export function generationRows(db: Db, table: string, generation: number, afterKey: string | null = null) {
+  return readModelTable(db, table).withIndex(GENERATION_KEY_INDEX, (q) =>
+    afterKey === null ? q.eq("generation", generation) : q.eq("generation", generation).gt("key", afterKey),
+  );
 }
 
 export async function findReadModelDocument(
@@ -26,14 +47,8 @@ export async function findReadModelDocument(
   generation: number,
   key: string,
 ): Promise<StoredDocument | null> {
-  const query = table(db, projection) as unknown as {
-    withIndex(
-      index: string,
-      range: (q: { eq(field: string, value: unknown): unknown }) => unknown,
-    ): { unique(): Promise<StoredDocument | null> };
-  };
-  return query
-    .withIndex(GENERATION_KEY_INDEX, (q) => (q.eq("generation", generation) as typeof q).eq("key", key))
+  return readModelTable(db, projection)
+    .withIndex(GENERATION_KEY_INDEX, (q) => q.eq("generation", generation).eq("key", key))
     .unique();
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { LocalObjectStore } from "../../src/archive/store/local-store.ts";
-import { appendEvents, createEventArchive } from "../../src/archive/writer/index.ts";
+import { appendToArchive, createEventArchive } from "../../src/archive/writer/index.ts";
 import { demoEvents } from "../../src/local/demo/demo-events.ts";
 import { envelope } from "../../convex/envelope.ts";
 import { S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION, startLocalS3Server } from "../../src/local/s3-server.ts";
@@ -21,7 +21,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function liveEvents(count: number, seed: number): Promise<ArchiveEvent[]> {
   const location = join(dir, "live-events");
   const store = new LocalObjectStore(location);
-  await appendEvents(store, await createEventArchive(store, envelope), envelope, [...demoEvents({ events: EVENTS + count, seed })].slice(EVENTS));
+  await appendToArchive(
+    store,
+    await createEventArchive(store, envelope),
+    envelope,
+    [...demoEvents({ events: EVENTS + count, seed })].slice(EVENTS),
+  );
   return readArchiveEvents(location);
 }
 
@@ -60,10 +65,24 @@ it("`reproject demo --headless` rebuilds both projections, then sessionSummary a
   ]);
   expect(summary.redeploy).toMatchObject({ projection: "sessionSummary", fromVersion: 1, toVersion: 2 });
   const half = Math.ceil(summary.events.live / 2);
-  expect(summary.rebuilds.map(({ projection, version, state, processed, triggeredBy }: Record<string, unknown>) => ({ projection, version, state, processed, triggeredBy }))).toEqual([
+  expect(
+    summary.rebuilds.map(({ projection, version, state, processed, triggeredBy }: Record<string, unknown>) => ({
+      projection,
+      version,
+      state,
+      processed,
+      triggeredBy,
+    })),
+  ).toEqual([
     { projection: "rebufferByCdn", version: 1, state: "completed", processed: EVENTS + half, triggeredBy: "system" },
     { projection: "sessionSummary", version: 1, state: "completed", processed: EVENTS + half, triggeredBy: "system" },
-    { projection: "sessionSummary", version: 2, state: "completed", processed: EVENTS + summary.events.live, triggeredBy: "system" },
+    {
+      projection: "sessionSummary",
+      version: 2,
+      state: "completed",
+      processed: EVENTS + summary.events.live,
+      triggeredBy: "system",
+    },
   ]);
   expect(summary.calls.total.mutations).toBeGreaterThan(0);
   expect(summary.calls.components["reproject/replayPool"].actions).toBeGreaterThan(0);
@@ -73,7 +92,10 @@ it("`reproject demo --headless` rebuilds both projections, then sessionSummary a
   const sessions = foldSessionSummary(history);
   expect(summary.readModels.rebufferByCdn).toEqual({
     documents: cdnRows.length,
-    sums: { rebufferCount: sum(cdnRows, (row) => row.rebufferCount), rebufferMs: sum(cdnRows, (row) => row.rebufferMs) },
+    sums: {
+      rebufferCount: sum(cdnRows, (row) => row.rebufferCount),
+      rebufferMs: sum(cdnRows, (row) => row.rebufferMs),
+    },
   });
   expect(summary.readModels.sessionSummary).toEqual({
     documents: sessions.length,

@@ -13,7 +13,12 @@ import { currentSnapshot, type Snapshot } from "../../src/archive/metadata.ts";
 import { decodeSingleValue } from "../../src/archive/single-value.ts";
 import { LocalObjectStore } from "../../src/archive/store/local-store.ts";
 import { ArchiveTable } from "../../src/archive/table.ts";
-import { appendEvents, createEventArchive, eventPartitionSpec, loadTableForWrite } from "../../src/archive/writer/index.ts";
+import {
+  appendToArchive,
+  createEventArchive,
+  eventPartitionSpec,
+  loadTableForWrite,
+} from "../../src/archive/writer/index.ts";
 import { ENVELOPE_BEFORE_COUNTRY } from "../../src/local/demo/demo-events.ts";
 import type { EventRecord } from "../../src/registry/index.ts";
 import { tableRows, type TableRows } from "../support/archive-rows.ts";
@@ -47,7 +52,14 @@ describe("compacting an archive the archiver grew in 200 small appends", () => {
   it("leaves far fewer files: one per day instead of hundreds", async () => {
     expect(before.dataFiles).toBeGreaterThanOrEqual(APPENDS);
     const days = new Set(archive.records.map((record) => Math.floor(record.occurredAtMs / 86_400_000))).size;
-    expect(result).toMatchObject({ partitions: days, filesRead: before.dataFiles, filesWritten: days, rowsRead: EVENTS, rowsWritten: EVENTS, rowsDeleted: 0 });
+    expect(result).toMatchObject({
+      partitions: days,
+      filesRead: before.dataFiles,
+      filesWritten: days,
+      rowsRead: EVENTS,
+      rowsWritten: EVENTS,
+      rowsDeleted: 0,
+    });
     expect(result.dataFilesBefore).toBe(before.dataFiles);
     expect(result.dataFilesAfter).toBe(days);
     expect(result.bytesAfter).toBeLessThan(result.bytesBefore);
@@ -69,7 +81,9 @@ describe("compacting an archive the archiver grew in 200 small appends", () => {
        from read_parquet(${newFiles()}, union_by_name = true, hive_partitioning = false)`,
     );
     const positions = archive.records.reduce((sum, record) => sum + BigInt(record.globalPosition), 0n);
-    const countries = before.rows.filter((row) => (JSON.parse(row) as { country: string | null }).country !== null).length;
+    const countries = before.rows.filter(
+      (row) => (JSON.parse(row) as { country: string | null }).country !== null,
+    ).length;
     expect(totals).toEqual({
       n: BigInt(EVENTS),
       ids: BigInt(EVENTS),
@@ -103,7 +117,11 @@ describe("compacting an archive the archiver grew in 200 small appends", () => {
     const table = await loadTableForWrite(archive.store);
     const snapshot = currentSnapshot(table.metadata)!;
     const entries = (
-      await Promise.all((await readManifestList(archive.store, table.metadata, snapshot)).map((manifest) => readManifest(archive.store, table.metadata, manifest)))
+      await Promise.all(
+        (await readManifestList(archive.store, table.metadata, snapshot)).map((manifest) =>
+          readManifest(archive.store, table.metadata, manifest),
+        ),
+      )
     ).flat();
     const added = entries.filter((entry) => entry.status === EntryStatus.ADDED);
     expect(added.map((entry) => entry.file.key).sort()).toEqual([...result.writtenKeys].sort());
@@ -138,13 +156,22 @@ describe("compacting an archive the archiver grew in 200 small appends", () => {
     const manifests = await readManifestList(archive.store, table.metadata, snapshot);
     // Every old manifest held files of some rewritten day: all merged into one rewritten manifest.
     expect(manifests).toHaveLength(2);
-    const entries = (await Promise.all(manifests.map((manifest) => readManifest(archive.store, table.metadata, manifest)))).flat();
+    const entries = (
+      await Promise.all(manifests.map((manifest) => readManifest(archive.store, table.metadata, manifest)))
+    ).flat();
     const deleted = entries.filter((entry) => entry.status === EntryStatus.DELETED);
     expect(deleted).toHaveLength(result.filesRead);
     expect(deleted.every((entry) => entry.snapshotId === snapshot["snapshot-id"])).toBe(true);
     // Deleted entries keep the data sequence numbers of the appends that added them, written out.
-    const raw = decodeAvroContainer(await archive.store.read(manifests[1]!.key), manifests[1]!.key).records as Array<{ sequence_number: bigint }>;
-    expect(raw.every((entry) => entry.sequence_number !== null && entry.sequence_number >= 1n && entry.sequence_number <= BigInt(APPENDS))).toBe(true);
+    const raw = decodeAvroContainer(await archive.store.read(manifests[1]!.key), manifests[1]!.key).records as Array<{
+      sequence_number: bigint;
+    }>;
+    expect(
+      raw.every(
+        (entry) =>
+          entry.sequence_number !== null && entry.sequence_number >= 1n && entry.sequence_number <= BigInt(APPENDS),
+      ),
+    ).toBe(true);
     const added = entries.filter((entry) => entry.status === EntryStatus.ADDED);
     expect(added.every((entry) => entry.sequenceNumber === beforeSnapshot["sequence-number"])).toBe(true);
     expect(manifests[0]!.sequenceNumber).toBe(snapshot["sequence-number"]);
@@ -175,14 +202,32 @@ describe("compacting one partition", () => {
     let table = await createEventArchive(store, envelope);
     // Day 0 in four files whose position ranges interleave (odd, even, odd, even); day 1 in two.
     for (const parity of [1, 0]) {
-      for (const range of [[1, 500], [501, 1000]]) {
+      for (const range of [
+        [1, 500],
+        [501, 1000],
+      ]) {
         const events = [];
-        for (let position = range[0]!; position <= range[1]!; position++) if (position % 2 === parity) events.push(event(position, 0));
-        table = (await appendEvents(store, table, envelope, events)).table;
+        for (let position = range[0]!; position <= range[1]!; position++)
+          if (position % 2 === parity) events.push(event(position, 0));
+        table = (await appendToArchive(store, table, envelope, events)).table;
       }
     }
-    table = (await appendEvents(store, table, envelope, Array.from({ length: 50 }, (_, i) => event(1001 + i, 1)))).table;
-    table = (await appendEvents(store, table, envelope, Array.from({ length: 50 }, (_, i) => event(1051 + i, 1)))).table;
+    table = (
+      await appendToArchive(
+        store,
+        table,
+        envelope,
+        Array.from({ length: 50 }, (_, i) => event(1001 + i, 1)),
+      )
+    ).table;
+    table = (
+      await appendToArchive(
+        store,
+        table,
+        envelope,
+        Array.from({ length: 50 }, (_, i) => event(1051 + i, 1)),
+      )
+    ).table;
     const before = await tableRows(directory);
 
     const partition = parsePartitionFilter(eventPartitionSpec(envelope), "day=2025-01-10");
@@ -194,7 +239,12 @@ describe("compacting one partition", () => {
     expect((await tableRows(directory)).rows).toEqual(before.rows);
 
     const all = await compactTable(store);
-    expect(all).toMatchObject({ partitions: 2, filesRead: oneDay.filesWritten + 2, filesWritten: 2, dataFilesAfter: 2 });
+    expect(all).toMatchObject({
+      partitions: 2,
+      filesRead: oneDay.filesWritten + 2,
+      filesWritten: 2,
+      dataFilesAfter: 2,
+    });
     const after = await tableRows(directory);
     expect(after.rows).toEqual(before.rows);
     expect(after.dataFiles).toBe(2);
@@ -210,7 +260,14 @@ describe("compacting a table with row-level deletes", () => {
     expect(before.rows).toHaveLength(15);
 
     const result = await compactTable(store);
-    expect(result).toMatchObject({ filesRead: 2, filesWritten: 1, rowsRead: 22, rowsWritten: 15, rowsDeleted: 7, deleteFilesRemoved: 2 });
+    expect(result).toMatchObject({
+      filesRead: 2,
+      filesWritten: 1,
+      rowsRead: 22,
+      rowsWritten: 15,
+      rowsDeleted: 7,
+      deleteFilesRemoved: 2,
+    });
     const after = await tableRows(directory);
     // An unsorted table: the same rows (a multiset), in whatever order its files give them.
     expect([...after.rows].sort()).toEqual([...before.rows].sort());
@@ -230,6 +287,8 @@ describe("compacting a table with row-level deletes", () => {
   it("refuses a table whose partition transform it cannot write back, before reading any file", async () => {
     const directory = join(scratch, "equality_deletes_partitioned");
     cpSync(fixturePath("equality_deletes_partitioned"), directory, { recursive: true });
-    await expect(compactTable(new LocalObjectStore(directory))).rejects.toThrow(/uses the "identity" transform on "name"; the archive writer partitions by day only/);
+    await expect(compactTable(new LocalObjectStore(directory))).rejects.toThrow(
+      /uses the "identity" transform on "name"; the archive writer partitions by day only/,
+    );
   });
 });

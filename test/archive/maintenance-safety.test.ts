@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { CommitConflictError } from "../../src/archive/errors.ts";
 import { cleanOrphans, compactTable, expireSnapshots } from "../../src/archive/maintenance/index.ts";
 import type { ObjectStore } from "../../src/archive/store/object-store.ts";
-import { appendEvents, loadTableForWrite, metadataKey, VERSION_HINT_KEY } from "../../src/archive/writer/index.ts";
+import { appendToArchive, loadTableForWrite, metadataKey, VERSION_HINT_KEY } from "../../src/archive/writer/index.ts";
 import type { EventRecord } from "../../src/registry/index.ts";
 import { envelope } from "../../convex/envelope.ts";
 import { tableRows } from "../support/archive-rows.ts";
@@ -46,7 +46,11 @@ function dyingStore(store: ObjectStore, crashes: (operation: string, key: string
 }
 
 function filesOf(directory: string): Set<string> {
-  return new Set(readdirSync(directory, { recursive: true, encoding: "utf8" }).filter((entry) => /\.(parquet|avro|json|text)$/.test(entry)));
+  return new Set(
+    readdirSync(directory, { recursive: true, encoding: "utf8" }).filter((entry) =>
+      /\.(parquet|avro|json|text)$/.test(entry),
+    ),
+  );
 }
 
 /** Events the archiver would append next: after the archive's positions, on its last day. */
@@ -99,7 +103,9 @@ describe("a crash during compaction", () => {
     // Readers that trust the hint see the version before; the committed one reads the same rows.
     expect((await tableRows(archive.directory)).rows).toEqual(before.rows);
     expect((await tableRows(join(archive.directory, metadataKey(committed.version)))).rows).toEqual(before.rows);
-    expect((await tableRows(join(archive.directory, metadataKey(committed.version)))).dataFiles).toBeLessThan(before.dataFiles);
+    expect((await tableRows(join(archive.directory, metadataKey(committed.version)))).dataFiles).toBeLessThan(
+      before.dataFiles,
+    );
 
     const cleanup = await cleanOrphans(archive.store, { olderThanMs: Date.now() + 60_000 });
     expect(cleanup.orphans).toEqual([]);
@@ -122,7 +128,7 @@ describe("an archiver append racing a compaction", () => {
       create: async (key: string, bytes: Uint8Array) => {
         if (!appended && METADATA_FILE.test(key)) {
           appended = true;
-          await appendEvents(archive.store, await loadTableForWrite(archive.store), envelope, late);
+          await appendToArchive(archive.store, await loadTableForWrite(archive.store), envelope, late);
         }
         return archive.store.create(key, bytes);
       },
@@ -139,7 +145,9 @@ describe("an archiver append racing a compaction", () => {
     const after = await tableRows(archive.directory);
     expect(after.rows).toHaveLength(EVENTS + late.length);
     expect(after.rows.slice(0, EVENTS)).toEqual(before.rows);
-    expect(after.rows.slice(EVENTS).map((row) => (JSON.parse(row) as { event_id: string }).event_id)).toEqual(late.map((event) => event.eventId));
+    expect(after.rows.slice(EVENTS).map((row) => (JSON.parse(row) as { event_id: string }).event_id)).toEqual(
+      late.map((event) => event.eventId),
+    );
   });
 
   it("when the compaction commits first, the append fails clearly and commits on retry: nothing lost", async () => {
@@ -148,12 +156,12 @@ describe("an archiver append racing a compaction", () => {
     const archiverView = await loadTableForWrite(archive.store);
     await compactTable(archive.store);
 
-    const error = await appendEvents(archive.store, archiverView, envelope, late).catch((caught: unknown) => caught);
+    const error = await appendToArchive(archive.store, archiverView, envelope, late).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(CommitConflictError);
     expect((error as Error).message).toMatch(
       /metadata\/v42\.metadata\.json: another writer committed table version 42 first; this append of 300 rows in 1 data file was not committed/,
     );
-    await appendEvents(archive.store, await loadTableForWrite(archive.store), envelope, late);
+    await appendToArchive(archive.store, await loadTableForWrite(archive.store), envelope, late);
     const rows = await tableRows(archive.directory);
     expect(rows.rows).toHaveLength(EVENTS + late.length);
     expect(rows.rows.map((row) => (JSON.parse(row) as { global_position: number }).global_position)).toEqual(

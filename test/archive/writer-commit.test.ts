@@ -11,10 +11,21 @@ import type { ObjectStore } from "../../src/archive/store/object-store.ts";
 import { S3ObjectStore } from "../../src/archive/store/s3-store.ts";
 import { S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION } from "../../src/local/s3-server.ts";
 import { decodeAvroContainer } from "../../src/archive/avro.ts";
-import { appendEvents, archiveRowOf, createEventArchive, eventArchiveSchema, writeEventDataFiles } from "../../src/archive/writer/event-archive.ts";
+import {
+  appendToArchive,
+  archiveRowOf,
+  createEventArchive,
+  eventArchiveSchema,
+  writeEventDataFiles,
+} from "../../src/archive/writer/event-archive.ts";
 import { decodeManifestList, encodeManifestList } from "../../src/archive/writer/manifest-list.ts";
 import { writePartitionedDataFiles } from "../../src/archive/writer/partitioned-data-files.ts";
-import { commitAppend, loadTableForWrite, VERSION_HINT_KEY, type WritableTable } from "../../src/archive/writer/table-commit.ts";
+import {
+  commitAppend,
+  loadTableForWrite,
+  VERSION_HINT_KEY,
+  type WritableTable,
+} from "../../src/archive/writer/table-commit.ts";
 import { defineEnvelope, type EventRecord } from "../../src/registry/index.ts";
 import { fixturePath } from "../support/fixtures.ts";
 import { createTestBucket, s3Endpoint, testS3Client } from "../support/s3.ts";
@@ -45,11 +56,15 @@ function event(position: number, day: number, secondOfDay = position): EventReco
   };
 }
 
-const events = (from: number, to: number, day = 0) => Array.from({ length: to - from + 1 }, (_, index) => event(from + index, day));
+const events = (from: number, to: number, day = 0) =>
+  Array.from({ length: to - from + 1 }, (_, index) => event(from + index, day));
 
 async function readRows(directory: string, key: string): Promise<Record<string, unknown>[]> {
   const bytes = readFileSync(join(directory, key));
-  return parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), compressors });
+  return parquetReadObjects({
+    file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    compressors,
+  });
 }
 
 function liveDataFiles(store: LocalObjectStore, table: WritableTable): string[] {
@@ -67,7 +82,7 @@ describe("appending events", () => {
     const { store, directory } = newLocalTable();
     const table = await createEventArchive(store, envelope);
     const shuffled = [event(5, 2), event(1, 0), event(4, 1), event(2, 0), event(6, 2), event(3, 1, 10)];
-    const result = await appendEvents(store, table, envelope, shuffled);
+    const result = await appendToArchive(store, table, envelope, shuffled);
 
     expect(result.dataFiles.map((file) => file.partition.occurred_at_day)).toEqual([20098, 20099, 20100]);
     expect(result.dataFiles.map((file) => file.key.split("/")[1])).toEqual([
@@ -78,8 +93,17 @@ describe("appending events", () => {
     const positions = await Promise.all(
       result.dataFiles.map(async (file) => (await readRows(directory, file.key)).map((row) => row.global_position)),
     );
-    expect(positions).toEqual([[1n, 2n], [3n, 4n], [5n, 6n]]);
-    expect(result.snapshot.summary).toMatchObject({ "added-data-files": "3", "added-records": "6", "changed-partition-count": "3", "total-records": "6" });
+    expect(positions).toEqual([
+      [1n, 2n],
+      [3n, 4n],
+      [5n, 6n],
+    ]);
+    expect(result.snapshot.summary).toMatchObject({
+      "added-data-files": "3",
+      "added-records": "6",
+      "changed-partition-count": "3",
+      "total-records": "6",
+    });
     expect(liveDataFiles(store, result.table)).toEqual(result.dataFiles.map((file) => file.key).sort());
   });
 
@@ -111,29 +135,40 @@ describe("appending events", () => {
     const { store } = newLocalTable();
     await createEventArchive(store, envelope);
     await expect(createEventArchive(store, envelope)).rejects.toThrow(ArchiveError);
-    await expect(createEventArchive(store, envelope)).rejects.toThrow(/already holds an Iceberg table \(metadata\/v1\.metadata\.json\)/);
+    await expect(createEventArchive(store, envelope)).rejects.toThrow(
+      /already holds an Iceberg table \(metadata\/v1\.metadata\.json\)/,
+    );
   });
 
   it("keeps a column the envelope no longer declares: later rows hold null there, the schema stays", async () => {
     const { store, directory } = newLocalTable();
-    const table = (await appendEvents(store, await createEventArchive(store, envelope), envelope, events(1, 3))).table;
+    const table = (await appendToArchive(store, await createEventArchive(store, envelope), envelope, events(1, 3)))
+      .table;
     const withoutDevice = defineEnvelope({ attributes: { cdn: "string" } });
-    const later = events(4, 5).map(({ attributes, ...record }) => ({ ...record, attributes: { cdn: attributes.cdn! } }));
-    const second = await appendEvents(store, table, withoutDevice, later);
+    const later = events(4, 5).map(({ attributes, ...record }) => ({
+      ...record,
+      attributes: { cdn: attributes.cdn! },
+    }));
+    const second = await appendToArchive(store, table, withoutDevice, later);
     expect(second.table.metadata.schemas).toHaveLength(1);
     expect((await readRows(directory, second.dataFiles[0]!.key)).map((row) => row.device)).toEqual([null, null]);
   });
 
   it("evolves the schema when the envelope declares a new attribute, keeping older files as they are", async () => {
     const { store, directory } = newLocalTable();
-    const first = await appendEvents(store, await createEventArchive(store, envelope), envelope, events(1, 2));
+    const first = await appendToArchive(store, await createEventArchive(store, envelope), envelope, events(1, 2));
     const withCountry = defineEnvelope({ attributes: { ...envelope.attributes, country: "string" } });
     const later = events(3, 4).map((record) => ({ ...record, attributes: { ...record.attributes, country: "NL" } }));
-    const second = await appendEvents(store, first.table, withCountry, later);
+    const second = await appendToArchive(store, first.table, withCountry, later);
     expect(second.table.metadata["current-schema-id"]).toBe(1);
     expect(second.snapshot["schema-id"]).toBe(1);
     expect(second.table.metadata["last-column-id"]).toBe(10);
-    expect(second.table.metadata.schemas[1]!.fields.at(-1)).toEqual({ id: 10, name: "country", required: false, type: "string" });
+    expect(second.table.metadata.schemas[1]!.fields.at(-1)).toEqual({
+      id: 10,
+      name: "country",
+      required: false,
+      type: "string",
+    });
     expect((await readRows(directory, first.dataFiles[0]!.key))[0]).not.toHaveProperty("country");
     expect((await readRows(directory, second.dataFiles[0]!.key)).map((row) => row.country)).toEqual(["NL", "NL"]);
     expect(liveDataFiles(store, second.table)).toHaveLength(2);
@@ -143,7 +178,7 @@ describe("appending events", () => {
     const { store } = newLocalTable();
     const table = await createEventArchive(store, envelope);
     const stray = { ...event(1, 0), attributes: { cdn: "CDN1", region: "EU" } };
-    await expect(appendEvents(store, table, envelope, [stray])).rejects.toThrow(
+    await expect(appendToArchive(store, table, envelope, [stray])).rejects.toThrow(
       /event evt-1 at position 1: attribute "region" is not declared in the event envelope \(declared: cdn \(string\), device \(string\)\)/,
     );
   });
@@ -152,14 +187,12 @@ describe("appending events", () => {
 describe("committing", () => {
   it("lets exactly one of two commits from the same parent win; the other gets CommitConflictError", async () => {
     const { store, directory } = newLocalTable();
-    const base = (await appendEvents(store, await createEventArchive(store, envelope), envelope, events(1, 3))).table;
+    const base = (await appendToArchive(store, await createEventArchive(store, envelope), envelope, events(1, 3)))
+      .table;
     const filesA = await writeEventDataFiles(store, base, envelope, events(4, 6));
     const filesB = await writeEventDataFiles(store, base, envelope, events(7, 9));
 
-    const outcomes = await Promise.allSettled([
-      commitAppend(store, base, filesA),
-      commitAppend(store, base, filesB),
-    ]);
+    const outcomes = await Promise.allSettled([commitAppend(store, base, filesA), commitAppend(store, base, filesB)]);
     const won = outcomes.filter((outcome) => outcome.status === "fulfilled");
     const lost = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
     expect(won).toHaveLength(1);
@@ -176,7 +209,9 @@ describe("committing", () => {
     expect(readFileSync(join(directory, VERSION_HINT_KEY), "utf8")).toBe("3");
     expect(currentSnapshot(reloaded.metadata)!["snapshot-id"]).toBe(winner.snapshot["snapshot-id"]);
     expect(reloaded.metadata).toEqual(winner.table.metadata);
-    expect(liveDataFiles(store, reloaded)).toEqual([...liveDataFiles(store, base), ...winner.dataFiles.map((file) => file.key)].sort());
+    expect(liveDataFiles(store, reloaded)).toEqual(
+      [...liveDataFiles(store, base), ...winner.dataFiles.map((file) => file.key)].sort(),
+    );
     // The loser cleaned up its manifests; only the winner's (and the base's) remain.
     const avroFiles = readdirSync(join(directory, "metadata")).filter((name) => name.endsWith(".avro"));
     expect(avroFiles).toHaveLength(4);
@@ -184,7 +219,8 @@ describe("committing", () => {
 
   it("commits the loser's files after a reload", async () => {
     const { store } = newLocalTable();
-    const base = (await appendEvents(store, await createEventArchive(store, envelope), envelope, events(1, 3))).table;
+    const base = (await appendToArchive(store, await createEventArchive(store, envelope), envelope, events(1, 3)))
+      .table;
     const filesA = await writeEventDataFiles(store, base, envelope, events(4, 6));
     const filesB = await writeEventDataFiles(store, base, envelope, events(7, 9));
     await commitAppend(store, base, filesA);
@@ -199,20 +235,21 @@ describe("committing", () => {
 
   it("survives a crash before the metadata write: the table stays at its last version and accepts the next append", async () => {
     const { store, directory } = newLocalTable();
-    const base = (await appendEvents(store, await createEventArchive(store, envelope), envelope, events(1, 3))).table;
+    const base = (await appendToArchive(store, await createEventArchive(store, envelope), envelope, events(1, 3)))
+      .table;
     const crashing: ObjectStore = Object.assign(Object.create(store) as LocalObjectStore, {
       create: async (key: string, bytes: Uint8Array) => {
         if (/metadata\/v\d+\.metadata\.json$/.test(key)) throw new Error("process killed");
         return store.create(key, bytes);
       },
     });
-    await expect(appendEvents(crashing, base, envelope, events(4, 6))).rejects.toThrow("process killed");
+    await expect(appendToArchive(crashing, base, envelope, events(4, 6))).rejects.toThrow("process killed");
 
     const afterCrash = await loadTableForWrite(store);
     expect(afterCrash.version).toBe(2);
     expect(afterCrash.metadata).toEqual(base.metadata);
     expect(existsSync(join(directory, "metadata/v3.metadata.json"))).toBe(false);
-    const next = await appendEvents(store, afterCrash, envelope, events(7, 8));
+    const next = await appendToArchive(store, afterCrash, envelope, events(7, 8));
     expect(next.table.version).toBe(3);
     expect(next.snapshot.summary["total-records"]).toBe("5");
     expect(liveDataFiles(store, next.table)).toHaveLength(2);
@@ -220,8 +257,8 @@ describe("committing", () => {
 
   it("finds versions the hint does not know yet, after a crash between the metadata and the hint", async () => {
     const { store, directory } = newLocalTable();
-    const first = await appendEvents(store, await createEventArchive(store, envelope), envelope, events(1, 2));
-    await appendEvents(store, first.table, envelope, events(3, 4));
+    const first = await appendToArchive(store, await createEventArchive(store, envelope), envelope, events(1, 2));
+    await appendToArchive(store, first.table, envelope, events(3, 4));
     writeFileSync(join(directory, VERSION_HINT_KEY), "1");
     const table = await loadTableForWrite(store);
     expect(table.version).toBe(3);
@@ -253,11 +290,14 @@ describe("committing to S3", () => {
       { bucket, prefix: "tables/events" },
       { endpoint: s3Endpoint(), region: S3_LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS },
     );
-    const base = (await appendEvents(store, await createEventArchive(store, envelope), envelope, events(1, 4))).table;
+    const base = (await appendToArchive(store, await createEventArchive(store, envelope), envelope, events(1, 4)))
+      .table;
     expect(base.metadata.location).toBe(`s3://${bucket}/tables/events`);
-    const winner = await appendEvents(store, base, envelope, events(5, 6, 1));
-    await expect(appendEvents(store, base, envelope, events(7, 8, 1))).rejects.toThrow(
-      new RegExp(`^s3://${bucket}/tables/events/metadata/v3\\.metadata\\.json: another writer committed table version 3 first`),
+    const winner = await appendToArchive(store, base, envelope, events(5, 6, 1));
+    await expect(appendToArchive(store, base, envelope, events(7, 8, 1))).rejects.toThrow(
+      new RegExp(
+        `^s3://${bucket}/tables/events/metadata/v3\\.metadata\\.json: another writer committed table version 3 first`,
+      ),
     );
 
     const reloaded = await loadTableForWrite(store);

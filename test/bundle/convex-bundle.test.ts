@@ -69,25 +69,36 @@ describe.concurrent("the Convex bundle check", () => {
     }
   });
 
-  it.each(APPS_THAT_DEPLOY)("passes for %s: every module loads in its runtime and exports what its source declares", async (_name, root) => {
-    const { code, report, wallMs } = await checkApp(root);
-    expect(report.problems).toEqual([]);
-    expect(code).toBe(0);
-    expect(report.modules.some((module) => module.environment === "isolate" && module.functions.length > 0)).toBe(true);
-    for (const module of report.modules.filter((m) => m.environment === "node")) {
-      expect(module.functions.every((fn) => fn.kind === "action")).toBe(true);
-    }
-    console.info(`bundle check of ${root}: ${Math.round(wallMs)} ms`, report.timings);
-  });
+  it.each(APPS_THAT_DEPLOY)(
+    "passes for %s: every module loads in its runtime and exports what its source declares",
+    async (_name, root) => {
+      const { code, report, wallMs } = await checkApp(root);
+      expect(report.problems).toEqual([]);
+      expect(code).toBe(0);
+      expect(report.modules.some((module) => module.environment === "isolate" && module.functions.length > 0)).toBe(
+        true,
+      );
+      for (const module of report.modules.filter((m) => m.environment === "node")) {
+        expect(module.functions.every((fn) => fn.kind === "action")).toBe(true);
+      }
+      console.info(`bundle check of ${root}: ${Math.round(wallMs)} ms`, report.timings);
+    },
+  );
 
   it("keeps the demo's Node path working once bundled: its selfCheck probe loads the decoders and reads an archive", async () => {
     const [{ report }, archive] = await Promise.all([checkApp(REPO_ROOT), localDemoArchive(100, 2)]);
     expect(report.ok).toBe(true);
-    const result = await invokeBundledAction(report.bundleDir!, "selfCheckNode.js", "probeNodeRuntime", {}, { REPROJECT_ARCHIVE: archive });
+    const result = await invokeBundledAction(
+      report.bundleDir!,
+      "reprojectNode.js",
+      "probeNodeRuntime",
+      {},
+      { REPROJECT_ARCHIVE: archive },
+    );
     expect(result).toMatchObject({ ok: true, archive, summary: expect.stringMatching(/^all 4 steps passed/) });
   });
 
-  it("refuses a file without \"use node\" that imports node:fs, naming the file, the import and the fix", async () => {
+  it('refuses a file without "use node" that imports node:fs, naming the file, the import and the fix', async () => {
     const root = writeConvexApp({
       "settings.ts": `${QUERY}import { readFileSync } from "node:fs";\nexport const hostname = queryGeneric({ args: {}, handler: async () => readFileSync("/etc/hostname", "utf8") });\n`,
     });
@@ -126,10 +137,14 @@ describe.concurrent("the Convex bundle check", () => {
     expect(problem?.fix).toContain("inside a function");
   });
 
-  it("refuses a query in a \"use node\" file, and accepts the rest of that app", async () => {
+  it('refuses a query in a "use node" file, and accepts the rest of that app', async () => {
     const { report } = await checkTopLevelMistakes();
     expect(report.problems.filter((p) => p.module === "convex/nodeStuff.ts")).toEqual([
-      { module: "convex/nodeStuff.ts", problem: expect.stringContaining("`count` is a query in a \"use node\" file"), fix: expect.any(String) },
+      {
+        module: "convex/nodeStuff.ts",
+        problem: expect.stringContaining('`count` is a query in a "use node" file'),
+        fix: expect.any(String),
+      },
     ]);
     expect(report.problems.map((p) => p.module).sort()).toEqual([
       "convex/instance.ts",
@@ -137,7 +152,9 @@ describe.concurrent("the Convex bundle check", () => {
       "convex/parquetMagic.ts",
       "convex/runtimeVersion.ts",
     ]);
-    expect(report.modules.find((m) => m.source === "convex/ok.ts")?.functions).toEqual([{ name: "hello", kind: "query", visibility: "public" }]);
+    expect(report.modules.find((m) => m.source === "convex/ok.ts")?.functions).toEqual([
+      { name: "hello", kind: "query", visibility: "public" },
+    ]);
     expect(formatReport(report)).toMatch(/FAILED .*: 4 problem\(s\)\n {2}convex\/\w+\.ts: /);
   });
 
@@ -158,7 +175,9 @@ describe.concurrent("the Convex bundle check", () => {
     expect(report.problems).toEqual([
       {
         module: "convex/auth.config.ts",
-        problem: expect.stringContaining("Environment variable AUTH_ISSUER_URL is used in auth config file but its value was not set"),
+        problem: expect.stringContaining(
+          "Environment variable AUTH_ISSUER_URL is used in auth config file but its value was not set",
+        ),
         fix: expect.stringContaining("npx convex env set AUTH_ISSUER_URL"),
       },
     ]);
@@ -166,12 +185,25 @@ describe.concurrent("the Convex bundle check", () => {
 
   it("reads a source module's runtime exports: values and re-exports, not types", () => {
     const dir = mkdtempSync(join(tmpdir(), "source-exports-"));
-    writeFileSync(join(dir, "shared.ts"), `export const a = 1;\nexport function b() {}\nexport type T = string;\nexport default 3;\n`);
+    writeFileSync(
+      join(dir, "shared.ts"),
+      `export const a = 1;\nexport function b() {}\nexport type T = string;\nexport default 3;\n`,
+    );
     writeFileSync(
       join(dir, "module.ts"),
       `import type { T } from "./shared";\ninterface Local { x: T }\nconst c = 2;\nexport { c, c as d, type Local as L };\nexport type { Local };\n` +
         `export * from "./shared.js";\nexport * as all from "./shared";\nexport class K {}\nexport enum E { A }\nexport const { e, f: [g] } = { e: 1, f: [2] };\n`,
     );
-    expect([...sourceValueExports(join(dir, "module.ts"))].sort()).toEqual(["E", "K", "a", "all", "b", "c", "d", "e", "g"]);
+    expect([...sourceValueExports(join(dir, "module.ts"))].sort()).toEqual([
+      "E",
+      "K",
+      "a",
+      "all",
+      "b",
+      "c",
+      "d",
+      "e",
+      "g",
+    ]);
   });
 });

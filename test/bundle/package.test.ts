@@ -30,28 +30,55 @@ function run(command: string, args: string[], cwd: string): { code: number; outp
 }
 
 beforeAll(() => {
-  const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", scratch], { cwd: REPO_ROOT, encoding: "utf8" }));
+  const packed = JSON.parse(
+    execFileSync("npm", ["pack", "--json", "--pack-destination", scratch], { cwd: REPO_ROOT, encoding: "utf8" }),
+  );
   tarball = join(scratch, packed[0].filename);
   cpSync(CONSUMER_SOURCES, app, { recursive: true });
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "order-fulfilment", private: true, type: "module" }));
-  const peers = ["convex", "zod", "react", "@tanstack/react-query", "@convex-dev/react-query", "typescript", "@types/react"];
-  execFileSync("npm", ["install", tarball, ...peers.map(pinned), "--prefer-offline", "--no-audit", "--no-fund"], { cwd: app, stdio: "pipe" });
+  const peers = [
+    "convex",
+    "zod",
+    "react",
+    "@tanstack/react-query",
+    "@convex-dev/react-query",
+    "typescript",
+    "@types/react",
+  ];
+  execFileSync("npm", ["install", tarball, ...peers.map(pinned), "--prefer-offline", "--no-audit", "--no-fund"], {
+    cwd: app,
+    stdio: "pipe",
+  });
 }, 240_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("the packed package", () => {
   it("holds compiled entry points with their declarations, and no tests", () => {
     const listing = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).split("\n");
-    for (const entry of ["registry", "server", "component/convex.config", "react"]) {
+    for (const entry of ["registry", "server", "node", "component/convex.config", "react"]) {
       const module = entry.includes("/") ? entry : `${entry}/index`;
       for (const file of [`dist/${module}.js`, `dist/${module}.d.ts`]) expect(listing).toContain(`package/${file}`);
     }
     expect(listing.filter((file) => file.startsWith("package/test/"))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(app, "node_modules/reproject/package.json"), "utf8"));
     expect(manifest.private).toBeUndefined();
-    expect(Object.keys(manifest.exports)).toEqual([".", "./server", "./convex.config", "./react", "./package.json"]);
-    expect(Object.keys(manifest.peerDependencies).sort()).toEqual(["@convex-dev/react-query", "@tanstack/react-query", "convex", "react"]);
-    for (const [name, version] of Object.entries<string>(manifest.dependencies)) expect(version, name).toMatch(/^\d+\.\d+\.\d+/);
+    expect(Object.keys(manifest.exports)).toEqual([
+      ".",
+      "./server",
+      "./node",
+      "./convex.config",
+      "./react",
+      "./test",
+      "./package.json",
+    ]);
+    expect(Object.keys(manifest.peerDependencies).sort()).toEqual([
+      "@convex-dev/react-query",
+      "@tanstack/react-query",
+      "convex",
+      "react",
+    ]);
+    for (const [name, version] of Object.entries<string>(manifest.dependencies))
+      expect(version, name).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it("type-checks an app's declarations and dashboard against the installed types", () => {
@@ -79,7 +106,9 @@ describe("the packed package", () => {
     expect(report.problems).toEqual([]);
     expect(report.attributes).toEqual(["region", "channel"]);
     expect(report.tables).toEqual(["eventLog", "events", "orderLines", "orders"]);
-    expect(report.reactExports).toEqual(expect.arrayContaining(["RebuildProgress", "useRebuildControls", "useRebuildStatus", "useProjections"]));
+    expect(report.reactExports).toEqual(
+      expect.arrayContaining(["RebuildProgress", "useRebuildControls", "useRebuildStatus", "useProjections"]),
+    );
   });
 
   it("installs the CLI as a bin that reads an Iceberg table", () => {

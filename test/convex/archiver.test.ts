@@ -13,9 +13,9 @@ vi.mock("../../src/archive/writer/index.ts", async (importOriginal) => {
   const original = await importOriginal<typeof import("../../src/archive/writer/index.ts")>();
   return {
     ...original,
-    appendEvents: async (...args: Parameters<typeof original.appendEvents>) => {
+    appendToArchive: async (...args: Parameters<typeof original.appendToArchive>) => {
       if (faults.beforeCommit > 0 && faults.beforeCommit--) throw new Error("injected crash before the archive commit");
-      const result = await original.appendEvents(...args);
+      const result = await original.appendToArchive(...args);
       if (faults.afterCommit > 0 && faults.afterCommit--) throw new Error("injected crash after the archive commit");
       return result;
     },
@@ -41,8 +41,8 @@ async function setUp() {
   const history = await splitDemoHistory(ARCHIVED + LIVE, ARCHIVED, 61);
   process.env.REPROJECT_ARCHIVE = history.archive;
   const t = createConvexTest();
-  await t.mutation(internal.events.initializeLog, { archiveHighWaterMark: ARCHIVED });
-  await t.mutation(internal.events.append, { events: history.live });
+  await t.mutation(internal.reproject.initializeLog, { archiveHighWaterMark: ARCHIVED });
+  await t.mutation(internal.reproject.append, { events: history.live });
   // Archive everything that happened before the 1,500th live event.
   const nowMs = history.live[1_500]!.occurredAtMs;
   const expectedMoved = history.live.filter((event) => event.occurredAtMs < nowMs).length;
@@ -50,11 +50,14 @@ async function setUp() {
   return { t, history, nowMs, expectedMoved, all };
 }
 
-const tableRows = (t: ReturnType<typeof createConvexTest>) => t.run(async (ctx) => (await ctx.db.query("events").collect()).map((row) => row.position));
+const tableRows = (t: ReturnType<typeof createConvexTest>) =>
+  t.run(async (ctx) => (await ctx.db.query("events").collect()).map((row) => row.position));
 
 async function rebuildSessionSummary(t: ReturnType<typeof createConvexTest>) {
   const admin = t.withIdentity(ADMIN);
-  const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as { rebuildId: string };
+  const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as {
+    rebuildId: string;
+  };
   await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId }))!.state !== "running");
   const status = (await admin.query(api.rebuilds.status, { rebuildId }))!;
   const docs = await generationDocuments(t, "sessionSummary", status.generation);
@@ -68,17 +71,24 @@ describe("the archiver", () => {
     const before = await rebuildSessionSummary(t);
     expect(before.model).toEqual(foldSessionSummary(all));
 
-    const summary = await t.action(internal.archiverNode.run, { nowMs });
-    expect(summary).toEqual({ archived: expectedMoved, alreadyInArchive: 0, deleted: expectedMoved, archivedThrough: ARCHIVED + expectedMoved });
+    const summary = await t.action(internal.reprojectNode.archive, { nowMs });
+    expect(summary).toEqual({
+      archived: expectedMoved,
+      alreadyInArchive: 0,
+      deleted: expectedMoved,
+      archivedThrough: ARCHIVED + expectedMoved,
+    });
     expect((await readArchiveEvents(history.archive)).map((event) => event.position)).toEqual(
       Array.from({ length: ARCHIVED + expectedMoved }, (_, i) => i + 1),
     );
-    expect(await tableRows(t)).toEqual(Array.from({ length: LIVE - expectedMoved }, (_, i) => ARCHIVED + expectedMoved + i + 1));
+    expect(await tableRows(t)).toEqual(
+      Array.from({ length: LIVE - expectedMoved }, (_, i) => ARCHIVED + expectedMoved + i + 1),
+    );
 
     const after = await rebuildSessionSummary(t);
     expect(after.status.counters.found).toBe(ARCHIVED + LIVE);
     expect(after.model).toEqual(before.model);
-    expect(await t.action(internal.archiverNode.run, { nowMs })).toMatchObject({ archived: 0, deleted: 0 });
+    expect(await t.action(internal.reprojectNode.archive, { nowMs })).toMatchObject({ archived: 0, deleted: 0 });
   });
 
   it.each([
@@ -87,11 +97,11 @@ describe("the archiver", () => {
   ] as const)("loses and duplicates nothing when it crashes %s the archive commit", async (_when, fault) => {
     const { t, history, nowMs, expectedMoved, all } = await setUp();
     faults[fault] = 1;
-    await expect(t.action(internal.archiverNode.run, { nowMs })).rejects.toThrow(/injected crash/);
+    await expect(t.action(internal.reprojectNode.archive, { nowMs })).rejects.toThrow(/injected crash/);
     expect(await tableRows(t)).toHaveLength(LIVE);
-    expect((await t.query(internal.archiver.logState, {}))!.archivedThrough).toBe(ARCHIVED);
+    expect((await t.query(internal.reproject.eventLogState, {}))!.archivedThrough).toBe(ARCHIVED);
 
-    const summary = await t.action(internal.archiverNode.run, { nowMs });
+    const summary = await t.action(internal.reprojectNode.archive, { nowMs });
     expect(summary).toEqual({
       archived: fault === "beforeCommit" ? expectedMoved : 0,
       alreadyInArchive: fault === "afterCommit" ? expectedMoved : 0,
@@ -108,17 +118,23 @@ describe("the archiver", () => {
     process.env.REPROJECT_CHUNK_MAX_BATCHES = "1";
     try {
       const admin = t.withIdentity(ADMIN);
-      const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as { rebuildId: string };
+      const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as {
+        rebuildId: string;
+      };
       await stepUntil(t, async () => ((await admin.query(api.rebuilds.status, { rebuildId }))?.processed ?? 0) > 0);
-      expect(await t.action(internal.archiverNode.run, { nowMs })).toMatchObject({ archived: expectedMoved, deleted: 0 });
+      expect(await t.action(internal.reprojectNode.archive, { nowMs })).toMatchObject({
+        archived: expectedMoved,
+        deleted: 0,
+      });
       await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId }))!.state === "completed");
       const status = (await admin.query(api.rebuilds.status, { rebuildId }))!;
       expect(status.counters.found).toBe(ARCHIVED + LIVE);
       const docs = await generationDocuments(t, "sessionSummary", status.generation);
-      expect(docs.sort((a, b) => a.streamId.localeCompare(b.streamId))).toEqual(
-        foldSessionSummary(all),
-      );
-      expect(await t.action(internal.archiverNode.run, { nowMs })).toMatchObject({ archived: 0, deleted: expectedMoved });
+      expect(docs.sort((a, b) => a.streamId.localeCompare(b.streamId))).toEqual(foldSessionSummary(all));
+      expect(await t.action(internal.reprojectNode.archive, { nowMs })).toMatchObject({
+        archived: 0,
+        deleted: expectedMoved,
+      });
     } finally {
       delete process.env.REPROJECT_CHUNK_MAX_BATCHES;
     }

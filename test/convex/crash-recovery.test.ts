@@ -9,14 +9,20 @@ import { eventColumns } from "../../src/replay/event-columns.ts";
 import { foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
 import { generationDocuments } from "../support/read-model";
 
-const faults = vi.hoisted(() => ({ crashOnScanBatch: new Set<number>(), crashAfterCommit: new Set<number>(), scanBatches: 0, commits: 0 }));
+const faults = vi.hoisted(() => ({
+  crashOnScanBatch: new Set<number>(),
+  crashAfterCommit: new Set<number>(),
+  scanBatches: 0,
+  commits: 0,
+}));
 
 vi.mock("../../src/replay/archive-events.ts", async (importOriginal) => {
   const original = await importOriginal<typeof import("../../src/replay/archive-events.ts")>();
   return {
     ...original,
     eventsFromBatch: (...args: Parameters<typeof original.eventsFromBatch>) => {
-      if (faults.crashOnScanBatch.delete(++faults.scanBatches)) throw new Error(`injected crash while reading scan batch ${faults.scanBatches}`);
+      if (faults.crashOnScanBatch.delete(++faults.scanBatches))
+        throw new Error(`injected crash while reading scan batch ${faults.scanBatches}`);
       return original.eventsFromBatch(...args);
     },
   };
@@ -26,7 +32,8 @@ vi.mock("../../src/replay/batch-sizer.ts", async (importOriginal) => {
   const original = await importOriginal<typeof import("../../src/replay/batch-sizer.ts")>();
   class CrashingSizer extends original.BatchSizer {
     override afterSuccess(durationMs: number): void {
-      if (faults.crashAfterCommit.delete(++faults.commits)) throw new Error(`injected crash right after commit ${faults.commits}`);
+      if (faults.crashAfterCommit.delete(++faults.commits))
+        throw new Error(`injected crash right after commit ${faults.commits}`);
       super.afterSuccess(durationMs);
     }
   }
@@ -54,10 +61,17 @@ afterEach(() => vi.useRealTimers());
 async function rebuildSessionSummary() {
   const t = createConvexTest();
   const admin = t.withIdentity(ADMIN);
-  const started = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as { rebuildId: string };
-  await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId: started.rebuildId }))?.state !== "running");
+  const started = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as {
+    rebuildId: string;
+  };
+  await runUntil(
+    t,
+    async () => (await admin.query(api.rebuilds.status, { rebuildId: started.rebuildId }))?.state !== "running",
+  );
   const status = (await admin.query(api.rebuilds.status, { rebuildId: started.rebuildId }))!;
-  const model = (await generationDocuments(t, "sessionSummary", status.generation)).sort((a, b) => a.streamId.localeCompare(b.streamId));
+  const model = (await generationDocuments(t, "sessionSummary", status.generation)).sort((a, b) =>
+    a.streamId.localeCompare(b.streamId),
+  );
   return { t, status, model };
 }
 
@@ -83,7 +97,9 @@ describe("crash recovery", () => {
 
   it("ignores a batch committed twice (same expected cursor)", async () => {
     const t = createConvexTest();
-    const started = (await t.withIdentity(ADMIN).mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as { rebuildId: string };
+    const started = (await t.withIdentity(ADMIN).mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as {
+      rebuildId: string;
+    };
     await inComponent(t, async (ctx) => {
       const id = ctx.db.normalizeId("rebuilds", started.rebuildId)!;
       await ctx.db.patch(id, { phase: "archive", total: 2 });
@@ -97,19 +113,19 @@ describe("crash recovery", () => {
       filtered: 0,
       events: eventColumns(
         [1, 2].map((position) => ({
-        globalPosition: position,
-        eventId: `e${position}`,
-        eventType: "Play",
-        eventVersion: 1,
-        occurredAtMs: Date.UTC(2025, 0, 1) + position,
-        streamId: "s1",
-        attributes: {},
-        payload: "{}",
+          globalPosition: position,
+          eventId: `e${position}`,
+          eventType: "Play",
+          eventVersion: 1,
+          occurredAtMs: Date.UTC(2025, 0, 1) + position,
+          streamId: "s1",
+          attributes: {},
+          payload: "{}",
         })),
       ),
     };
-    expect(await t.mutation(internal.replay.lifecycle.applyBatch, batch)).toEqual({ status: "applied", cursor: 2 });
-    expect(await t.mutation(internal.replay.lifecycle.applyBatch, batch)).toEqual({ status: "duplicate", cursor: 2 });
+    expect(await t.mutation(internal.reproject.applyBatch, batch)).toEqual({ status: "applied", cursor: 2 });
+    expect(await t.mutation(internal.reproject.applyBatch, batch)).toEqual({ status: "duplicate", cursor: 2 });
     const docs = await t.run((ctx) => ctx.db.query("sessionSummary").collect());
     expect(docs).toHaveLength(1);
     expect(docs[0]!.document.eventCount).toBe(2);

@@ -20,32 +20,45 @@ describe("handover to live events", () => {
   it("serves the complete old read model during a rebuild and the complete new one after, with appends between every chunk", async () => {
     const t = createConvexTest();
     const admin = t.withIdentity(ADMIN);
-    await t.mutation(internal.events.initializeLog, { archiveHighWaterMark: ARCHIVED });
+    await t.mutation(internal.reproject.initializeLog, { archiveHighWaterMark: ARCHIVED });
     let appended = 0;
     const appendSome = async (count: number) => {
       const batch = history.live.slice(appended, appended + count);
       if (batch.length === 0) return;
-      const positions = await t.mutation(internal.events.append, { events: batch });
+      const positions = await t.mutation(internal.reproject.append, { events: batch });
       expect(positions[0]).toBe(ARCHIVED + appended + 1);
       appended += batch.length;
     };
     const activeModel = () =>
       t.run(async (ctx) => {
         const model = await reproject.activeReadModel(ctx as unknown as QueryCtx, "sessionSummary");
-        return { generation: model.generation, docs: (await model.list(10_000)).sort((a, b) => a.streamId.localeCompare(b.streamId)) };
+        return {
+          generation: model.generation,
+          docs: (await model.list(10_000)).sort((a, b) => a.streamId.localeCompare(b.streamId)),
+        };
       });
 
     // Live events before any rebuild: the first rebuild picks them up from the table's tail.
     await appendSome(200);
-    const first = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as { rebuildId: string };
-    await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId: first.rebuildId }))!.state === "completed");
-    expect(await activeModel()).toEqual({ generation: 1, docs: foldSessionSummary(asArchiveEvents(ARCHIVED + appended)) });
+    const first = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as {
+      rebuildId: string;
+    };
+    await runUntil(
+      t,
+      async () => (await admin.query(api.rebuilds.status, { rebuildId: first.rebuildId }))!.state === "completed",
+    );
+    expect(await activeModel()).toEqual({
+      generation: 1,
+      docs: foldSessionSummary(asArchiveEvents(ARCHIVED + appended)),
+    });
 
     // Appends now go to the active generation inline.
     await appendSome(100);
     expect((await activeModel()).docs).toEqual(foldSessionSummary(asArchiveEvents(ARCHIVED + appended)));
 
-    const second = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as { rebuildId: string };
+    const second = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as {
+      rebuildId: string;
+    };
     let chunksSeen = 0;
     let lastProcessed = -1;
     await stepUntil(t, async () => {
@@ -72,7 +85,9 @@ describe("handover to live events", () => {
 
     // The replaced generation is deleted in the background.
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 10_000);
-    const leftovers = await t.run(async (ctx) => (await ctx.db.query("sessionSummary").collect()).filter((doc) => doc.generation === 1));
+    const leftovers = await t.run(async (ctx) =>
+      (await ctx.db.query("sessionSummary").collect()).filter((doc) => doc.generation === 1),
+    );
     expect(leftovers).toEqual([]);
 
     // After the swap, appends land in the new generation.
@@ -82,12 +97,16 @@ describe("handover to live events", () => {
 
   it("refuses an event a live projection rejects, appending nothing", async () => {
     const t = createConvexTest();
-    await t.mutation(internal.events.initializeLog, { archiveHighWaterMark: ARCHIVED });
+    await t.mutation(internal.reproject.initializeLog, { archiveHighWaterMark: ARCHIVED });
     const admin = t.withIdentity(ADMIN);
-    const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "rebufferByCdn" })) as { rebuildId: string };
+    const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "rebufferByCdn" })) as {
+      rebuildId: string;
+    };
     await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId }))!.state === "completed");
     const bad = { ...history.live.find((event) => event.eventType === "Rebuffer")!, payload: '{"durationMs": -4}' };
-    await expect(t.mutation(internal.events.append, { events: [history.live[0]!, bad] })).rejects.toThrow(/durationMs/);
+    await expect(t.mutation(internal.reproject.append, { events: [history.live[0]!, bad] })).rejects.toThrow(
+      /durationMs/,
+    );
     expect(await t.run((ctx) => ctx.db.query("events").collect())).toEqual([]);
     expect((await t.run((ctx) => ctx.db.query("eventLog").first()))!.lastPosition).toBe(ARCHIVED);
   });

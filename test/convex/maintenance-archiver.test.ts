@@ -17,9 +17,9 @@ vi.mock("../../src/archive/writer/index.ts", async (importOriginal) => {
   return {
     ...original,
     // The archiver has loaded the table and written its files; a compaction commits before it does.
-    appendEvents: async (...args: Parameters<typeof original.appendEvents>) => {
+    appendToArchive: async (...args: Parameters<typeof original.appendToArchive>) => {
       if (race.compactFirst > 0 && race.compactFirst--) await compactTable(args[0]);
-      return original.appendEvents(...args);
+      return original.appendToArchive(...args);
     },
   };
 });
@@ -43,29 +43,32 @@ describe("an archiver run racing a compaction", () => {
     const history = await splitDemoHistory(ARCHIVED + LIVE, ARCHIVED, 29);
     process.env.REPROJECT_ARCHIVE = history.archive;
     const t = createConvexTest();
-    await t.mutation(internal.events.initializeLog, { archiveHighWaterMark: ARCHIVED });
+    await t.mutation(internal.reproject.initializeLog, { archiveHighWaterMark: ARCHIVED });
     for (let start = 0; start < 1_500; start += 100) {
-      await t.mutation(internal.events.append, { events: history.live.slice(start, start + 100) });
+      await t.mutation(internal.reproject.append, { events: history.live.slice(start, start + 100) });
       const nowMs = history.live[start + 99]!.occurredAtMs + 1;
-      await t.action(internal.archiverNode.run, { nowMs });
+      await t.action(internal.reprojectNode.archive, { nowMs });
     }
-    await t.mutation(internal.events.append, { events: history.live.slice(1_500) });
+    await t.mutation(internal.reproject.append, { events: history.live.slice(1_500) });
     const nowMs = history.live.at(-1)!.occurredAtMs + 1;
 
     race.compactFirst = 1;
-    const first = await t.action(internal.archiverNode.run, { nowMs }).catch((error: unknown) => error as Error);
+    const first = await t.action(internal.reprojectNode.archive, { nowMs }).catch((error: unknown) => error as Error);
     if (first instanceof Error) {
       expect(first.message).toMatch(/another writer committed table version \d+ first; this append of \d+ rows/);
       // The rows stay in the events table until they are in the archive.
-      expect((await t.query(internal.archiver.logState, {}))!.archivedThrough).toBeLessThan(ARCHIVED + LIVE);
-      await t.action(internal.archiverNode.run, { nowMs });
+      expect((await t.query(internal.reproject.eventLogState, {}))!.archivedThrough).toBeLessThan(ARCHIVED + LIVE);
+      await t.action(internal.reprojectNode.archive, { nowMs });
     }
     // The compaction did commit in between: the archive's last commits are the replace, then the append.
     const table = await loadTableForWrite(new LocalObjectStore(history.archive));
-    expect(table.metadata.snapshots.slice(-2).map((snapshot) => snapshot.summary.operation)).toEqual(["replace", "append"]);
+    expect(table.metadata.snapshots.slice(-2).map((snapshot) => snapshot.summary.operation)).toEqual([
+      "replace",
+      "append",
+    ]);
     const positions = (await readArchiveEvents(history.archive)).map((event) => event.position);
     expect(positions).toEqual(Array.from({ length: ARCHIVED + LIVE }, (_, index) => index + 1));
-    expect((await t.query(internal.archiver.logState, {}))!.archivedThrough).toBe(ARCHIVED + LIVE);
+    expect((await t.query(internal.reproject.eventLogState, {}))!.archivedThrough).toBe(ARCHIVED + LIVE);
     expect(await t.run(async (ctx) => (await ctx.db.query("events").collect()).length)).toBe(0);
   });
 });

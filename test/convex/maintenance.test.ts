@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
-import { maintenanceSettings } from "../../convex/maintenance";
+import { maintenanceSettings } from "../../src/server/maintenance-settings.ts";
 import { TableFileIndex } from "../../src/archive/maintenance/index.ts";
 import { snapshotById } from "../../src/archive/metadata.ts";
 import { loadTableForWrite } from "../../src/archive/writer/index.ts";
@@ -51,17 +51,25 @@ describe("archive maintenance during a rebuild", () => {
     process.env.REPROJECT_CHUNK_MAX_BATCHES = "1";
     const t = createConvexTest();
     const admin = t.withIdentity(ADMIN);
-    const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as { rebuildId: string };
+    const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as {
+      rebuildId: string;
+    };
     await stepUntil(t, async () => ((await admin.query(api.rebuilds.status, { rebuildId }))?.processed ?? 0) > 0);
-    const pinned = BigInt((await t.query(internal.maintenance.pinnedSnapshots, {})).snapshotIds[0]!);
+    const pinned = BigInt((await t.query(internal.reproject.pinnedSnapshots, {})).snapshotIds[0]!);
     const pinnedTable = await loadTableForWrite(archive.store);
-    const pinnedFiles = [...(await new TableFileIndex(archive.store, pinnedTable.metadata).filesOf([snapshotById(pinnedTable.metadata, pinned)])).values()];
+    const pinnedFiles = [
+      ...(
+        await new TableFileIndex(archive.store, pinnedTable.metadata).filesOf([
+          snapshotById(pinnedTable.metadata, pinned),
+        ])
+      ).values(),
+    ];
 
     // Mid-rebuild: compact, then expire everything older than now.
-    const compaction = await t.action(internal.maintenanceNode.compact, {});
+    const compaction = await t.action(internal.reprojectNode.compact, {});
     expect(compaction).toMatchObject({ outcome: "completed", rowsWritten: events.length, commitAttempts: 1 });
     expect(compaction.dataFilesAfter).toBeLessThan(compaction.dataFilesBefore / 2);
-    const expiry = await t.action(internal.maintenanceNode.expire, { olderThanMs: LATER() });
+    const expiry = await t.action(internal.reprojectNode.expire, { olderThanMs: LATER() });
     expect(expiry).toMatchObject({ outcome: "completed", keptForPins: [String(pinned)] });
     expect(expiry.expiredSnapshotIds.length).toBeGreaterThan(50);
     for (const file of pinnedFiles) expect(existsSync(join(archive.directory, file.key)), file.key).toBe(true);
@@ -72,10 +80,12 @@ describe("archive maintenance during a rebuild", () => {
     expect(await sessionSummaryOf(t, status.generation)).toEqual(foldSessionSummary(events));
 
     // The rebuild is done: nothing pins the snapshot any more.
-    expect((await t.query(internal.maintenance.pinnedSnapshots, {})).snapshotIds).toEqual([]);
-    const release = await t.action(internal.maintenanceNode.expire, { olderThanMs: LATER() });
+    expect((await t.query(internal.reproject.pinnedSnapshots, {})).snapshotIds).toEqual([]);
+    const release = await t.action(internal.reprojectNode.expire, { olderThanMs: LATER() });
     expect(release.expiredSnapshotIds).toEqual([String(pinned)]);
-    const replaced = pinnedFiles.filter((file) => file.kind === "data" && !existsSync(join(archive.directory, file.key)));
+    const replaced = pinnedFiles.filter(
+      (file) => file.kind === "data" && !existsSync(join(archive.directory, file.key)),
+    );
     expect(replaced).toHaveLength(compaction.filesRead);
     expect((await tableRows(archive.directory)).rows).toEqual(rowsBefore.rows);
 
@@ -94,13 +104,18 @@ describe("archive maintenance during a rebuild", () => {
     await fragmentedDeploymentArchive();
     const t = createConvexTest();
     const admin = t.withIdentity(ADMIN);
-    const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "rebufferByCdn" })) as { rebuildId: string };
-    const expiry = await t.action(internal.maintenanceNode.expire, { olderThanMs: LATER() });
+    const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "rebufferByCdn" })) as {
+      rebuildId: string;
+    };
+    const expiry = await t.action(internal.reprojectNode.expire, { olderThanMs: LATER() });
     expect(expiry).toMatchObject({ outcome: "deferred", expiredSnapshotIds: [] });
     expect(expiry.reason).toContain(rebuildId);
     await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId }))!.state === "completed");
     // A completed rebuild pins nothing.
-    expect(await t.action(internal.maintenanceNode.expire, { olderThanMs: LATER() })).toMatchObject({ outcome: "completed", keptForPins: [] });
+    expect(await t.action(internal.reprojectNode.expire, { olderThanMs: LATER() })).toMatchObject({
+      outcome: "completed",
+      keptForPins: [],
+    });
     expect((await auditOf(t)).map((entry) => entry.outcome)).toEqual(["deferred", "completed"]);
   });
 
@@ -109,16 +124,18 @@ describe("archive maintenance during a rebuild", () => {
     process.env.REPROJECT_CHUNK_MAX_BATCHES = "1";
     const t = createConvexTest();
     const admin = t.withIdentity(ADMIN);
-    const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as { rebuildId: string };
+    const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as {
+      rebuildId: string;
+    };
     await stepUntil(t, async () => ((await admin.query(api.rebuilds.status, { rebuildId }))?.processed ?? 0) > 0);
     await inComponent(t, async (ctx) => {
       const rebuild = (await ctx.db.query("rebuilds").first())!;
       await ctx.db.patch(rebuild._id, { state: "failed", lastError: { message: "handler bug", at: Date.now() } });
     });
-    const pins = await t.query(internal.maintenance.pinnedSnapshots, {});
+    const pins = await t.query(internal.reproject.pinnedSnapshots, {});
     expect(pins.rebuilds).toMatchObject([{ state: "failed", phase: "archive" }]);
-    await t.action(internal.maintenanceNode.compact, {});
-    const expiry = await t.action(internal.maintenanceNode.expire, { olderThanMs: LATER() });
+    await t.action(internal.reprojectNode.compact, {});
+    const expiry = await t.action(internal.reprojectNode.expire, { olderThanMs: LATER() });
     expect(expiry.keptForPins).toEqual(pins.snapshotIds);
     const table = await loadTableForWrite(archive.store);
     expect(table.metadata.snapshots.map((snapshot) => String(snapshot["snapshot-id"]))).toContain(pins.snapshotIds[0]);
@@ -130,9 +147,9 @@ describe("scheduled maintenance", () => {
     const archive = await fragmentedDeploymentArchive();
     const rows = await tableRows(archive.directory);
     const t = createConvexTest();
-    const first = await t.mutation(internal.maintenance.start, {});
+    const first = await t.mutation(internal.reproject.startMaintenance, {});
     expect(first.status).toBe("started");
-    expect(await t.mutation(internal.maintenance.start, {})).toEqual({ status: "already_running" });
+    expect(await t.mutation(internal.reproject.startMaintenance, {})).toEqual({ status: "already_running" });
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(100), 1_000);
 
     const audit = await auditOf(t);
@@ -144,7 +161,7 @@ describe("scheduled maintenance", () => {
       ["archive_clean_orphans", "nothing_to_do"],
     ]);
     expect((await tableRows(archive.directory)).rows).toEqual(rows.rows);
-    expect(await t.mutation(internal.maintenance.start, {})).toMatchObject({ status: "started" });
+    expect(await t.mutation(internal.reproject.startMaintenance, {})).toMatchObject({ status: "started" });
   });
 
   it("reads its thresholds from the environment, with safe floors", () => {

@@ -40,9 +40,25 @@ afterEach(() => vi.useRealTimers());
 type T = ReturnType<typeof createConvexTest>;
 const storedSummaries = (t: T) => t.run((ctx) => ctx.db.query("sessionSummary").collect());
 const projectionRow = (t: T) =>
-  inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "sessionSummary")).unique());
+  inComponent(t, (ctx) =>
+    ctx.db
+      .query("projections")
+      .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
+      .unique(),
+  );
 const settle = (t: T) =>
-  runUntil(t, async () => (await inComponent(t, (ctx) => ctx.db.query("rebuilds").withIndex("by_state", (q) => q.eq("state", "running")).collect())).length === 0);
+  runUntil(
+    t,
+    async () =>
+      (
+        await inComponent(t, (ctx) =>
+          ctx.db
+            .query("rebuilds")
+            .withIndex("by_state", (q) => q.eq("state", "running"))
+            .collect(),
+        )
+      ).length === 0,
+  );
 
 /** The app's schema as a push at the deployed code's version evaluates it. */
 async function schemaAtDeployedVersion() {
@@ -53,7 +69,7 @@ async function schemaAtDeployedVersion() {
 describe("a version bump that changes the read model's shape", () => {
   it("passes schema validation of every stored document at version 2, and swaps without downtime", async () => {
     const t = createConvexTest();
-    await t.mutation(internal.replay.reconcile.run, {});
+    await t.mutation(internal.reproject.reconcile, {});
     await settle(t);
     const v1Documents = await storedSummaries(t);
     expect(v1Documents.length).toBeGreaterThan(10);
@@ -67,7 +83,8 @@ describe("a version bump that changes the read model's shape", () => {
     }
     // The check is a real one: a table that declared the document's fields would refuse the push.
     const declaringFields = v.object({
-      ...(zodOutputToConvex(sessionSummaryV2Document) as unknown as VObject<unknown, Record<string, GenericValidator>>).fields,
+      ...(zodOutputToConvex(sessionSummaryV2Document) as unknown as VObject<unknown, Record<string, GenericValidator>>)
+        .fields,
       generation: v.number(),
       key: v.string(),
     });
@@ -76,7 +93,10 @@ describe("a version bump that changes the read model's shape", () => {
       expect(validate(declaringFields, flat, { throw: false })).toBe(false);
     }
 
-    expect(await t.mutation(internal.replay.reconcile.run, {})).toContainEqual({ projection: "sessionSummary", action: "started" });
+    expect(await t.mutation(internal.reproject.reconcile, {})).toContainEqual({
+      projection: "sessionSummary",
+      action: "started",
+    });
     // Until the v2 generation swaps in, readers get the v1 generation.
     expect(await projectionRow(t)).toMatchObject({ activeGeneration: 1, builtVersion: 1, version: 2 });
     await settle(t);
@@ -85,7 +105,8 @@ describe("a version bump that changes the read model's shape", () => {
     const afterSwap = await storedSummaries(t);
     const v2Generation = afterSwap.filter((stored) => stored.generation === 2);
     expect(v2Generation).toHaveLength(v1Documents.length);
-    for (const { _id, _creationTime, ...stored } of afterSwap) expect(validate(table, stored, { throw: false })).toBe(true);
+    for (const { _id, _creationTime, ...stored } of afterSwap)
+      expect(validate(table, stored, { throw: false })).toBe(true);
     for (const stored of v2Generation) {
       expect(sessionSummaryV2Document.parse(stored.document)).toEqual(stored.document);
       const v1 = v1Documents.find((old) => old.key === stored.key)!.document;

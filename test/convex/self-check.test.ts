@@ -19,10 +19,10 @@ describe("the replay pool self check", () => {
 
   async function runSelfCheck() {
     const t = createConvexTest();
-    const checkId = await t.mutation(internal.selfCheck.start, {});
-    expect(await t.query(internal.selfCheck.latest, {})).toMatchObject({ _id: checkId, outcome: "pending" });
+    const checkId = await t.mutation(internal.reproject.startSelfCheck, {});
+    expect(await t.query(internal.reproject.latestSelfCheck, {})).toMatchObject({ _id: checkId, outcome: "pending" });
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 10_000);
-    const finished = await t.query(internal.selfCheck.latest, {});
+    const finished = await t.query(internal.reproject.latestSelfCheck, {});
     expect(finished!.finishedAt).toBeGreaterThanOrEqual(finished!.startedAt);
     return finished!;
   }
@@ -40,7 +40,9 @@ describe("the replay pool self check", () => {
       ["archive-metadata", true],
     ]);
     expect(finished.report!.steps.at(-1)!.detail).toMatch(
-      new RegExp(`^read ${archive}/metadata/v\\d+\\.metadata\\.json \\(Iceberg v2, 10 columns, current snapshot \\d+ of \\d+\\)$`),
+      new RegExp(
+        `^read ${archive}/metadata/v\\d+\\.metadata\\.json \\(Iceberg v2, 10 columns, current snapshot \\d+ of \\d+\\)$`,
+      ),
     );
   });
 

@@ -1,8 +1,9 @@
 // Verify runs: a shadow generation diffed with the active one, without swapping.
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
-import { appFunctions } from "../../convex/replay/lifecycle";
-import { VERIFY_DIFF_BATCH } from "../../convex/replay/verify";
+import { appFunctions } from "../../src/server/app-functions.ts";
+import { reproject } from "../../convex/reproject";
+import { VERIFY_DIFF_BATCH } from "../../src/server/functions/read-models.ts";
 import { createConvexTest, inComponent, runUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 import { foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
@@ -50,7 +51,9 @@ type T = ReturnType<typeof createConvexTest>;
 
 async function run(t: T, options: object) {
   const admin = t.withIdentity(ADMIN);
-  const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary", options })) as { rebuildId: string };
+  const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary", options })) as {
+    rebuildId: string;
+  };
   await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId }))!.state !== "running");
   return (await admin.query(api.rebuilds.status, { rebuildId }))!;
 }
@@ -63,11 +66,22 @@ describe("verify runs", () => {
     const t = createConvexTest();
     const built = await run(t, {});
     const verified = await run(t, { mode: "verify" });
-    expect(verified.verify).toMatchObject({ activeGeneration: built.generation, changed: 0, onlyInActive: 0, onlyInShadow: 0, shadow: "discarded" });
+    expect(verified.verify).toMatchObject({
+      activeGeneration: built.generation,
+      changed: 0,
+      onlyInActive: 0,
+      onlyInShadow: 0,
+      shadow: "discarded",
+    });
     expect(verified.verify!.compared).toBe(foldSessionSummary(events).length);
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 1_000);
     expect(await generationDocs(t, verified.generation)).toEqual([]);
-    const row = await inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "sessionSummary")).unique());
+    const row = await inComponent(t, (ctx) =>
+      ctx.db
+        .query("projections")
+        .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
+        .unique(),
+    );
     expect(row).toMatchObject({ activeGeneration: built.generation });
     expect(row!.shadowGeneration).toBeUndefined();
   });
@@ -79,12 +93,21 @@ describe("verify runs", () => {
     const [changed, removed, ignoredOnly] = [docs[3]!, docs[10]!, docs[20]!];
     await t.run(async (ctx) => {
       await ctx.db.patch(changed._id, {
-        document: { ...changed.document, eventCount: changed.document.eventCount + 5, errorCount: changed.document.errorCount + 1 },
+        document: {
+          ...changed.document,
+          eventCount: changed.document.eventCount + 5,
+          errorCount: changed.document.errorCount + 1,
+        },
       });
       await ctx.db.delete(removed._id);
-      await ctx.db.patch(ignoredOnly._id, { document: { ...ignoredOnly.document, lastAt: "2099-01-01T00:00:00.000Z" } });
+      await ctx.db.patch(ignoredOnly._id, {
+        document: { ...ignoredOnly.document, lastAt: "2099-01-01T00:00:00.000Z" },
+      });
       const { generation, document } = docs[0]!;
-      await ctx.db.insert("sessionSummary", storedDocument(generation, "zz-invented", { ...document, streamId: "zz-invented" }));
+      await ctx.db.insert(
+        "sessionSummary",
+        storedDocument(generation, "zz-invented", { ...document, streamId: "zz-invented" }),
+      );
     });
     const verified = await run(t, { mode: "verify" });
     expect(verified.verify).toMatchObject({ changed: 1, onlyInActive: 1, onlyInShadow: 1 });
@@ -105,22 +128,40 @@ describe("verify runs", () => {
     code.countErrorsTwice = true;
 
     const discarded = await run(t, { mode: "verify", keepShadow: true });
-    expect(discarded.verify).toMatchObject({ changed: sessionsWithErrors.length, onlyInActive: 0, onlyInShadow: 0, shadow: "kept" });
+    expect(discarded.verify).toMatchObject({
+      changed: sessionsWithErrors.length,
+      onlyInActive: 0,
+      onlyInShadow: 0,
+      shadow: "kept",
+    });
     expect(new Set(discarded.verify!.samples.map((sample) => sample.fields!.join()))).toEqual(new Set(["errorCount"]));
-    expect(await t.withIdentity(ADMIN).mutation(api.rebuilds.discard, { rebuildId: discarded.rebuildId })).toMatchObject({ status: "discarded" });
+    expect(
+      await t.withIdentity(ADMIN).mutation(api.rebuilds.discard, { rebuildId: discarded.rebuildId }),
+    ).toMatchObject({ status: "discarded" });
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 1_000);
     expect(await generationDocs(t, discarded.generation)).toEqual([]);
 
     const kept = await run(t, { mode: "verify", keepShadow: true });
-    expect(await t.withIdentity(ADMIN).mutation(api.rebuilds.promote, { rebuildId: kept.rebuildId })).toMatchObject({ status: "promoted" });
+    expect(await t.withIdentity(ADMIN).mutation(api.rebuilds.promote, { rebuildId: kept.rebuildId })).toMatchObject({
+      status: "promoted",
+    });
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 1_000);
-    const row = await inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "sessionSummary")).unique());
+    const row = await inComponent(t, (ctx) =>
+      ctx.db
+        .query("projections")
+        .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
+        .unique(),
+    );
     expect(row!.activeGeneration).toBe(kept.generation);
     expect(await generationDocs(t, built.generation)).toEqual([]);
     const promoted = await generationDocs(t, kept.generation);
     const doubled = new Map(sessionsWithErrors.map((session) => [session.streamId, session.errorCount * 2]));
-    for (const { document: doc } of promoted) if (doubled.has(doc.streamId)) expect(doc.errorCount).toBe(doubled.get(doc.streamId));
-    const audit = (await t.withIdentity(ADMIN).query(api.rebuilds.auditLog, {})).map((entry) => [entry.action, entry.outcome]);
+    for (const { document: doc } of promoted)
+      if (doubled.has(doc.streamId)) expect(doc.errorCount).toBe(doubled.get(doc.streamId));
+    const audit = (await t.withIdentity(ADMIN).query(api.rebuilds.auditLog, {})).map((entry) => [
+      entry.action,
+      entry.outcome,
+    ]);
     expect(audit).toContainEqual(["promote", "promoted"]);
     expect(audit).toContainEqual(["discard", "discarded"]);
   });
@@ -145,10 +186,16 @@ describe("verify runs", () => {
       });
     }
     // The state a verify run has once its tail is applied, and the app's functions it has been given.
-    const app = await t.run(() => appFunctions());
+    const app = await t.run(() => appFunctions(reproject.wiring.refs));
     const rebuildId = await inComponent(t, async (ctx) => {
       await ctx.db.insert("appFunctions", app);
-      await ctx.db.insert("projections", { name: "sessionSummary", version: 1, activeGeneration: 1, lastGeneration: 2, shadowGeneration: 2 });
+      await ctx.db.insert("projections", {
+        name: "sessionSummary",
+        version: 1,
+        activeGeneration: 1,
+        lastGeneration: 2,
+        shadowGeneration: 2,
+      });
       return ctx.db.insert("rebuilds", {
         projection: "sessionSummary",
         version: 1,
@@ -166,16 +213,32 @@ describe("verify runs", () => {
         startedAt: 0,
         updatedAt: 0,
         triggeredBy: { subject: "ops-1" },
-        verify: { activeGeneration: 1, compared: 0, onlyInActive: 0, onlyInShadow: 0, changed: 0, samples: [], diffCursor: null, shadow: "diffing" },
+        verify: {
+          activeGeneration: 1,
+          compared: 0,
+          onlyInActive: 0,
+          onlyInShadow: 0,
+          changed: 0,
+          samples: [],
+          diffCursor: null,
+          shadow: "diffing",
+        },
       });
     });
     let windows = 0;
-    for (let done = false; !done; windows++) ({ done } = await t.mutation(internal.replay.verify.diffBatch, { rebuildId }));
+    for (let done = false; !done; windows++) ({ done } = await t.mutation(internal.reproject.diffBatch, { rebuildId }));
     expect(windows).toBeGreaterThan(2);
     const result = (await inComponent(t, (ctx) => ctx.db.get(rebuildId)))!;
     const expectedOnlyInShadow = Array.from({ length: size }, (_, i) => i).filter((i) => i % 97 === 0).length;
-    const expectedChanged = Array.from({ length: size }, (_, i) => i).filter((i) => i % 101 === 0 && i % 97 !== 0).length;
-    expect(result.verify).toMatchObject({ compared: size, onlyInShadow: expectedOnlyInShadow, onlyInActive: 0, changed: expectedChanged });
+    const expectedChanged = Array.from({ length: size }, (_, i) => i).filter(
+      (i) => i % 101 === 0 && i % 97 !== 0,
+    ).length;
+    expect(result.verify).toMatchObject({
+      compared: size,
+      onlyInShadow: expectedOnlyInShadow,
+      onlyInActive: 0,
+      changed: expectedChanged,
+    });
     expect(result.state).toBe("completed");
   });
 });

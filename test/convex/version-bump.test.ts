@@ -28,29 +28,57 @@ afterEach(() => vi.useRealTimers());
 
 type T = ReturnType<typeof createConvexTest>;
 const rebuildsOf = (t: T, projection: string) =>
-  inComponent(t, (ctx) => ctx.db.query("rebuilds").withIndex("by_projection", (q) => q.eq("projection", projection)).collect());
+  inComponent(t, (ctx) =>
+    ctx.db
+      .query("rebuilds")
+      .withIndex("by_projection", (q) => q.eq("projection", projection))
+      .collect(),
+  );
 const rowOf = (t: T, projection: string) =>
-  inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", projection)).unique());
+  inComponent(t, (ctx) =>
+    ctx.db
+      .query("projections")
+      .withIndex("by_name", (q) => q.eq("name", projection))
+      .unique(),
+  );
 const settle = (t: T) =>
-  runUntil(t, async () => (await inComponent(t, (ctx) => ctx.db.query("rebuilds").withIndex("by_state", (q) => q.eq("state", "running")).collect())).length === 0);
+  runUntil(
+    t,
+    async () =>
+      (
+        await inComponent(t, (ctx) =>
+          ctx.db
+            .query("rebuilds")
+            .withIndex("by_state", (q) => q.eq("state", "running"))
+            .collect(),
+        )
+      ).length === 0,
+  );
 
 describe("automatic rebuilds", () => {
   it("builds new projections once, then does nothing until a version changes", async () => {
     const t = createConvexTest();
-    const first = await t.mutation(internal.replay.reconcile.run, {});
+    const first = await t.mutation(internal.reproject.reconcile, {});
     expect(first).toEqual([
       { projection: "rebufferByCdn", action: "started" },
       { projection: "sessionSummary", action: "started" },
     ]);
-    expect((await t.mutation(internal.replay.reconcile.run, {})).map((outcome) => outcome.action)).toEqual([
+    expect((await t.mutation(internal.reproject.reconcile, {})).map((outcome) => outcome.action)).toEqual([
       "already_requested",
       "already_requested",
     ]);
     await settle(t);
-    expect((await t.mutation(internal.replay.reconcile.run, {})).map((outcome) => outcome.action)).toEqual(["up_to_date", "up_to_date"]);
+    expect((await t.mutation(internal.reproject.reconcile, {})).map((outcome) => outcome.action)).toEqual([
+      "up_to_date",
+      "up_to_date",
+    ]);
     expect(await rebuildsOf(t, "sessionSummary")).toHaveLength(1);
     const log = await t.withIdentity(ADMIN).query(api.rebuilds.auditLog, {});
-    expect(log.filter((entry) => entry.action === "version_rebuild").map((entry) => [entry.actor.subject, entry.projection, entry.outcome])).toEqual([
+    expect(
+      log
+        .filter((entry) => entry.action === "version_rebuild")
+        .map((entry) => [entry.actor.subject, entry.projection, entry.outcome]),
+    ).toEqual([
       ["system", "sessionSummary", "started"],
       ["system", "rebufferByCdn", "started"],
     ]);
@@ -58,15 +86,21 @@ describe("automatic rebuilds", () => {
 
   it("rebuilds a bumped projection exactly once, marking it stale until the new version is active", async () => {
     const t = createConvexTest();
-    await t.mutation(internal.replay.reconcile.run, {});
+    await t.mutation(internal.reproject.reconcile, {});
     await settle(t);
     code.sessionSummaryVersion = 2;
-    expect(await t.mutation(internal.replay.reconcile.run, {})).toContainEqual({ projection: "sessionSummary", action: "started" });
+    expect(await t.mutation(internal.reproject.reconcile, {})).toContainEqual({
+      projection: "sessionSummary",
+      action: "started",
+    });
     const stale = await rowOf(t, "sessionSummary");
     expect(stale).toMatchObject({ version: 2, builtVersion: 1, activeGeneration: 1 });
     expect(stale!.staleSince).toBeTypeOf("number");
     for (let round = 0; round < 3; round++) {
-      expect(await t.mutation(internal.replay.reconcile.run, {})).toContainEqual({ projection: "sessionSummary", action: "already_requested" });
+      expect(await t.mutation(internal.reproject.reconcile, {})).toContainEqual({
+        projection: "sessionSummary",
+        action: "already_requested",
+      });
     }
     await settle(t);
     const rebuilt = await rowOf(t, "sessionSummary");
@@ -82,12 +116,18 @@ describe("automatic rebuilds", () => {
     const t = createConvexTest();
     process.env.REPROJECT_CHUNK_MAX_BATCHES = "1";
     try {
-      await t.mutation(internal.replay.reconcile.run, {});
+      await t.mutation(internal.reproject.reconcile, {});
       const [running] = await rebuildsOf(t, "sessionSummary");
       await stepUntil(t, async () => ((await inComponent(t, (ctx) => ctx.db.get(running!._id)))?.processed ?? 0) > 0);
       code.sessionSummaryVersion = 2;
-      expect(await t.mutation(internal.replay.reconcile.run, {})).toContainEqual({ projection: "sessionSummary", action: "restarted" });
-      expect(await t.mutation(internal.replay.reconcile.run, {})).toContainEqual({ projection: "sessionSummary", action: "already_requested" });
+      expect(await t.mutation(internal.reproject.reconcile, {})).toContainEqual({
+        projection: "sessionSummary",
+        action: "restarted",
+      });
+      expect(await t.mutation(internal.reproject.reconcile, {})).toContainEqual({
+        projection: "sessionSummary",
+        action: "already_requested",
+      });
       await settle(t);
       expect((await rebuildsOf(t, "sessionSummary")).map((rebuild) => [rebuild.version, rebuild.state])).toEqual([
         [1, "cancelled"],
@@ -102,12 +142,26 @@ describe("automatic rebuilds", () => {
   it("reports a projection that left the code once, and keeps its data", async () => {
     const t = createConvexTest();
     await inComponent(t, async (ctx) => {
-      await ctx.db.insert("projections", { name: "viewsByTitle", version: 3, activeGeneration: 4, lastGeneration: 4, builtVersion: 3 });
+      await ctx.db.insert("projections", {
+        name: "viewsByTitle",
+        version: 3,
+        activeGeneration: 4,
+        lastGeneration: 4,
+        builtVersion: 3,
+      });
     });
-    expect(await t.mutation(internal.replay.reconcile.run, {})).toContainEqual({ projection: "viewsByTitle", action: "removed" });
-    expect(await t.mutation(internal.replay.reconcile.run, {})).toContainEqual({ projection: "viewsByTitle", action: "removed" });
+    expect(await t.mutation(internal.reproject.reconcile, {})).toContainEqual({
+      projection: "viewsByTitle",
+      action: "removed",
+    });
+    expect(await t.mutation(internal.reproject.reconcile, {})).toContainEqual({
+      projection: "viewsByTitle",
+      action: "removed",
+    });
     expect(await rowOf(t, "viewsByTitle")).toMatchObject({ activeGeneration: 4 });
-    const reports = (await t.withIdentity(ADMIN).query(api.rebuilds.auditLog, {})).filter((entry) => entry.action === "projection_removed");
+    const reports = (await t.withIdentity(ADMIN).query(api.rebuilds.auditLog, {})).filter(
+      (entry) => entry.action === "projection_removed",
+    );
     expect(reports).toHaveLength(1);
     expect(reports[0]!.details).toMatch(/kept until an admin deletes it/);
   });

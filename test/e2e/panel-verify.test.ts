@@ -6,7 +6,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ControlAnswer, ProjectionInfo, RebuildStatus, TriggerAnswer } from "../../admin-ui/src/data/api-types.ts";
 import { S3ObjectStore } from "../../src/archive/store/s3-store.ts";
-import { appendEvents, type WritableTable } from "../../src/archive/writer/index.ts";
+import { appendToArchive, type WritableTable } from "../../src/archive/writer/index.ts";
 import { demoEvents } from "../../src/local/demo/demo-events.ts";
 import { generateDemoArchive } from "../../src/local/demo/generate-demo-archive.ts";
 import type { EventRecord } from "../../src/registry/index.ts";
@@ -14,7 +14,15 @@ import { envelope } from "../../convex/envelope.ts";
 import { startLocalRuntimeProcess, type LocalRuntimeProcess } from "../../src/local/runtime/runtime-process.ts";
 import { S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION } from "../../src/local/s3-server.ts";
 import { launchChromium } from "../support/browser.ts";
-import { COUNT, LAPTOP, openPanel, PHONE, RuntimeClient, savePanelScreenshot, waitUntil } from "../support/panel-browser.ts";
+import {
+  COUNT,
+  LAPTOP,
+  openPanel,
+  PHONE,
+  RuntimeClient,
+  savePanelScreenshot,
+  waitUntil,
+} from "../support/panel-browser.ts";
 import { runtimeEnvironment } from "../support/panel-stack.ts";
 
 /** Small: a rebuild or a verify run of rebufferByCdn takes a second or two. */
@@ -42,7 +50,11 @@ describe("verify runs from the panel", () => {
   let table: WritableTable;
   const archiveEvents = [...demoEvents(ARCHIVE)];
   /** The read model's keys: one document per (cdn, device) with a Rebuffer event. */
-  const documentKeys = new Set(archiveEvents.filter((e) => e.eventType === "Rebuffer").map((e) => key(e.attributes.cdn as string, e.attributes.device as string)));
+  const documentKeys = new Set(
+    archiveEvents
+      .filter((e) => e.eventType === "Rebuffer")
+      .map((e) => key(e.attributes.cdn as string, e.attributes.device as string)),
+  );
 
   beforeAll(async () => {
     const archives = inject("panelArchives");
@@ -58,7 +70,10 @@ describe("verify runs from the panel", () => {
       launchChromium(),
       generateDemoArchive(store, ARCHIVE),
       startLocalRuntimeProcess({
-        env: { ...runtimeEnvironment(`s3://${bucket}/verify`, archives.s3Endpoint), REPROJECT_CHUNK_MAX_BATCHES: "100" },
+        env: {
+          ...runtimeEnvironment(`s3://${bucket}/verify`, archives.s3Endpoint),
+          REPROJECT_CHUNK_MAX_BATCHES: "100",
+        },
       }),
     ]);
     [browser, table, runtime] = [launched, archive.table, started];
@@ -70,11 +85,15 @@ describe("verify runs from the panel", () => {
   });
 
   const status = (rebuildId: string) => api.query<Status>("rebuilds:status", { rebuildId });
-  const projection = async () => (await api.query<ProjectionInfo[]>("rebuilds:projections")).find((p) => p.name === PROJECTION)!;
+  const projection = async () =>
+    (await api.query<ProjectionInfo[]>("rebuilds:projections")).find((p) => p.name === PROJECTION)!;
   const stateBadge = (page: Page, state: string) => page.locator(`.screen-header [data-state="${state}"]`);
 
   /** Opens the trigger dialog on Projections, asks for a verify run, reviews it and starts it. */
-  async function startVerify(page: Page, { keepShadow, rateLimit }: { keepShadow: boolean; rateLimit?: number }): Promise<string> {
+  async function startVerify(
+    page: Page,
+    { keepShadow, rateLimit }: { keepShadow: boolean; rateLimit?: number },
+  ): Promise<string> {
     await page.getByRole("link", { name: "Projections" }).click();
     await page.getByRole("button", { name: `Rebuild ${PROJECTION}` }).click();
     const dialog = page.getByRole("dialog");
@@ -115,7 +134,10 @@ describe("verify runs from the panel", () => {
   it("verifies right after a clean rebuild: no difference, the shadow discarded, a verify run everywhere it is listed", async () => {
     const rebuilt = await api.mutation<TriggerAnswer>("rebuilds:trigger", { projection: PROJECTION });
     if (rebuilt.status !== "started") throw new Error(`trigger answered ${JSON.stringify(rebuilt)}`);
-    await waitUntil(async () => (await status(rebuilt.rebuildId)).state === "completed", "the first rebuild to complete");
+    await waitUntil(
+      async () => (await status(rebuilt.rebuildId)).state === "completed",
+      "the first rebuild to complete",
+    );
     const built = (await projection()).activeGeneration!;
 
     const { page, errors } = await openPanel(browser, { runtimeUrl: runtime.url });
@@ -146,7 +168,13 @@ describe("verify runs from the panel", () => {
 
     const verified = await status(rebuildId);
     expect(verified.mode).toBe("verify");
-    expect(verified.verify).toMatchObject({ activeGeneration: built, changed: 0, onlyInActive: 0, onlyInShadow: 0, shadow: "discarded" });
+    expect(verified.verify).toMatchObject({
+      activeGeneration: built,
+      changed: 0,
+      onlyInActive: 0,
+      onlyInShadow: 0,
+      shadow: "discarded",
+    });
     expect(verified.verify!.compared).toBe(documentKeys.size);
     await page.getByTestId("verify-summary").getByText("No difference").waitFor();
     expect(await shownCounts(page)).toEqual(countsOf(verified.verify!));
@@ -179,7 +207,7 @@ describe("verify runs from the panel", () => {
       attributes: { cdn, device },
       payload: JSON.stringify({ durationMs }),
     }));
-    await appendEvents(store, table, envelope, backfill);
+    await appendToArchive(store, table, envelope, backfill);
     const sum = (cdn: string, device: string) => BACKFILL.filter((e) => e.cdn === cdn && e.device === device);
     expect(documentKeys.has(key("CDN1", "Android")) && documentKeys.has(key("CDN2", "iOS"))).toBe(true);
     expect(documentKeys.has(key("CDN5", "SmartTV"))).toBe(false);
@@ -191,7 +219,13 @@ describe("verify runs from the panel", () => {
 
     const verified = await status(rebuildId);
     const verify = verified.verify!;
-    expect(verify).toMatchObject({ activeGeneration: before, changed: 2, onlyInActive: 0, onlyInShadow: 1, shadow: "kept" });
+    expect(verify).toMatchObject({
+      activeGeneration: before,
+      changed: 2,
+      onlyInActive: 0,
+      onlyInShadow: 1,
+      shadow: "kept",
+    });
     expect(verify.compared).toBe(documentKeys.size + 1);
     expect(verify.samples.map((s) => [s.key, s.kind, s.fields ?? []]).sort()).toEqual(
       [
@@ -206,11 +240,15 @@ describe("verify runs from the panel", () => {
     // The changed document: every field, active → shadow, the changed ones marked, with the delta.
     const changed = page.locator(`article.diff-sample[data-key='${key("CDN1", "Android")}']`);
     await expect(changed.locator(".badge").textContent()).resolves.toBe("Changed");
-    const marked = await changed.locator("tr[data-changed]").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-field")));
+    const marked = await changed
+      .locator("tr[data-changed]")
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-field")));
     expect(marked).toEqual(["rebufferCount", "rebufferMs"]);
     const sample = verify.samples.find((s) => s.key === key("CDN1", "Android"))!;
     const row = (field: string) => changed.locator(`tr[data-field="${field}"]`);
-    await expect(row("rebufferCount").locator('[data-side="active"]').textContent()).resolves.toBe(String(sample.active.rebufferCount));
+    await expect(row("rebufferCount").locator('[data-side="active"]').textContent()).resolves.toBe(
+      String(sample.active.rebufferCount),
+    );
     await expect(row("rebufferCount").locator('[data-side="shadow"]').textContent()).resolves.toBe(
       `${sample.shadow.rebufferCount}+${sum("CDN1", "Android").length}`,
     );
@@ -227,25 +265,37 @@ describe("verify runs from the panel", () => {
 
     // The same screen on a phone: no sideways scrolling.
     await page.setViewportSize(PHONE);
-    await expect(page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).resolves.toBe(0);
+    await expect(
+      page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
+    ).resolves.toBe(0);
     await savePanelScreenshot(page, "verify-narrow");
     await page.setViewportSize(LAPTOP);
 
     await page.getByRole("button", { name: "Promote shadow" }).click();
     const confirm = page.getByRole("dialog", { name: `Promote the shadow of ${PROJECTION}?` });
     await confirm.waitFor();
-    await expect(confirm.getByText(`Shadow generation ${verified.generation} becomes the active generation`).isVisible()).resolves.toBe(true);
+    await expect(
+      confirm.getByText(`Shadow generation ${verified.generation} becomes the active generation`).isVisible(),
+    ).resolves.toBe(true);
     await savePanelScreenshot(page, "verify-promote-confirmation", { fullPage: false });
     await confirm.getByRole("button", { name: `Promote generation ${verified.generation}` }).click();
-    await page.getByText(`Promoted. Generation ${verified.generation} now serves queries; generation ${before} is deleted in the background.`).waitFor();
+    await page
+      .getByText(
+        `Promoted. Generation ${verified.generation} now serves queries; generation ${before} is deleted in the background.`,
+      )
+      .waitFor();
     await page.getByTestId("shadow-state").getByText("Shadow promoted").waitFor();
     await expect(page.getByRole("button", { name: "Promote shadow" }).count()).resolves.toBe(0);
 
     expect((await projection()).activeGeneration).toBe(verified.generation);
     expect((await status(rebuildId)).verify!.shadow).toBe("promoted");
     const audit = await api.query<{ action: string; outcome: string; rebuildId?: string }[]>("rebuilds:auditLog");
-    expect(audit.find((entry) => entry.rebuildId === rebuildId && entry.action === "promote")?.outcome).toBe("promoted");
-    expect(audit.find((entry) => entry.rebuildId === rebuildId && entry.action === "verify_completed")?.outcome).toBe("differences");
+    expect(audit.find((entry) => entry.rebuildId === rebuildId && entry.action === "promote")?.outcome).toBe(
+      "promoted",
+    );
+    expect(audit.find((entry) => entry.rebuildId === rebuildId && entry.action === "verify_completed")?.outcome).toBe(
+      "differences",
+    );
     expect(errors).toEqual([]);
   });
 
@@ -256,7 +306,13 @@ describe("verify runs from the panel", () => {
     await page.getByTestId("shadow-state").getByText("Shadow kept").waitFor({ timeout: 45_000 });
     // The promoted generation holds the backfill: nothing differs any more.
     const verified = await status(rebuildId);
-    expect(verified.verify).toMatchObject({ activeGeneration: active, changed: 0, onlyInActive: 0, onlyInShadow: 0, shadow: "kept" });
+    expect(verified.verify).toMatchObject({
+      activeGeneration: active,
+      changed: 0,
+      onlyInActive: 0,
+      onlyInShadow: 0,
+      shadow: "kept",
+    });
     expect(await shownCounts(page)).toEqual(countsOf(verified.verify!));
 
     await page.getByRole("button", { name: "Discard shadow" }).click();
@@ -267,7 +323,9 @@ describe("verify runs from the panel", () => {
 
     await page.getByRole("button", { name: "Discard shadow" }).click();
     await confirm.getByRole("button", { name: "Discard shadow" }).click();
-    await page.getByText("Discarded. The shadow is deleted in the background; the active generation was not touched.").waitFor();
+    await page
+      .getByText("Discarded. The shadow is deleted in the background; the active generation was not touched.")
+      .waitFor();
     await page.getByTestId("shadow-state").getByText("Shadow discarded").waitFor();
     expect((await status(rebuildId)).verify!.shadow).toBe("discarded");
     expect((await projection()).activeGeneration).toBe(active);

@@ -23,7 +23,9 @@ function eventsUpTo(count: number): ArchiveEvent[] {
 async function assertInvariants(t: T) {
   const rebuilds = await inComponent(t, (ctx) => ctx.db.query("rebuilds").collect());
   for (const projection of ["rebufferByCdn", "sessionSummary"]) {
-    const active = rebuilds.filter((rebuild) => rebuild.projection === projection && (rebuild.state === "running" || rebuild.state === "paused"));
+    const active = rebuilds.filter(
+      (rebuild) => rebuild.projection === projection && (rebuild.state === "running" || rebuild.state === "paused"),
+    );
     expect(active.length).toBeLessThanOrEqual(1);
   }
   for (const rebuild of rebuilds) {
@@ -48,14 +50,17 @@ describe("concurrent control", () => {
   it("seeded storms of pause, resume, cancel and trigger, with appends, end in the fold of every event", async () => {
     const action = fc.oneof(
       fc.record({ kind: fc.constant("step" as const), steps: fc.integer({ min: 1, max: 6 }) }),
-      fc.record({ kind: fc.constantFrom("pause" as const, "resume" as const, "cancel" as const, "trigger" as const), projection: fc.constantFrom("rebufferByCdn", "sessionSummary") }),
+      fc.record({
+        kind: fc.constantFrom("pause" as const, "resume" as const, "cancel" as const, "trigger" as const),
+        projection: fc.constantFrom("rebufferByCdn", "sessionSummary"),
+      }),
       fc.record({ kind: fc.constant("append" as const), count: fc.integer({ min: 1, max: 60 }) }),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 10, maxLength: 40 }), async (storm) => {
         const t = createConvexTest();
         const admin = t.withIdentity(ADMIN);
-        await t.mutation(internal.events.initializeLog, { archiveHighWaterMark: ARCHIVED });
+        await t.mutation(internal.reproject.initializeLog, { archiveHighWaterMark: ARCHIVED });
         let appended = 0;
         for (const step of storm) {
           if (step.kind === "step") {
@@ -65,12 +70,14 @@ describe("concurrent control", () => {
             }
           } else if (step.kind === "append") {
             const batch = history.live.slice(appended, appended + step.count);
-            if (batch.length > 0) await t.mutation(internal.events.append, { events: batch });
+            if (batch.length > 0) await t.mutation(internal.reproject.append, { events: batch });
             appended += batch.length;
           } else if (step.kind === "trigger") {
             await admin.mutation(api.rebuilds.trigger, { projection: step.projection });
           } else {
-            const active = (await admin.query(api.rebuilds.listActive, {})).find((status) => status.projection === step.projection);
+            const active = (await admin.query(api.rebuilds.listActive, {})).find(
+              (status) => status.projection === step.projection,
+            );
             if (active) await admin.mutation(api.rebuilds[step.kind], { rebuildId: active.rebuildId });
           }
           await assertInvariants(t);
@@ -81,14 +88,21 @@ describe("concurrent control", () => {
         }
         await runUntil(t, async () => (await admin.query(api.rebuilds.listActive, {})).length === 0);
         for (const projection of ["rebufferByCdn", "sessionSummary"]) {
-          const row = await inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", projection)).unique());
+          const row = await inComponent(t, (ctx) =>
+            ctx.db
+              .query("projections")
+              .withIndex("by_name", (q) => q.eq("name", projection))
+              .unique(),
+          );
           if (row?.activeGeneration == null) await admin.mutation(api.rebuilds.trigger, { projection });
         }
         await runUntil(t, async () => (await admin.query(api.rebuilds.listActive, {})).length === 0);
         await assertInvariants(t);
         const everything = eventsUpTo(ARCHIVED + appended);
         const byCdn = (await activeDocs(t, "rebufferByCdn")) as ReturnType<typeof foldRebufferByCdn>;
-        expect(byCdn.sort((a, b) => a.cdn.localeCompare(b.cdn) || a.device.localeCompare(b.device))).toEqual(foldRebufferByCdn(everything));
+        expect(byCdn.sort((a, b) => a.cdn.localeCompare(b.cdn) || a.device.localeCompare(b.device))).toEqual(
+          foldRebufferByCdn(everything),
+        );
         const sessions = (await activeDocs(t, "sessionSummary")) as ReturnType<typeof foldSessionSummary>;
         expect(sessions.sort((a, b) => a.streamId.localeCompare(b.streamId))).toEqual(foldSessionSummary(everything));
       }),

@@ -1,4 +1,3 @@
-import workpool from "@convex-dev/workpool/test";
 import type {
   DataModelFromSchemaDefinition,
   DocumentByName,
@@ -10,7 +9,7 @@ import { vi } from "vitest";
 import schema from "../../convex/schema";
 import { modules } from "../../convex/test.setup";
 import componentSchema from "../../src/component/schema";
-import { modules as componentModules } from "../../src/component/test.setup";
+import reprojectTest from "reproject/test";
 
 /**
  * A convex-test instance of the app with Reproject's component and the real replay Workpool inside it,
@@ -18,8 +17,7 @@ import { modules as componentModules } from "../../src/component/test.setup";
  */
 export function createConvexTest(transactionLimits: TransactionLimits = true) {
   const t = convexTest({ schema, modules, transactionLimits });
-  t.registerComponent("reproject", componentSchema, componentModules);
-  workpool.register(t, "reproject/replayPool");
+  reprojectTest.register(t);
   return t;
 }
 
@@ -51,7 +49,11 @@ export function componentDocuments<Table extends ComponentTable>(
  * Runs scheduled work (with fake timers) until `done` holds. finishAllScheduledFunctions can return
  * while the Workpool waits out a retry backoff, so it is called again until the state is reached.
  */
-export async function runUntil(t: ReturnType<typeof createConvexTest>, done: () => Promise<boolean>, maxRounds = 40): Promise<void> {
+export async function runUntil(
+  t: ReturnType<typeof createConvexTest>,
+  done: () => Promise<boolean>,
+  maxRounds = 40,
+): Promise<void> {
   for (let round = 0; round < maxRounds; round++) {
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(100), 20_000);
     if (await done()) return;
@@ -61,7 +63,11 @@ export async function runUntil(t: ReturnType<typeof createConvexTest>, done: () 
 }
 
 /** Advances scheduled work in small steps until `done` holds: for acting in the middle of a rebuild. */
-export async function stepUntil(t: ReturnType<typeof createConvexTest>, done: () => Promise<boolean>, maxSteps = 2_000): Promise<void> {
+export async function stepUntil(
+  t: ReturnType<typeof createConvexTest>,
+  done: () => Promise<boolean>,
+  maxSteps = 2_000,
+): Promise<void> {
   for (let step = 0; step < maxSteps; step++) {
     if (await done()) return;
     vi.advanceTimersByTime(50);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, vi } from "vitest";
 import { LocalObjectStore } from "../../src/archive/store/local-store.ts";
 import { liveEventOf } from "../../src/local/demo/live-events.ts";
-import { appendEvents, createEventArchive } from "../../src/archive/writer/index.ts";
+import { appendToArchive, createEventArchive } from "../../src/archive/writer/index.ts";
 import { demoEvents } from "../../src/local/demo/demo-events.ts";
 import { generateDemoArchive } from "../../src/local/demo/generate-demo-archive.ts";
 import type { EventRecord } from "../../src/registry/index.ts";
@@ -25,12 +25,16 @@ export function localDemoArchive(events: number, seed = 1): Promise<string> {
 }
 
 /** A demo archive written from `events` after `tamper` changed some of them (for error tests). */
-export async function tamperedDemoArchive(events: number, seed: number, tamper: (events: EventRecord[]) => void): Promise<string> {
+export async function tamperedDemoArchive(
+  events: number,
+  seed: number,
+  tamper: (events: EventRecord[]) => void,
+): Promise<string> {
   const dir = join(mkdtempSync(join(tmpdir(), "reproject-tampered-")), "events");
   const store = new LocalObjectStore(dir);
   const records = [...demoEvents({ events, seed })];
   tamper(records);
-  await appendEvents(store, await createEventArchive(store, envelope), envelope, records);
+  await appendToArchive(store, await createEventArchive(store, envelope), envelope, records);
   return dir;
 }
 
@@ -42,7 +46,7 @@ export async function splitDemoHistory(total: number, archived: number, seed: nu
   const records = [...demoEvents({ events: total, seed })];
   const dir = join(mkdtempSync(join(tmpdir(), "reproject-split-")), "events");
   const store = new LocalObjectStore(dir);
-  await appendEvents(store, await createEventArchive(store, envelope), envelope, records.slice(0, archived));
+  await appendToArchive(store, await createEventArchive(store, envelope), envelope, records.slice(0, archived));
   const live = records.slice(archived).map(liveEventOf);
   return { archive: dir, live, all: records };
 }

@@ -7,13 +7,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type ViteDevServer } from "vite";
 import { S3ObjectStore } from "../../src/archive/store/s3-store.ts";
-import { appendEvents, createEventArchive } from "../../src/archive/writer/index.ts";
+import { appendToArchive, createEventArchive } from "../../src/archive/writer/index.ts";
 import { demoEvents } from "../../src/local/demo/demo-events.ts";
 import { generateDemoArchive } from "../../src/local/demo/generate-demo-archive.ts";
 import type { EventRecord } from "../../src/registry/index.ts";
 import { envelope } from "../../convex/envelope.ts";
 import { startLocalRuntimeProcess, type LocalRuntimeProcess } from "../../src/local/runtime/runtime-process.ts";
-import { S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION, startLocalS3Server, type LocalS3Server } from "../../src/local/s3-server.ts";
+import {
+  S3_LOCAL_CREDENTIALS,
+  S3_LOCAL_REGION,
+  startLocalS3Server,
+  type LocalS3Server,
+} from "../../src/local/s3-server.ts";
 
 /** Big enough that a full rebuild of rebufferByCdn takes a few seconds on the local runtime. */
 export const DEMO = { events: 40_000, seed: 3 } as const;
@@ -67,14 +72,19 @@ export async function startArchives(): Promise<{ archives: PanelArchives; stop: 
 /** The demo events with two Rebuffer payloads broken: unreadable JSON, then a wrong field type. */
 async function writeTamperedArchive(store: S3ObjectStore): Promise<BadEvent[]> {
   const events = [...demoEvents({ events: TAMPERED.events, seed: TAMPERED.seed })];
-  const nthRebufferFrom = (from: number): EventRecord => events.slice(from - 1).find((event) => event.eventType === "Rebuffer")!;
+  const nthRebufferFrom = (from: number): EventRecord =>
+    events.slice(from - 1).find((event) => event.eventType === "Rebuffer")!;
   const badJson = nthRebufferFrom(TAMPERED.badFrom[0]);
   badJson.payload = '{"durationMs": 12';
   const wrongField = nthRebufferFrom(TAMPERED.badFrom[1]);
   wrongField.eventVersion = 1;
   wrongField.payload = '{"durationSec": "slow"}';
-  await appendEvents(store, await createEventArchive(store, envelope), envelope, events);
-  return [badJson, wrongField].map((event) => ({ position: event.globalPosition, eventId: event.eventId, payload: event.payload }));
+  await appendToArchive(store, await createEventArchive(store, envelope), envelope, events);
+  return [badJson, wrongField].map((event) => ({
+    position: event.globalPosition,
+    eventId: event.eventId,
+    payload: event.payload,
+  }));
 }
 
 /** The environment a local runtime needs to read `archive` from the loopback S3 server. */

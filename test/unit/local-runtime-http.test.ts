@@ -19,7 +19,12 @@ async function post(url: string, kind: string, body: string, headers: Record<str
 }
 
 function call(url: string, kind: string, path: string, args: unknown = {}, token?: string) {
-  return post(url, kind, JSON.stringify({ path, args, format: "json" }), token ? { Authorization: `Bearer ${token}` } : {});
+  return post(
+    url,
+    kind,
+    JSON.stringify({ path, args, format: "json" }),
+    token ? { Authorization: `Bearer ${token}` } : {},
+  );
 }
 
 async function callCounts(url: string): Promise<CallCounts> {
@@ -84,34 +89,40 @@ describe("the local runtime hosting the project's functions", () => {
   afterAll(() => runtime.stop());
 
   it("refuses to run an internal function called over HTTP", async () => {
-    const { status, body } = await call(runtime.url, "mutation", "selfCheck:start");
+    const { status, body } = await call(runtime.url, "mutation", "reproject:startSelfCheck");
     expect(status).toBe(403);
-    expect(body).toEqual({ status: "error", errorMessage: expect.stringContaining("'selfCheck:start' is an internal mutation") });
+    expect(body).toEqual({
+      status: "error",
+      errorMessage: expect.stringContaining("'reproject:startSelfCheck' is an internal mutation"),
+    });
     expect((await callCounts(runtime.url)).total.mutations).toBe(0);
   });
 
   it("answers 404 for a function that does not exist", async () => {
-    const { status, body } = await call(runtime.url, "query", "selfCheck:missing");
+    const { status, body } = await call(runtime.url, "query", "reproject:missing");
     expect(status).toBe(404);
-    expect(body.status === "error" && body.errorMessage).toMatch(/Could not find a function for 'selfCheck:missing'/);
+    expect(body.status === "error" && body.errorMessage).toMatch(/Could not find a function for 'reproject:missing'/);
   });
 
   it("answers 400 when the request body is not JSON", async () => {
-    const { status, body } = await post(runtime.url, "query", '{"path": "selfCheck:latest",');
+    const { status, body } = await post(runtime.url, "query", '{"path": "reproject:latestSelfCheck",');
     expect(status).toBe(400);
     expect(body.status === "error" && body.errorMessage).toMatch(/not JSON/);
   });
 
   it("answers 400 when a mutation is called as a query", async () => {
-    const { status, body } = await call(runtime.url, "query", "selfCheck:start");
+    const { status, body } = await call(runtime.url, "query", "reproject:startSelfCheck");
     expect(status).toBe(400);
     expect(body.status === "error" && body.errorMessage).toMatch(/is a mutation, not a query/);
   });
 
   it("refuses requests from pages another host served", async () => {
-    const body = JSON.stringify({ path: "selfCheck:latest", args: {} });
+    const body = JSON.stringify({ path: "reproject:latestSelfCheck", args: {} });
     expect((await post(runtime.url, "query", body, { Origin: "https://attacker.example" })).status).toBe(403);
-    const fromPanel = await fetch(`${runtime.url}/api/query`, { method: "OPTIONS", headers: { Origin: "http://localhost:5173" } });
+    const fromPanel = await fetch(`${runtime.url}/api/query`, {
+      method: "OPTIONS",
+      headers: { Origin: "http://localhost:5173" },
+    });
     expect(fromPanel.status).toBe(204);
     expect(fromPanel.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
   });
@@ -135,8 +146,14 @@ describe("the local runtime hosting an app with public functions", () => {
   });
 
   it("keeps int64 and bytes in Convex's JSON encoding both ways", async () => {
-    const value = { big: { $integer: Buffer.from(new BigInt64Array([2n ** 62n]).buffer).toString("base64") }, raw: { $bytes: "AAEC" } };
-    expect(await call(runtime.url, "action", "notes:echo", { value })).toEqual({ status: 200, body: { status: "success", value } });
+    const value = {
+      big: { $integer: Buffer.from(new BigInt64Array([2n ** 62n]).buffer).toString("base64") },
+      raw: { $bytes: "AAEC" },
+    };
+    expect(await call(runtime.url, "action", "notes:echo", { value })).toEqual({
+      status: 200,
+      body: { status: "success", value },
+    });
   });
 
   it("serves ConvexHttpClient, arguments wrapped in an array included", async () => {
@@ -157,9 +174,14 @@ describe("the local runtime hosting an app with public functions", () => {
   });
 
   it("enforces Convex's transaction limits on functions like a deployment", async () => {
-    const { status, body } = await call(runtime.url, "mutation", "notes:addMany", { prefix: "too many ", count: 16_001 });
+    const { status, body } = await call(runtime.url, "mutation", "notes:addMany", {
+      prefix: "too many ",
+      count: 16_001,
+    });
     expect(status).toBe(560);
-    expect(body.status === "error" && body.errorMessage).toMatch(/Wrote too many documents in a single function execution/);
+    expect(body.status === "error" && body.errorMessage).toMatch(
+      /Wrote too many documents in a single function execution/,
+    );
     const count = await call(runtime.url, "query", "notes:count");
     expect(count.body.status === "success" && count.body.value).toBeLessThan(16_001);
   });
@@ -169,12 +191,19 @@ describe("the local runtime hosting an app with public functions", () => {
     const token = encodeIdentityToken({ subject: "ada", name: "Ada", role: "admin" });
     expect((await call(runtime.url, "query", "notes:whoami", {}, token)).body).toEqual({
       status: "success",
-      value: expect.objectContaining({ subject: "ada", name: "Ada", role: "admin", tokenIdentifier: expect.stringContaining("ada") }),
+      value: expect.objectContaining({
+        subject: "ada",
+        name: "Ada",
+        role: "admin",
+        tokenIdentifier: expect.stringContaining("ada"),
+      }),
     });
     const added = await call(runtime.url, "mutation", "notes:add", { text: "signed" }, token);
     const notes = await call(runtime.url, "query", "notes:list");
     const id = added.body.status === "success" && added.body.value;
-    expect(notes.body.status === "success" && notes.body.value).toContainEqual(expect.objectContaining({ _id: id, author: "ada" }));
+    expect(notes.body.status === "success" && notes.body.value).toContainEqual(
+      expect.objectContaining({ _id: id, author: "ada" }),
+    );
   });
 
   it("refuses a malformed identity token with 401", async () => {
@@ -198,9 +227,7 @@ describe("the local runtime hosting an app with public functions", () => {
     await call(runtime.url, "mutation", "notes:addThroughPool", { text: "from the pool", delayMs: 0 });
     const push = await subscription.next(hasNote("from the pool"));
     subscription.close();
-    expect(push.value).toContainEqual(
-      expect.objectContaining({ text: "from the pool", author: "replayPool" }),
-    );
+    expect(push.value).toContainEqual(expect.objectContaining({ text: "from the pool", author: "replayPool" }));
   });
 
   it("pushes about ten results per second at most during a burst of mutations, ending on the latest", async () => {
@@ -235,7 +262,9 @@ describe("the local runtime hosting an app with public functions", () => {
     const pool = after.components.replayPool!;
     const batchWorker = after.components["replayPool/batchWorker"]!;
     expect(pool.mutations - (before.components.replayPool?.mutations ?? 0)).toBeGreaterThanOrEqual(2);
-    expect(batchWorker.scheduled - (before.components["replayPool/batchWorker"]?.scheduled ?? 0)).toBeGreaterThanOrEqual(1);
+    expect(
+      batchWorker.scheduled - (before.components["replayPool/batchWorker"]?.scheduled ?? 0),
+    ).toBeGreaterThanOrEqual(1);
     expect(after.total.mutations).toBe(after.app.mutations + pool.mutations + batchWorker.mutations);
   });
 });

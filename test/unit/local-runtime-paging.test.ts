@@ -33,7 +33,7 @@ function runPagingScript(): Promise<PagingRun> {
     const pages = [], isDone = [];
     let cursor = null, inserted = null;
     for (;;) {
-      const result = await runtime.call("query", "readModels:page", { projection: "sessionSummary", generation: 7, cursor, numItems: 100 });
+      const result = await runtime.call("query", "reproject:readModelPage", { projection: "sessionSummary", generation: 7, cursor, numItems: 100 });
       pages.push(result.page.map((doc) => doc.streamId));
       isDone.push(result.isDone);
       if (result.isDone) break;
@@ -48,7 +48,10 @@ function runPagingScript(): Promise<PagingRun> {
     const generationKeys = (await runtime.t.run((ctx) => ctx.db.query("sessionSummary").collect())).filter((doc) => doc.generation === 7).map((doc) => doc.key);
     await runtime.stop();
     process.stdout.write("RESULT " + JSON.stringify({ pages, isDone, generationKeys, inserted }) + "\\n");`;
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    cwd: PROJECT_ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let stdout = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
@@ -69,7 +72,9 @@ it("pages a generation in key order, each document once, with documents written 
   expect(paged).toEqual(sortedByKey);
   expect(new Set(paged).size).toBe(paged.length);
   // Inserted after page 3: those after its last key show up in later pages, those before do not.
-  const expected = generationKeys.filter((key) => !inserted.keys.includes(key) || key > inserted.cursorKey).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const expected = generationKeys
+    .filter((key) => !inserted.keys.includes(key) || key > inserted.cursorKey)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   expect(paged).toEqual(expected);
   expect(paged.length).toBeGreaterThan(1200);
   expect(pages.slice(0, -1).every((page) => page.length === 100)).toBe(true);

@@ -25,7 +25,10 @@ describe("local runtime identity tokens", () => {
 
   it("read any JWT's claims, non-ASCII text included", () => {
     const payload = Buffer.from(JSON.stringify({ sub: "zoë", iss: "https://issuer.example" })).toString("base64url");
-    expect(decodeIdentityToken(`header.${payload}.signature`)).toEqual({ subject: "zoë", issuer: "https://issuer.example" });
+    expect(decodeIdentityToken(`header.${payload}.signature`)).toEqual({
+      subject: "zoë",
+      issuer: "https://issuer.example",
+    });
   });
 
   it("reject tokens that are not a JWT with a JSON object of claims", () => {
@@ -38,7 +41,9 @@ describe("local runtime identity tokens", () => {
 describe("the local runtime's module listing", () => {
   it("lists the Convex modules of a functions folder and leaves out files with two dots", () => {
     const modules = [...listModules(PROJECT_CONVEX_DIR).keys()];
-    expect(modules).toEqual(expect.arrayContaining(["schema", "selfCheck", "selfCheckNode", "rebuilds", "_generated/api"]));
+    expect(modules).toEqual(
+      expect.arrayContaining(["schema", "reproject", "reprojectNode", "rebuilds", "_generated/api"]),
+    );
     // test.setup.ts, convex.config.ts and _generated/*.d.ts would keep a dot after their extension is cut.
     expect(modules.filter((name) => name.includes("."))).toEqual([]);
   });
@@ -114,9 +119,13 @@ describe("subscriptions", () => {
 describe("periodic snapshots", () => {
   it("are saved only after changes, and once more at stop", async () => {
     let saves = 0;
-    const saver = new PeriodicSaver(async () => void saves++, 20, (error) => {
-      throw error;
-    });
+    const saver = new PeriodicSaver(
+      async () => void saves++,
+      20,
+      (error) => {
+        throw error;
+      },
+    );
     await sleep(80);
     expect(saves).toBe(0);
     saver.markChanged();

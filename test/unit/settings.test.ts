@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { numberSetting } from "../../convex/settings.ts";
+import { numberSetting } from "../../src/server/settings.ts";
 
 it("numeric settings take the variable's number when it is one at or above the minimum, else the default", () => {
   const env = { SET: "2500", DECIMAL: "0.5", ZERO: "0", NEGATIVE: "-3", WORDS: "ten", EMPTY: "", SPACES: "  " };

@@ -2,7 +2,13 @@
 // the envelope's time column, rows sorted by position in every file, and appending events to it.
 // An attribute the envelope declares and the table lacks becomes a new optional column on the
 // next append (files written before it read it as null).
-import { attributeNamed, attributesProblem, isAttributeValue, type AttributeType, type EventEnvelope } from "../../registry/envelope.ts";
+import {
+  attributeNamed,
+  attributesProblem,
+  isAttributeValue,
+  type AttributeType,
+  type EventEnvelope,
+} from "../../registry/envelope.ts";
 import type { EventRecord } from "../../registry/event-record.ts";
 import { checkArchiveCarriesEnvelope } from "../archive-envelope.ts";
 import { ArchiveError } from "../errors.ts";
@@ -12,7 +18,14 @@ import type { ObjectStore } from "../store/object-store.ts";
 import type { WritableType } from "./arrow-schema.ts";
 import { writePartitionedDataFiles } from "./partitioned-data-files.ts";
 import { dayFromEpochMicros } from "./partitioning.ts";
-import { commitAppend, createTable, type Append, type AppendResult, type SortOrder, type WritableTable } from "./table-commit.ts";
+import {
+  commitAppend,
+  createTable,
+  type Append,
+  type AppendResult,
+  type SortOrder,
+  type WritableTable,
+} from "./table-commit.ts";
 import { randomWriterIds, type WriterIds } from "./writer-ids.ts";
 
 /** An event as an archive row: column name → value, as the row batch builder reads it. */
@@ -51,7 +64,12 @@ export function eventArchiveSchema(envelope: EventEnvelope): IcebergSchema {
     })),
     core(columns.payload, "string"),
   ];
-  return { type: "struct", "schema-id": 0, "identifier-field-ids": [1], fields: fields.map((field, index) => ({ id: index + 1, ...field })) };
+  return {
+    type: "struct",
+    "schema-id": 0,
+    "identifier-field-ids": [1],
+    fields: fields.map((field, index) => ({ id: index + 1, ...field })),
+  };
 }
 
 /** Partitioned by day of the envelope's time column. */
@@ -72,7 +90,10 @@ export function eventPartitionSpec(envelope: EventEnvelope): PartitionSpec {
 /** Sorted by the envelope's position column. */
 export function eventSortOrder(envelope: EventEnvelope): SortOrder {
   const source = fieldIdOf(eventArchiveSchema(envelope), envelope.columns.position);
-  return { "order-id": 1, fields: [{ transform: "identity", "source-id": source, direction: "asc", "null-order": "nulls-first" }] };
+  return {
+    "order-id": 1,
+    fields: [{ transform: "identity", "source-id": source, direction: "asc", "null-order": "nulls-first" }],
+  };
 }
 
 /**
@@ -85,7 +106,12 @@ export function eventAppendSchema(metadata: TableMetadata, envelope: EventEnvelo
   let lastId = metadata["last-column-id"];
   const added = Object.values(envelope.attributes)
     .filter((attribute) => !fieldByName(current, attribute.column))
-    .map((attribute): NestedField => ({ id: ++lastId, name: attribute.column, required: false, type: ATTRIBUTE_COLUMN_TYPES[attribute.type] }));
+    .map((attribute): NestedField => ({
+      id: ++lastId,
+      name: attribute.column,
+      required: false,
+      type: ATTRIBUTE_COLUMN_TYPES[attribute.type],
+    }));
   const schema = added.length === 0 ? current : { ...current, fields: [...current.fields, ...added] };
   checkArchiveCarriesEnvelope(schema, envelope, metadata.location);
   return schema;
@@ -110,7 +136,10 @@ export function archiveRowOf(envelope: EventEnvelope, event: EventRecord): Archi
     const attribute = attributeNamed(envelope, name);
     const value = event.attributes[name];
     if (!attribute || (value !== null && !isAttributeValue(value, attribute.type))) {
-      throw new ArchiveError(undefined, `event ${event.eventId} at position ${event.globalPosition}: ${attributesProblem(envelope, event.attributes)}`);
+      throw new ArchiveError(
+        undefined,
+        `event ${event.eventId} at position ${event.globalPosition}: ${attributesProblem(envelope, event.attributes)}`,
+      );
     }
     row[attribute.column] = value;
   }
@@ -124,7 +153,11 @@ export interface EventArchiveOptions {
 }
 
 /** Creates an empty event archive laid out by the envelope (partitioned by day, sorted by position). */
-export function createEventArchive(store: ObjectStore, envelope: EventEnvelope, options: EventArchiveOptions = {}): Promise<WritableTable> {
+export function createEventArchive(
+  store: ObjectStore,
+  envelope: EventEnvelope,
+  options: EventArchiveOptions = {},
+): Promise<WritableTable> {
   return createTable(
     store,
     {
@@ -164,7 +197,7 @@ export async function writeEventDataFiles(
 }
 
 /** Sorts `events` into archive order, writes them and commits them as one snapshot. */
-export async function appendEvents(
+export async function appendToArchive(
   store: ObjectStore,
   table: WritableTable,
   envelope: EventEnvelope,

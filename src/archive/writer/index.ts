@@ -2,7 +2,7 @@
 export { arrowSchemaFor, PARQUET_FIELD_ID_KEY, type WritableColumn, type WritableType } from "./arrow-schema.ts";
 export { BOUND_TRUNCATE_LENGTH, type ColumnMetrics } from "./column-statistics.ts";
 export {
-  appendEvents,
+  appendToArchive,
   archiveRowOf,
   createEventArchive,
   eventAppendSchema,
@@ -15,8 +15,17 @@ export {
   type EventArchiveOptions,
   type EventWriteOptions,
 } from "./event-archive.ts";
-export { writeParquetDataFile, PARQUET_ROW_GROUP_ROWS, type DataFile, type DataFileTarget } from "./parquet-data-file.ts";
-export { writePartitionedDataFiles, DATA_FILE_MAX_ROWS, type PartitionedWriteOptions } from "./partitioned-data-files.ts";
+export {
+  writeParquetDataFile,
+  PARQUET_ROW_GROUP_ROWS,
+  type DataFile,
+  type DataFileTarget,
+} from "./parquet-data-file.ts";
+export {
+  writePartitionedDataFiles,
+  DATA_FILE_MAX_ROWS,
+  type PartitionedWriteOptions,
+} from "./partitioned-data-files.ts";
 export { dayFromEpochMicros, type PartitionValues } from "./partitioning.ts";
 export { RowBatchBuilder, rowBatches, DEFAULT_ROWS_PER_BATCH } from "./row-batch-builder.ts";
 export { SeededRandom } from "./seeded-random.ts";
@@ -39,5 +48,11 @@ export {
   type SortOrder,
   type WritableTable,
 } from "./table-commit.ts";
-export { commitReplace, StaleRewriteError, type Replace, type ReplaceResult, type RemovedFiles } from "./replace-commit.ts";
+export {
+  commitReplace,
+  StaleRewriteError,
+  type Replace,
+  type ReplaceResult,
+  type RemovedFiles,
+} from "./replace-commit.ts";
 export { randomWriterIds, seededWriterIds, type WriterIds } from "./writer-ids.ts";

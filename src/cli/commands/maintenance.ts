@@ -12,7 +12,14 @@ import {
   parsePartitionFilter,
 } from "../../archive/maintenance/index.ts";
 import { partitionSpecById } from "../../archive/metadata.ts";
-import { parseCommandArgs, parseIsoInstant, parseList, parsePositiveInteger, printUsage, requirePositional } from "../args.ts";
+import {
+  parseCommandArgs,
+  parseIsoInstant,
+  parseList,
+  parsePositiveInteger,
+  printUsage,
+  requirePositional,
+} from "../args.ts";
 import { UsageError } from "../command.ts";
 import { startProgressBar, type ProgressBar } from "../progress-bar.ts";
 
@@ -39,7 +46,7 @@ and deletes the files only they needed.
 Rebuilds of a Convex deployment pin the snapshot they read; this command cannot see them. On the
 deployment's archive (REPROJECT_ARCHIVE, or the table property set by its maintenance runs) it
 refuses to run unless given the pinned snapshots (--keep-snapshots, from
-\`npx convex run maintenance:pinnedSnapshots\`) or --no-pinned-check. \`maintenanceNode:expire\` in the
+\`npx convex run reproject:pinnedSnapshots\`) or --no-pinned-check. \`reprojectNode:expire\` in the
 deployment checks them itself.
 ${TABLE_HELP}`;
 
@@ -75,12 +82,19 @@ class PhaseBar {
 }
 
 export const archiveCompact = async (argv: string[]): Promise<number> => {
-  const { values, positionals } = parseCommandArgs(argv, { "target-file-mb": { type: "string" }, partition: { type: "string" } }, COMPACT_USAGE);
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { "target-file-mb": { type: "string" }, partition: { type: "string" } },
+    COMPACT_USAGE,
+  );
   if (values.help) return printUsage(COMPACT_USAGE);
   const location = requirePositional(positionals, 0, "table", COMPACT_USAGE);
   const targetMb = parsePositiveInteger(values["target-file-mb"], "--target-file-mb");
   const { store, table } = await openMaintainedTable(location);
-  const partition = values.partition === undefined ? undefined : parsePartitionFilter(partitionSpecById(table.metadata, table.metadata["default-spec-id"]), values.partition);
+  const partition =
+    values.partition === undefined
+      ? undefined
+      : parsePartitionFilter(partitionSpecById(table.metadata, table.metadata["default-spec-id"]), values.partition);
   const bar = new PhaseBar("compacting");
   const started = performance.now();
   const result = await compactTable(store, {
@@ -139,8 +153,8 @@ export const archiveExpire = async (argv: string[]): Promise<number> => {
     throw new UsageError(
       `${store.root} is the event archive of a Convex deployment (${deployment}). Its rebuilds may have pinned snapshots ` +
         "this command cannot see, and expiring one would make the rebuild fail. Pass --keep-snapshots with the snapshots " +
-        "running, paused and failed rebuilds pinned (npx convex run maintenance:pinnedSnapshots), or --no-pinned-check if " +
-        "you know none is pinned; or run `npx convex run maintenanceNode:expire`, which checks them itself.",
+        "running, paused and failed rebuilds pinned (npx convex run reproject:pinnedSnapshots), or --no-pinned-check if " +
+        "you know none is pinned; or run `npx convex run reprojectNode:expire`, which checks them itself.",
     );
   }
   const bar = new PhaseBar(values["dry-run"] ? "files to delete" : "deleting files");
@@ -171,7 +185,11 @@ export const archiveExpire = async (argv: string[]): Promise<number> => {
 };
 
 export const archiveCleanOrphans = async (argv: string[]): Promise<number> => {
-  const { values, positionals } = parseCommandArgs(argv, { "older-than": { type: "string" }, "dry-run": { type: "boolean" } }, ORPHANS_USAGE);
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { "older-than": { type: "string" }, "dry-run": { type: "boolean" } },
+    ORPHANS_USAGE,
+  );
   if (values.help) return printUsage(ORPHANS_USAGE);
   const location = requirePositional(positionals, 0, "table", ORPHANS_USAGE);
   const olderThanMs = requireIsoInstant(values["older-than"], "--older-than", ORPHANS_USAGE);
@@ -200,7 +218,11 @@ export const archiveCleanOrphans = async (argv: string[]): Promise<number> => {
     bytesDeleted: result.bytesDeleted,
     recentUnreferencedKept: result.recentUnreferenced,
     deleteFailures: result.deleteFailures,
-    orphans: result.orphans.map((orphan) => ({ key: orphan.key, bytes: orphan.size, lastModified: new Date(orphan.lastModified).toISOString() })),
+    orphans: result.orphans.map((orphan) => ({
+      key: orphan.key,
+      bytes: orphan.size,
+      lastModified: new Date(orphan.lastModified).toISOString(),
+    })),
   });
   return 0;
 };

@@ -5,10 +5,18 @@ import type { internal } from "../../../convex/_generated/api.js";
 import type { EventRecord } from "../../registry/index.ts";
 import { demoEvents } from "./demo-events.ts";
 
-export type LiveEvent = FunctionArgs<typeof internal.events.append>["events"][number];
+export type LiveEvent = FunctionArgs<typeof internal.reproject.append>["events"][number];
 
 /** Events `archived + 1` to `archived + count` of the demo generator's `archived + count` events. */
-export function liveDemoEvents({ archived, count, seed }: { archived: number; count: number; seed: number }): LiveEvent[] {
+export function liveDemoEvents({
+  archived,
+  count,
+  seed,
+}: {
+  archived: number;
+  count: number;
+  seed: number;
+}): LiveEvent[] {
   const events: LiveEvent[] = [];
   let position = 0;
   for (const record of demoEvents({ events: archived + count, seed })) {

@@ -39,7 +39,11 @@ const MAX_LIVE_EVENTS = 5_000;
 /** Events per append mutation, like an app recording a burst of playback telemetry. */
 const APPEND_BATCH = 500;
 
-export const DEMO_ADMIN: DevAdmin = { subject: "demo-admin", name: "Demo admin", role: process.env.REPROJECT_ADMIN_ROLE ?? "admin" };
+export const DEMO_ADMIN: DevAdmin = {
+  subject: "demo-admin",
+  name: "Demo admin",
+  role: process.env.REPROJECT_ADMIN_ROLE ?? "admin",
+};
 const ADMIN = localAdminIdentity(DEMO_ADMIN.subject, DEMO_ADMIN.name);
 
 type ReconcileOutcome = { projection: string; action: string };
@@ -95,7 +99,9 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     log(`S3 server (s3rver) on ${s3.endpoint}, data in ${layout.s3Dir}`);
 
     const archive = await prepareDemoArchive({ events: options.events, seed: options.seed });
-    log(`${archive.generated ? "generated" : "reusing"} the archive ${archive.location} (${options.events.toLocaleString("en-US")} events, seed ${options.seed}) in ${archive.seconds.toFixed(1)} s`);
+    log(
+      `${archive.generated ? "generated" : "reusing"} the archive ${archive.location} (${options.events.toLocaleString("en-US")} events, seed ${options.seed}) in ${archive.seconds.toFixed(1)} s`,
+    );
     process.env.REPROJECT_ARCHIVE = archive.location;
 
     let runtime: LocalRuntime = await startLocalRuntime({ persistFile: layout.runtimeState });
@@ -110,36 +116,56 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
       log(`admin panel: ${panel.url}  (sign in as ${JSON.stringify(DEMO_ADMIN)}; bearer token ${adminPanel.token})`);
     }
 
-    const live = liveDemoEvents({ archived: options.events, count: Math.min(MAX_LIVE_EVENTS, Math.ceil(options.events / 10)), seed: options.seed });
-    await runFunction(runtime, "mutation", internal.events.initializeLog, { archiveHighWaterMark: options.events });
+    const live = liveDemoEvents({
+      archived: options.events,
+      count: Math.min(MAX_LIVE_EVENTS, Math.ceil(options.events / 10)),
+      seed: options.seed,
+    });
+    await runFunction(runtime, "mutation", internal.reproject.initializeLog, { archiveHighWaterMark: options.events });
     const half = Math.ceil(live.length / 2);
     await appendLiveEvents(runtime, live.slice(0, half));
-    log(`live event log continues the archive at position ${(options.events + 1).toLocaleString("en-US")}: appended ${half.toLocaleString("en-US")} events`);
+    log(
+      `live event log continues the archive at position ${(options.events + 1).toLocaleString("en-US")}: appended ${half.toLocaleString("en-US")} events`,
+    );
 
     let statusPolls = 0;
     const rebuildRound = async (title: string) => {
-      const outcomes = await runFunction(runtime, "mutation", internal.replay.reconcile.run, {});
+      const outcomes = await runFunction(runtime, "mutation", internal.reproject.reconcile, {});
       log(`${title}: ${outcomes.map(({ projection, action }) => `${projection} ${action}`).join(", ")}`);
       const active = await runFunction(runtime, "query", api.rebuilds.listActive, {}, ADMIN);
       const roundStarted = performance.now();
       const board = startProgressBoard();
-      const watched = await watchRebuilds(runtime, ADMIN, active.map((status) => status.rebuildId), { board });
+      const watched = await watchRebuilds(
+        runtime,
+        ADMIN,
+        active.map((status) => status.rebuildId),
+        { board },
+      );
       board.stop();
       statusPolls += watched.polls;
       for (const status of watched.statuses) {
-        if (status.state !== "completed") throw new Error(`the rebuild of ${status.projection} ${status.state}: ${status.lastError?.message ?? "no error recorded"}`);
+        if (status.state !== "completed")
+          throw new Error(
+            `the rebuild of ${status.projection} ${status.state}: ${status.lastError?.message ?? "no error recorded"}`,
+          );
       }
       return { outcomes, statuses: watched.statuses, seconds: (performance.now() - roundStarted) / 1000 };
     };
 
     const first = await rebuildRound("reconcile (first deploy)");
     await appendLiveEvents(runtime, live.slice(half));
-    log(`appended ${(live.length - half).toLocaleString("en-US")} more live events, applied at once to the active read models`);
+    log(
+      `appended ${(live.length - half).toLocaleString("en-US")} more live events, applied at once to the active read models`,
+    );
 
     const callsBeforeRedeploy = runtime.stats().calls;
     await runtime.stop();
     const redeploy = prepareVersionBump(layout.redeployDir, BUMPED_PROJECTION);
-    runtime = await startLocalRuntime({ persistFile: layout.runtimeState, convexDir: redeploy.convexDir, port: Number(new URL(runtime.url).port) });
+    runtime = await startLocalRuntime({
+      persistFile: layout.runtimeState,
+      convexDir: redeploy.convexDir,
+      port: Number(new URL(runtime.url).port),
+    });
     log(
       `redeploy: ${redeploy.projection} version ${redeploy.fromVersion} → ${redeploy.toVersion} (functions copied to ${redeploy.convexDir}); ` +
         `runtime restarted from its saved state`,
@@ -174,7 +200,9 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
 
 async function appendLiveEvents(runtime: LocalRuntime, events: LiveEvent[]): Promise<void> {
   for (let start = 0; start < events.length; start += APPEND_BATCH) {
-    await runFunction(runtime, "mutation", internal.events.append, { events: events.slice(start, start + APPEND_BATCH) });
+    await runFunction(runtime, "mutation", internal.reproject.append, {
+      events: events.slice(start, start + APPEND_BATCH),
+    });
   }
 }
 
@@ -202,7 +230,9 @@ function addCallCounts(a: CallCounts, b: CallCounts): CallCounts {
   const componentPaths = new Set([...Object.keys(a.components), ...Object.keys(b.components)]);
   return {
     app: add(a.app, b.app),
-    components: Object.fromEntries([...componentPaths].map((path) => [path, add(a.components[path], b.components[path])])),
+    components: Object.fromEntries(
+      [...componentPaths].map((path) => [path, add(a.components[path], b.components[path])]),
+    ),
     total: add(a.total, b.total),
     subscriptionRefreshes: a.subscriptionRefreshes + b.subscriptionRefreshes,
   };

@@ -11,7 +11,7 @@ export type ModuleLoader = () => Promise<ModuleExports>;
 const MODULE_FILE = /^[^.]+\.[cm]?[jt]s$/;
 
 /**
- * Loaders of the modules under `directory`, keyed by Convex module path (`selfCheck`,
+ * Loaders of the modules under `directory`, keyed by Convex module path (`reproject`,
  * `nested/module`), the part of a function path before the colon.
  */
 export function listModules(directory: string): Map<string, ModuleLoader> {
@@ -20,7 +20,10 @@ export function listModules(directory: string): Map<string, ModuleLoader> {
   for (const file of files) {
     const fileName = file.split(sep).at(-1) ?? "";
     if (!MODULE_FILE.test(fileName)) continue;
-    const modulePath = file.split(sep).join("/").replace(/\.[^.]+$/, "");
+    const modulePath = file
+      .split(sep)
+      .join("/")
+      .replace(/\.[^.]+$/, "");
     const url = pathToFileURL(join(directory, file)).href;
     modules.set(modulePath, () => import(url) as Promise<ModuleExports>);
   }

@@ -1,25 +1,29 @@
-"use node";
 // Planning a rebuild at trigger time: pin the archive's current snapshot and plan the slices the
 // rebuild will read, with the filter pushed down; the exact total comes with the plan.
+import { internalActionGeneric, type GenericActionCtx } from "convex/server";
 import { v } from "convex/values";
-import { ArchiveTable } from "../../src/archive/table.ts";
-import { checkArchiveCarriesEnvelope } from "../../src/archive/archive-envelope.ts";
-import { replayColumns } from "../../src/replay/archive-events.ts";
-import { filterPredicate } from "../../src/replay/filter.ts";
-import { serializePlan } from "../../src/replay/plan-json.ts";
-import { components, internal } from "../_generated/api";
-import { internalAction, type ActionCtx } from "../_generated/server";
-import { envelope } from "../envelope";
-import { failFastOnPermanentErrors } from "./permanentErrors";
+import { checkArchiveCarriesEnvelope } from "../archive/archive-envelope.ts";
+import { ArchiveTable } from "../archive/table.ts";
+import { replayColumns } from "../replay/archive-events.ts";
+import { filterPredicate } from "../replay/filter.ts";
+import { serializePlan } from "../replay/plan-json.ts";
+import type { Wiring } from "../server/wiring.ts";
+import { failFastOnPermanentErrors } from "./permanent-errors.ts";
 
-export const plan = internalAction({
-  args: { rebuildId: v.string() },
-  returns: v.null(),
-  handler: (ctx, { rebuildId }) => failFastOnPermanentErrors(() => planRebuild(ctx, rebuildId)),
-});
+export function planAction(wiring: Wiring) {
+  return internalActionGeneric({
+    args: { rebuildId: v.string() },
+    returns: v.null(),
+    handler: (ctx, { rebuildId }) => failFastOnPermanentErrors(() => planRebuild(ctx, wiring, rebuildId)),
+  });
+}
 
-async function planRebuild(ctx: ActionCtx, rebuildId: string): Promise<null> {
-  const input = await ctx.runMutation(components.reproject.lifecycle.beginChunk, { rebuildId });
+async function planRebuild(
+  ctx: GenericActionCtx<any>,
+  { component, envelope, refs }: Wiring,
+  rebuildId: string,
+): Promise<null> {
+  const input = await ctx.runMutation(component.lifecycle.beginChunk, { rebuildId });
   if (!input || input.phase !== "planning") return null;
   const table = await ArchiveTable.open(input.archiveLocation);
   const snapshot = table.snapshot();
@@ -36,7 +40,7 @@ async function planRebuild(ctx: ActionCtx, rebuildId: string): Promise<null> {
   const highWaterMark = snapshot
     ? await table.columnUpperBound(envelope.columns.position, { snapshotId: snapshot["snapshot-id"] })
     : undefined;
-  await ctx.runMutation(internal.replay.lifecycle.storePlan, {
+  await ctx.runMutation(refs.storePlan, {
     rebuildId,
     archiveHighWaterMark: highWaterMark === undefined || highWaterMark === null ? 0 : Number(highWaterMark),
     planJson: scanPlan ? serializePlan(scanPlan) : "null",

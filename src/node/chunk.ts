@@ -1,24 +1,21 @@
-"use node";
 // One chunk of a rebuild: seconds of work in a single action. It streams the planned archive slices
 // (then the live events table) after the checkpoint and commits them batch by batch through
 // `applyBatch`, each batch sized to stay inside Convex's transaction limits. It stops at a batch
 // boundary when the rebuild is paused or cancelled, when its budget is spent, or when it is done.
+import { internalActionGeneric, type GenericActionCtx } from "convex/server";
 import { v } from "convex/values";
-import { ArchiveTable } from "../../src/archive/table.ts";
-import { eventsFromBatch } from "../../src/replay/archive-events.ts";
-import { BatchSizer, isTransactionLimitError } from "../../src/replay/batch-sizer.ts";
-import { eventColumns } from "../../src/replay/event-columns.ts";
-import { addSkipped, addToRun, emptyRun, splitRun, type EventRun } from "../../src/replay/event-run.ts";
-import { typedFilter, type TypedReplayFilter } from "../../src/replay/filter.ts";
-import { deserializePlan } from "../../src/replay/plan-json.ts";
-import type { AnyProjection } from "../../src/registry/index.ts";
-import type { ChunkInput } from "../../src/component/lifecycle.ts";
-import { components, internal } from "../_generated/api";
-import { internalAction, type ActionCtx } from "../_generated/server";
-import { envelope } from "../envelope";
-import { registry } from "../projections";
-import { failFastOnPermanentErrors } from "./permanentErrors";
-import { numberSetting } from "../settings";
+import { ArchiveTable } from "../archive/table.ts";
+import type { ChunkInput } from "../component/lifecycle.ts";
+import type { AnyProjection } from "../registry/index.ts";
+import { eventsFromBatch } from "../replay/archive-events.ts";
+import { BatchSizer, isTransactionLimitError } from "../replay/batch-sizer.ts";
+import { eventColumns } from "../replay/event-columns.ts";
+import { addSkipped, addToRun, emptyRun, splitRun, type EventRun } from "../replay/event-run.ts";
+import { typedFilter, type TypedReplayFilter } from "../replay/filter.ts";
+import { deserializePlan } from "../replay/plan-json.ts";
+import { numberSetting } from "../server/settings.ts";
+import type { Wiring } from "../server/wiring.ts";
+import { failFastOnPermanentErrors } from "./permanent-errors.ts";
 
 /** Long enough that the ~200 ms of Workpool scheduling per chunk is noise; far from the 10 min limit. */
 export const DEFAULT_CHUNK_BUDGET_MS = 30_000;
@@ -26,21 +23,26 @@ export const DEFAULT_CHUNK_BUDGET_MS = 30_000;
 /** The chunk ends here, at a batch boundary; the next one (if any) starts from the checkpoint. */
 class ChunkStopped extends Error {}
 
-export const run = internalAction({
-  args: { rebuildId: v.string() },
-  returns: v.null(),
-  handler: (ctx, { rebuildId }) => failFastOnPermanentErrors(() => runChunk(ctx, rebuildId)),
-});
+type ActionCtx = GenericActionCtx<any>;
 
-async function runChunk(ctx: ActionCtx, rebuildId: string): Promise<null> {
-  const input = await ctx.runMutation(components.reproject.lifecycle.beginChunk, { rebuildId });
+export function chunkAction(wiring: Wiring) {
+  return internalActionGeneric({
+    args: { rebuildId: v.string() },
+    returns: v.null(),
+    handler: (ctx, { rebuildId }) => failFastOnPermanentErrors(() => runChunk(ctx, wiring, rebuildId)),
+  });
+}
+
+async function runChunk(ctx: ActionCtx, wiring: Wiring, rebuildId: string): Promise<null> {
+  const { component, registry } = wiring;
+  const input = await ctx.runMutation(component.lifecycle.beginChunk, { rebuildId });
   if (!input || (input.phase !== "archive" && input.phase !== "tail")) return null;
   const projection: AnyProjection = registry.require(input.projection);
-  const chunk = new Chunk(ctx, rebuildId, input, projection);
+  const chunk = new Chunk(ctx, wiring, rebuildId, input, projection);
   try {
     if (input.phase === "archive") {
       await chunk.replayArchive();
-      await ctx.runMutation(components.reproject.lifecycle.finishArchive, { rebuildId, expectedCursor: chunk.cursor });
+      await ctx.runMutation(component.lifecycle.finishArchive, { rebuildId, expectedCursor: chunk.cursor });
     }
     await chunk.catchUpWithTail();
     await chunk.diffShadow();
@@ -64,13 +66,14 @@ class Chunk {
 
   constructor(
     private readonly ctx: ActionCtx,
+    private readonly wiring: Wiring,
     private readonly rebuildId: string,
     private readonly input: ChunkInput,
     projection: AnyProjection,
   ) {
     this.sizer = new BatchSizer(projection.eventsPerMutation);
     this.tailPageSize = projection.eventsPerMutation;
-    this.filter = typedFilter(input.filter ?? undefined, envelope);
+    this.filter = typedFilter(input.filter ?? undefined, wiring.envelope);
     this.consumed = new Set(projection.eventTypes);
     this.cursor = input.cursor;
   }
@@ -85,7 +88,7 @@ class Chunk {
       // Without a filter, a row's type alone decides whether the handlers see it.
       const skipType = this.filter ? undefined : (eventType: string) => !this.consumed.has(eventType);
       for await (const batch of table.scan({ ...plan, predicate: [] }, { after: this.cursor ?? undefined })) {
-        for (const event of eventsFromBatch(batch, envelope, skipType)) {
+        for (const event of eventsFromBatch(batch, this.wiring.envelope, skipType)) {
           if ("skipped" in event) addSkipped(run, event.globalPosition);
           else addToRun(run, event, this.filter, this.consumed);
           if (run.events.length >= this.sizer.size) {
@@ -100,16 +103,16 @@ class Chunk {
 
   /** Replays the events table after the cursor until `finishTail` can hand over in one transaction. */
   async catchUpWithTail(): Promise<void> {
-    const rebuild = await this.ctx.runQuery(components.reproject.lifecycle.beginTail, { rebuildId: this.rebuildId });
+    const rebuild = await this.ctx.runQuery(this.wiring.component.lifecycle.beginTail, { rebuildId: this.rebuildId });
     if (!rebuild) return;
     this.cursor = rebuild.cursor;
     for (;;) {
       // Tail pages stay within the class default even when archive batches have grown: a query
       // reads whole documents, whatever types the projection consumes.
       const limit = Math.min(this.sizer.size, this.tailPageSize);
-      const events = await this.ctx.runQuery(internal.events.tail, { after: this.cursor ?? 0, limit });
+      const events = await this.ctx.runQuery(this.wiring.refs.eventsAfter, { after: this.cursor ?? 0, limit });
       if (events.length < limit) {
-        const outcome = await this.ctx.runMutation(internal.replay.lifecycle.finishTail, {
+        const outcome = await this.ctx.runMutation(this.wiring.refs.finishTail, {
           rebuildId: this.rebuildId,
           expectedCursor: this.cursor,
         });
@@ -123,9 +126,9 @@ class Chunk {
 
   /** A verify run: compares the shadow with the active generation, a window per transaction. */
   async diffShadow(): Promise<void> {
-    if (!(await this.ctx.runQuery(components.reproject.verify.diffPosition, { rebuildId: this.rebuildId }))) return;
+    if (!(await this.ctx.runQuery(this.wiring.component.verify.diffPosition, { rebuildId: this.rebuildId }))) return;
     for (;;) {
-      const { done } = await this.ctx.runMutation(internal.replay.verify.diffBatch, { rebuildId: this.rebuildId });
+      const { done } = await this.ctx.runMutation(this.wiring.refs.diffBatch, { rebuildId: this.rebuildId });
       if (done) return;
       this.batches++;
       if (Date.now() >= this.deadline || this.batches >= this.budget.batches) throw new ChunkStopped("budget spent");
@@ -137,7 +140,7 @@ class Chunk {
     const started = Date.now();
     let outcome;
     try {
-      outcome = await this.ctx.runMutation(internal.replay.lifecycle.applyBatch, {
+      outcome = await this.ctx.runMutation(this.wiring.refs.applyBatch, {
         rebuildId: this.rebuildId,
         expectedCursor: this.cursor,
         lastPosition: run.lastPosition!,

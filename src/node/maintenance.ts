@@ -1,14 +1,16 @@
-"use node";
 // Archive maintenance as Convex actions: compaction, snapshot expiry (keeping every snapshot a
-// rebuild has pinned) and orphan cleanup, each audited. `run` does all three for the cron, one run
-// at a time (maintenance:start); each can also be run by hand (`npx convex run maintenanceNode:expire`).
+// rebuild has pinned) and orphan cleanup, each audited. `maintain` does all three for the cron, one
+// run at a time (reproject:startMaintenance); each can also be run by hand
+// (`npx convex run reprojectNode:expire`).
 //
 // Serialized with the archiver through the archive's own commit protocol: every commit is a
 // create-only put of the next metadata version, so of two writers on the same version exactly
 // one wins. Compaction then commits its rewrite again on top of the archiver's append (its files
 // are reused, nothing it rewrote changed); expiry decides again on the newer table; an archiver
 // that loses fails clearly and its next run appends the same events (it is idempotent by position).
+import { internalActionGeneric, type GenericActionCtx } from "convex/server";
 import { v, type Infer } from "convex/values";
+import { CommitConflictError } from "../archive/errors.ts";
 import {
   cleanOrphans as cleanOrphansOf,
   compactTable,
@@ -16,14 +18,17 @@ import {
   expireSnapshots,
   openMaintainedTable,
   parsePartitionFilter,
-} from "../src/archive/maintenance/index.ts";
-import { partitionSpecById } from "../src/archive/metadata.ts";
-import { CommitConflictError } from "../src/archive/errors.ts";
-import { setTableProperties } from "../src/archive/writer/index.ts";
-import { internal } from "./_generated/api";
-import { internalAction, type ActionCtx } from "./_generated/server";
-import { maintenanceSettings, vMaintenanceOperation, type MaintenanceOperation } from "./maintenance";
-import { archiveLocation } from "./replay/lifecycle";
+} from "../archive/maintenance/index.ts";
+import { partitionSpecById } from "../archive/metadata.ts";
+import { setTableProperties } from "../archive/writer/index.ts";
+import { archiveLocation } from "../server/archive-location.ts";
+import { maintainArgs } from "../server/function-validators.ts";
+import type { MaintenanceOperation } from "../server/functions/maintenance.ts";
+import { maintenanceSettings } from "../server/maintenance-settings.ts";
+import type { EngineReferences } from "../server/references.ts";
+import type { Wiring } from "../server/wiring.ts";
+
+type ActionCtx = GenericActionCtx<any>;
 
 const vCompaction = v.object({
   outcome: v.union(v.literal("completed"), v.literal("nothing_to_do")),
@@ -66,63 +71,80 @@ const vRunResult = v.object({
   cleanOrphans: v.optional(v.union(vOrphans, v.object({ outcome: v.literal("failed"), error: v.string() }))),
 });
 
-/** Rewrites small data files into files near the target size (a replace snapshot). */
-export const compact = internalAction({
-  args: { partition: v.optional(v.string()), targetFileMb: v.optional(v.number()) },
-  returns: vCompaction,
-  handler: (ctx, args) => audited(ctx, "compact", () => runCompaction(args)),
-});
+type Failed = { outcome: "failed"; error: string };
 
-/** Expires snapshots older than the threshold, except those rebuilds have pinned. */
-export const expire = internalAction({
-  args: { olderThanMs: v.optional(v.number()), retainLast: v.optional(v.number()), nowMs: v.optional(v.number()) },
-  returns: vExpiry,
-  handler: (ctx, args) => audited(ctx, "expire", () => runExpiry(ctx, args)),
-});
+export function maintenanceActions({ refs }: Wiring) {
+  return {
+    /** Rewrites small data files into files near the target size (a replace snapshot). */
+    compact: internalActionGeneric({
+      args: { partition: v.optional(v.string()), targetFileMb: v.optional(v.number()) },
+      returns: vCompaction,
+      handler: (ctx, args) => audited(ctx, refs, "compact", () => runCompaction(args)),
+    }),
 
-/** Deletes unreferenced files older than the threshold (REPROJECT_MAINTENANCE_ORPHAN_MIN_AGE_MS, at least an hour, by default). */
-export const cleanOrphans = internalAction({
-  args: { olderThanMs: v.optional(v.number()), dryRun: v.optional(v.boolean()), nowMs: v.optional(v.number()) },
-  returns: vOrphans,
-  handler: (ctx, args) => audited(ctx, "cleanOrphans", () => runOrphanCleanup(args)),
-});
+    /** Expires snapshots older than the threshold, except those rebuilds have pinned. */
+    expire: internalActionGeneric({
+      args: { olderThanMs: v.optional(v.number()), retainLast: v.optional(v.number()), nowMs: v.optional(v.number()) },
+      returns: vExpiry,
+      handler: (ctx, args) => audited(ctx, refs, "expire", () => runExpiry(ctx, refs, args)),
+    }),
 
-/** The scheduled maintenance (started by maintenance:start): the operations in order, each audited; one failing does not stop the next. */
-export const run = internalAction({
-  args: { operations: v.array(vMaintenanceOperation), nowMs: v.optional(v.number()) },
-  returns: vRunResult,
-  handler: async (ctx, { operations, nowMs }): Promise<Infer<typeof vRunResult>> => {
-    const result: Infer<typeof vRunResult> = {};
-    const attempt = async <T extends { outcome: string }>(
-      operation: MaintenanceOperation,
-      work: () => Promise<T>,
-    ): Promise<T | { outcome: "failed"; error: string }> => {
-      try {
-        return await audited(ctx, operation, work);
-      } catch (error) {
-        return { outcome: "failed", error: messageOf(error) };
-      }
-    };
-    if (operations.includes("compact")) result.compact = await attempt("compact", () => runCompaction({}));
-    if (operations.includes("expire")) result.expire = await attempt("expire", () => runExpiry(ctx, { nowMs }));
-    if (operations.includes("cleanOrphans")) result.cleanOrphans = await attempt("cleanOrphans", () => runOrphanCleanup({ nowMs }));
-    return result;
-  },
-});
+    /** Deletes unreferenced files older than the threshold (REPROJECT_MAINTENANCE_ORPHAN_MIN_AGE_MS, at least an hour, by default). */
+    cleanOrphans: internalActionGeneric({
+      args: { olderThanMs: v.optional(v.number()), dryRun: v.optional(v.boolean()), nowMs: v.optional(v.number()) },
+      returns: vOrphans,
+      handler: (ctx, args) => audited(ctx, refs, "cleanOrphans", () => runOrphanCleanup(args)),
+    }),
 
-const AUDIT_ACTIONS: Record<MaintenanceOperation, string> = { compact: "compact", expire: "expire", cleanOrphans: "clean_orphans" };
+    /** The scheduled maintenance (started by startMaintenance): the operations in order, each audited; one failing does not stop the next. */
+    maintain: internalActionGeneric({
+      args: maintainArgs,
+      returns: vRunResult,
+      handler: async (ctx, { operations, nowMs }): Promise<Infer<typeof vRunResult>> => {
+        const result: Infer<typeof vRunResult> = {};
+        const attempt = async <T extends { outcome: string }>(
+          operation: MaintenanceOperation,
+          work: () => Promise<T>,
+        ): Promise<T | Failed> => {
+          try {
+            return await audited(ctx, refs, operation, work);
+          } catch (error) {
+            return { outcome: "failed", error: messageOf(error) };
+          }
+        };
+        if (operations.includes("compact")) result.compact = await attempt("compact", () => runCompaction({}));
+        if (operations.includes("expire"))
+          result.expire = await attempt("expire", () => runExpiry(ctx, refs, { nowMs }));
+        if (operations.includes("cleanOrphans"))
+          result.cleanOrphans = await attempt("cleanOrphans", () => runOrphanCleanup({ nowMs }));
+        return result;
+      },
+    }),
+  };
+}
+
+const AUDIT_ACTIONS: Record<MaintenanceOperation, string> = {
+  compact: "compact",
+  expire: "expire",
+  cleanOrphans: "clean_orphans",
+};
 
 /** Runs one operation and writes its audit entry (`archive_compact`, … by `system`), failure included. */
-async function audited<T extends { outcome: string }>(ctx: ActionCtx, operation: MaintenanceOperation, work: () => Promise<T>): Promise<T> {
+async function audited<T extends { outcome: string }>(
+  ctx: ActionCtx,
+  refs: EngineReferences,
+  operation: MaintenanceOperation,
+  work: () => Promise<T>,
+): Promise<T> {
   const name = AUDIT_ACTIONS[operation];
   let result: T;
   try {
     result = await work();
   } catch (error) {
-    await ctx.runMutation(internal.maintenance.record, { operation: name, outcome: "failed", details: messageOf(error) });
+    await ctx.runMutation(refs.recordMaintenance, { operation: name, outcome: "failed", details: messageOf(error) });
     throw error;
   }
-  await ctx.runMutation(internal.maintenance.record, {
+  await ctx.runMutation(refs.recordMaintenance, {
     operation: name,
     outcome: result.outcome as "completed" | "nothing_to_do" | "deferred",
     details: JSON.stringify(result),
@@ -136,7 +158,9 @@ async function openDeploymentArchive() {
   const deployment = process.env.CONVEX_CLOUD_URL ?? "a Convex deployment";
   if (maintained.table.metadata.properties[DEPLOYMENT_PROPERTY] !== deployment) {
     try {
-      maintained.table = await setTableProperties(maintained.store, maintained.table, { [DEPLOYMENT_PROPERTY]: deployment });
+      maintained.table = await setTableProperties(maintained.store, maintained.table, {
+        [DEPLOYMENT_PROPERTY]: deployment,
+      });
     } catch (error) {
       // Another writer committed meanwhile: the mark waits for the next run, nothing else depends on it.
       if (!(error instanceof CommitConflictError)) throw error;
@@ -150,7 +174,10 @@ async function runCompaction(args: { partition?: string; targetFileMb?: number }
   const { store, table } = await openDeploymentArchive();
   const result = await compactTable(store, {
     targetFileBytes: args.targetFileMb === undefined ? settings.targetFileBytes : args.targetFileMb * 1024 * 1024,
-    partition: args.partition === undefined ? undefined : parsePartitionFilter(partitionSpecById(table.metadata, table.metadata["default-spec-id"]), args.partition),
+    partition:
+      args.partition === undefined
+        ? undefined
+        : parsePartitionFilter(partitionSpecById(table.metadata, table.metadata["default-spec-id"]), args.partition),
     budgetMs: settings.compactionBudgetMs,
   });
   return {
@@ -171,14 +198,22 @@ async function runCompaction(args: { partition?: string; targetFileMb?: number }
   };
 }
 
-async function runExpiry(ctx: ActionCtx, args: { olderThanMs?: number; retainLast?: number; nowMs?: number }): Promise<Infer<typeof vExpiry>> {
+async function runExpiry(
+  ctx: ActionCtx,
+  refs: EngineReferences,
+  args: { olderThanMs?: number; retainLast?: number; nowMs?: number },
+): Promise<Infer<typeof vExpiry>> {
   const settings = maintenanceSettings();
   // Read the pins first: a rebuild that starts planning after this read pins the current snapshot,
   // which expiry never removes; one planning now might pin one that is about to stop being current.
-  const pins = await ctx.runQuery(internal.maintenance.pinnedSnapshots, {});
+  const pins = await ctx.runQuery(refs.pinnedSnapshots, {});
   const empty = { expiredSnapshotIds: [], keptForPins: [], filesDeleted: 0, bytesDeleted: 0 };
   if (pins.planning.length > 0) {
-    return { outcome: "deferred", reason: `${pins.planning.length} rebuild(s) are planning and about to pin a snapshot: ${pins.planning.join(", ")}`, ...empty };
+    return {
+      outcome: "deferred",
+      reason: `${pins.planning.length} rebuild(s) are planning and about to pin a snapshot: ${pins.planning.join(", ")}`,
+      ...empty,
+    };
   }
   const { store } = await openDeploymentArchive();
   const result = await expireSnapshots(store, {
@@ -198,7 +233,11 @@ async function runExpiry(ctx: ActionCtx, args: { olderThanMs?: number; retainLas
 /** Orphans listed in the result (and its audit entry) at most; the counts cover all of them. */
 const LISTED_ORPHANS = 100;
 
-async function runOrphanCleanup(args: { olderThanMs?: number; dryRun?: boolean; nowMs?: number }): Promise<Infer<typeof vOrphans>> {
+async function runOrphanCleanup(args: {
+  olderThanMs?: number;
+  dryRun?: boolean;
+  nowMs?: number;
+}): Promise<Infer<typeof vOrphans>> {
   const settings = maintenanceSettings();
   const { store } = await openDeploymentArchive();
   const result = await cleanOrphansOf(store, {

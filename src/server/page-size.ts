@@ -7,7 +7,10 @@ import { ConvexError } from "convex/values";
 export function pageSize(limit: number | undefined, { fallback, max }: { fallback: number; max: number }): number {
   if (limit === undefined) return fallback;
   if (!Number.isFinite(limit) || limit < 1) {
-    throw new ConvexError({ code: "invalid-argument", message: `limit must be a number of rows from 1 to ${max}; got ${limit}` });
+    throw new ConvexError({
+      code: "invalid-argument",
+      message: `limit must be a number of rows from 1 to ${max}; got ${limit}`,
+    });
   }
   return Math.min(Math.floor(limit), max);
 }

@@ -1,19 +1,18 @@
 // Committing a batch of events to a rebuild's generation: handlers through the registry, one write
 // per touched document, then the component's checkpoint (counters, dead letters, cursor, rate), all
 // in the caller's transaction.
-import type { FunctionReturnType } from "convex/server";
+import type { FunctionReturnType, GenericMutationCtx } from "convex/server";
 import {
   applyBatch,
   describeEventError,
   type AnyProjection,
   type EventError,
   type EventRecord,
-} from "../../src/registry/index.ts";
-import type { Counters, RebuildError } from "../../src/component/validators.ts";
-import { components } from "../_generated/api";
-import type { MutationCtx } from "../_generated/server";
-import { registry } from "../projections";
-import { ConvexReadModelStorage } from "../../src/server/read-model-storage.ts";
+} from "../registry/index.ts";
+import type { ComponentApi } from "../component/componentApi.ts";
+import type { Counters, RebuildError } from "../component/validators.ts";
+import { ConvexReadModelStorage } from "./read-model-storage.ts";
+import type { Wiring } from "./wiring.ts";
 
 export interface CommitInput {
   events: EventRecord[];
@@ -24,14 +23,15 @@ export interface CommitInput {
 
 /** The rebuild as the component opens a batch for it. */
 export type OpenRebuild = Extract<
-  FunctionReturnType<typeof components.reproject.lifecycle.openBatch>,
+  FunctionReturnType<ComponentApi["lifecycle"]["openBatch"]>,
   { status: "open" }
 >["rebuild"];
 
 export type CommitResult = { ok: true } | { ok: false; failure: EventError };
 
 export async function commitEvents(
-  ctx: MutationCtx,
+  ctx: GenericMutationCtx<any>,
+  { registry, component }: Wiring,
   rebuildId: string,
   rebuild: OpenRebuild,
   input: CommitInput,
@@ -57,7 +57,7 @@ export async function commitEvents(
     deadLettered: batch.deadLettered,
     retried: 0,
   };
-  await ctx.runMutation(components.reproject.lifecycle.commitBatch, {
+  await ctx.runMutation(component.lifecycle.commitBatch, {
     rebuildId,
     lastPosition: input.lastPosition,
     counters,

@@ -1,6 +1,6 @@
 import { NonRetryableError } from "@convex-dev/workpool";
-import { ArchiveError, TransientStoreError } from "../../src/archive/errors.ts";
-import { EnvelopeError } from "../../src/registry/index.ts";
+import { ArchiveError, TransientStoreError } from "../archive/errors.ts";
+import { EnvelopeError } from "../registry/index.ts";
 
 /**
  * Runs a chunk's work; an archive error that retrying cannot fix (corrupt or missing file,

@@ -1,0 +1,7 @@
+"use node";
+// Reproject's Node actions (planning, chunks, the archiver, archive maintenance, the self-check probe).
+import { reprojectNode } from "reproject/node";
+import { reproject } from "./reproject";
+
+export const { plan, chunk, archive, compact, expire, cleanOrphans, maintain, probeNodeRuntime } =
+  reprojectNode(reproject);

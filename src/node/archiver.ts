@@ -1,0 +1,126 @@
+// The archiver's Node action: moves events older than the retention window (REPROJECT_ARCHIVE_RETENTION_MS,
+// default 7 days) from the `events` table into the Iceberg archive; the Convex side is
+// ../server/functions/archiver.ts.
+import { internalActionGeneric, type GenericActionCtx } from "convex/server";
+import { v, type Infer } from "convex/values";
+import { ArchiveNotFoundError, CommitConflictError } from "../archive/errors.ts";
+import type { ObjectStore } from "../archive/store/object-store.ts";
+import { openObjectStore } from "../archive/store/open-store.ts";
+import { ArchiveTable } from "../archive/table.ts";
+import { appendToArchive, createEventArchive, loadTableForWrite } from "../archive/writer/index.ts";
+import type { EventEnvelope, EventRecord } from "../registry/index.ts";
+import { archiveLocation } from "../server/archive-location.ts";
+import { ARCHIVE_PAGE_EVENTS } from "../server/functions/archiver.ts";
+import type { EngineReferences } from "../server/references.ts";
+import { numberSetting } from "../server/settings.ts";
+import type { Wiring } from "../server/wiring.ts";
+
+export const DEFAULT_RETENTION_MS = 7 * 86_400_000;
+
+export function retentionMs(): number {
+  return numberSetting("REPROJECT_ARCHIVE_RETENTION_MS", DEFAULT_RETENTION_MS);
+}
+
+/** Events per archive commit: one snapshot, a few data files per day. */
+export const ARCHIVE_COMMIT_EVENTS = 100_000;
+
+const vSummary = v.object({
+  archived: v.number(),
+  alreadyInArchive: v.number(),
+  deleted: v.number(),
+  archivedThrough: v.number(),
+});
+
+/** Moves events older than the retention window to the archive (cron, or `npx convex run reprojectNode:archive`). */
+export function archiveAction({ envelope, refs }: Wiring) {
+  return internalActionGeneric({
+    args: { nowMs: v.optional(v.number()) },
+    returns: v.union(v.null(), vSummary),
+    handler: async (ctx, { nowMs }): Promise<Infer<typeof vSummary> | null> => {
+      const log = await ctx.runQuery(refs.eventLogState, {});
+      if (!log) return null;
+      const cutoffMs = (nowMs ?? Date.now()) - retentionMs();
+      const events = await collectEvents(ctx, refs, log.archivedThrough, cutoffMs);
+      let archived = 0;
+      let alreadyInArchive = 0;
+      let through = log.archivedThrough;
+      if (events.length > 0) {
+        ({ archived, alreadyInArchive } = await appendMissing(openObjectStore(archiveLocation()), envelope, events));
+        through = events.at(-1)!.globalPosition;
+      }
+      const archivedThrough = await ctx.runMutation(refs.recordArchived, { through });
+      let deleted = 0;
+      for (
+        let batch = await ctx.runMutation(refs.deleteArchived, {});
+        batch > 0;
+        batch = await ctx.runMutation(refs.deleteArchived, {})
+      ) {
+        deleted += batch;
+      }
+      return { archived, alreadyInArchive, deleted, archivedThrough };
+    },
+  });
+}
+
+async function collectEvents(
+  ctx: GenericActionCtx<any>,
+  refs: EngineReferences,
+  after: number,
+  cutoffMs: number,
+): Promise<EventRecord[]> {
+  const events: EventRecord[] = [];
+  let cursor = after;
+  while (events.length < ARCHIVE_COMMIT_EVENTS) {
+    const page = await ctx.runQuery(refs.eventsToArchive, { after: cursor, cutoffMs, limit: ARCHIVE_PAGE_EVENTS });
+    events.push(...page);
+    if (page.length < ARCHIVE_PAGE_EVENTS) break;
+    cursor = page.at(-1)!.globalPosition;
+  }
+  return events;
+}
+
+async function archiveHighWaterMark(location: string, envelope: EventEnvelope): Promise<number> {
+  try {
+    const table = await ArchiveTable.open(location);
+    const upper = await table.columnUpperBound(envelope.columns.position);
+    return upper === undefined || upper === null ? 0 : Number(upper);
+  } catch (error) {
+    if (error instanceof ArchiveNotFoundError) return 0;
+    throw error;
+  }
+}
+
+/** Commits lost to another writer (archive maintenance, an overlapping run) before the run gives up. */
+const ARCHIVE_COMMIT_ATTEMPTS = 4;
+
+/**
+ * Appends what the archive does not hold yet (checked by position first), every declared attribute
+ * in its column (a newly declared one becomes a new column); when another writer commits first,
+ * looks again and retries.
+ */
+async function appendMissing(
+  store: ObjectStore,
+  envelope: EventEnvelope,
+  events: EventRecord[],
+): Promise<{ archived: number; alreadyInArchive: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const holds = await archiveHighWaterMark(archiveLocation(), envelope);
+    const missing = events.filter((event) => event.globalPosition > holds);
+    if (missing.length === 0) return { archived: 0, alreadyInArchive: events.length };
+    try {
+      await appendToArchive(store, await loadOrCreate(store, envelope), envelope, missing);
+      return { archived: missing.length, alreadyInArchive: events.length - missing.length };
+    } catch (error) {
+      if (!(error instanceof CommitConflictError) || attempt >= ARCHIVE_COMMIT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function loadOrCreate(store: ObjectStore, envelope: EventEnvelope) {
+  try {
+    return await loadTableForWrite(store);
+  } catch (error) {
+    if (error instanceof ArchiveNotFoundError) return createEventArchive(store, envelope);
+    throw error;
+  }
+}

@@ -1,0 +1,36 @@
+// `reproject/node`: the Node actions of Reproject, defined in the app's "use node" module.
+//
+//   // convex/reprojectNode.ts
+//   "use node";
+//   import { reprojectNode } from "reproject/node";
+//   import { reproject } from "./reproject";
+//   export const { plan, chunk, archive, compact, expire, cleanOrphans, maintain, probeNodeRuntime } = reprojectNode(reproject);
+import { internalActionGeneric } from "convex/server";
+import { runSelfCheck } from "../archive/self-check.ts";
+import { vSelfCheckReport } from "../component/validators.ts";
+import type { NODE_FUNCTION_NAMES } from "../server/references.ts";
+import type { Wiring } from "../server/wiring.ts";
+import { archiveAction } from "./archiver.ts";
+import { chunkAction } from "./chunk.ts";
+import { maintenanceActions } from "./maintenance.ts";
+import { planAction } from "./planning.ts";
+
+export function reprojectNode(reproject: { wiring: Wiring }) {
+  const { wiring } = reproject;
+  const actions = {
+    /** Pins the archive's current snapshot and plans what a rebuild reads. */
+    plan: planAction(wiring),
+    /** One chunk of a rebuild: seconds of archive (then live) events, batch by batch. */
+    chunk: chunkAction(wiring),
+    /** Moves events older than the retention window into the archive. */
+    archive: archiveAction(wiring),
+    ...maintenanceActions(wiring),
+    /** Loads the decoders and the writer and reads REPROJECT_ARCHIVE's current metadata, in this deployment's Node runtime. */
+    probeNodeRuntime: internalActionGeneric({
+      args: {},
+      returns: vSelfCheckReport,
+      handler: () => runSelfCheck(process.env.REPROJECT_ARCHIVE),
+    }),
+  };
+  return actions satisfies Record<(typeof NODE_FUNCTION_NAMES)[number], unknown>;
+}

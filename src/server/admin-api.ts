@@ -1,0 +1,231 @@
+// The public rebuild API, behind the app's admin check: `reproject.adminApi()`, exported from the
+// app's module of choice (the panel, the React hooks and the CLI call it). Mutations answer with a
+// status instead of throwing on refusals, so that every attempt (refused ones included) lands in
+// the audit log; queries refuse by throwing.
+import { mutationGeneric, queryGeneric, type FunctionReturnType, type GenericMutationCtx } from "convex/server";
+import { v } from "convex/values";
+import { vRebuildOptions, type Actor, type RebuildOptions } from "../component/validators.ts";
+import type { EventEnvelope } from "../registry/index.ts";
+import { filterProblem, isEmptyFilter } from "../replay/filter.ts";
+import { requireAdminForRead } from "./admin.ts";
+import { appFunctions } from "./app-functions.ts";
+import { archiveLocation } from "./archive-location.ts";
+import { recordAudit } from "./audit.ts";
+import { pageSize } from "./page-size.ts";
+import type { Wiring } from "./wiring.ts";
+
+const TARGET_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+const MAX_RATE_LIMIT = 10_000_000;
+
+type Refusal = { status: "refused" | "rejected"; reason: string };
+type MutationCtx = GenericMutationCtx<any>;
+
+/** What is wrong with the options, or null. */
+function optionsProblem(options: RebuildOptions, envelope: EventEnvelope): string | null {
+  if (options.rateLimit !== undefined && !(options.rateLimit >= 1 && options.rateLimit <= MAX_RATE_LIMIT)) {
+    return `rateLimit must be between 1 and ${MAX_RATE_LIMIT} events per second, got ${options.rateLimit}`;
+  }
+  const filter = options.filter;
+  if (filter?.fromMs !== undefined && filter.toMs !== undefined && filter.fromMs >= filter.toMs) {
+    return `filter.fromMs (${filter.fromMs}) must be before filter.toMs (${filter.toMs})`;
+  }
+  for (const bound of [filter?.fromMs, filter?.toMs]) {
+    if (bound !== undefined && !Number.isSafeInteger(bound))
+      return `filter time bounds must be whole epoch milliseconds, got ${bound}`;
+  }
+  if (filter?.eventTypes && filter.eventTypes.length === 0)
+    return "filter.eventTypes is empty: leave it out to replay every type";
+  for (const [attribute, values] of Object.entries(filter?.attributes ?? {})) {
+    if (values.length === 0) return `filter.attributes.${attribute.slice(0, 80)} lists no value`;
+  }
+  const attributeProblem = filterProblem(filter, envelope);
+  if (attributeProblem) return `filter: ${attributeProblem}`;
+  if (options.target !== undefined && !TARGET_NAME.test(options.target)) {
+    return `target must be 1-64 letters, digits, "_" or "-", starting with a letter, got "${options.target.slice(0, 80)}"`;
+  }
+  if (options.target !== undefined && isEmptyFilter(filter))
+    return "target is only for filtered replays (give a filter)";
+  return null;
+}
+
+type ControlAction = "cancel" | "pause" | "resume" | "promote" | "discard";
+
+export function adminApi(wiring: Wiring) {
+  const { component, registry, envelope, authorize, refs } = wiring;
+  type ControlAnswer = Exclude<FunctionReturnType<typeof component.rebuilds.control>, { status: "rejected" }>;
+
+  async function authorized(
+    ctx: MutationCtx,
+    action: string,
+    projection?: string,
+  ): Promise<{ actor: Actor } | Refusal> {
+    const authorization = await authorize(ctx);
+    if (authorization.allowed) return { actor: authorization.actor };
+    await recordAudit(ctx, component, {
+      actor: authorization.actor,
+      action,
+      outcome: "refused",
+      details: authorization.reason,
+      ...(projection ? { projection } : {}),
+    });
+    return { status: "refused", reason: authorization.reason };
+  }
+
+  async function reject(
+    ctx: MutationCtx,
+    actor: Actor,
+    action: string,
+    reason: string,
+    projection?: string,
+  ): Promise<Refusal> {
+    await recordAudit(ctx, component, {
+      actor,
+      action,
+      outcome: "rejected",
+      details: reason,
+      ...(projection ? { projection } : {}),
+    });
+    return { status: "rejected", reason };
+  }
+
+  const trigger = mutationGeneric({
+    args: { projection: v.string(), options: v.optional(vRebuildOptions) },
+    handler: async (ctx, { projection, options = {} }) => {
+      const auth = await authorized(ctx, "trigger", projection.slice(0, 100));
+      if ("status" in auth) return auth;
+      if (!registry.get(projection)) {
+        return reject(
+          ctx,
+          auth.actor,
+          "trigger",
+          `unknown projection "${projection.slice(0, 100)}"; known: ${registry.projections.map((p) => p.name).join(", ")}`,
+        );
+      }
+      const problem = optionsProblem(options, envelope);
+      if (problem) return reject(ctx, auth.actor, "trigger", problem, projection);
+      // A filtered replay goes to a named generation of its own, never to the active read model.
+      const effective = isEmptyFilter(options.filter)
+        ? options
+        : { ...options, target: options.target ?? `filtered-${Date.now()}` };
+      return ctx.runMutation(component.rebuilds.trigger, {
+        projection: { name: projection, version: registry.require(projection).version },
+        options: effective,
+        actor: auth.actor,
+        archiveLocation: archiveLocation(),
+        app: await appFunctions(refs),
+      });
+    },
+  });
+
+  /** cancel / pause / resume / promote / discard share their checks; each takes effect at the next batch boundary. */
+  function controlMutation(action: ControlAction) {
+    return mutationGeneric({
+      args: { rebuildId: v.string() },
+      handler: async (ctx, { rebuildId }): Promise<Refusal | ControlAnswer> => {
+        const auth = await authorized(ctx, action);
+        if ("status" in auth) return auth;
+        return ctx.runMutation(component.rebuilds.control, {
+          action,
+          rebuildId,
+          actor: auth.actor,
+          codeVersions: Object.fromEntries(registry.projections.map(({ name, version }) => [name, version])),
+          app: await appFunctions(refs),
+        });
+      },
+    });
+  }
+
+  const cancel = controlMutation("cancel");
+  const pause = controlMutation("pause");
+  const resume = controlMutation("resume");
+  /** Makes a verify run's kept shadow the active generation. */
+  const promote = controlMutation("promote");
+  /** Deletes a verify run's kept shadow. */
+  const discard = controlMutation("discard");
+
+  const status = queryGeneric({
+    args: { rebuildId: v.string() },
+    handler: async (ctx, { rebuildId }) => {
+      await requireAdminForRead(authorize, ctx);
+      return ctx.runQuery(component.rebuilds.status, { rebuildId });
+    },
+  });
+
+  const listActive = queryGeneric({
+    args: {},
+    handler: async (ctx) => {
+      await requireAdminForRead(authorize, ctx);
+      return ctx.runQuery(component.rebuilds.listActive, {});
+    },
+  });
+
+  const history = queryGeneric({
+    args: { projection: v.optional(v.string()), limit: v.optional(v.number()) },
+    handler: async (ctx, { projection, limit }) => {
+      await requireAdminForRead(authorize, ctx);
+      const count = pageSize(limit, { fallback: 50, max: 200 });
+      return ctx.runQuery(component.rebuilds.history, { ...(projection ? { projection } : {}), limit: count });
+    },
+  });
+
+  const deadLetters = queryGeneric({
+    args: { rebuildId: v.string(), limit: v.optional(v.number()) },
+    handler: async (ctx, { rebuildId, limit }) => {
+      await requireAdminForRead(authorize, ctx);
+      const count = pageSize(limit, { fallback: 100, max: 500 });
+      return ctx.runQuery(component.deadLetters.list, { rebuildId, limit: count });
+    },
+  });
+
+  const auditLog = queryGeneric({
+    args: { limit: v.optional(v.number()) },
+    handler: async (ctx, { limit }) => {
+      await requireAdminForRead(authorize, ctx);
+      const count = pageSize(limit, { fallback: 100, max: 500 });
+      return ctx.runQuery(component.audit.list, { limit: count });
+    },
+  });
+
+  /** Every projection of the code's registry with its stored state: version, active generation, staleness, last rebuild. */
+  const projections = queryGeneric({
+    args: {},
+    handler: async (ctx) => {
+      await requireAdminForRead(authorize, ctx);
+      const rows = await ctx.runQuery(component.projections.list, {});
+      const names = new Set([
+        ...registry.projections.map((projection) => projection.name),
+        ...rows.map((row) => row.name),
+      ]);
+      return [...names].sort().map((name) => {
+        const code = registry.get(name);
+        const row = rows.find((candidate) => candidate.name === name);
+        return {
+          name,
+          codeVersion: code?.version ?? null,
+          builtVersion: row?.builtVersion ?? null,
+          activeGeneration: row?.activeGeneration ?? null,
+          complexity: code?.complexity ?? null,
+          eventTypes: code ? [...code.eventTypes] : [],
+          staleSince: row?.staleSince ?? null,
+          removed: !code,
+          lastRebuild: row?.lastRebuild ?? null,
+        };
+      });
+    },
+  });
+
+  return {
+    trigger,
+    cancel,
+    pause,
+    resume,
+    promote,
+    discard,
+    status,
+    listActive,
+    history,
+    deadLetters,
+    auditLog,
+    projections,
+  };
+}

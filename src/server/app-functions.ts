@@ -1,0 +1,14 @@
+// The app's functions the component runs (planning and chunk actions, generation deletion, the
+// self-check probe), as function handles passed with every call that may start work.
+import { createFunctionHandle } from "convex/server";
+import type { AppFunctions } from "../component/validators.ts";
+import type { EngineReferences } from "./references.ts";
+
+export async function appFunctions(refs: EngineReferences): Promise<AppFunctions> {
+  return {
+    plan: await createFunctionHandle(refs.plan),
+    chunk: await createFunctionHandle(refs.chunk),
+    deleteGeneration: await createFunctionHandle(refs.deleteGeneration),
+    selfCheck: await createFunctionHandle(refs.probeNodeRuntime),
+  };
+}

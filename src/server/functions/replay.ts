@@ -1,0 +1,115 @@
+// The batch mutations of a rebuild: the projection's handlers run and its read model is written in
+// the same transaction as the component advances the checkpoint, so no event is applied twice.
+import { internalMutationGeneric, type FunctionReturnType } from "convex/server";
+import { v } from "convex/values";
+import { describeEventError, type AnyProjection, type EventRecord } from "../../registry/index.ts";
+import { eventsOfColumns } from "../../replay/event-columns.ts";
+import { runOf } from "../../replay/event-run.ts";
+import { typedFilter } from "../../replay/filter.ts";
+import { appFunctions } from "../app-functions.ts";
+import { archiveLocation } from "../archive-location.ts";
+import { commitEvents, eventFailure, type CommitInput, type OpenRebuild } from "../commit-events.ts";
+import { countEventsAfter, eventsAfter } from "../event-log.ts";
+import { applyBatchArgs, finishTailArgs, storePlanArgs, vBatchOutcome, vTailOutcome } from "../function-validators.ts";
+import type { Wiring } from "../wiring.ts";
+
+export function replayFunctions(wiring: Wiring) {
+  const { component, registry } = wiring;
+
+  /** Commits, or fails the rebuild with the event that could not be applied. */
+  async function commitOrFail(
+    ctx: Parameters<typeof commitEvents>[0],
+    rebuildId: string,
+    rebuild: OpenRebuild,
+    input: CommitInput,
+  ) {
+    const committed = await commitEvents(ctx, wiring, rebuildId, rebuild, input);
+    if (committed.ok) return null;
+    await ctx.runMutation(component.lifecycle.fail, { rebuildId, error: eventFailure(committed.failure) });
+    return { status: "failed" as const, reason: describeEventError(committed.failure) };
+  }
+
+  return {
+    /** Stores the plan; the rebuild's total adds the events table's tail after the plan's high-water mark. */
+    storePlan: internalMutationGeneric({
+      args: storePlanArgs,
+      returns: v.null(),
+      handler: async (ctx, plan) => {
+        const liveEvents = await countEventsAfter(ctx, plan.archiveHighWaterMark);
+        await ctx.runMutation(component.lifecycle.storePlan, { ...plan, liveEvents });
+        return null;
+      },
+    }),
+
+    /**
+     * Applies one batch and advances the checkpoint in the same transaction. A batch whose expected
+     * cursor is not the stored one was already committed (a retried chunk): it is ignored.
+     */
+    applyBatch: internalMutationGeneric({
+      args: applyBatchArgs,
+      returns: vBatchOutcome,
+      handler: async (ctx, { rebuildId, expectedCursor, ...input }) => {
+        const opening = await ctx.runQuery(component.lifecycle.openBatch, { rebuildId, expectedCursor });
+        if (opening.status !== "open") return opening;
+        const events: EventRecord[] = eventsOfColumns(input.events);
+        const failed = await commitOrFail(ctx, rebuildId, opening.rebuild, { ...input, events });
+        return failed ?? { status: "applied" as const, cursor: input.lastPosition };
+      },
+    }),
+
+    /**
+     * The handover: in one transaction, apply whatever is left of the events table after the cursor
+     * and complete the rebuild (swapping its generation in). Appends that commit before this
+     * transaction are in the table and applied here; appends after it see the new generation active.
+     * Answers `behind` when more is left than one batch, so the chunk goes on catching up first.
+     */
+    finishTail: internalMutationGeneric({
+      args: finishTailArgs,
+      returns: vTailOutcome,
+      handler: async (ctx, { rebuildId, expectedCursor }) => {
+        const opening = await ctx.runQuery(component.lifecycle.openBatch, { rebuildId, expectedCursor, phase: "tail" });
+        if (opening.status === "stopped") return opening;
+        // Another attempt moved the checkpoint: this one stops, the rebuild goes on from there.
+        if (opening.status === "duplicate") return { status: "stopped" as const, state: "running" };
+        const rebuild = opening.rebuild;
+        const projection: AnyProjection = registry.require(rebuild.projection);
+        const limit = projection.eventsPerMutation;
+        const remaining = await eventsAfter(ctx, rebuild.cursor ?? 0, limit + 1);
+        if (remaining.length > limit) return { status: "behind" as const };
+        if (remaining.length > 0) {
+          const run = runOf(
+            remaining,
+            typedFilter(rebuild.filter ?? undefined, wiring.envelope),
+            new Set(projection.eventTypes),
+          );
+          const failed = await commitOrFail(ctx, rebuildId, rebuild, {
+            events: run.events,
+            skipped: run.skippedPositions.length,
+            filtered: run.filteredPositions.length,
+            lastPosition: run.lastPosition!,
+          });
+          if (failed) return failed;
+        }
+        const status = await ctx.runMutation(component.lifecycle.handOver, {
+          rebuildId,
+          codeVersion: projection.version,
+        });
+        return { status };
+      },
+    }),
+
+    /**
+     * Automatic rebuilds: the code's registry compared with what the component stores. Run it on
+     * deploy (`npx convex run reproject:reconcile`); the crons (`reproject.crons`) run it too.
+     */
+    reconcile: internalMutationGeneric({
+      args: {},
+      handler: async (ctx): Promise<FunctionReturnType<typeof component.projections.reconcile>> =>
+        ctx.runMutation(component.projections.reconcile, {
+          code: (registry.projections as readonly AnyProjection[]).map(({ name, version }) => ({ name, version })),
+          archiveLocation: archiveLocation(),
+          app: await appFunctions(wiring.refs),
+        }),
+    }),
+  };
+}

@@ -1,0 +1,20 @@
+// A deployment smoke test: one Node action on the replay pool (probeNodeRuntime, which loads the
+// Parquet and zstd decoders and reads the archive's metadata), and its report.
+// After a deploy: `npx convex run reproject:startSelfCheck`, then `npx convex run reproject:latestSelfCheck`.
+import { internalMutationGeneric, internalQueryGeneric } from "convex/server";
+import { appFunctions } from "../app-functions.ts";
+import type { Wiring } from "../wiring.ts";
+
+export function selfCheckFunctions({ component, refs }: Wiring) {
+  return {
+    startSelfCheck: internalMutationGeneric({
+      args: {},
+      handler: async (ctx): Promise<string> =>
+        ctx.runMutation(component.selfChecks.start, { app: await appFunctions(refs) }),
+    }),
+    latestSelfCheck: internalQueryGeneric({
+      args: {},
+      handler: (ctx) => ctx.runQuery(component.selfChecks.latest, {}),
+    }),
+  };
+}
