@@ -39,10 +39,20 @@ function appendComponents(generatedDir, components) {
   );
 }
 
+/** What an installed component's package exports as `<package>/_generated/component.js`; an app's codegen refers to it. */
+function writeComponentApiEntry(generatedDir) {
+  writeFileSync(
+    join(generatedDir, "component.d.ts"),
+    `// The component's API as an app that installs it sees it (\`components.reproject\`).\nexport type { ComponentApi } from "../componentApi.js";\n`,
+  );
+}
+
 const workpoolApi = `import("@convex-dev/workpool/_generated/component.js").ComponentApi`;
 componentCodegen(join(root, "src", "component"));
 appendComponents(join(root, "src", "component", "_generated"), { replayPool: workpoolApi });
+writeComponentApiEntry(join(root, "src", "component", "_generated"));
 codegen(root);
+// What `npx convex dev` writes for `app.use(reproject)` with reproject installed from npm.
 appendComponents(join(root, "convex", "_generated"), {
-  reproject: `import("../../src/component/componentApi.ts").ComponentApi`,
+  reproject: `import("reproject/_generated/component.js").ComponentApi`,
 });

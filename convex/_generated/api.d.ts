@@ -46,5 +46,5 @@ export declare const internal: FilterApi<
 >;
 
 export declare const components: {
-  reproject: import("../../src/component/componentApi.ts").ComponentApi<"reproject">;
+  reproject: import("reproject/_generated/component.js").ComponentApi<"reproject">;
 };

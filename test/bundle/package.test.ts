@@ -67,6 +67,7 @@ describe("the packed package", () => {
       "./server",
       "./node",
       "./convex.config",
+      "./_generated/component.js",
       "./react",
       "./test",
       "./package.json",

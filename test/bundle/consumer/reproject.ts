@@ -1,10 +1,11 @@
 // Reproject bound to the app's component reference, projections and envelope.
 import { componentsGeneric } from "convex/server";
-import { adminFromEnvironment, defineReproject, type ReprojectConfig } from "reproject/server";
+import type { ComponentApi } from "reproject/_generated/component.js";
+import { adminFromEnvironment, defineReproject } from "reproject/server";
 import { envelope, registry } from "./events.ts";
 
-// What `components.reproject` of the app's generated API is, once `npx convex dev` has run.
-const components = componentsGeneric() as unknown as { reproject: ReprojectConfig["component"] };
+// What `npx convex dev` generates in convex/_generated/api.d.ts for `app.use(reproject)`.
+const components = componentsGeneric() as unknown as { reproject: ComponentApi<"reproject"> };
 
 export const reproject = defineReproject({
   component: components.reproject,
