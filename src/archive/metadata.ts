@@ -133,7 +133,10 @@ function normalizeMetadata(raw: Record<string, unknown>, file: string): TableMet
     refs: normalizeRefs(raw.refs, currentSnapshot),
   };
   if (!metadata.schemas.some((schema) => schema["schema-id"] === metadata["current-schema-id"])) {
-    throw new CorruptArchiveError(file, `current-schema-id ${metadata["current-schema-id"]} names no schema in "schemas"`);
+    throw new CorruptArchiveError(
+      file,
+      `current-schema-id ${metadata["current-schema-id"]} names no schema in "schemas"`,
+    );
   }
   if (currentSnapshot !== undefined && !snapshots.some((snapshot) => snapshot["snapshot-id"] === currentSnapshot)) {
     throw new CorruptArchiveError(file, `current-snapshot-id ${currentSnapshot} names no snapshot in "snapshots"`);
@@ -213,7 +216,8 @@ export function snapshotAsOf(metadata: TableMetadata, timestampMs: number): Snap
   let found: bigint | undefined;
   for (const entry of metadata["snapshot-log"]) if (entry["timestamp-ms"] <= timestampMs) found = entry["snapshot-id"];
   if (found === undefined) {
-    for (const snapshot of metadata.snapshots) if (snapshot["timestamp-ms"] <= timestampMs) found = snapshot["snapshot-id"];
+    for (const snapshot of metadata.snapshots)
+      if (snapshot["timestamp-ms"] <= timestampMs) found = snapshot["snapshot-id"];
   }
   if (found === undefined) {
     throw new CorruptArchiveError(
