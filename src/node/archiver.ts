@@ -79,7 +79,8 @@ async function collectEvents(
   return events;
 }
 
-async function archiveHighWaterMark(location: string, envelope: EventEnvelope): Promise<number> {
+/** The last position the archive holds, 0 when there is no table or no row yet. */
+export async function archiveHighWaterMark(location: string, envelope: EventEnvelope): Promise<number> {
   try {
     const table = await ArchiveTable.open(location);
     const upper = await table.columnUpperBound(envelope.columns.position);
