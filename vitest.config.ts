@@ -45,6 +45,7 @@ export default defineConfig({
           name: "bundle",
           environment: "node",
           include: ["test/bundle/**/*.test.ts"],
+          globalSetup: ["test/support/example-global-setup.ts"],
           testTimeout: 120_000,
         },
       },
