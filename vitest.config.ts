@@ -76,7 +76,7 @@ export default defineConfig({
           name: "e2e",
           environment: "node",
           include: ["test/e2e/**/*.test.ts"],
-          globalSetup: ["test/support/browser-global-setup.ts"],
+          globalSetup: ["test/support/browser-global-setup.ts", "test/support/example-global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           fileParallelism: false,
