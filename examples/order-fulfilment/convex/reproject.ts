@@ -12,24 +12,9 @@ export const reproject = defineReproject({
   authorize: adminFromEnvironment(),
 });
 
+// prettier-ignore
 export const {
-  storePlan,
-  applyBatch,
-  finishTail,
-  diffBatch,
-  deleteGeneration,
-  reconcile,
-  eventsAfter,
-  initializeLog,
-  append,
-  eventLogState,
-  readModelPage,
-  eventsToArchive,
-  recordArchived,
-  deleteArchived,
-  pinnedSnapshots,
-  startMaintenance,
-  recordMaintenance,
-  startSelfCheck,
-  latestSelfCheck,
+  storePlan, applyBatch, finishTail, diffBatch, deleteGeneration, reconcile, eventsAfter, initializeLog, append,
+  eventLogState, readModelPage, eventsToArchive, recordArchived, deleteArchived, pinnedSnapshots, startMaintenance,
+  recordMaintenance, startSelfCheck, latestSelfCheck,
 } = reproject.functions();
