@@ -127,6 +127,21 @@ describe("reproject archive import", () => {
     );
   });
 
+  it("prints the imported table's rows in its sort order, the envelope's position column", async () => {
+    const rows = await runCli(["archive", "rows", local, "--columns", "seq,event_id", "--limit", "3"]);
+    expect(rows.code).toBe(0);
+    expect(
+      rows.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line)),
+    ).toEqual([
+      { seq: 1, event_id: "evt-0" },
+      { seq: 2, event_id: "evt-1" },
+      { seq: 3, event_id: "evt-2" },
+    ]);
+  });
+
   it("refuses a file with a malformed line before writing anything, naming the file, line and field", async () => {
     const before = (await ArchiveTable.open(local)).metadata.snapshots.length;
     const file = writeEvents("bad.jsonl", 0, 9, (i) =>

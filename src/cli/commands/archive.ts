@@ -1,7 +1,6 @@
 // `reproject archive info | rows`: look inside an Iceberg table from the terminal.
 import { ArchiveTable } from "../../archive/table.ts";
-import { fieldByName } from "../../archive/schema.ts";
-import { partitionSpecById } from "../../archive/metadata.ts";
+import { partitionSpecById, sortColumnOf } from "../../archive/metadata.ts";
 import { batchRows } from "../../archive/scan.ts";
 import { rowToJson } from "../../archive/row-json.ts";
 import {
@@ -20,7 +19,6 @@ import { startProgressBar } from "../progress-bar.ts";
 import { archiveImport } from "./archive-import.ts";
 import { archiveCleanOrphans, archiveCompact, archiveExpire } from "./maintenance.ts";
 
-const EVENT_ORDER_COLUMN = "global_position";
 const TABLE_HELP =
   "<table> is a table directory, a *.metadata.json file, or s3://bucket/prefix (S3_ENDPOINT, AWS_* from the environment).";
 
@@ -89,8 +87,8 @@ export const archiveRows = async (argv: string[]): Promise<number> => {
   const table = await ArchiveTable.open(location);
   const plan = await table.plan({
     columns: parseList(values.columns),
-    // Event archives read in event order; other tables in manifest order.
-    orderBy: fieldByName(table.schema, EVENT_ORDER_COLUMN) ? EVENT_ORDER_COLUMN : undefined,
+    // Sorted tables (an event archive: by position) read in their sort order; others in manifest order.
+    orderBy: sortColumnOf(table.metadata, table.schema),
     snapshotId: values.snapshot === undefined ? undefined : BigInt(values.snapshot),
     asOfMs: parseIsoInstant(values["as-of"], "--as-of"),
   });
