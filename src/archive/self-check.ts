@@ -12,7 +12,7 @@ import {
   EnvelopeMismatchError,
   TransientStoreError,
 } from "./errors.ts";
-import { isRestTableReference } from "./rest-catalog.ts";
+import { isRestTableReference } from "./rest-catalog/table-reference.ts";
 import { s3OptionsFromEnv, type S3StoreOptions } from "./store/s3-store.ts";
 
 export type SelfCheckStepName = "parquet-decoder" | "zstd-decompressor" | "parquet-writer" | "archive-metadata";
@@ -161,7 +161,7 @@ async function archiveMetadataStep(
       const { loadTable } = await import("./catalog.ts");
       const { currentSnapshot, currentSchema } = await import("./metadata.ts");
       const { checkArchiveCarriesEnvelope } = await import("./archive-envelope.ts");
-      const table = await loadTable(location, s3Options);
+      const table = await loadTable(location, s3Options, env);
       const snapshot = currentSnapshot(table.metadata);
       const schema = currentSchema(table.metadata);
       if (envelope) checkArchiveCarriesEnvelope(schema, envelope, location);
@@ -185,7 +185,9 @@ function describeArchive(location: string, s3Options: S3StoreOptions, env: NodeJ
       ? `S3 endpoint ${s3Options.endpoint}`
       : `AWS S3 in ${s3Options.region ?? "us-east-1"}`;
     const credentials = s3Options.credentials
-      ? `access key ${s3Options.credentials.accessKeyId}`
+      ? typeof s3Options.credentials === "function"
+        ? "credentials from a provider"
+        : `access key ${s3Options.credentials.accessKeyId}`
       : env.AWS_ACCESS_KEY_ID
         ? "AWS_ACCESS_KEY_ID without AWS_SECRET_ACCESS_KEY"
         : "no AWS_ACCESS_KEY_ID (the SDK's default credential chain)";
