@@ -204,6 +204,10 @@ function archiveCheck(error: unknown, location: string, s3Options: S3StoreOption
       ? `S3_ENDPOINT (${s3Options.endpoint})`
       : `AWS_REGION (${s3Options.region ?? "us-east-1"})`
     : "";
+  // A REST catalog's refusal already says which ICEBERG_REST_* setting to check.
+  if (error instanceof ArchiveError && error.file !== undefined && isRestTableReference(error.file)) {
+    return "the REST catalog refused or failed the request: fix what the error names with npx convex env set (ICEBERG_REST_*, REPROJECT_ARCHIVE)";
+  }
   if (/no such bucket/.test(message)) {
     const bucket = /^s3a?:\/\/([^/]+)/.exec(location)?.[1];
     return `the bucket "${bucket}" does not exist there: check the bucket name in REPROJECT_ARCHIVE and that ${where} points at the account that holds it`;

@@ -111,6 +111,15 @@ describe("the self check probe", () => {
         ["archive-metadata", true],
       ]);
       expect(report.steps[2]!.target).toBe(`REST catalog table ${catalog.uri}#ops.events`);
+
+      const refused = await runSelfCheck(`${catalog.uri}#ops.events`, {
+        parquetWriter: false,
+        env: { ICEBERG_REST_TOKEN: "revoked-token" },
+      });
+      expect(failedStep(refused)).toMatchObject({
+        error: expect.stringContaining(`${catalog.uri}: the REST catalog answered 401 to GET /v1/config`),
+        check: expect.stringContaining("fix what the error names with npx convex env set (ICEBERG_REST_*"),
+      });
     } finally {
       await catalog.close();
     }
