@@ -13,7 +13,7 @@ export interface StorageCredential {
 }
 
 export interface LoadTableResult {
-  "metadata-location"?: string;
+  "metadata-location": string;
   metadata: unknown;
   config?: Record<string, string>;
   "storage-credentials"?: StorageCredential[];
@@ -39,7 +39,7 @@ export class RestCatalogClient {
   private constructor(
     readonly uri: string,
     private readonly http: CatalogHttp,
-    /** Catalog properties: the config's defaults, then the client's own (`warehouse`), then its overrides. */
+    /** Catalog properties: the config's defaults, then its overrides. */
     readonly properties: Record<string, string>,
     private readonly endpoints: Set<string> | undefined,
   ) {}
@@ -55,11 +55,7 @@ export class RestCatalogClient {
       notFoundCheck:
         "check the catalog URI before # in the archive location (the base the /v1 paths hang off) and ICEBERG_REST_WAREHOUSE (the warehouse the catalog knows)",
     })) as CatalogConfig;
-    const properties = {
-      ...config.defaults,
-      ...(settings.warehouse ? { warehouse: settings.warehouse } : {}),
-      ...config.overrides,
-    };
+    const properties = { ...config.defaults, ...config.overrides };
     return new RestCatalogClient(uri, http, properties, config.endpoints ? new Set(config.endpoints) : undefined);
   }
 
@@ -85,10 +81,15 @@ export class RestCatalogClient {
   async loadTable(namespace: string[], table: string): Promise<LoadTableResult> {
     const path = this.tablePath(namespace, table);
     const answer = (await this.http.getJson({ path, notFoundCheck: TABLE_CHECK })) as LoadTableResult;
-    if (answer === null || typeof answer !== "object" || answer.metadata === undefined) {
+    if (
+      answer === null ||
+      typeof answer !== "object" ||
+      answer.metadata === undefined ||
+      !answer["metadata-location"]
+    ) {
       throw new CorruptArchiveError(
         this.uri,
-        `GET ${path} answered without table metadata: check that the URI is an Iceberg REST catalog`,
+        `GET ${path} answered without table metadata and its metadata-location: check that the URI is an Iceberg REST catalog`,
       );
     }
     return answer;

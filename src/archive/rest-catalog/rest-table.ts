@@ -18,8 +18,7 @@ export async function loadTableFromRestCatalog(
 ): Promise<LoadedTable> {
   const client = await RestCatalogClient.connect(reference.uri, settings);
   const answer = await client.loadTable(reference.namespace, reference.table);
-  const metadataLocation =
-    answer["metadata-location"] ?? `${reference.uri}${client.tablePath(reference.namespace, reference.table)}`;
+  const metadataLocation = answer["metadata-location"];
   const metadata = tableMetadataFromJson(answer.metadata, metadataLocation);
   const storage = { ...client.properties, ...storageConfigFor(metadata.location, answer) };
   const credentials = tableCredentials(client, reference, metadata.location, answer, settings.vendedCredentials);
@@ -45,13 +44,12 @@ function tableCredentials(
   answer: LoadTableResult,
   vendedCredentialsAsked: boolean,
 ): S3Credentials | S3CredentialProvider | undefined {
-  const request = `GET ${client.tablePath(namespace, table)} with X-Iceberg-Access-Delegation: vended-credentials`;
   const initial = s3CredentialsOf(storageConfigFor(location, answer));
   if (!initial) {
     if (!vendedCredentialsAsked) return undefined;
     throw new ArchiveError(
       client.uri,
-      `${request} answered no S3 credentials for ${location}: check that the catalog vends credentials for this table (its storage ` +
+      `GET ${client.tablePath(namespace, table)} with X-Iceberg-Access-Delegation: vended-credentials answered no S3 credentials for ${location}: check that the catalog vends credentials for this table (its storage ` +
         "configuration and the principal's grants), or unset ICEBERG_REST_ACCESS_DELEGATION and give the store's own credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)",
     );
   }
