@@ -46,6 +46,8 @@ export interface RuntimeHooks {
   scheduledJobFinished(job: ScheduledJobRef): void;
   timerArmed(timer: SchedulerTimer): void;
   timerFired(timer: SchedulerTimer): void;
+  /** Milliseconds each query or mutation called from an action waits first, as a round trip to a deployment does. */
+  readonly callLatencyMs: number;
 }
 
 export interface ExecutionContext {

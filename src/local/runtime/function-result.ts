@@ -2,8 +2,7 @@
 import { convexToJson, ConvexError, type JSONValue, type Value } from "convex/values";
 
 export type FunctionResult =
-  | { status: "success"; value: JSONValue }
-  | { status: "error"; errorMessage: string; errorData?: JSONValue };
+  { status: "success"; value: JSONValue } | { status: "error"; errorMessage: string; errorData?: JSONValue };
 
 export async function settle(run: () => Promise<Value>): Promise<FunctionResult> {
   try {

@@ -39,7 +39,8 @@ export async function startHttpServer(port: number, api: HttpApiDependencies): P
   const server = createServer((request, response) => {
     void handleRequest(api, request, response).catch((error: unknown) => {
       const refused = error instanceof CallRefused ? error : new CallRefused(500, (error as Error).message);
-      if (!response.headersSent) sendJson(response, refused.httpStatus, { status: "error", errorMessage: refused.message });
+      if (!response.headersSent)
+        sendJson(response, refused.httpStatus, { status: "error", errorMessage: refused.message });
       else response.end();
     });
   });
@@ -87,7 +88,10 @@ function refuseForeignPages(request: IncomingMessage): void {
     throw new CallRefused(403, `Host ${host} is not loopback: the local runtime only answers loopback requests`);
   }
   if (origin !== undefined && !hasLoopbackHostname(origin)) {
-    throw new CallRefused(403, `Origin ${origin} is not loopback: the local runtime only answers pages served from this machine`);
+    throw new CallRefused(
+      403,
+      `Origin ${origin} is not loopback: the local runtime only answers pages served from this machine`,
+    );
   }
 }
 
@@ -109,7 +113,12 @@ function allowLoopbackOrigins(request: IncomingMessage, response: ServerResponse
   response.setHeader("Access-Control-Allow-Headers", "Content-Type, Authorization, Convex-Client");
 }
 
-async function handleCall(api: HttpApiDependencies, kind: FunctionKind, request: IncomingMessage, response: ServerResponse) {
+async function handleCall(
+  api: HttpApiDependencies,
+  kind: FunctionKind,
+  request: IncomingMessage,
+  response: ServerResponse,
+) {
   const { path, args } = parseCallBody(await readBody(request));
   const identity = identityFromToken(bearerToken(request.headers.authorization));
   await api.catalog.check(path, kind, "public");

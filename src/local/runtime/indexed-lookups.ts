@@ -52,7 +52,12 @@ interface FakeDatabase {
 }
 
 interface QueryWithSource {
-  source: { type: string; indexName?: string; order?: string | null; range?: Array<{ type: string; fieldPath: string; value: JSONValue }> };
+  source: {
+    type: string;
+    indexName?: string;
+    order?: string | null;
+    range?: Array<{ type: string; fieldPath: string; value: JSONValue }>;
+  };
   operators?: Array<Record<string, unknown>>;
 }
 
@@ -75,7 +80,8 @@ function tableOfId(id: string): string | null {
 
 function fieldValue(document: Document, path: string): unknown {
   let value: unknown = document;
-  for (const part of path.split(".")) value = value !== null && typeof value === "object" ? (value as Document)[part] : undefined;
+  for (const part of path.split("."))
+    value = value !== null && typeof value === "object" ? (value as Document)[part] : undefined;
   return value;
 }
 
@@ -100,7 +106,12 @@ function* uncommittedIds(db: FakeDatabase, table: string): Generator<string> {
 }
 
 /** Follows one document's change (`before` → `after`, either absent) in the table's ids and index keys. */
-function reindex(indexes: DatabaseIndexes, id: string, before: Document | undefined, after: Document | undefined): void {
+function reindex(
+  indexes: DatabaseIndexes,
+  id: string,
+  before: Document | undefined,
+  after: Document | undefined,
+): void {
   const table = tableOfId(id);
   if (table === null) return;
   indexes.tableVersions.set(table, (indexes.tableVersions.get(table) ?? 0) + 1);
@@ -109,7 +120,8 @@ function reindex(indexes: DatabaseIndexes, id: string, before: Document | undefi
   if (after) tableIds.add(id);
   else tableIds.delete(id);
   for (const index of indexes.declaredByTable.get(table) ?? []) {
-    const keyOf = (document: Document | undefined) => (document ? indexKey(index.fields.map((field) => fieldValue(document, field))) : null);
+    const keyOf = (document: Document | undefined) =>
+      document ? indexKey(index.fields.map((field) => fieldValue(document, field))) : null;
     const [oldKey, newKey] = [keyOf(before), keyOf(after)];
     // Most commits replace a document without touching its indexed fields.
     if (oldKey === newKey) continue;
@@ -123,9 +135,19 @@ function reindex(indexes: DatabaseIndexes, id: string, before: Document | undefi
 
 /** Indexes a database's committed documents, the first time it is queried. */
 function indexDatabase(db: FakeDatabase): DatabaseIndexes {
-  const indexes: DatabaseIndexes = { idsByTable: new Map(), declaredByTable: new Map(), declared: new Map(), tableVersions: new Map(), ordered: new Map() };
+  const indexes: DatabaseIndexes = {
+    idsByTable: new Map(),
+    declaredByTable: new Map(),
+    declared: new Map(),
+    tableVersions: new Map(),
+    ordered: new Map(),
+  };
   for (const [table, schema] of db._schema?.tables ?? []) {
-    const declared = (schema.indexes ?? []).map(({ indexDescriptor, fields }) => ({ name: `${table}.${indexDescriptor}`, fields, idsByKey: new Map() }));
+    const declared = (schema.indexes ?? []).map(({ indexDescriptor, fields }) => ({
+      name: `${table}.${indexDescriptor}`,
+      fields,
+      idsByKey: new Map(),
+    }));
     indexes.declaredByTable.set(table, declared);
     for (const index of declared) indexes.declared.set(index.name, index);
   }
@@ -157,7 +179,8 @@ function patchDatabaseClass(prototype: FakeDatabase): void {
   };
   prototype._resolveQuerySource = function (this: FakeDatabase, query) {
     const { type, indexName, range = [] } = query.source;
-    const index = type === "IndexRange" && indexName ? (this[INDEXES] ?? indexDatabase(this)).declared.get(indexName) : undefined;
+    const index =
+      type === "IndexRange" && indexName ? (this[INDEXES] ?? indexDatabase(this)).declared.get(indexName) : undefined;
     const onWholeKey =
       index !== undefined &&
       range.length === index.fields.length &&
@@ -193,7 +216,8 @@ function patchDatabaseClass(prototype: FakeDatabase): void {
 function pageWindow(db: FakeDatabase, { query, cursor, endCursor, pageSize }: PaginateArgs): string[] | null {
   const { type, indexName, order, range = [] } = query.source;
   if (type !== "IndexRange" || !indexName || (order ?? "asc") !== "asc") return null;
-  if ((endCursor && endCursor !== "_end_cursor") || query.operators?.some((operator) => "filter" in operator)) return null;
+  if ((endCursor && endCursor !== "_end_cursor") || query.operators?.some((operator) => "filter" in operator))
+    return null;
   const indexes = db[INDEXES] ?? indexDatabase(db);
   const index = indexes.declared.get(indexName);
   if (!index || range.length >= index.fields.length) return null;
@@ -207,7 +231,9 @@ function pageWindow(db: FakeDatabase, { query, cursor, endCursor, pageSize }: Pa
   if (cursor === "_end_cursor") return [];
   let start = 0;
   if (cursor !== null) {
-    const after = (JSON.parse(cursor) as Array<string | null>).map((key) => (key === null ? undefined : jsonToConvex(JSON.parse(key) as JSONValue)));
+    const after = (JSON.parse(cursor) as Array<string | null>).map((key) =>
+      key === null ? undefined : jsonToConvex(JSON.parse(key) as JSONValue),
+    );
     // The first entry after the cursor: binary search on the sort keys.
     let end = entries.length;
     while (start < end) {
@@ -219,7 +245,14 @@ function pageWindow(db: FakeDatabase, { query, cursor, endCursor, pageSize }: Pa
   return entries.slice(start, start + pageSize + 1).map((entry) => entry.id);
 }
 
-function orderedDocuments(db: FakeDatabase, indexes: DatabaseIndexes, index: DeclaredIndex, table: string, prefix: unknown[], prefixKey: string) {
+function orderedDocuments(
+  db: FakeDatabase,
+  indexes: DatabaseIndexes,
+  index: DeclaredIndex,
+  table: string,
+  prefix: unknown[],
+  prefixKey: string,
+) {
   const cacheKey = `${index.name}\u0000${prefixKey}`;
   const version = indexes.tableVersions.get(table) ?? 0;
   const cached = indexes.ordered.get(cacheKey);
@@ -228,12 +261,20 @@ function orderedDocuments(db: FakeDatabase, indexes: DatabaseIndexes, index: Dec
   const entries: OrderedDocuments["entries"] = [];
   for (const id of indexes.idsByTable.get(table) ?? []) {
     const document = db._documents[id];
-    if (!document || !prefix.every((value, position) => compareValues(fieldValue(document, index.fields[position]!) as Value, value as Value) === 0)) continue;
+    if (
+      !document ||
+      !prefix.every(
+        (value, position) =>
+          compareValues(fieldValue(document, index.fields[position]!) as Value, value as Value) === 0,
+      )
+    )
+      continue;
     entries.push({ id, keys: sortFields.map((field) => fieldValue(document, field)) });
   }
   entries.sort((a, b) => compareKeys(a.keys, b.keys));
   // Lists built before the table last changed are of no further use.
-  for (const [key, list] of indexes.ordered) if (list.table === table && list.version !== version) indexes.ordered.delete(key);
+  for (const [key, list] of indexes.ordered)
+    if (list.table === table && list.version !== version) indexes.ordered.delete(key);
   indexes.ordered.set(cacheKey, { table, version, entries });
   return entries;
 }
@@ -256,7 +297,8 @@ export function installIndexedLookups(): void {
   (globalThis as { [PATCHED]?: true })[PATCHED] = true;
   const getStore = AsyncLocalStorage.prototype.getStore;
   AsyncLocalStorage.prototype.getStore = function (this: AsyncLocalStorage<unknown>) {
-    const store = getStore.call(this) as { components?: Record<string, { db?: FakeDatabase }>; transactionManager?: unknown } | undefined;
+    const store = getStore.call(this) as
+      { components?: Record<string, { db?: FakeDatabase }>; transactionManager?: unknown } | undefined;
     const db = store?.transactionManager ? store.components?.[""]?.db : undefined;
     if (db) {
       AsyncLocalStorage.prototype.getStore = getStore;

@@ -2,12 +2,7 @@
 // calls, nested calls, scheduled jobs and component functions alike. Wrapping that handler is the one
 // place that sees every execution: to count it, to notice finished mutations, and to tell the
 // process-wide hooks which runtime and component the code belongs to.
-import {
-  currentExecution,
-  runInExecution,
-  type FunctionKind,
-  type RuntimeHooks,
-} from "./execution-context.ts";
+import { currentExecution, runInExecution, type FunctionKind, type RuntimeHooks } from "./execution-context.ts";
 import { loadOnce, type ModuleExports, type ModuleLoader } from "./module-map.ts";
 
 type Handler = (ctx: unknown, args: unknown) => unknown;
@@ -58,8 +53,15 @@ function instrumentExports(exports: ModuleExports, componentPath: string, runtim
   );
 }
 
-function instrumentHandler(handler: Handler, kind: FunctionKind, componentPath: string, runtime: RuntimeHooks): Handler {
+function instrumentHandler(
+  handler: Handler,
+  kind: FunctionKind,
+  componentPath: string,
+  runtime: RuntimeHooks,
+): Handler {
+  const withLatency = kind === "action" && runtime.callLatencyMs > 0;
   return async (ctx, args) => {
+    if (withLatency) ctx = withCallLatency(ctx as ActionCalls, runtime.callLatencyMs);
     const caller = currentExecution();
     const origin = caller?.origin ?? "function-call";
     const startingJob = caller?.startingJob;
@@ -72,4 +74,24 @@ function instrumentHandler(handler: Handler, kind: FunctionKind, componentPath: 
       if (startingJob) runtime.scheduledJobFinished(startingJob);
     }
   };
+}
+
+interface ActionCalls {
+  runQuery: (...args: unknown[]) => Promise<unknown>;
+  runMutation: (...args: unknown[]) => Promise<unknown>;
+}
+
+/**
+ * The action's ctx with its queries and mutations delayed by `latencyMs` each, before their
+ * transaction starts: the action waits without using the CPU and without holding up other work,
+ * as it would waiting for a deployment's answer.
+ */
+function withCallLatency<Ctx extends ActionCalls>(ctx: Ctx, latencyMs: number): Ctx {
+  const delayed =
+    (call: (...args: unknown[]) => Promise<unknown>) =>
+    async (...args: unknown[]) => {
+      await new Promise((resolve) => setTimeout(resolve, latencyMs));
+      return call(...args);
+    };
+  return { ...ctx, runQuery: delayed(ctx.runQuery), runMutation: delayed(ctx.runMutation) };
 }

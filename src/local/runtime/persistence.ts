@@ -24,7 +24,9 @@ export async function readSnapshotFile(path: string): Promise<RuntimeSnapshot | 
   }
   const result = runtimeSnapshot.safeParse(parsed);
   if (!result.success) {
-    throw new SnapshotFileError(`${path} is not a local runtime snapshot: ${result.error.message}; delete it to start empty`);
+    throw new SnapshotFileError(
+      `${path} is not a local runtime snapshot: ${result.error.message}; delete it to start empty`,
+    );
   }
   return result.data;
 }

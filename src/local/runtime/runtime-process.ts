@@ -8,6 +8,8 @@ export interface LocalRuntimeProcessOptions {
   port?: number;
   persistFile?: string;
   convexDir?: string;
+  /** The latency model (LocalRuntimeOptions.callLatencyMs). */
+  callLatencyMs?: number;
   /** Added to this process's environment for the child (e.g. REPROJECT_ARCHIVE, S3_ENDPOINT). */
   env?: Record<string, string>;
 }
@@ -38,7 +40,11 @@ export async function startLocalRuntimeProcess(options: LocalRuntimeProcessOptio
   const args = ["--import", tsx, entry, "--port", String(options.port ?? 0)];
   if (options.persistFile !== undefined) args.push("--persist", options.persistFile);
   if (options.convexDir !== undefined) args.push("--convex-dir", options.convexDir);
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
+  if (options.callLatencyMs !== undefined) args.push(`--call-latency-ms=${options.callLatencyMs}`);
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...options.env },
+  });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

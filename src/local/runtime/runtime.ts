@@ -52,7 +52,15 @@ export interface LocalRuntimeOptions {
   fallbackRefreshMs?: number;
   /** Where warnings go (default stderr). */
   log?: (line: string) => void;
+  /**
+   * The latency model: each query and mutation an action calls waits this long first, as a round
+   * trip to a deployment does (DEFAULT_CALL_LATENCY_MS is a typical one); 0, the default, is none.
+   */
+  callLatencyMs?: number;
 }
+
+/** A round trip from an action to its deployment's database, as the latency model's default. */
+export const DEFAULT_CALL_LATENCY_MS = 30;
 
 export type LocalTestConvex = TestConvexForDataModel<GenericDataModel>;
 
@@ -110,6 +118,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     scheduledJobFinished: (job) => persistence?.ledger.jobFinished(job),
     timerArmed: (timer) => timers.armed(timer),
     timerFired: (timer) => timers.fired(timer),
+    callLatencyMs: options.callLatencyMs ?? 0,
   };
   const inRuntime: ExecutionContext = { runtime: hooks, componentPath: "", origin: "function-call" };
 

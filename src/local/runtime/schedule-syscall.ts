@@ -2,12 +2,7 @@
 // runs in (the Workpool schedules the app's onComplete mutations through function handles), and the
 // timer that starts a job is armed inside the schedule syscall. Intercepting that syscall tells the
 // runtime both: where each job runs, and which timer belongs to which job.
-import {
-  currentExecution,
-  runInExecution,
-  type ScheduledJobRef,
-  type SchedulerTimer,
-} from "./execution-context.ts";
+import { currentExecution, runInExecution, type ScheduledJobRef, type SchedulerTimer } from "./execution-context.ts";
 
 interface ConvexSyscalls {
   readonly syscall: (op: string, args: string) => string;
@@ -26,7 +21,8 @@ const INTERCEPTED = Symbol.for("reproject.localRuntime.scheduleSyscalls");
 export function interceptScheduleSyscalls(): void {
   const host = globalThis as { Convex?: ConvexSyscalls & { [INTERCEPTED]?: true } };
   const original = host.Convex;
-  if (!original) throw new Error("convex-test has not installed the Convex syscalls: create a convexTest instance first");
+  if (!original)
+    throw new Error("convex-test has not installed the Convex syscalls: create a convexTest instance first");
   if (original[INTERCEPTED]) return;
   host.Convex = {
     [INTERCEPTED]: true,
@@ -44,11 +40,7 @@ export function interceptScheduleSyscalls(): void {
   };
 }
 
-function scheduleTracked(
-  asyncSyscall: ConvexSyscalls["asyncSyscall"],
-  op: string,
-  args: string,
-): Promise<string> {
+function scheduleTracked(asyncSyscall: ConvexSyscalls["asyncSyscall"], op: string, args: string): Promise<string> {
   const execution = currentExecution();
   if (!execution) return asyncSyscall(op, args);
   const armingTimers: SchedulerTimer[] = [];

@@ -1,12 +1,7 @@
 // convex-test arms a real setTimeout for every scheduled function and never clears it, including the
 // Workpool's 2-minute liveness monitor: a one-shot process that is done would linger until it fires.
 // The runtime tracks the timers its scheduler arms, so `stop()` can clear them.
-import {
-  currentExecution,
-  runInExecution,
-  type RuntimeHooks,
-  type SchedulerTimer,
-} from "./execution-context.ts";
+import { currentExecution, runInExecution, type RuntimeHooks, type SchedulerTimer } from "./execution-context.ts";
 
 /** The scheduler timers of one runtime that have not fired yet. */
 export class SchedulerTimers {

@@ -1,5 +1,5 @@
 // Runs the local runtime on its own:
-//   npx tsx src/local/runtime/serve.ts [--port 3210] [--persist FILE] [--convex-dir DIR]
+//   npx tsx src/local/runtime/serve.ts [--port 3210] [--persist FILE] [--convex-dir DIR] [--call-latency-ms 30]
 // Prints `LOCAL_RUNTIME_READY <url>` on stdout once it serves; SIGTERM or SIGINT stops it cleanly.
 import { parseArgs } from "node:util";
 import { encodeIdentityToken } from "./identity.ts";
@@ -16,8 +16,16 @@ const { values } = parseArgs({
     port: { type: "string", default: String(DEFAULT_PORT) },
     persist: { type: "string" },
     "convex-dir": { type: "string" },
+    "call-latency-ms": { type: "string" },
   },
 });
+const callLatencyMs = values["call-latency-ms"] === undefined ? 0 : Number(values["call-latency-ms"]);
+if (!Number.isFinite(callLatencyMs) || callLatencyMs < 0) {
+  process.stderr.write(
+    `serve: --call-latency-ms must be a number of milliseconds >= 0, got "${values["call-latency-ms"]}"\n`,
+  );
+  process.exit(2);
+}
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.stderr.write(`serve: --port must be an integer from 0 to 65535, got "${values.port}"\n`);
@@ -28,6 +36,7 @@ const runtime = await startLocalRuntime({
   port,
   ...(values.persist === undefined ? {} : { persistFile: values.persist }),
   ...(values["convex-dir"] === undefined ? {} : { convexDir: values["convex-dir"] }),
+  callLatencyMs,
 });
 process.stderr.write(
   `local runtime: Convex HTTP API at ${runtime.url} (POST /api/query|mutation|action, GET /api/subscribe, GET /local/stats), ` +

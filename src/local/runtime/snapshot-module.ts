@@ -174,7 +174,8 @@ async function insertDocument(
 
 function maintenanceRuntime(): RuntimeHooks {
   const execution = currentExecution();
-  if (execution?.origin !== "maintenance") throw new Error("snapshot functions run only inside the runtime's maintenance");
+  if (execution?.origin !== "maintenance")
+    throw new Error("snapshot functions run only inside the runtime's maintenance");
   return execution.runtime;
 }
 
@@ -193,7 +194,8 @@ function pinClock() {
     return ms;
   };
   globalThis.Date = new Proxy(realDate, {
-    get: (target, property, receiver) => (property === "now" ? now : (Reflect.get(target, property, receiver) as unknown)),
+    get: (target, property, receiver) =>
+      property === "now" ? now : (Reflect.get(target, property, receiver) as unknown),
   });
   return {
     pinNextRead(ms: number) {

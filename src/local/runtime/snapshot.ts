@@ -72,7 +72,10 @@ export async function takeSnapshot(
           dump.tables[table] = await ctx.runQuery(snapshotFunction<"query">(componentPath, "readTable"), { table });
         }
         dump.liveJobs = await ctx.runQuery(snapshotFunction<"query">(componentPath, "readLiveJobs"), {});
-        dump.nextIdCounter = await ctx.runMutation(snapshotFunction<"mutation">(componentPath, "claimNextIdCounter"), {});
+        dump.nextIdCounter = await ctx.runMutation(
+          snapshotFunction<"mutation">(componentPath, "claimNextIdCounter"),
+          {},
+        );
         dumps.set(componentPath, dump);
         liveJobs.push(...dump.liveJobs.map(({ _id }) => ({ componentPath, jobId: _id })));
         unfinishedJobs.set(componentPath, unfinished(componentPath, dump.liveJobs, ledger));
@@ -128,7 +131,8 @@ export async function restoreSnapshot(
   const warnings: string[] = [];
   const known = new Set(targets.map(({ componentPath }) => componentPath));
   for (const componentPath of Object.keys(snapshot.databases)) {
-    if (!known.has(componentPath)) warnings.push(`component "${componentPath}" is not registered: its data was not restored`);
+    if (!known.has(componentPath))
+      warnings.push(`component "${componentPath}" is not registered: its data was not restored`);
   }
   const restores: Array<{ componentPath: string; database: DatabaseToRestore }> = [];
   for (const { componentPath, tables } of targets) {
@@ -137,7 +141,9 @@ export async function restoreSnapshot(
     const database: DatabaseToRestore = { tables: {}, jobs: [], nextIdCounter: saved.nextIdCounter };
     for (const [table, documents] of Object.entries(saved.tables)) {
       if (!tables.includes(table)) {
-        warnings.push(`table "${table}" of ${describe(componentPath)} is not in its schema: ${documents.length} documents were not restored`);
+        warnings.push(
+          `table "${table}" of ${describe(componentPath)} is not in its schema: ${documents.length} documents were not restored`,
+        );
         continue;
       }
       database.tables[table] = documents.map((document) => jsonToConvex(document) as GenericDocument);
