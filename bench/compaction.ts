@@ -3,7 +3,17 @@
 // peak RSS is its own. With --s3 the same tables are also read from a loopback S3 server, where
 // every footer is a request. Run: npx tsx bench/compaction.ts [--events 1000000] [--appends 1000] [--s3]
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -49,9 +59,17 @@ function inChild<T>(args: string[], env: NodeJS.ProcessEnv = {}): T {
 
 /** Copies a table directory into a bucket prefix. */
 async function upload(client: S3Client, directory: string, bucket: string, prefix: string): Promise<void> {
-  const files = readdirSync(directory, { recursive: true, encoding: "utf8" }).filter((entry) => statSync(join(directory, entry)).isFile());
+  const files = readdirSync(directory, { recursive: true, encoding: "utf8" }).filter((entry) =>
+    statSync(join(directory, entry)).isFile(),
+  );
   await mapConcurrently(files, (file) =>
-    client.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/${file.split("\\").join("/")}`, Body: readFileSync(join(directory, file)) })),
+    client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `${prefix}/${file.split("\\").join("/")}`,
+        Body: readFileSync(join(directory, file)),
+      }),
+    ),
   );
 }
 
@@ -59,7 +77,10 @@ async function upload(client: S3Client, directory: string, bucket: string, prefi
 async function measureScan(dir: string, columns: string): Promise<ScanMeasurement> {
   const started = performance.now();
   const table = await ArchiveTable.open(dir);
-  const plan = (await table.plan({ columns: columns === "*" ? undefined : columns.split(","), orderBy: "global_position" }))!;
+  const plan = (await table.plan({
+    columns: columns === "*" ? undefined : columns.split(","),
+    orderBy: "global_position",
+  }))!;
   const planned = performance.now();
   let rows = 0;
   for await (const batch of table.scan(plan)) rows += batch.rowCount;
@@ -108,7 +129,7 @@ function line(label: string, m: ScanMeasurement): string {
   const total = m.planSeconds + m.scanSeconds;
   return (
     `${label.padEnd(28)} ${String(m.dataFiles).padStart(5)} files  plan ${m.planSeconds.toFixed(2)} s  scan ${m.scanSeconds.toFixed(2)} s` +
-    `  ${((m.rows / total) / 1e6).toFixed(2)} M rows/s (plan+scan)  peak RSS ${m.maxRssMb.toFixed(0)} MB`
+    `  ${(m.rows / total / 1e6).toFixed(2)} M rows/s (plan+scan)  peak RSS ${m.maxRssMb.toFixed(0)} MB`
   );
 }
 
@@ -148,18 +169,26 @@ if (process.argv[2] === "--phase") {
   console.log(
     `compaction                   ${compaction.filesRead} -> ${compaction.filesWritten} files, ` +
       `${(compaction.bytesBefore / 1e6).toFixed(1)} -> ${(compaction.bytesAfter / 1e6).toFixed(1)} MB, ${compaction.seconds.toFixed(1)} s, ` +
-      `${((events / compaction.seconds) / 1e3).toFixed(0)} k rows/s, peak RSS ${compaction.maxRssMb.toFixed(0)} MB`,
+      `${(events / compaction.seconds / 1e3).toFixed(0)} k rows/s, peak RSS ${compaction.maxRssMb.toFixed(0)} MB`,
   );
   console.log(line("after, all columns", after.all));
   console.log(line("after, rebuild columns", after.rebuild));
-  const speedup = (b: ScanMeasurement, a: ScanMeasurement) => ((b.planSeconds + b.scanSeconds) / (a.planSeconds + a.scanSeconds)).toFixed(2);
-  console.log(`speed-up (plan+scan): all columns ${speedup(before.all, after.all)}x, rebuild columns ${speedup(before.rebuild, after.rebuild)}x`);
+  const speedup = (b: ScanMeasurement, a: ScanMeasurement) =>
+    ((b.planSeconds + b.scanSeconds) / (a.planSeconds + a.scanSeconds)).toFixed(2);
+  console.log(
+    `speed-up (plan+scan): all columns ${speedup(before.all, after.all)}x, rebuild columns ${speedup(before.rebuild, after.rebuild)}x`,
+  );
 
   if (values.s3) {
     const serverDir = mkdtempSync(join(tmpdir(), "reproject-bench-s3-"));
     const server = await startLocalS3Server({ directory: serverDir });
     try {
-      const client = new S3Client({ endpoint: server.endpoint, region: S3_LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS, forcePathStyle: true });
+      const client = new S3Client({
+        endpoint: server.endpoint,
+        region: S3_LOCAL_REGION,
+        credentials: S3_LOCAL_CREDENTIALS,
+        forcePathStyle: true,
+      });
       await client.send(new CreateBucketCommand({ Bucket: "bench" }));
       await upload(client, source, "bench", "before");
       await upload(client, work, "bench", "after");

@@ -9,10 +9,16 @@ export type TimeShares = Record<TimeShare, number>;
 
 /** Checked in order against a frame's script URL; the first match names the part. */
 const PARTS: ReadonlyArray<[TimeShare, RegExp]> = [
-  ["decode", /\/src\/archive\/|\/src\/replay\/archive-events\.ts|\/node_modules\/(hyparquet|hyparquet-compressors|zstddec|@aws-sdk|@smithy)\//],
+  [
+    "decode",
+    /\/src\/archive\/|\/src\/replay\/archive-events\.ts|\/node_modules\/(hyparquet|hyparquet-compressors|zstddec|@aws-sdk|@smithy)\//,
+  ],
   ["handlers", /\/src\/registry\/|\/convex\/projections\.ts|\/node_modules\/zod\//],
   ["scheduling", /\/node_modules\/@convex-dev\/(workpool|batch-worker)\//],
-  ["convex", /\/node_modules\/(convex|convex-test)\/|\/convex\/|\/src\/local\/runtime\/|\/src\/replay\/|\/src\/progress\//],
+  [
+    "convex",
+    /\/node_modules\/(convex|convex-test)\/|\/convex\/|\/src\/local\/runtime\/|\/src\/replay\/|\/src\/progress\//,
+  ],
 ];
 
 interface ProfileNode {

@@ -35,7 +35,12 @@ function startWorker(args: string[], onProgress: (progress: WorkerProgress) => v
       else if (line.startsWith("RESULT ")) result = JSON.parse(line.slice("RESULT ".length)) as WorkerResult;
     }
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; result: WorkerResult | undefined; stderr: string }>((resolve, reject) => {
+  const exited = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    result: WorkerResult | undefined;
+    stderr: string;
+  }>((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (code, signal) => resolve({ code, signal, result, stderr }));
   });
@@ -46,7 +51,12 @@ function startWorker(args: string[], onProgress: (progress: WorkerProgress) => v
  * The fastest of `runs` rebuilds (a machine shared with other work makes single runs noisy); a run
  * cut off by its time limit is not repeated.
  */
-export async function bestRebuild(projection: string, archive: string, runs: number, options: RebuildOptions = {}): Promise<WorkerResult> {
+export async function bestRebuild(
+  projection: string,
+  archive: string,
+  runs: number,
+  options: RebuildOptions = {},
+): Promise<WorkerResult> {
   let best = await measureRebuild(projection, archive, options);
   for (let run = 1; run < runs && best.completed; run++) {
     const next = await measureRebuild(projection, archive, options);
@@ -55,12 +65,17 @@ export async function bestRebuild(projection: string, archive: string, runs: num
   return best;
 }
 
-export async function measureRebuild(projection: string, archive: string, options: RebuildOptions = {}): Promise<WorkerResult> {
+export async function measureRebuild(
+  projection: string,
+  archive: string,
+  options: RebuildOptions = {},
+): Promise<WorkerResult> {
   const args = [projection, archive];
   if (options.profile) args.push("--profile");
   if (options.timeLimitSeconds !== undefined) args.push("--time-limit", String(options.timeLimitSeconds));
   const { code, result, stderr } = await startWorker(args).exited;
-  if (code !== 0 || !result) throw new Error(`the ${projection} rebuild of ${archive} exited with code ${code}: ${stderr.slice(-2000)}`);
+  if (code !== 0 || !result)
+    throw new Error(`the ${projection} rebuild of ${archive} exited with code ${code}: ${stderr.slice(-2000)}`);
   return result;
 }
 
@@ -99,7 +114,12 @@ export async function measureResume(
     const rateLimit = options.rateLimit === undefined ? [] : ["--rate-limit", String(options.rateLimit)];
     const victim = startWorker([projection, archive, "--persist", stateFile, ...rateLimit], (progress) => {
       last = progress;
-      if (sharePassedAt === undefined && progress.total !== null && progress.processed >= progress.total * CRASH_AFTER_SHARE) sharePassedAt = Date.now();
+      if (
+        sharePassedAt === undefined &&
+        progress.total !== null &&
+        progress.processed >= progress.total * CRASH_AFTER_SHARE
+      )
+        sharePassedAt = Date.now();
       const late = progress.total !== null && progress.processed >= progress.total * CRASH_AT_THE_LATEST_SHARE;
       if (sharePassedAt !== undefined && !killed && (late || savedSince(stateFile, sharePassedAt))) {
         killed = true;
@@ -108,15 +128,21 @@ export async function measureResume(
     });
     const crash = await victim.exited;
     if (crash.signal !== "SIGKILL" || !last?.rebuildId) {
-      throw new Error(`the rebuild ended (code ${crash.code}) before it could be crashed in the middle: use a larger archive. ${crash.stderr.slice(-1000)}`);
+      throw new Error(
+        `the rebuild ended (code ${crash.code}) before it could be crashed in the middle: use a larger archive. ${crash.stderr.slice(-1000)}`,
+      );
     }
     let firstAfterRestart: WorkerProgress | undefined;
-    const resumed = await startWorker([projection, archive, "--persist", stateFile, "--rebuild-id", last.rebuildId], (progress) => {
-      // The first status the restarted runtime reports: the checkpoint its saved state holds.
-      if (progress.total !== null) firstAfterRestart ??= progress;
-    }).exited;
+    const resumed = await startWorker(
+      [projection, archive, "--persist", stateFile, "--rebuild-id", last.rebuildId],
+      (progress) => {
+        // The first status the restarted runtime reports: the checkpoint its saved state holds.
+        if (progress.total !== null) firstAfterRestart ??= progress;
+      },
+    ).exited;
     const result = resumed.result;
-    if (resumed.code !== 0 || !result) throw new Error(`the resumed rebuild exited with code ${resumed.code}: ${resumed.stderr.slice(-2000)}`);
+    if (resumed.code !== 0 || !result)
+      throw new Error(`the resumed rebuild exited with code ${resumed.code}: ${resumed.stderr.slice(-2000)}`);
     const events = reference.processed;
     return {
       events,

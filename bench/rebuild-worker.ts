@@ -61,7 +61,13 @@ const [projection, archive] = positionals;
 if (!projection || !archive) throw new Error("usage: rebuild-worker.ts <projection> <archive> [options]");
 const timeLimitMs = values["time-limit"] === undefined ? Infinity : Number(values["time-limit"]) * 1000;
 
-const progress: WorkerProgress = { rebuildId: values["rebuild-id"] ?? null, processed: 0, total: null, cursor: null, rowsRead: 0 };
+const progress: WorkerProgress = {
+  rebuildId: values["rebuild-id"] ?? null,
+  processed: 0,
+  total: null,
+  cursor: null,
+  rowsRead: 0,
+};
 const emit = (line: string, value: unknown) => process.stdout.write(`${line} ${JSON.stringify(value)}\n`);
 const counters = countWork((work) => emit("PROGRESS", { ...progress, rowsRead: work.rowsRead }));
 process.env.REPROJECT_ARCHIVE = archive;
@@ -76,7 +82,8 @@ if (rebuildId === undefined) {
   const rateLimit = values["rate-limit"] === undefined ? undefined : Number(values["rate-limit"]);
   const options = rateLimit === undefined ? {} : { rateLimit };
   const answer = await runFunction(runtime, "mutation", api.rebuilds.trigger, { projection, options }, BENCH_ADMIN);
-  if (answer.status !== "started") throw new Error(`trigger answered ${answer.status}: ${"reason" in answer ? answer.reason : ""}`);
+  if (answer.status !== "started")
+    throw new Error(`trigger answered ${answer.status}: ${"reason" in answer ? answer.reason : ""}`);
   rebuildId = answer.rebuildId;
 }
 progress.rebuildId = rebuildId;
@@ -110,14 +117,15 @@ const result: WorkerResult = {
   completed,
   processed: status.processed,
   total: status.total,
-  seconds: completed && values["rebuild-id"] === undefined ? (status.finishedAt! - status.startedAt) / 1000 : watchedSeconds,
+  seconds:
+    completed && values["rebuild-id"] === undefined ? (status.finishedAt! - status.startedAt) / 1000 : watchedSeconds,
   counters: status.counters,
   calls,
   statusPolls,
   ...counters,
   maxRssMb: process.resourceUsage().maxRSS / 1024,
   shares,
-  readModel: completed ? (await readModelTotals(runtime))[projection] ?? null : null,
+  readModel: completed ? ((await readModelTotals(runtime))[projection] ?? null) : null,
 };
 emit("RESULT", result);
 // A cut-off rebuild is still running: the process ends here rather than wait for it.

@@ -20,7 +20,6 @@ const TYPE_MIX: ReadonlyArray<[type: string, cumulativeShare: number]> = [
   ["End", 1],
 ];
 
-
 function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)] as T;
 }
@@ -53,8 +52,10 @@ function* demoBatches(count: number, batchSize: number, onlyType?: string): Gene
     for (let position = first; position < Math.min(first + batchSize, count + 1); position++) {
       const opensSession = position % EVENTS_PER_SESSION === 0;
       const share = random();
-      const type = onlyType ?? (opensSession ? "Play" : (TYPE_MIX.find(([, cumulative]) => share < cumulative)?.[0] ?? "End"));
-      const version = type === "Rebuffer" && random() < 0.5 ? 1 : playbackEvents[type as keyof typeof playbackEvents].latestVersion;
+      const type =
+        onlyType ?? (opensSession ? "Play" : (TYPE_MIX.find(([, cumulative]) => share < cumulative)?.[0] ?? "End"));
+      const version =
+        type === "Rebuffer" && random() < 0.5 ? 1 : playbackEvents[type as keyof typeof playbackEvents].latestVersion;
       atMs += Math.floor(random() * 2_000);
       batch.push({
         globalPosition: position,
@@ -103,7 +104,12 @@ export interface RegistryMeasurement {
   cpu: number;
 }
 
-async function measureBest(label: string, count: number, projection: AnyProjection, onlyType?: string): Promise<RegistryMeasurement> {
+async function measureBest(
+  label: string,
+  count: number,
+  projection: AnyProjection,
+  onlyType?: string,
+): Promise<RegistryMeasurement> {
   await measure(projection, Math.min(count, 200_000), onlyType); // warm-up: JIT, zod's compiled parsers
   const rates: Rate[] = [];
   for (let run = 0; run < 3; run++) rates.push(await measure(projection, count, onlyType));
@@ -113,13 +119,18 @@ async function measureBest(label: string, count: number, projection: AnyProjecti
 /** Each demo projection over mixed playback events, and rebufferByCdn over Rebuffer events only; best of 3. */
 export async function runRegistryBenchmark(count: number, log: (line: string) => void): Promise<RegistryMeasurement[]> {
   const cases: Array<[string, AnyProjection, string?]> = [
-    ...registry.projections.map((projection): [string, AnyProjection] => [`${projection.name} (mixed playback events)`, projection]),
+    ...registry.projections.map((projection): [string, AnyProjection] => [
+      `${projection.name} (mixed playback events)`,
+      projection,
+    ]),
     [`${rebufferByCdn.name} (Rebuffer only, half v1)`, rebufferByCdn, "Rebuffer"],
   ];
   const results: RegistryMeasurement[] = [];
   for (const [label, projection, onlyType] of cases) {
     const result = await measureBest(label, count, projection, onlyType);
-    log(`${label.padEnd(44)} ${(result.wall / 1e6).toFixed(2)} M events/s wall; ${(result.cpu / 1e6).toFixed(2)} M per CPU-second`);
+    log(
+      `${label.padEnd(44)} ${(result.wall / 1e6).toFixed(2)} M events/s wall; ${(result.cpu / 1e6).toFixed(2)} M per CPU-second`,
+    );
     results.push(result);
   }
   return results;

@@ -4,13 +4,23 @@ import { readFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { TIME_SHARES, type TimeShare } from "./cpu-profile.ts";
+import type { IngestMeasurement } from "./ingest.ts";
 import type { ResumeMeasurement } from "./rebuild-bench.ts";
 import type { WorkerResult } from "./rebuild-worker.ts";
 import type { RegistryMeasurement } from "./registry.ts";
 import type { ScanMeasurement } from "./scan.ts";
 
 const PROJECT_ROOT = fileURLToPath(new URL("../", import.meta.url));
-const REPORTED_PACKAGES = ["convex", "convex-test", "@convex-dev/workpool", "hyparquet", "hyparquet-compressors", "zod", "@duckdb/node-api", "tsx"];
+const REPORTED_PACKAGES = [
+  "convex",
+  "convex-test",
+  "@convex-dev/workpool",
+  "hyparquet",
+  "hyparquet-compressors",
+  "zod",
+  "@duckdb/node-api",
+  "tsx",
+];
 
 export interface EndToEnd {
   projection: string;
@@ -26,6 +36,15 @@ export interface BenchResults {
   endToEnd: { runs: number; measurements: EndToEnd[] };
   rss: { smallEvents: number; smallMb: number; largeEvents: number; largeMb: number };
   resume: ResumeMeasurement;
+  ingest: IngestMeasurement[];
+}
+
+/** A deployment's commit latency for a mutation, the assumption of the ceiling calculation. */
+const ASSUMED_COMMIT_MS = 10;
+
+/** Events/s when appends serialize on the one eventLog document: one mutation after another. */
+function ingestCeiling(measurement: IngestMeasurement): number {
+  return (measurement.eventsPerMutation * 1000) / (measurement.msPerMutation + ASSUMED_COMMIT_MS);
 }
 
 const SHARE_LABELS: Record<TimeShare, string> = {
@@ -40,10 +59,16 @@ const SHARE_LABELS: Record<TimeShare, string> = {
 const count = (value: number) => Math.round(value).toLocaleString("en-US");
 const millions = (value: number) => `${(value / 1e6).toFixed(2)} M`;
 const table = (header: string[], rows: string[][]) =>
-  [`| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`, ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n");
+  [
+    `| ${header.join(" | ")} |`,
+    `| ${header.map(() => "---").join(" | ")} |`,
+    ...rows.map((row) => `| ${row.join(" | ")} |`),
+  ].join("\n");
 
 function packageVersion(name: string): string {
-  const manifest = JSON.parse(readFileSync(`${PROJECT_ROOT}node_modules/${name}/package.json`, "utf8")) as { version: string };
+  const manifest = JSON.parse(readFileSync(`${PROJECT_ROOT}node_modules/${name}/package.json`, "utf8")) as {
+    version: string;
+  };
   return manifest.version;
 }
 
@@ -58,7 +83,8 @@ export function callsPerMillion(result: WorkerResult) {
     actions: total.actions * scale,
     scheduled: total.scheduled * scale,
     total: (queries + total.mutations + total.actions) * scale,
-    workpool: Object.values(result.calls.components).reduce((sum, c) => sum + c.queries + c.mutations + c.actions, 0) * scale,
+    workpool:
+      Object.values(result.calls.components).reduce((sum, c) => sum + c.queries + c.mutations + c.actions, 0) * scale,
   };
 }
 
@@ -89,35 +115,72 @@ interface Goal {
 
 function goals(results: BenchResults): Goal[] {
   /** The lowest ratio over the archive sizes scanned. */
-  const scanRatio = (columns: ScanMeasurement["columns"]) => Math.min(...results.scan.filter((scan) => scan.columns === columns).map((scan) => scan.ratio));
+  const scanRatio = (columns: ScanMeasurement["columns"]) =>
+    Math.min(...results.scan.filter((scan) => scan.columns === columns).map((scan) => scan.ratio));
   const scanSizes = [...new Set(results.scan.map((scan) => scan.events))].sort((a, b) => a - b);
-  const scanRss = (events: number) => results.scan.find((scan) => scan.events === events && scan.columns === "rebuild")!.reprojectMaxRssMb;
+  const scanRss = (events: number) =>
+    results.scan.find((scan) => scan.events === events && scan.columns === "rebuild")!.reprojectMaxRssMb;
   const scanRssRatio = scanRss(scanSizes.at(-1)!) / scanRss(scanSizes[0]!);
   const registryWorst = Math.min(...results.registry.measurements.map((measurement) => measurement.wall));
-  const rebuildOf = (projection: string) => results.endToEnd.measurements.find((run) => run.projection === projection)!.result;
+  const rebuildOf = (projection: string) =>
+    results.endToEnd.measurements.find((run) => run.projection === projection)!.result;
   const endToEnd = (projection: string, target: number): Goal => {
     const run = rebuildOf(projection);
     return {
       goal: `end to end, ${projection}`,
       target: `≥ ${count(target)} events/s`,
-      measured: run.completed ? count(rate(run)) : `did not finish: ${count(run.processed)} events in ${run.seconds.toFixed(0)} s`,
+      measured: run.completed
+        ? count(rate(run))
+        : `did not finish: ${count(run.processed)} events in ${run.seconds.toFixed(0)} s`,
       met: run.completed && rate(run) >= target,
     };
   };
   const calls = callsPerMillion(rebuildOf("rebufferByCdn")).total;
   const rssRatio = results.rss.largeMb / results.rss.smallMb;
   return [
-    { goal: "archive scan vs DuckDB (1 thread), the rebuild's columns", target: "≥ 0.25×", measured: `${scanRatio("rebuild").toFixed(2)}× (lowest of ${scanSizes.map(count).join(" and ")} events)`, met: scanRatio("rebuild") >= 0.25 },
-    { goal: "archive scan vs DuckDB (1 thread), all columns", target: "≥ 0.25×", measured: `${scanRatio("all").toFixed(2)}× (lowest of ${scanSizes.map(count).join(" and ")} events)`, met: scanRatio("all") >= 0.25 },
+    {
+      goal: "archive scan vs DuckDB (1 thread), the rebuild's columns",
+      target: "≥ 0.25×",
+      measured: `${scanRatio("rebuild").toFixed(2)}× (lowest of ${scanSizes.map(count).join(" and ")} events)`,
+      met: scanRatio("rebuild") >= 0.25,
+    },
+    {
+      goal: "archive scan vs DuckDB (1 thread), all columns",
+      target: "≥ 0.25×",
+      measured: `${scanRatio("all").toFixed(2)}× (lowest of ${scanSizes.map(count).join(" and ")} events)`,
+      met: scanRatio("all") >= 0.25,
+    },
     ...(scanSizes.length > 1
-      ? [{ goal: `scan peak RSS ${count(scanSizes.at(-1)!)} / ${count(scanSizes[0]!)} events (rebuild's columns)`, target: "≤ 1.2 and < 256 MB", measured: `${scanRssRatio.toFixed(2)} (${scanRss(scanSizes.at(-1)!).toFixed(0)} MB)`, met: scanRssRatio <= 1.2 && scanRss(scanSizes.at(-1)!) < 256 }]
+      ? [
+          {
+            goal: `scan peak RSS ${count(scanSizes.at(-1)!)} / ${count(scanSizes[0]!)} events (rebuild's columns)`,
+            target: "≤ 1.2 and < 256 MB",
+            measured: `${scanRssRatio.toFixed(2)} (${scanRss(scanSizes.at(-1)!).toFixed(0)} MB)`,
+            met: scanRssRatio <= 1.2 && scanRss(scanSizes.at(-1)!) < 256,
+          },
+        ]
       : []),
-    { goal: "registry: validate + upcast + fold", target: "≥ 1 M events/s", measured: `${millions(registryWorst)} events/s (slowest case)`, met: registryWorst >= 1_000_000 },
+    {
+      goal: "registry: validate + upcast + fold",
+      target: "≥ 1 M events/s",
+      measured: `${millions(registryWorst)} events/s (slowest case)`,
+      met: registryWorst >= 1_000_000,
+    },
     endToEnd("rebufferByCdn", 200_000),
     endToEnd("sessionSummary", 50_000),
     { goal: "function calls per 1M events, rebufferByCdn", target: "≤ 500", measured: count(calls), met: calls <= 500 },
-    { goal: `rebuild peak RSS ${count(results.rss.largeEvents)} / ${count(results.rss.smallEvents)} events`, target: "≤ 1.2", measured: rssRatio.toFixed(2), met: rssRatio <= 1.2 },
-    { goal: "events re-applied after a crash", target: "0", measured: `${count(results.resume.reApplied)} (read model ${results.resume.readModelMatches ? "identical" : "DIFFERENT"})`, met: results.resume.reApplied === 0 && results.resume.readModelMatches },
+    {
+      goal: `rebuild peak RSS ${count(results.rss.largeEvents)} / ${count(results.rss.smallEvents)} events`,
+      target: "≤ 1.2",
+      measured: rssRatio.toFixed(2),
+      met: rssRatio <= 1.2,
+    },
+    {
+      goal: "events re-applied after a crash",
+      target: "0",
+      measured: `${count(results.resume.reApplied)} (read model ${results.resume.readModelMatches ? "identical" : "DIFFERENT"})`,
+      met: results.resume.reApplied === 0 && results.resume.readModelMatches,
+    },
   ];
 }
 
@@ -131,51 +194,142 @@ export function resultsMarkdown(results: BenchResults): string {
     `Run with \`npm run bench${results.mode === "quick" ? " -- --quick" : ""}\` on ${results.startedAt.toISOString()}.`,
     "",
     `Machine: ${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}; ` +
-      `load average at the start ${results.loadAverage.map((load) => load.toFixed(2)).join(" / ")}, at the end ${loadavg().map((load) => load.toFixed(2)).join(" / ")} ` +
+      `load average at the start ${results.loadAverage.map((load) => load.toFixed(2)).join(" / ")}, at the end ${loadavg()
+        .map((load) => load.toFixed(2))
+        .join(" / ")} ` +
       "(other work on the machine slows every figure).",
     "",
     `Packages: ${REPORTED_PACKAGES.map((name) => `${name} ${packageVersion(name)}`).join(", ")}.`,
     "",
     "## Goals",
     "",
-    table(["goal", "target", "measured", "met"], goals(results).map((goal) => [goal.goal, goal.target, goal.measured, goal.met ? "yes" : "**no**"])),
+    table(
+      ["goal", "target", "measured", "met"],
+      goals(results).map((goal) => [goal.goal, goal.target, goal.measured, goal.met ? "yes" : "**no**"]),
+    ),
     "",
     "## 1. Archive scan vs DuckDB (threads=1), same Parquet files, same run",
     "",
     table(
-      ["events", "columns", "Reproject events/s", "DuckDB events/s", "ratio", "ratio, first scan", "Reproject peak RSS"],
-      results.scan.map((scan) => [count(scan.events), scan.columns, millions(scan.reprojectEventsPerSec), millions(scan.duckdbEventsPerSec), `${scan.ratio.toFixed(2)}×`, `${scan.coldRatio.toFixed(2)}×`, `${scan.reprojectMaxRssMb.toFixed(0)} MB`]),
+      [
+        "events",
+        "columns",
+        "Reproject events/s",
+        "DuckDB events/s",
+        "ratio",
+        "ratio, first scan",
+        "Reproject peak RSS",
+      ],
+      results.scan.map((scan) => [
+        count(scan.events),
+        scan.columns,
+        millions(scan.reprojectEventsPerSec),
+        millions(scan.duckdbEventsPerSec),
+        `${scan.ratio.toFixed(2)}×`,
+        `${scan.coldRatio.toFixed(2)}×`,
+        `${scan.reprojectMaxRssMb.toFixed(0)} MB`,
+      ]),
     ),
     "",
     `Registry without Convex (validate + upcast + fold through \`applyBatch\` into memory, ${count(results.registry.events)} events, best of 3):`,
     "",
-    table(["case", "events/s (wall)", "events per CPU-second"], results.registry.measurements.map((m) => [m.label, millions(m.wall), millions(m.cpu)])),
+    table(
+      ["case", "events/s (wall)", "events per CPU-second"],
+      results.registry.measurements.map((m) => [m.label, millions(m.wall), millions(m.cpu)]),
+    ),
     "",
     "## 2. End-to-end rebuilds on the local runtime, and where the time goes",
     "",
-    table(["projection", "events", "time", "events/s", ...TIME_SHARES.map((share) => SHARE_LABELS[share])], results.endToEnd.measurements.map(endToEndRow)),
+    table(
+      ["projection", "events", "time", "events/s", ...TIME_SHARES.map((share) => SHARE_LABELS[share])],
+      results.endToEnd.measurements.map(endToEndRow),
+    ),
     "",
     "## 3. Convex function calls and bytes written per 1M events",
     "",
     table(
-      ["projection", "queries", "mutations", "actions", "of which scheduled", "all calls", "of which the Workpool's", "documents written", "bytes written"],
+      [
+        "projection",
+        "queries",
+        "mutations",
+        "actions",
+        "of which scheduled",
+        "all calls",
+        "of which the Workpool's",
+        "documents written",
+        "bytes written",
+      ],
       completedRuns.map(({ projection, result }) => {
         const calls = callsPerMillion(result);
-        return [projection, count(calls.queries), count(calls.mutations), count(calls.actions), count(calls.scheduled), count(calls.total), count(calls.workpool), count(result.documentsWritten * scale(result)), `${((result.bytesWritten * scale(result)) / 2 ** 20).toFixed(1)} MiB`];
+        return [
+          projection,
+          count(calls.queries),
+          count(calls.mutations),
+          count(calls.actions),
+          count(calls.scheduled),
+          count(calls.total),
+          count(calls.workpool),
+          count(result.documentsWritten * scale(result)),
+          `${((result.bytesWritten * scale(result)) / 2 ** 20).toFixed(1)} MiB`,
+        ];
       }),
     ),
     "",
     "## 4. Peak RSS of a rebuild (rebufferByCdn, local runtime)",
     "",
-    table(["events", "peak RSS"], [[count(results.rss.smallEvents), `${results.rss.smallMb.toFixed(0)} MB`], [count(results.rss.largeEvents), `${results.rss.largeMb.toFixed(0)} MB`]]) +
-      `\n\nRatio: ${(results.rss.largeMb / results.rss.smallMb).toFixed(2)}.`,
+    table(
+      ["events", "peak RSS"],
+      [
+        [count(results.rss.smallEvents), `${results.rss.smallMb.toFixed(0)} MB`],
+        [count(results.rss.largeEvents), `${results.rss.largeMb.toFixed(0)} MB`],
+      ],
+    ) + `\n\nRatio: ${(results.rss.largeMb / results.rss.smallMb).toFixed(2)}.`,
     "",
     "## 5. Resume after a crash in the middle (rebufferByCdn)",
     "",
     table(
-      ["events", "crashed at", "checkpoint after restart", "rows re-read", "events re-applied", "read model vs uninterrupted", "chunk retries"],
-      [[count(results.resume.events), count(results.resume.processedAtCrash), count(results.resume.processedAtRestart), count(results.resume.reRead), count(results.resume.reApplied), results.resume.readModelMatches ? "identical" : "different", count(results.resume.retried)]],
+      [
+        "events",
+        "crashed at",
+        "checkpoint after restart",
+        "rows re-read",
+        "events re-applied",
+        "read model vs uninterrupted",
+        "chunk retries",
+      ],
+      [
+        [
+          count(results.resume.events),
+          count(results.resume.processedAtCrash),
+          count(results.resume.processedAtRestart),
+          count(results.resume.reRead),
+          count(results.resume.reApplied),
+          results.resume.readModelMatches ? "identical" : "different",
+          count(results.resume.retried),
+        ],
+      ],
     ),
+    "",
+    "## 6. Live ingestion: one append mutation with both demo projections live",
+    "",
+    table(
+      [
+        "events per mutation",
+        "ms per mutation",
+        "events/s here",
+        "calls per mutation",
+        `ceiling at +${ASSUMED_COMMIT_MS} ms commit`,
+      ],
+      results.ingest.map((m) => [
+        count(m.eventsPerMutation),
+        m.msPerMutation.toFixed(2),
+        count(m.eventsPerSecond),
+        `${m.callsPerMutation.mutations.toFixed(0)} mutation, ${m.callsPerMutation.queries.toFixed(0)} queries`,
+        `${count(ingestCeiling(m))} events/s`,
+      ]),
+    ),
+    "",
+    `Every append reads and patches the one \`eventLog\` document, so a deployment commits appends one after another, whatever their number of callers: events/s ≤ events per mutation × 1000 / (ms per mutation + commit ms), with ${ASSUMED_COMMIT_MS} ms assumed for the commit.`,
     "",
     "## How each figure is measured",
     "",
@@ -184,6 +338,7 @@ export function resultsMarkdown(results: BenchResults): string {
     "- **Shares of time**: V8's sampling CPU profiler (1 ms) in the same run; each sample is charged to the innermost frame on its stack that belongs to a part: *decode* = the archive scan (src/archive, hyparquet, zstd, rows to events); *handlers* = the registry's validate / upcast / fold (src/registry, zod, convex/projections.ts); *Convex transactions* = convex-test and the convex package (argument and document serialization, validation, the in-memory database) plus the app's Convex functions around the handlers; *scheduling / idle* = the Workpool's and batch worker's code and the time the process had nothing to run (waiting for the Workpool's 200 ms polling and scheduled-function timers; local file reads overlap with decoding); *GC* = the garbage collector.",
     "- **Function calls**: the runtime's own counters (`runtime.stats().calls`: every query, mutation and action the app and its components ran, the Workpool's included), minus the benchmark's status polls.",
     "- **Bytes written**: every document write of every transaction, sized as convex-test sizes it to enforce Convex's limits (`TransactionMetricsTracker.trackWrite`, counted by `bench/instrumentation.ts`); convex-test does not count index entries or the transaction log, so a deployment writes more.",
+    "- **Live ingestion**: `bench/ingest.ts` builds both demo projections on the local runtime, then appends the demo generator's next events through `reproject:append` (what `reproject.appendEvents` does in an app mutation), one mutation after another, at each batch size; *calls per mutation* counts the append and the component query per projection for its live generations.",
     "- **Peak RSS**: `process.resourceUsage().maxRSS` of a worker process without the profiler, which holds the runtime, its in-memory database and the scan.",
     "- **Resume**: a worker with the runtime persisted to a file (snapshot every 0.5 s at most) is killed with SIGKILL at the first snapshot after 40% of the events (at 75% at the latest, whatever snapshot is on disk then); a second worker restarts the runtime from the file and the rebuild resumes by itself. *Rows re-read* = rows decoded by both processes (counted where `ArchiveTable.scan` yields them) minus the archive's rows: the rows the crashed process had read past its last saved checkpoint plus the start of the row group the resumed scan skips into. *Re-applied* = events applied beyond an uninterrupted rebuild, and the read models compared.",
   ];

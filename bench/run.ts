@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { demoArchiveDir } from "./demo-archive-cache.ts";
 import { bestRebuild, measureRebuild, measureResume } from "./rebuild-bench.ts";
+import { runIngestBenchmark } from "./ingest.ts";
 import { runRegistryBenchmark } from "./registry.ts";
 import { resultsMarkdown, type BenchResults, type EndToEnd } from "./results-report.ts";
 import { runScanBenchmark } from "./scan.ts";
@@ -23,14 +24,41 @@ interface Sizes {
   resume: number;
   /** Events/s ceiling that keeps the crashed rebuild running long enough to be crashed in the middle. */
   resumeRateLimit?: number;
+  /** Events appended at each batch size, after building the projections from an archive of `ingestArchive`. */
+  ingest: number;
+  ingestArchive: number;
 }
 
-const FULL: Sizes = { scan: [1_000_000, 10_000_000], registry: 1_000_000, endToEnd: 1_000_000, endToEndLimitSeconds: 120, endToEndRuns: 2, rssLarge: 10_000_000, resume: 1_000_000 };
-const QUICK: Sizes = { scan: [20_000, 100_000], registry: 20_000, endToEnd: 20_000, endToEndLimitSeconds: 60, endToEndRuns: 1, rssLarge: 100_000, resume: 100_000, resumeRateLimit: 20_000 };
+const FULL: Sizes = {
+  scan: [1_000_000, 10_000_000],
+  registry: 1_000_000,
+  endToEnd: 1_000_000,
+  endToEndLimitSeconds: 120,
+  endToEndRuns: 2,
+  rssLarge: 10_000_000,
+  resume: 1_000_000,
+  ingest: 5_000,
+  ingestArchive: 100_000,
+};
+const QUICK: Sizes = {
+  scan: [20_000, 100_000],
+  registry: 20_000,
+  endToEnd: 20_000,
+  endToEndLimitSeconds: 60,
+  endToEndRuns: 1,
+  rssLarge: 100_000,
+  resume: 100_000,
+  resumeRateLimit: 20_000,
+  ingest: 200,
+  ingestArchive: 20_000,
+};
 const PROJECTIONS = ["rebufferByCdn", "sessionSummary"];
 
 const { values } = parseArgs({
-  options: { quick: { type: "boolean" }, out: { type: "string", default: fileURLToPath(new URL("./RESULTS.md", import.meta.url)) } },
+  options: {
+    quick: { type: "boolean" },
+    out: { type: "string", default: fileURLToPath(new URL("./RESULTS.md", import.meta.url)) },
+  },
 });
 const sizes = values.quick ? QUICK : FULL;
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -46,8 +74,13 @@ log("2./3. end-to-end rebuilds on the local runtime");
 const archive = await demoArchiveDir(sizes.endToEnd, log);
 const endToEnd: EndToEnd[] = [];
 for (const projection of PROJECTIONS) {
-  const result = await bestRebuild(projection, archive, sizes.endToEndRuns, { profile: true, timeLimitSeconds: sizes.endToEndLimitSeconds });
-  log(`   ${projection}: ${result.processed.toLocaleString("en-US")} events in ${result.seconds.toFixed(1)} s${result.completed ? "" : " (stopped)"}`);
+  const result = await bestRebuild(projection, archive, sizes.endToEndRuns, {
+    profile: true,
+    timeLimitSeconds: sizes.endToEndLimitSeconds,
+  });
+  log(
+    `   ${projection}: ${result.processed.toLocaleString("en-US")} events in ${result.seconds.toFixed(1)} s${result.completed ? "" : " (stopped)"}`,
+  );
   endToEnd.push({ projection, result });
 }
 
@@ -55,14 +88,37 @@ log("4. peak RSS");
 // Both without the profiler, whose samples take memory too.
 const small = await measureRebuild("rebufferByCdn", archive);
 const large = await measureRebuild("rebufferByCdn", await demoArchiveDir(sizes.rssLarge, log));
-const rss = { smallEvents: small.processed, smallMb: small.maxRssMb, largeEvents: large.processed, largeMb: large.maxRssMb };
-log(`   ${rss.smallMb.toFixed(0)} MB at ${rss.smallEvents.toLocaleString("en-US")} events, ${rss.largeMb.toFixed(0)} MB at ${rss.largeEvents.toLocaleString("en-US")}`);
+const rss = {
+  smallEvents: small.processed,
+  smallMb: small.maxRssMb,
+  largeEvents: large.processed,
+  largeMb: large.maxRssMb,
+};
+log(
+  `   ${rss.smallMb.toFixed(0)} MB at ${rss.smallEvents.toLocaleString("en-US")} events, ${rss.largeMb.toFixed(0)} MB at ${rss.largeEvents.toLocaleString("en-US")}`,
+);
 
 log("5. resume after a crash");
 const resumeArchive = await demoArchiveDir(sizes.resume, log);
 // The uninterrupted rebuild to compare with: one of the runs above when it was of the same archive.
-const reference = [small, large].find((run) => run.processed === sizes.resume) ?? (await measureRebuild("rebufferByCdn", resumeArchive));
-const resume = await measureResume("rebufferByCdn", resumeArchive, reference, sizes.resumeRateLimit === undefined ? {} : { rateLimit: sizes.resumeRateLimit });
+const reference =
+  [small, large].find((run) => run.processed === sizes.resume) ??
+  (await measureRebuild("rebufferByCdn", resumeArchive));
+const resume = await measureResume(
+  "rebufferByCdn",
+  resumeArchive,
+  reference,
+  sizes.resumeRateLimit === undefined ? {} : { rateLimit: sizes.resumeRateLimit },
+);
+
+log("6. live ingestion");
+const ingest = await runIngestBenchmark(
+  await demoArchiveDir(sizes.ingestArchive, log),
+  sizes.ingestArchive,
+  [1, 10, 100, 1_000],
+  sizes.ingest,
+  log,
+);
 
 const results: BenchResults = {
   mode: values.quick ? "quick" : "full",
@@ -73,6 +129,7 @@ const results: BenchResults = {
   endToEnd: { runs: sizes.endToEndRuns, measurements: endToEnd },
   rss,
   resume,
+  ingest,
 };
 const markdown = resultsMarkdown(results);
 writeFileSync(values.out!, markdown);

@@ -24,7 +24,9 @@ async function duckdbScanner(): Promise<() => Promise<number>> {
   // min() of every column makes DuckDB decode each value, as the JS scan does.
   const selected = plan.fields.map((field) => `min("${field.name}")`).join(", ");
   return async () => {
-    const result = await connection.runAndReadAll(`SELECT count(*), ${selected} FROM read_parquet([${files}], union_by_name = true)`);
+    const result = await connection.runAndReadAll(
+      `SELECT count(*), ${selected} FROM read_parquet([${files}], union_by_name = true)`,
+    );
     return Number(result.getRows()[0]![0]);
   };
 }
@@ -48,5 +50,10 @@ for (let run = 0; run < warmScans; run++) {
 warm.sort((a, b) => a - b);
 const median = warm.length > 0 ? warm[Math.floor(warm.length / 2)]! : cold.seconds;
 process.stdout.write(
-  JSON.stringify({ rows: cold.rows, coldSeconds: cold.seconds, seconds: median, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + "\n",
+  JSON.stringify({
+    rows: cold.rows,
+    coldSeconds: cold.seconds,
+    seconds: median,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  }) + "\n",
 );

@@ -29,15 +29,24 @@ interface WorkerResult {
 
 function measure(engine: "reproject" | "duckdb", dir: string, columns: string, warmScans: number): WorkerResult {
   const worker = fileURLToPath(new URL("./scan-worker.ts", import.meta.url));
-  const output = execFileSync(process.execPath, ["--import", "tsx", worker, engine, dir, columns, String(warmScans)], { encoding: "utf8" });
+  const output = execFileSync(process.execPath, ["--import", "tsx", worker, engine, dir, columns, String(warmScans)], {
+    encoding: "utf8",
+  });
   return JSON.parse(output.trim().split("\n").at(-1)!);
 }
 
-export async function runScanBenchmark(sizes: number[], log: (line: string) => void, warmScans = 3): Promise<ScanMeasurement[]> {
+export async function runScanBenchmark(
+  sizes: number[],
+  log: (line: string) => void,
+  warmScans = 3,
+): Promise<ScanMeasurement[]> {
   const results: ScanMeasurement[] = [];
   for (const events of sizes) {
     const dir = await demoArchiveDir(events, log);
-    for (const [label, columns] of [["all", "*"], ["rebuild", REBUILD_COLUMNS.join(",")]] as const) {
+    for (const [label, columns] of [
+      ["all", "*"],
+      ["rebuild", REBUILD_COLUMNS.join(",")],
+    ] as const) {
       const duckdb = measure("duckdb", dir, columns, warmScans);
       const reproject = measure("reproject", dir, columns, warmScans);
       if (reproject.rows !== events || duckdb.rows !== events) {
@@ -71,9 +80,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { events: { type: "string", default: "1000000,10000000" } } });
   const sizes = values.events!.split(",").map(Number);
   const results = await runScanBenchmark(sizes, console.log);
-  const rss = (events: number) => results.find((r) => r.events === events && r.columns === "rebuild")?.reprojectMaxRssMb;
+  const rss = (events: number) =>
+    results.find((r) => r.events === events && r.columns === "rebuild")?.reprojectMaxRssMb;
   if (sizes.length > 1) {
     const [small, large] = [Math.min(...sizes), Math.max(...sizes)];
-    console.log(`peak RSS ratio ${large.toLocaleString("en-US")} / ${small.toLocaleString("en-US")} events: ${(rss(large)! / rss(small)!).toFixed(2)}`);
+    console.log(
+      `peak RSS ratio ${large.toLocaleString("en-US")} / ${small.toLocaleString("en-US")} events: ${(rss(large)! / rss(small)!).toFixed(2)}`,
+    );
   }
 }

@@ -13,7 +13,9 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 it("the benchmarks run in quick mode and write every table of the report", async () => {
   const out = join(scratch, "RESULTS.md");
   // Rejects with the exit code and stderr if the run fails.
-  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", RUN, "--quick", "--out", out], { maxBuffer: 16 * 2 ** 20 });
+  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", RUN, "--quick", "--out", out], {
+    maxBuffer: 16 * 2 ** 20,
+  });
   const report = readFileSync(out, "utf8");
   expect(stdout).toBe(report);
   expect(report).toMatch(/^# Benchmark results \(quick mode/);
@@ -24,11 +26,17 @@ it("the benchmarks run in quick mode and write every table of the report", async
     "## 3. Convex function calls and bytes written per 1M events",
     "## 4. Peak RSS of a rebuild",
     "## 5. Resume after a crash in the middle",
+    "## 6. Live ingestion",
     "## How each figure is measured",
   ]) {
     expect(report).toContain(heading);
   }
-  for (const row of [/\| rebufferByCdn \| 20,000 \/ 20,000 \|/, /\| sessionSummary \| 20,000 \/ 20,000 \|/, /\| 100,000 \| rebuild \| [0-9.]+ M \| [0-9.]+ M \| [0-9.]+× \| [0-9.]+× \| [0-9]+ MB \|/, /\| events re-applied after a crash \| 0 \| 0 \(read model identical\) \| yes \|/]) {
+  for (const row of [
+    /\| rebufferByCdn \| 20,000 \/ 20,000 \|/,
+    /\| sessionSummary \| 20,000 \/ 20,000 \|/,
+    /\| 100,000 \| rebuild \| [0-9.]+ M \| [0-9.]+ M \| [0-9.]+× \| [0-9.]+× \| [0-9]+ MB \|/,
+    /\| events re-applied after a crash \| 0 \| 0 \(read model identical\) \| yes \|/,
+  ]) {
     expect(report).toMatch(row);
   }
 }, 180_000);
