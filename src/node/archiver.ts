@@ -3,11 +3,17 @@
 // ../server/functions/archiver.ts.
 import { internalActionGeneric, type GenericActionCtx } from "convex/server";
 import { v, type Infer } from "convex/values";
-import { ArchiveNotFoundError, CommitConflictError } from "../archive/errors.ts";
+import { ArchiveNotFoundError, CommitConflictError, CommitOutcomeUnknownError } from "../archive/errors.ts";
 import type { ObjectStore } from "../archive/store/object-store.ts";
 import { openObjectStore } from "../archive/store/open-store.ts";
-import { ArchiveTable } from "../archive/table.ts";
-import { appendToArchive, createEventArchive, loadTableForWrite } from "../archive/writer/index.ts";
+import {
+  appendToArchive,
+  createEventArchive,
+  eventArchiveHighWaterMark,
+  loadTableForWrite,
+  moveVersionHintUpTo,
+  type WritableTable,
+} from "../archive/writer/index.ts";
 import type { EventEnvelope, EventRecord } from "../registry/index.ts";
 import { archiveLocation } from "../server/archive-location.ts";
 import { ARCHIVE_PAGE_EVENTS } from "../server/functions/archiver.ts";
@@ -79,44 +85,43 @@ async function collectEvents(
   return events;
 }
 
-async function archiveHighWaterMark(location: string, envelope: EventEnvelope): Promise<number> {
-  try {
-    const table = await ArchiveTable.open(location);
-    const upper = await table.columnUpperBound(envelope.columns.position);
-    return upper === undefined || upper === null ? 0 : Number(upper);
-  } catch (error) {
-    if (error instanceof ArchiveNotFoundError) return 0;
-    throw error;
-  }
-}
-
 /** Commits lost to another writer (archive maintenance, an overlapping run) before the run gives up. */
 const ARCHIVE_COMMIT_ATTEMPTS = 4;
 
 /**
- * Appends what the archive does not hold yet (checked by position first), every declared attribute
- * in its column (a newly declared one becomes a new column); when another writer commits first,
- * looks again and retries.
+ * Appends what the archive does not hold yet (checked by position, on the newest committed version:
+ * the one the append builds on, even when the version hint lags), every declared attribute in its
+ * column (a newly declared one becomes a new column). When another writer commits first, or a
+ * commit's outcome is unknown, it looks again and appends only what is still missing.
  */
 async function appendMissing(
   store: ObjectStore,
   envelope: EventEnvelope,
   events: EventRecord[],
 ): Promise<{ archived: number; alreadyInArchive: number }> {
+  let alreadyInArchive: number | undefined;
   for (let attempt = 1; ; attempt++) {
-    const holds = await archiveHighWaterMark(archiveLocation(), envelope);
+    const table = await loadOrCreate(store, envelope);
+    const holds = await eventArchiveHighWaterMark(store, table, envelope);
     const missing = events.filter((event) => event.globalPosition > holds);
-    if (missing.length === 0) return { archived: 0, alreadyInArchive: events.length };
+    alreadyInArchive ??= events.length - missing.length;
+    const outcome = { archived: events.length - alreadyInArchive, alreadyInArchive };
+    if (missing.length === 0) {
+      // A commit that landed without moving the hint (crash, unknown outcome): rebuilds plan on what the hint says.
+      await moveVersionHintUpTo(store, table);
+      return outcome;
+    }
     try {
-      await appendToArchive(store, await loadOrCreate(store, envelope), envelope, missing);
-      return { archived: missing.length, alreadyInArchive: events.length - missing.length };
+      await appendToArchive(store, table, envelope, missing);
+      return outcome;
     } catch (error) {
-      if (!(error instanceof CommitConflictError) || attempt >= ARCHIVE_COMMIT_ATTEMPTS) throw error;
+      const lookAgain = error instanceof CommitConflictError || error instanceof CommitOutcomeUnknownError;
+      if (!lookAgain || attempt >= ARCHIVE_COMMIT_ATTEMPTS) throw error;
     }
   }
 }
 
-async function loadOrCreate(store: ObjectStore, envelope: EventEnvelope) {
+async function loadOrCreate(store: ObjectStore, envelope: EventEnvelope): Promise<WritableTable> {
   try {
     return await loadTableForWrite(store);
   } catch (error) {

@@ -12,7 +12,8 @@ import {
 import type { EventRecord } from "../../registry/event-record.ts";
 import { checkArchiveCarriesEnvelope } from "../archive-envelope.ts";
 import { ArchiveError } from "../errors.ts";
-import { currentSchema, type PartitionSpec, type TableMetadata } from "../metadata.ts";
+import { currentSchema, currentSnapshot, type PartitionSpec, type TableMetadata } from "../metadata.ts";
+import { columnUpperBound } from "../plan.ts";
 import { fieldByName, type IcebergSchema, type NestedField } from "../schema.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import type { WritableType } from "./arrow-schema.ts";
@@ -207,6 +208,19 @@ export async function appendToArchive(
   const ordered = [...events].sort((a, b) => dayOf(a) - dayOf(b) || a.globalPosition - b.globalPosition);
   const append = await writeEventDataFiles(store, table, envelope, ordered, options);
   return commitAppend(store, table, append, options.ids ?? randomWriterIds);
+}
+
+/** The highest position `table`'s current snapshot holds, from its manifests' column bounds; 0 without a snapshot. */
+export async function eventArchiveHighWaterMark(
+  store: ObjectStore,
+  table: WritableTable,
+  envelope: EventEnvelope,
+): Promise<number> {
+  const snapshot = currentSnapshot(table.metadata);
+  const upper = snapshot
+    ? await columnUpperBound(store, table.metadata, snapshot, envelope.columns.position)
+    : undefined;
+  return upper === undefined || upper === null ? 0 : Number(upper);
 }
 
 function* archiveRows(envelope: EventEnvelope, events: Iterable<EventRecord>): Generator<ArchiveRow> {
