@@ -43,9 +43,10 @@ export function archiverFunctions({ component }: Wiring) {
     }),
 
     /**
-     * Deletes archived rows, a batch at a time, but never rows a rebuild still reads from the table:
-     * those after the high-water mark of the archive snapshot it pinned. While a rebuild is planning
-     * (its snapshot not known yet) nothing is deleted.
+     * Deletes archived rows, a batch at a time, but never rows a rebuild that can still continue
+     * (running, paused, or failed and resumable) will read: those after the high-water mark of the
+     * archive snapshot it pinned, or after its cursor once it is in its tail. While a rebuild is
+     * planning (its snapshot not known yet) nothing is deleted.
      */
     deleteArchived: internalMutationGeneric({
       args: {},
@@ -53,7 +54,7 @@ export function archiverFunctions({ component }: Wiring) {
       handler: async (ctx) => {
         const log = await eventLogOf(ctx);
         if (!log) return 0;
-        const through = Math.min(log.archivedThrough, await ctx.runQuery(component.pins.oldestPinnedHighWaterMark, {}));
+        const through = Math.min(log.archivedThrough, await ctx.runQuery(component.pins.deletableThrough, {}));
         const rows = await ctx.db
           .query("events")
           .withIndex("by_position", (q) => q.lte("position", through))
