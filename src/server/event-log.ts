@@ -122,20 +122,41 @@ async function applyLiveProjections(ctx: WriterCtx, reproject: Wiring, records: 
 
 /** Events after `position` in position order, as the registry's records. */
 export async function eventsAfter(ctx: { db: Db }, position: number, limit: number): Promise<EventRecord[]> {
-  const docs = await ctx.db
+  return (await eventRowsAfter(ctx, position, limit)).map(eventRecordOf);
+}
+
+/** The table's rows after `position` in position order, with their system fields. */
+export async function eventRowsAfter(ctx: { db: Db }, position: number, limit: number): Promise<EventRow[]> {
+  return (await ctx.db
     .query("events")
     .withIndex("by_position", (q) => q.gt("position", position))
-    .take(limit);
-  return docs.map((doc) => ({
-    globalPosition: doc.position,
-    eventId: doc.eventId,
-    eventType: doc.eventType,
-    eventVersion: doc.eventVersion,
-    occurredAtMs: doc.occurredAtMs,
-    streamId: doc.streamId,
-    attributes: doc.attributes,
-    payload: doc.payload,
-  }));
+    .take(limit)) as EventRow[];
+}
+
+/** A row of the `events` table; `_creationTime` is when it was appended, by the deployment's clock. */
+export interface EventRow {
+  _creationTime: number;
+  position: number;
+  eventId: string;
+  eventType: string;
+  eventVersion: number;
+  occurredAtMs: number;
+  streamId: string;
+  attributes: EventAttributes;
+  payload: string;
+}
+
+export function eventRecordOf(row: EventRow): EventRecord {
+  return {
+    globalPosition: row.position,
+    eventId: row.eventId,
+    eventType: row.eventType,
+    eventVersion: row.eventVersion,
+    occurredAtMs: row.occurredAtMs,
+    streamId: row.streamId,
+    attributes: row.attributes,
+    payload: row.payload,
+  };
 }
 
 /** Events in the table after `position`: the live tail a rebuild adds to its archive total. */

@@ -61,7 +61,10 @@ async function setUp() {
     await runUntil(t, async () => (await statusOf(rebuildId)).state !== "running");
     return rebuildId;
   };
-  const archiveNow = () => t.action(internal.reprojectNode.archive, { nowMs: Date.now() + 1 });
+  const archiveNow = () => {
+    vi.advanceTimersByTime(1_000);
+    return t.action(internal.reprojectNode.archive, { nowMs: Date.now() });
+  };
   const tablePositions = () =>
     t.run(async (ctx) => (await ctx.db.query("events").collect()).map((row) => row.position));
   const activeGeneration = () =>

@@ -42,10 +42,12 @@ async function setUp() {
   process.env.REPROJECT_ARCHIVE = history.archive;
   const t = createConvexTest();
   await t.mutation(internal.reproject.initializeLog, { archiveHighWaterMark: ARCHIVED });
-  await t.mutation(internal.reproject.append, { events: history.live });
-  // Archive everything that happened before the 1,500th live event.
-  const nowMs = history.live[1_500]!.occurredAtMs;
-  const expectedMoved = history.live.filter((event) => event.occurredAtMs < nowMs).length;
+  // The first 1,500 live events are appended before the cutoff, the rest at it.
+  const expectedMoved = 1_500;
+  await t.mutation(internal.reproject.append, { events: history.live.slice(0, expectedMoved) });
+  vi.advanceTimersByTime(1_000);
+  const nowMs = Date.now();
+  await t.mutation(internal.reproject.append, { events: history.live.slice(expectedMoved) });
   const all = archiveEventsOf(history.all);
   return { t, history, nowMs, expectedMoved, all };
 }
@@ -67,7 +69,6 @@ async function rebuildSessionSummary(t: ReturnType<typeof createConvexTest>) {
 describe("the archiver", () => {
   it("moves old events to the archive, then deletes them; a rebuild after archiving equals one before", async () => {
     const { t, history, nowMs, expectedMoved, all } = await setUp();
-    expect(expectedMoved).toBeGreaterThan(1_000);
     const before = await rebuildSessionSummary(t);
     expect(before.model).toEqual(foldSessionSummary(all));
 
@@ -111,6 +112,31 @@ describe("the archiver", () => {
     const positions = (await readArchiveEvents(history.archive)).map((event) => event.position);
     expect(positions).toEqual(Array.from({ length: ARCHIVED + expectedMoved }, (_, i) => i + 1));
     expect((await rebuildSessionSummary(t)).model).toEqual(foldSessionSummary(all));
+  });
+
+  it("selects by insertion time: an event dated a year ahead holds back none of the events appended before the cutoff", async () => {
+    const history = await splitDemoHistory(ARCHIVED + 500, ARCHIVED, 62);
+    process.env.REPROJECT_ARCHIVE = history.archive;
+    const t = createConvexTest();
+    await t.mutation(internal.reproject.initializeLog, { archiveHighWaterMark: ARCHIVED });
+    const [first, ...older] = history.live;
+    const aYearAhead = { ...first!, occurredAtMs: Date.now() + 365 * 86_400_000 };
+    await t.mutation(internal.reproject.append, { events: [aYearAhead, ...older] });
+    vi.advanceTimersByTime(1_000);
+    // Appended after the cutoff, whatever it says about when it occurred: it stays.
+    await t.mutation(internal.reproject.append, {
+      events: [{ ...older[0]!, eventId: "appended-later", occurredAtMs: 0 }],
+    });
+
+    expect(await t.action(internal.reprojectNode.archive, { nowMs: Date.now() - 500 })).toEqual({
+      archived: 500,
+      alreadyInArchive: 0,
+      deleted: 500,
+      archivedThrough: ARCHIVED + 500,
+    });
+    expect(await tableRows(t)).toEqual([ARCHIVED + 501]);
+    const archivedPositions = (await readArchiveEvents(history.archive)).slice(ARCHIVED).map((event) => event.position);
+    expect(archivedPositions).toEqual(Array.from({ length: 500 }, (_, i) => ARCHIVED + i + 1));
   });
 
   it("keeps the rows a running rebuild still reads from the table, and deletes them once it is done", async () => {
