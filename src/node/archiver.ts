@@ -1,4 +1,4 @@
-// The archiver's Node action: moves events older than the retention window (REPROJECT_ARCHIVE_RETENTION_MS,
+// The archiver's Node action: moves events appended before the retention window (REPROJECT_ARCHIVE_RETENTION_MS,
 // default 7 days) from the `events` table into the Iceberg archive; the Convex side is
 // ../server/functions/archiver.ts.
 import { internalActionGeneric, type GenericActionCtx } from "convex/server";
@@ -8,6 +8,7 @@ import type { ObjectStore } from "../archive/store/object-store.ts";
 import { openObjectStore } from "../archive/store/open-store.ts";
 import {
   appendToArchive,
+  archivedEventIds,
   createEventArchive,
   eventArchiveHighWaterMark,
   loadTableForWrite,
@@ -37,7 +38,7 @@ const vSummary = v.object({
   archivedThrough: v.number(),
 });
 
-/** Moves events older than the retention window to the archive (cron, or `npx convex run reprojectNode:archive`). */
+/** Moves events appended before the retention window to the archive (cron, or `npx convex run reprojectNode:archive`). */
 export function archiveAction({ envelope, refs }: Wiring) {
   return internalActionGeneric({
     args: { nowMs: v.optional(v.number()) },
@@ -104,6 +105,7 @@ async function appendMissing(
     const table = await loadOrCreate(store, envelope);
     const holds = await eventArchiveHighWaterMark(store, table, envelope);
     const missing = events.filter((event) => event.globalPosition > holds);
+    await requireSameEvents(store, table, envelope, events.slice(0, events.length - missing.length), holds);
     alreadyInArchive ??= events.length - missing.length;
     const outcome = { archived: events.length - alreadyInArchive, alreadyInArchive };
     if (missing.length === 0) {
@@ -118,6 +120,42 @@ async function appendMissing(
       const lookAgain = error instanceof CommitConflictError || error instanceof CommitOutcomeUnknownError;
       if (!lookAgain || attempt >= ARCHIVE_COMMIT_ATTEMPTS) throw error;
     }
+  }
+}
+
+/**
+ * The rows the archive already holds positions for must be the archive's events (a run after a crash
+ * finds its own commit): other ids there mean the log was started below the archive's high-water
+ * mark, and deleting the rows as archived would lose them.
+ */
+async function requireSameEvents(
+  store: ObjectStore,
+  table: WritableTable,
+  envelope: EventEnvelope,
+  held: readonly EventRecord[],
+  holds: number,
+): Promise<void> {
+  if (held.length === 0) return;
+  const archived = await archivedEventIds(store, table, envelope, held[0]!.globalPosition, held.at(-1)!.globalPosition);
+  const others = held.filter((event) => archived.get(event.globalPosition) !== event.eventId);
+  if (others.length === 0) return;
+  const first = others[0]!;
+  throw new Error(
+    `positions ${first.globalPosition}–${others.at(-1)!.globalPosition} of the events table hold other events than the archive ` +
+      `at those positions (position ${first.globalPosition}: ${first.eventId} in the table, ` +
+      `${archived.get(first.globalPosition) ?? "none"} in the archive): the log was started below the archive's ` +
+      `high-water mark ${holds}, or another deployment archives to the same table. Nothing was archived or deleted: ` +
+      `those ${others.length} events are only in the events table, and need positions after ${holds} before they can be archived.`,
+  );
+}
+
+/** The highest position the archive's newest committed version holds; 0 where there is no archive yet. */
+export async function newestArchivedPosition(store: ObjectStore, envelope: EventEnvelope): Promise<number> {
+  try {
+    return await eventArchiveHighWaterMark(store, await loadTableForWrite(store), envelope);
+  } catch (error) {
+    if (error instanceof ArchiveNotFoundError) return 0;
+    throw error;
   }
 }
 

@@ -60,7 +60,7 @@ export async function appendEvents(
   const log = await eventLogOf(ctx);
   if (!log) {
     throw new Error(
-      `the event log is not initialized: run \`npx convex run ${reproject.modules.functions}:initializeLog '{"archiveHighWaterMark": N}'\` with the archive's last position first`,
+      `the event log is not initialized: run \`npx convex run ${reproject.modules.node}:initializeLog\` first (it starts the log after the archive's last position)`,
     );
   }
   for (const event of events) {

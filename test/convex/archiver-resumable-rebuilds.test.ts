@@ -50,7 +50,7 @@ async function setUp() {
   const history = await splitDemoHistory(ARCHIVED + LIVE, ARCHIVED, 67);
   process.env.REPROJECT_ARCHIVE = history.archive;
   const t = createConvexTest();
-  await t.mutation(internal.reproject.initializeLog, { archiveHighWaterMark: ARCHIVED });
+  await t.action(internal.reprojectNode.initializeLog, { archiveHighWaterMark: ARCHIVED });
   await t.mutation(internal.reproject.append, { events: history.live });
   const admin = t.withIdentity(ADMIN);
   const statusOf = async (rebuildId: string) => (await admin.query(api.rebuilds.status, { rebuildId }))!;

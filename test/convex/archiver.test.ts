@@ -41,7 +41,7 @@ async function setUp() {
   const history = await splitDemoHistory(ARCHIVED + LIVE, ARCHIVED, 61);
   process.env.REPROJECT_ARCHIVE = history.archive;
   const t = createConvexTest();
-  await t.mutation(internal.reproject.initializeLog, { archiveHighWaterMark: ARCHIVED });
+  await t.action(internal.reprojectNode.initializeLog, { archiveHighWaterMark: ARCHIVED });
   // The first 1,500 live events are appended before the cutoff, the rest at it.
   const expectedMoved = 1_500;
   await t.mutation(internal.reproject.append, { events: history.live.slice(0, expectedMoved) });
@@ -118,7 +118,7 @@ describe("the archiver", () => {
     const history = await splitDemoHistory(ARCHIVED + 500, ARCHIVED, 62);
     process.env.REPROJECT_ARCHIVE = history.archive;
     const t = createConvexTest();
-    await t.mutation(internal.reproject.initializeLog, { archiveHighWaterMark: ARCHIVED });
+    await t.action(internal.reprojectNode.initializeLog, { archiveHighWaterMark: ARCHIVED });
     const [first, ...older] = history.live;
     const aYearAhead = { ...first!, occurredAtMs: Date.now() + 365 * 86_400_000 };
     await t.mutation(internal.reproject.append, { events: [aYearAhead, ...older] });

@@ -43,7 +43,7 @@ describe("an archiver run racing a compaction", () => {
     const history = await splitDemoHistory(ARCHIVED + LIVE, ARCHIVED, 29);
     process.env.REPROJECT_ARCHIVE = history.archive;
     const t = createConvexTest();
-    await t.mutation(internal.reproject.initializeLog, { archiveHighWaterMark: ARCHIVED });
+    await t.action(internal.reprojectNode.initializeLog, { archiveHighWaterMark: ARCHIVED });
     for (let start = 0; start < 1_500; start += 100) {
       await t.mutation(internal.reproject.append, { events: history.live.slice(start, start + 100) });
       vi.advanceTimersByTime(1_000);

@@ -62,7 +62,7 @@ describe("an archiver commit whose answer is lost and whose read-back fails", ()
       AWS_SECRET_ACCESS_KEY: S3_LOCAL_CREDENTIALS.secretAccessKey,
     });
     const t = createConvexTest();
-    await t.mutation(internal.reproject.initializeLog, { archiveHighWaterMark: ARCHIVED });
+    await t.action(internal.reprojectNode.initializeLog, { archiveHighWaterMark: ARCHIVED });
     await t.mutation(internal.reproject.append, { events: history.live });
 
     const summary = await t.action(internal.reprojectNode.archive, { nowMs: Date.now() + 1_000 });

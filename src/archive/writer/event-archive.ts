@@ -13,7 +13,8 @@ import type { EventRecord } from "../../registry/event-record.ts";
 import { checkArchiveCarriesEnvelope } from "../archive-envelope.ts";
 import { ArchiveError } from "../errors.ts";
 import { currentSchema, currentSnapshot, type PartitionSpec, type TableMetadata } from "../metadata.ts";
-import { columnUpperBound } from "../plan.ts";
+import { columnUpperBound, planScan } from "../plan.ts";
+import { scanPlan } from "../scan.ts";
 import { fieldByName, type IcebergSchema, type NestedField } from "../schema.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import type { WritableType } from "./arrow-schema.ts";
@@ -221,6 +222,30 @@ export async function eventArchiveHighWaterMark(
     ? await columnUpperBound(store, table.metadata, snapshot, envelope.columns.position)
     : undefined;
   return upper === undefined || upper === null ? 0 : Number(upper);
+}
+
+/** The event ids `table`'s current snapshot holds at positions `from` to `to` (inclusive), by position. */
+export async function archivedEventIds(
+  store: ObjectStore,
+  table: WritableTable,
+  envelope: EventEnvelope,
+  from: number,
+  to: number,
+): Promise<Map<number, string>> {
+  const ids = new Map<number, string>();
+  const snapshot = currentSnapshot(table.metadata);
+  if (!snapshot) return ids;
+  const { position, id } = envelope.columns;
+  const plan = await planScan(store, table.metadata, snapshot, {
+    columns: [position, id],
+    predicate: [{ column: position, op: "range", min: from, minInclusive: true, max: to, maxInclusive: true }],
+  });
+  for await (const batch of scanPlan(store, table.metadata, plan)) {
+    const positions = batch.columns[position]!;
+    const eventIds = batch.columns[id]!;
+    for (let row = 0; row < batch.rowCount; row++) ids.set(Number(positions[row]), String(eventIds[row]));
+  }
+  return ids;
 }
 
 function* archiveRows(envelope: EventEnvelope, events: Iterable<EventRecord>): Generator<ArchiveRow> {

@@ -3,6 +3,7 @@ export { arrowSchemaFor, PARQUET_FIELD_ID_KEY, type WritableColumn, type Writabl
 export { BOUND_TRUNCATE_LENGTH, type ColumnMetrics } from "./column-statistics.ts";
 export {
   appendToArchive,
+  archivedEventIds,
   archiveRowOf,
   createEventArchive,
   eventAppendSchema,

@@ -1,0 +1,36 @@
+// Starting the live event log right after the archive's last position, as the archive itself says:
+// a start below it gives live events positions the archive already holds, one above it positions no
+// event has (a rebuild's tail refuses a gap). The mutation that records the start cannot read S3.
+import { internalActionGeneric } from "convex/server";
+import type { Infer } from "convex/values";
+import { openObjectStore } from "../archive/store/open-store.ts";
+import { archiveLocation } from "../server/archive-location.ts";
+import { initializeLogArgs, vEventLogStart } from "../server/function-validators.ts";
+import type { Wiring } from "../server/wiring.ts";
+import { newestArchivedPosition } from "./archiver.ts";
+
+/** `npx convex run reprojectNode:initializeLog`: once, before the first append; later calls change nothing. */
+export function initializeLogAction({ envelope, refs }: Wiring) {
+  return internalActionGeneric({
+    args: initializeLogArgs,
+    returns: vEventLogStart,
+    handler: async (ctx, { archiveHighWaterMark }): Promise<Infer<typeof vEventLogStart>> => {
+      const log = await ctx.runQuery(refs.eventLogState, {});
+      if (log) return log;
+      const location = archiveLocation();
+      const holds = await newestArchivedPosition(openObjectStore(location), envelope);
+      if (archiveHighWaterMark !== undefined && archiveHighWaterMark !== holds) {
+        const why =
+          archiveHighWaterMark < holds
+            ? "below it: live positions would collide with archived ones"
+            : `above it: positions ${holds + 1}–${archiveHighWaterMark} would hold no event, and rebuilds stop at a gap`;
+        throw new Error(
+          `initializeLog: archiveHighWaterMark ${archiveHighWaterMark} is not the archive's: its newest snapshot at ` +
+            `${location} ends at position ${holds}, and the log must start right after it (${why}). ` +
+            "Run it without archiveHighWaterMark to start there.",
+        );
+      }
+      return ctx.runMutation(refs.startLog, { archiveHighWaterMark: holds });
+    },
+  });
+}
