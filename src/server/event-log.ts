@@ -134,29 +134,10 @@ export async function eventRowsAfter(ctx: { db: Db }, position: number, limit: n
 }
 
 /** A row of the `events` table; `_creationTime` is when it was appended, by the deployment's clock. */
-export interface EventRow {
-  _creationTime: number;
-  position: number;
-  eventId: string;
-  eventType: string;
-  eventVersion: number;
-  occurredAtMs: number;
-  streamId: string;
-  attributes: EventAttributes;
-  payload: string;
-}
+export type EventRow = Omit<EventRecord, "globalPosition"> & { _id: string; _creationTime: number; position: number };
 
-export function eventRecordOf(row: EventRow): EventRecord {
-  return {
-    globalPosition: row.position,
-    eventId: row.eventId,
-    eventType: row.eventType,
-    eventVersion: row.eventVersion,
-    occurredAtMs: row.occurredAtMs,
-    streamId: row.streamId,
-    attributes: row.attributes,
-    payload: row.payload,
-  };
+export function eventRecordOf({ _id, _creationTime, position, ...fields }: EventRow): EventRecord {
+  return { globalPosition: position, ...fields };
 }
 
 /** Events in the table after `position`: the live tail a rebuild adds to its archive total. */

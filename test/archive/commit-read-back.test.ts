@@ -6,11 +6,10 @@ import { CommitConflictError, CommitOutcomeUnknownError } from "../../src/archiv
 import { S3ObjectStore } from "../../src/archive/store/s3-store.ts";
 import { ArchiveTable } from "../../src/archive/table.ts";
 import { appendToArchive, createEventArchive, loadTableForWrite } from "../../src/archive/writer/index.ts";
-import { S3_LOCAL_CREDENTIALS } from "../../src/local/s3-server.ts";
 import { defineEnvelope, type EventRecord } from "../../src/registry/index.ts";
 import { readAllRows } from "../support/fixture-expectations.ts";
 import { startFaultyS3Proxy, type Fault, type FaultyProxy } from "../support/faulty-s3-proxy.ts";
-import { createTestBucket, s3Endpoint, testS3Client } from "../support/s3.ts";
+import { createTestBucket, fastRetryStoreOptions, s3Endpoint, testS3Client } from "../support/s3.ts";
 
 const envelope = defineEnvelope({ attributes: { cdn: "string" } });
 const JAN_10 = Date.UTC(2025, 0, 10);
@@ -35,13 +34,8 @@ afterEach(async () => {
   proxy = undefined;
 });
 
-const storeOptions = (endpoint: string) => ({
-  endpoint,
-  credentials: S3_LOCAL_CREDENTIALS,
-  maxAttempts: 3,
-  initialBackoffMs: 5,
-  requestTimeoutMs: 2_000,
-});
+/** Three attempts per request: a read-back that fails fails on all three. */
+const storeOptions = (endpoint: string) => ({ ...fastRetryStoreOptions(endpoint), maxAttempts: 3 });
 
 /**
  * A table at version 2 (positions 1–100), and a store reaching it through a proxy whose first PUT of

@@ -1,9 +1,9 @@
 // The archiver keeps every row a rebuild that can still continue will read from the events table
 // (a failed one can be resumed), and a rebuild whose tail finds positions missing from the table
 // fails with the range instead of swapping in an incomplete read model.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
-import { createConvexTest, inComponent, runUntil } from "../support/convex";
+import { createConvexTest, inComponent, runUntil, useArchiverTestClock } from "../support/convex";
 import { splitDemoHistory } from "../support/demo-archive";
 import { archiveEventsOf, foldSessionSummary } from "../support/demo-fold";
 import { generationDocuments } from "../support/read-model";
@@ -12,22 +12,8 @@ const bug = vi.hoisted(() => ({ failingEventId: null as string | null }));
 
 // A handler bug on demand: sessionSummary's handlers throw for one event id while `bug` says so.
 vi.mock("../../convex/projections.ts", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../convex/projections.ts")>();
-  const { defineRegistry } = await import("../../src/registry/index.ts");
-  const routes = new Map(
-    [...original.sessionSummary.routes].map(([type, route]) => [
-      type,
-      {
-        ...route,
-        handle: async (ctx: Parameters<typeof route.handle>[0], event: Parameters<typeof route.handle>[1]) => {
-          if (event.eventId === bug.failingEventId) throw new TypeError("injected handler bug");
-          return route.handle(ctx, event);
-        },
-      },
-    ]),
-  );
-  const sessionSummary = { ...original.sessionSummary, routes };
-  return { ...original, sessionSummary, registry: defineRegistry([original.rebufferByCdn, sessionSummary]) };
+  const { withHandlerBug } = await import("../support/handler-bug.ts");
+  return withHandlerBug(await importOriginal(), bug);
 });
 
 const ADMIN = { subject: "ops-1", role: "admin" };
@@ -36,14 +22,9 @@ const LIVE = 2_000;
 /** In the tail's second batch (sessionSummary applies 1,000 events per mutation): the checkpoint is at 5,000. */
 const VICTIM = 5_300;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  process.env.REPROJECT_ARCHIVE_RETENTION_MS = "0";
-});
+useArchiverTestClock();
 afterEach(() => {
-  vi.useRealTimers();
   bug.failingEventId = null;
-  delete process.env.REPROJECT_ARCHIVE_RETENTION_MS;
 });
 
 async function setUp() {

@@ -1,8 +1,8 @@
 // The archiver moves old events from the events table into the Iceberg archive; crashes before and
 // after the commit lose nothing and duplicate nothing, and rebuilds give the same read model.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
-import { createConvexTest, runUntil, stepUntil } from "../support/convex";
+import { createConvexTest, runUntil, stepUntil, useArchiverTestClock } from "../support/convex";
 import { splitDemoHistory } from "../support/demo-archive";
 import { archiveEventsOf, foldSessionSummary, readArchiveEvents } from "../support/demo-fold";
 import { generationDocuments } from "../support/read-model";
@@ -26,15 +26,10 @@ const ADMIN = { subject: "ops-1", role: "admin" };
 const ARCHIVED = 4_000;
 const LIVE = 2_000;
 
+useArchiverTestClock();
 beforeEach(() => {
-  vi.useFakeTimers();
   faults.beforeCommit = 0;
   faults.afterCommit = 0;
-  process.env.REPROJECT_ARCHIVE_RETENTION_MS = "0";
-});
-afterEach(() => {
-  vi.useRealTimers();
-  delete process.env.REPROJECT_ARCHIVE_RETENTION_MS;
 });
 
 async function setUp() {

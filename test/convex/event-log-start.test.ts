@@ -1,24 +1,16 @@
 // The live log starts right after the archive's last position, checked against the archive itself;
 // and the archiver never takes an events-table row for archived when the archive holds another
 // event at its position.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { internal } from "../../convex/_generated/api";
-import { createConvexTest } from "../support/convex";
+import { createConvexTest, useArchiverTestClock } from "../support/convex";
 import { splitDemoHistory } from "../support/demo-archive";
 import { readArchiveEvents } from "../support/demo-fold";
 
 const ARCHIVED = 4_000;
 const LIVE = 100;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  process.env.REPROJECT_ARCHIVE_RETENTION_MS = "0";
-});
-afterEach(() => {
-  vi.useRealTimers();
-  delete process.env.REPROJECT_ARCHIVE_RETENTION_MS;
-  delete process.env.REPROJECT_ARCHIVE;
-});
+useArchiverTestClock();
 
 async function setUp() {
   const history = await splitDemoHistory(ARCHIVED + LIVE, ARCHIVED, 71);

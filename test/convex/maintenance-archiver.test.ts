@@ -1,12 +1,12 @@
 // The archiver and maintenance write the same archive: of two commits on one table version exactly
 // one wins. An archiver run whose commit loses to a compaction retries or fails clearly; either
 // way no event is lost or archived twice, and the events table keeps what is not archived yet.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { internal } from "../../convex/_generated/api";
 import { compactTable } from "../../src/archive/maintenance/index.ts";
 import { LocalObjectStore } from "../../src/archive/store/local-store.ts";
 import { loadTableForWrite } from "../../src/archive/writer/index.ts";
-import { createConvexTest } from "../support/convex";
+import { createConvexTest, useArchiverTestClock } from "../support/convex";
 import { splitDemoHistory } from "../support/demo-archive";
 import { readArchiveEvents } from "../support/demo-fold";
 
@@ -27,15 +27,7 @@ vi.mock("../../src/archive/writer/index.ts", async (importOriginal) => {
 const ARCHIVED = 3_000;
 const LIVE = 2_000;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  process.env.REPROJECT_ARCHIVE_RETENTION_MS = "0";
-});
-afterEach(() => {
-  vi.useRealTimers();
-  delete process.env.REPROJECT_ARCHIVE_RETENTION_MS;
-  delete process.env.REPROJECT_ARCHIVE;
-});
+useArchiverTestClock();
 
 describe("an archiver run racing a compaction", () => {
   it("loses nothing and archives nothing twice, whether it retries or fails and runs again", async () => {
