@@ -4,9 +4,12 @@
 //
 //   const t = convexTest(schema, modules);
 //   reprojectTest.register(t);             // the name app.use(reproject) gave it: "reproject"
+//   vi.useFakeTimers();
+//   await t.mutation(internal.reproject.reconcile, {});
+//   await reprojectTest.finishRebuilds(t, (ms) => vi.advanceTimersByTime(ms));
 import workpool from "@convex-dev/workpool/test";
 import type { TestConvex } from "convex-test";
-import type { GenericSchema, SchemaDefinition } from "convex/server";
+import type { GenericDataModel, GenericMutationCtx, GenericSchema, SchemaDefinition } from "convex/server";
 import schema from "./component/schema.ts";
 
 // Two dots in a name mark files the Convex CLI never deploys (this one's siblings, test set-ups).
@@ -20,4 +23,33 @@ export function register<Schema extends SchemaDefinition<GenericSchema, boolean>
   workpool.register(t as unknown as TestConvex<SchemaDefinition<GenericSchema, boolean>>, `${name}/replayPool`);
 }
 
-export default { register, schema, modules };
+/**
+ * Runs scheduled work (under fake timers, advanced by `advanceTimers`) until no rebuild is running:
+ * each one completed, failed, was paused or cancelled. Throws when rebuilds still run after
+ * `maxRounds` rounds. The Workpool waits out retry backoffs in real time steps, hence the rounds.
+ */
+export async function finishRebuilds<Schema extends SchemaDefinition<GenericSchema, boolean>>(
+  t: TestConvex<Schema>,
+  advanceTimers: (ms: number) => void,
+  { name = "reproject", maxRounds = 60 }: { name?: string; maxRounds?: number } = {},
+): Promise<void> {
+  const inComponent = t as unknown as {
+    runInComponent<R>(path: string, fn: (ctx: GenericMutationCtx<GenericDataModel>) => Promise<R>): Promise<R>;
+  };
+  const running = () =>
+    inComponent.runInComponent(name, (ctx) =>
+      ctx.db
+        .query("rebuilds")
+        .withIndex("by_state", (q) => q.eq("state", "running"))
+        .collect(),
+    );
+  for (let round = 0; round < maxRounds; round++) {
+    await t.finishAllScheduledFunctions(() => advanceTimers(100), 20_000);
+    if ((await running()).length === 0) return;
+    advanceTimers(1_000);
+  }
+  const still = (await running()).map((rebuild) => rebuild.projection).join(", ");
+  throw new Error(`rebuilds of ${still} were still running after ${maxRounds} rounds of scheduled work`);
+}
+
+export default { register, finishRebuilds, schema, modules };

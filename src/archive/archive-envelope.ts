@@ -1,7 +1,7 @@
 // Whether an archive table can carry the app's events: every column the envelope declares exists
 // in the table's current schema with a type the replay reads as the declared one. Attribute columns
 // may still be missing from data files written before they were added: the scan reads those as null.
-import { ArchiveError } from "./errors.ts";
+import { EnvelopeMismatchError } from "./errors.ts";
 import { fieldByName, isPrimitive, type IcebergSchema, type PrimitiveTypeName } from "./schema.ts";
 import type { AttributeType, EnvelopeRole, EventEnvelope } from "../registry/envelope.ts";
 
@@ -28,13 +28,21 @@ const ADD_ATTRIBUTE =
   "add the column to the table's schema (the archive writer adds every declared attribute on its next append, " +
   "e.g. the archiver's next run; another writer: ALTER TABLE ... ADD COLUMN)";
 
-/** Throws ArchiveError naming the first declared column the table lacks or types otherwise, and the fix. */
+/** Throws EnvelopeMismatchError naming the first declared column the table lacks or types otherwise, and the fix. */
 export function checkArchiveCarriesEnvelope(schema: IcebergSchema, envelope: EventEnvelope, location?: string): void {
   const problems: string[] = [];
-  const check = (column: string, what: string, declaration: string, accepted: readonly PrimitiveTypeName[], toAdd: string) => {
+  const check = (
+    column: string,
+    what: string,
+    declaration: string,
+    accepted: readonly PrimitiveTypeName[],
+    toAdd: string,
+  ) => {
     const field = fieldByName(schema, column);
     if (!field) {
-      problems.push(`it has no column "${column}" for ${what}: declare the column that holds it (${declaration}) or ${toAdd}`);
+      problems.push(
+        `it has no column "${column}" for ${what}: declare the column that holds it (${declaration}) or ${toAdd}`,
+      );
     } else if (!isPrimitive(field.type) || !(accepted as readonly string[]).includes(field.type)) {
       const shown = typeof field.type === "string" ? field.type : field.type.type;
       problems.push(
@@ -44,14 +52,26 @@ export function checkArchiveCarriesEnvelope(schema: IcebergSchema, envelope: Eve
     }
   };
   for (const [role, accepted] of Object.entries(CORE_TYPES) as Array<[EnvelopeRole, readonly PrimitiveTypeName[]]>) {
-    check(envelope.columns[role], `the event's ${role}`, `columns.${role} in defineEnvelope`, accepted, "write the archive with it");
+    check(
+      envelope.columns[role],
+      `the event's ${role}`,
+      `columns.${role} in defineEnvelope`,
+      accepted,
+      "write the archive with it",
+    );
   }
   for (const [name, attribute] of Object.entries(envelope.attributes)) {
     const what = `the ${attribute.type} attribute "${name}"`;
-    check(attribute.column, what, `attributes.${name} in defineEnvelope`, ATTRIBUTE_TYPES[attribute.type], ADD_ATTRIBUTE);
+    check(
+      attribute.column,
+      what,
+      `attributes.${name} in defineEnvelope`,
+      ATTRIBUTE_TYPES[attribute.type],
+      ADD_ATTRIBUTE,
+    );
   }
   if (problems.length > 0) {
-    throw new ArchiveError(
+    throw new EnvelopeMismatchError(
       location,
       `the archive does not carry the app's event envelope: ${problems.join("; ")}. ` +
         `Its columns are ${schema.fields.map((field) => `"${field.name}"`).join(", ")}`,

@@ -114,7 +114,10 @@ export function decodeAvroContainer(bytes: Uint8Array, file: string): AvroContai
   const codec = metadata["avro.codec"] ?? "null";
   const decompress = DECOMPRESSORS[codec];
   if (!decompress) {
-    throw new UnsupportedArchiveFeatureError(file, `uses the Avro codec "${codec}"; supported: ${Object.keys(DECOMPRESSORS).join(", ")}`);
+    throw new UnsupportedArchiveFeatureError(
+      file,
+      `uses the Avro codec "${codec}"; supported: ${Object.keys(DECOMPRESSORS).join(", ")}`,
+    );
   }
   const type = readerType(metadata["avro.schema"] ?? "null");
 
@@ -124,8 +127,10 @@ export function decodeAvroContainer(bytes: Uint8Array, file: string): AvroContai
     const count = decodeAt(COUNT_TYPE, buffer, position, file, "block count");
     const size = decodeAt(COUNT_TYPE, buffer, count.offset, file, "block size");
     const end = size.offset + Number(size.value);
-    if (end + 16 > buffer.length) throw new CorruptArchiveError(file, `is truncated: a block ends at byte ${end + 16} of ${buffer.length}`);
-    if (!buffer.subarray(end, end + 16).equals(sync)) throw new CorruptArchiveError(file, `has a bad sync marker at byte ${end}`);
+    if (end + 16 > buffer.length)
+      throw new CorruptArchiveError(file, `is truncated: a block ends at byte ${end + 16} of ${buffer.length}`);
+    if (!buffer.subarray(end, end + 16).equals(sync))
+      throw new CorruptArchiveError(file, `has a bad sync marker at byte ${end}`);
     const data = decompressBlock(decompress, buffer.subarray(size.offset, end), file, position);
     let offset = 0;
     for (let index = 0; index < Number(count.value); index++) {
@@ -154,7 +159,10 @@ function decompressBlock(decompress: (block: Buffer) => Buffer, block: Buffer, f
   try {
     return decompress(block);
   } catch (error) {
-    throw new CorruptArchiveError(file, `has a block at byte ${position} that does not decompress (${(error as Error).message})`);
+    throw new CorruptArchiveError(
+      file,
+      `has a block at byte ${position} that does not decompress (${(error as Error).message})`,
+    );
   }
 }
 
@@ -167,13 +175,23 @@ function snappyUncompressedLength(bytes: Uint8Array): number {
   throw new Error("snappy block has a malformed length header");
 }
 
-function decodeAt(type: avro.Type, buffer: Buffer, position: number, file: string, what: string): { value: unknown; offset: number } {
+function decodeAt(
+  type: avro.Type,
+  buffer: Buffer,
+  position: number,
+  file: string,
+  what: string,
+): { value: unknown; offset: number } {
   let decoded: { value: unknown; offset: number };
   try {
     decoded = type.decode(buffer, position);
   } catch (error) {
-    throw new CorruptArchiveError(file, `has an unreadable Avro ${what} at byte ${position} (${(error as Error).message})`);
+    throw new CorruptArchiveError(
+      file,
+      `has an unreadable Avro ${what} at byte ${position} (${(error as Error).message})`,
+    );
   }
-  if (decoded.offset < 0) throw new CorruptArchiveError(file, `is truncated inside an Avro ${what} at byte ${position}`);
+  if (decoded.offset < 0)
+    throw new CorruptArchiveError(file, `is truncated inside an Avro ${what} at byte ${position}`);
   return decoded;
 }

@@ -54,7 +54,10 @@ function decodeMetadataBytes(bytes: Uint8Array, file: string): string {
     try {
       return gunzipSync(bytes).toString("utf8");
     } catch (error) {
-      throw new CorruptArchiveError(file, `is gzip-compressed but cannot be decompressed (${(error as Error).message})`);
+      throw new CorruptArchiveError(
+        file,
+        `is gzip-compressed but cannot be decompressed (${(error as Error).message})`,
+      );
     }
   }
   return new TextDecoder().decode(bytes);
@@ -71,7 +74,8 @@ export async function findCurrentMetadataKey(store: ObjectStore): Promise<string
     .map(({ key, match }) => ({ key, version: Number(match![1] ?? match![2]) }));
   if (hint !== undefined && hint !== "") {
     const hinted = candidates.find(
-      (candidate) => candidate.key.slice("metadata/".length).startsWith(`v${hint}.`) || candidate.key === `metadata/${hint}`,
+      (candidate) =>
+        candidate.key.slice("metadata/".length).startsWith(`v${hint}.`) || candidate.key === `metadata/${hint}`,
     );
     if (hinted) return hinted.key;
     if (/\.metadata\.json/.test(hint) && keys.includes(`metadata/${hint}`)) return `metadata/${hint}`;

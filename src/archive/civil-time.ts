@@ -10,7 +10,9 @@ export function civilFromDays(days: number): { year: number; month: number; day:
   const shifted = days + DAYS_FROM_YEAR_0_TO_1970;
   const era = Math.floor(shifted / DAYS_PER_ERA);
   const dayOfEra = shifted - era * DAYS_PER_ERA;
-  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365);
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365,
+  );
   const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
   const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
   const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
@@ -89,7 +91,9 @@ function parseClock(text: string, digits: number): bigint | undefined {
   const [hours, minutes, seconds] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const fraction = match[4] ?? "";
   if (hours > 23 || minutes > 59 || seconds > 59 || fraction.length > digits) return undefined;
-  return BigInt((hours * 60 + minutes) * 60 + seconds) * 10n ** BigInt(digits) + BigInt(fraction.padEnd(digits, "0") || "0");
+  return (
+    BigInt((hours * 60 + minutes) * 60 + seconds) * 10n ** BigInt(digits) + BigInt(fraction.padEnd(digits, "0") || "0")
+  );
 }
 
 /** Microseconds since midnight of `HH:MM:SS[.ffffff]`; undefined when it is not such a time. */
@@ -109,6 +113,8 @@ export function parseIsoDateTime(text: string, digits: 6 | 9, zoned: boolean): b
   if (days === undefined || clock === undefined) return undefined;
   const perSecond = 10n ** BigInt(digits);
   const zone = match[3] && match[3] !== "Z" ? match[3] : undefined;
-  const offsetSeconds = zone ? (zone.startsWith("-") ? -1 : 1) * (Number(zone.slice(1, 3)) * 3600 + Number(zone.slice(4, 6)) * 60) : 0;
+  const offsetSeconds = zone
+    ? (zone.startsWith("-") ? -1 : 1) * (Number(zone.slice(1, 3)) * 3600 + Number(zone.slice(4, 6)) * 60)
+    : 0;
   return BigInt(days) * 86_400n * perSecond + clock - BigInt(offsetSeconds) * perSecond;
 }

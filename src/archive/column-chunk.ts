@@ -28,7 +28,12 @@ export interface ColumnChunkSource {
  * `rowCount` values: a typed array for a numeric column without nulls, otherwise an array with
  * `null` for missing values. Throws when the pages do not hold exactly `rowCount` values.
  */
-export function decodeColumnChunk(bytes: Uint8Array, rowGroup: number, source: ColumnChunkSource, rowCount: number): ArrayLike<unknown> {
+export function decodeColumnChunk(
+  bytes: Uint8Array,
+  rowGroup: number,
+  source: ColumnChunkSource,
+  rowCount: number,
+): ArrayLike<unknown> {
   const meta = source.metadata.row_groups[rowGroup]!.columns[source.columnIndex]!.meta_data!;
   const schemaPath = schemaPathOf(source.metadata.schema, source.element.name);
   const decoder: ColumnDecoder = {
@@ -98,7 +103,9 @@ function schemaPathOf(schema: SchemaElement[], name: string): SchemaPath {
 }
 
 /** Node's own UTF-8 decoding (what Buffer#toString wraps): for short strings, cheaper per call than TextDecoder. */
-export const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, start: number, end: number): string }).utf8Slice;
+export const utf8Slice = (
+  Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, start: number, end: number): string }
+).utf8Slice;
 
 /** A dictionary-encoded page must come after its dictionary and refer only to its entries. */
 function checkDictionaryIndexes(indexes: DecodedArray, dictionary: DecodedArray | undefined, encoding: string): void {
@@ -128,9 +135,11 @@ function readPlainStrings(page: Uint8Array, count: number): string[] {
   let offset = 0;
   for (let i = 0; i < count; i++) {
     if (offset + 4 > page.length) throw new Error(`a dictionary page of ${count} strings ends after ${i}`);
-    const length = (page[offset]! | (page[offset + 1]! << 8) | (page[offset + 2]! << 16)) + page[offset + 3]! * 0x1000000;
+    const length =
+      (page[offset]! | (page[offset + 1]! << 8) | (page[offset + 2]! << 16)) + page[offset + 3]! * 0x1000000;
     offset += 4;
-    if (offset + length > page.length) throw new Error(`a string of ${length} bytes runs past the end of its dictionary page`);
+    if (offset + length > page.length)
+      throw new Error(`a string of ${length} bytes runs past the end of its dictionary page`);
     values[i] = utf8Slice.call(page, offset, offset + length);
     offset += length;
   }
@@ -146,18 +155,26 @@ class ColumnOutput {
 
   constructor(private readonly rowCount: number) {}
 
-  append(values: DecodedArray, definitionLevels: number[] | undefined, maxDefinitionLevel: number, valueCount: number): void {
+  append(
+    values: DecodedArray,
+    definitionLevels: number[] | undefined,
+    maxDefinitionLevel: number,
+    valueCount: number,
+  ): void {
     this.reserve(valueCount);
     if (!definitionLevels?.length) {
-      if (values.length !== valueCount) throw new Error(`a page declares ${valueCount} values but holds ${values.length}`);
+      if (values.length !== valueCount)
+        throw new Error(`a page declares ${valueCount} values but holds ${values.length}`);
       if (this.rows) for (let i = 0; i < valueCount; i++) this.rows[this.filled + i] = values[i];
       else this.pages.push(values);
     } else {
       const target = this.rows ?? new Array<unknown>(valueCount);
       const at = this.rows ? this.filled : 0;
       let next = 0;
-      for (let i = 0; i < valueCount; i++) target[at + i] = definitionLevels[i] === maxDefinitionLevel ? values[next++] : null;
-      if (next !== values.length) throw new Error(`a page's definition levels cover ${next} of its ${values.length} values`);
+      for (let i = 0; i < valueCount; i++)
+        target[at + i] = definitionLevels[i] === maxDefinitionLevel ? values[next++] : null;
+      if (next !== values.length)
+        throw new Error(`a page's definition levels cover ${next} of its ${values.length} values`);
       if (!this.rows) this.pages.push(target);
     }
     this.filled += valueCount;
@@ -179,7 +196,8 @@ class ColumnOutput {
       present = 0;
       for (let i = 0; i < valueCount; i++) if (levels[i] === maxDefinitionLevel) present++;
     }
-    if (reader.offset >= page.length && present > 0) throw new Error("a dictionary-encoded page ends before its indexes");
+    if (reader.offset >= page.length && present > 0)
+      throw new Error("a dictionary-encoded page ends before its indexes");
     const indexes = new Int32Array(present);
     const bitWidth = present > 0 ? page[reader.offset++]! : 0;
     if (bitWidth > 0) readRleBitPackedHybrid(reader, bitWidth, indexes, page.length - reader.offset);
@@ -190,7 +208,8 @@ class ColumnOutput {
       for (let i = 0; i < valueCount; i++) rows[at + i] = dictionary[indexes[i]!];
     } else {
       let next = 0;
-      for (let i = 0; i < valueCount; i++) rows[at + i] = levels[i] === maxDefinitionLevel ? dictionary[indexes[next++]!] : null;
+      for (let i = 0; i < valueCount; i++)
+        rows[at + i] = levels[i] === maxDefinitionLevel ? dictionary[indexes[next++]!] : null;
     }
     this.filled += valueCount;
   }

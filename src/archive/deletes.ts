@@ -86,7 +86,11 @@ export class DeleteIndex {
       const columns = await readRowGroupColumns(file, group, fields);
       const values = fields.map((field) => {
         const column = columns.get(field.id);
-        if (!column) throw new CorruptArchiveError(file.location, `equality delete file lacks column "${field.name}" (field ${field.id})`);
+        if (!column)
+          throw new CorruptArchiveError(
+            file.location,
+            `equality delete file lacks column "${field.name}" (field ${field.id})`,
+          );
         return column;
       });
       const rows = Number(file.metadata.row_groups[group]!.num_rows);
@@ -100,7 +104,10 @@ export class DeleteIndex {
       const field = schema.fields.find((candidate) => candidate.id === id);
       if (field) return field;
     }
-    throw new CorruptArchiveError(`${this.store.root}/${ref.key}`, `equality delete compares field ${id}, which no schema of the table has`);
+    throw new CorruptArchiveError(
+      `${this.store.root}/${ref.key}`,
+      `equality delete compares field ${id}, which no schema of the table has`,
+    );
   }
 }
 

@@ -27,6 +27,11 @@ export class UnsupportedArchiveFeatureError extends ArchiveError {
   override name = "UnsupportedArchiveFeatureError";
 }
 
+/** The table's columns cannot carry the app's event envelope (a declared column missing or of another type). */
+export class EnvelopeMismatchError extends ArchiveError {
+  override name = "EnvelopeMismatchError";
+}
+
 /** A path in the metadata points outside the table location. */
 export class ForeignPathError extends ArchiveError {
   override name = "ForeignPathError";

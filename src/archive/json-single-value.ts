@@ -15,7 +15,11 @@ import { formatDecimal, type ArchiveValue } from "./values.ts";
 export function parseJsonValue(type: IcebergType, json: unknown, where: string): ArchiveValue {
   if (json === null || json === undefined) return null;
   if (isPrimitive(type)) return parseJsonSingleValue(type, json, where);
-  const notA = (shape: string) => new CorruptArchiveError(where, `${JSON.stringify(json)} is not a ${type.type} value in Iceberg's JSON encoding (${shape}, spec Appendix C)`);
+  const notA = (shape: string) =>
+    new CorruptArchiveError(
+      where,
+      `${JSON.stringify(json)} is not a ${type.type} value in Iceberg's JSON encoding (${shape}, spec Appendix C)`,
+    );
   switch (type.type) {
     case "struct": {
       if (typeof json !== "object" || Array.isArray(json)) throw notA("an object keyed by field id");
@@ -31,8 +35,14 @@ export function parseJsonValue(type: IcebergType, json: unknown, where: string):
       return json.map((element) => parseJsonValue(type.element, element, where));
     case "map": {
       const { keys, values } = json as { keys?: unknown; values?: unknown };
-      if (!Array.isArray(keys) || !Array.isArray(values) || keys.length !== values.length) throw notA('{"keys": [...], "values": [...]}');
-      return new Map(keys.map((key, index) => [parseJsonValue(type.key, key, where) as IcebergValue, parseJsonValue(type.value, values[index], where)]));
+      if (!Array.isArray(keys) || !Array.isArray(values) || keys.length !== values.length)
+        throw notA('{"keys": [...], "values": [...]}');
+      return new Map(
+        keys.map((key, index) => [
+          parseJsonValue(type.key, key, where) as IcebergValue,
+          parseJsonValue(type.value, values[index], where),
+        ]),
+      );
     }
   }
 }
@@ -51,11 +61,17 @@ export function parseJsonSingleValue(type: PrimitiveType, json: unknown, where: 
       value = typeof json === "number" && Number.isInteger(json) ? json : undefined;
       break;
     case "long":
-      value = typeof json === "bigint" || (typeof json === "number" && Number.isInteger(json)) ? BigInt(json) : undefined;
+      value =
+        typeof json === "bigint" || (typeof json === "number" && Number.isInteger(json)) ? BigInt(json) : undefined;
       break;
     case "float":
     case "double":
-      value = typeof json === "number" ? json : text === "NaN" || text === "Infinity" || text === "-Infinity" ? Number(text) : undefined;
+      value =
+        typeof json === "number"
+          ? json
+          : text === "NaN" || text === "Infinity" || text === "-Infinity"
+            ? Number(text)
+            : undefined;
       break;
     case "date":
       value = text === undefined ? undefined : parseIsoDate(text);
@@ -75,22 +91,32 @@ export function parseJsonSingleValue(type: PrimitiveType, json: unknown, where: 
       value = text;
       break;
     case "uuid":
-      value = text !== undefined && /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(text) ? text.toLowerCase() : undefined;
+      value =
+        text !== undefined && /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(text)
+          ? text.toLowerCase()
+          : undefined;
       break;
     case "fixed":
     case "binary":
-      value = text !== undefined && /^([0-9a-f]{2})*$/i.test(text) ? Uint8Array.from(Buffer.from(text, "hex")) : undefined;
+      value =
+        text !== undefined && /^([0-9a-f]{2})*$/i.test(text) ? Uint8Array.from(Buffer.from(text, "hex")) : undefined;
       if (parsed.kind === "fixed" && value instanceof Uint8Array && value.length !== parsed.length) value = undefined;
       break;
     case "decimal": {
       const match = text === undefined ? null : /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
-      value = match && (match[3] ?? "").length === parsed.scale ? formatDecimal(BigInt(`${match[1]}${match[2]}${match[3] ?? ""}`), parsed.scale) : undefined;
+      value =
+        match && (match[3] ?? "").length === parsed.scale
+          ? formatDecimal(BigInt(`${match[1]}${match[2]}${match[3] ?? ""}`), parsed.scale)
+          : undefined;
       break;
     }
   }
   if (value === undefined) {
     const shown = typeof json === "bigint" ? String(json) : JSON.stringify(json);
-    throw new CorruptArchiveError(where, `${shown} is not a ${type} value in Iceberg's JSON encoding (spec Appendix C)`);
+    throw new CorruptArchiveError(
+      where,
+      `${shown} is not a ${type} value in Iceberg's JSON encoding (spec Appendix C)`,
+    );
   }
   return value;
 }

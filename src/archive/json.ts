@@ -2,9 +2,7 @@ import { isSafeNumber, parse, stringify } from "lossless-json";
 
 /** JSON.parse that keeps integers beyond 2^53 exact as BigInt (Iceberg snapshot ids are 64-bit). */
 export function parseJsonLossless(text: string): unknown {
-  return parse(text, null, (value) =>
-    /^-?\d+$/.test(value) && !isSafeNumber(value) ? BigInt(value) : Number(value),
-  );
+  return parse(text, null, (value) => (/^-?\d+$/.test(value) && !isSafeNumber(value) ? BigInt(value) : Number(value)));
 }
 
 /** JSON.stringify that writes BigInt values as plain JSON integers. */

@@ -66,7 +66,11 @@ export interface ManifestEntry {
 
 type AvroRecord = Record<string, unknown>;
 
-export async function readManifestList(store: ObjectStore, metadata: TableMetadata, snapshot: Snapshot): Promise<ManifestFile[]> {
+export async function readManifestList(
+  store: ObjectStore,
+  metadata: TableMetadata,
+  snapshot: Snapshot,
+): Promise<ManifestFile[]> {
   const key = tableKeyOf(snapshot["manifest-list"], metadata.location);
   const file = `${store.root}/${key}`;
   const records = decodeAvroContainer(await store.read(key), file).records as AvroRecord[];
@@ -84,24 +88,35 @@ export async function readManifestList(store: ObjectStore, metadata: TableMetada
       sequenceNumber,
       minSequenceNumber: Number(record.min_sequence_number ?? sequenceNumber),
       addedSnapshotId: BigInt((record.added_snapshot_id as bigint | undefined) ?? snapshot["snapshot-id"]),
-      liveFiles: sumOrNull(record.added_files_count ?? record.added_data_files_count, record.existing_files_count ?? record.existing_data_files_count),
+      liveFiles: sumOrNull(
+        record.added_files_count ?? record.added_data_files_count,
+        record.existing_files_count ?? record.existing_data_files_count,
+      ),
       liveRows: sumOrNull(record.added_rows_count, record.existing_rows_count),
-      partitions: ((record.partitions as AvroRecord[] | null | undefined) ?? null)?.map((summary) => ({
-        containsNull: Boolean(summary.contains_null),
-        containsNan: (summary.contains_nan as boolean | null | undefined) ?? null,
-        lowerBound: bytesOrNull(summary.lower_bound),
-        upperBound: bytesOrNull(summary.upper_bound),
-      })) ?? null,
+      partitions:
+        ((record.partitions as AvroRecord[] | null | undefined) ?? null)?.map((summary) => ({
+          containsNull: Boolean(summary.contains_null),
+          containsNan: (summary.contains_nan as boolean | null | undefined) ?? null,
+          lowerBound: bytesOrNull(summary.lower_bound),
+          upperBound: bytesOrNull(summary.upper_bound),
+        })) ?? null,
     };
   });
 }
 
 /** All entries of a manifest, DELETED ones included (callers decide what is live). */
-export async function readManifest(store: ObjectStore, metadata: TableMetadata, manifest: ManifestFile): Promise<ManifestEntry[]> {
+export async function readManifest(
+  store: ObjectStore,
+  metadata: TableMetadata,
+  manifest: ManifestFile,
+): Promise<ManifestEntry[]> {
   const file = `${store.root}/${manifest.key}`;
   const bytes = await store.read(manifest.key);
   if (manifest.length > 0 && bytes.length !== manifest.length) {
-    throw new CorruptArchiveError(file, `is ${bytes.length} bytes but the manifest list says ${manifest.length}: truncated or replaced`);
+    throw new CorruptArchiveError(
+      file,
+      `is ${bytes.length} bytes but the manifest list says ${manifest.length}: truncated or replaced`,
+    );
   }
   const { records: raw, metadata: avroMetadata } = decodeAvroContainer(bytes, file);
   const records = raw as AvroRecord[];
@@ -148,7 +163,8 @@ function sumOrNull(a: unknown, b: unknown): number | null {
 
 function requireField<T>(record: AvroRecord, field: string, file: string): T {
   const value = record[field];
-  if (value === undefined || value === null) throw new CorruptArchiveError(file, `an entry lacks the required field "${field}"`);
+  if (value === undefined || value === null)
+    throw new CorruptArchiveError(file, `an entry lacks the required field "${field}"`);
   return value as T;
 }
 
@@ -159,7 +175,10 @@ function bytesOrNull(value: unknown): Uint8Array | null {
 /** Iceberg stores `map<int, T>` in Avro as an array of {key, value} records. */
 function keyValueEntries(value: unknown): Array<{ key: number; value: unknown }> {
   if (value == null) return [];
-  return (value as Array<{ key: number; value: unknown }>).map((entry) => ({ key: Number(entry.key), value: entry.value }));
+  return (value as Array<{ key: number; value: unknown }>).map((entry) => ({
+    key: Number(entry.key),
+    value: entry.value,
+  }));
 }
 
 function numberMap(value: unknown): Map<number, number> {

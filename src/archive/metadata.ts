@@ -2,7 +2,7 @@
 // normalised to the v2 shape on load so the rest of the code reads one form.
 import { CorruptArchiveError, UnsupportedArchiveFeatureError } from "./errors.ts";
 import { parseJsonLossless, stringifyJsonLossless } from "./json.ts";
-import type { IcebergSchema } from "./schema.ts";
+import { fieldById, type IcebergSchema } from "./schema.ts";
 
 export interface PartitionField {
   "source-id": number;
@@ -133,7 +133,10 @@ function normalizeMetadata(raw: Record<string, unknown>, file: string): TableMet
     refs: normalizeRefs(raw.refs, currentSnapshot),
   };
   if (!metadata.schemas.some((schema) => schema["schema-id"] === metadata["current-schema-id"])) {
-    throw new CorruptArchiveError(file, `current-schema-id ${metadata["current-schema-id"]} names no schema in "schemas"`);
+    throw new CorruptArchiveError(
+      file,
+      `current-schema-id ${metadata["current-schema-id"]} names no schema in "schemas"`,
+    );
   }
   if (currentSnapshot !== undefined && !snapshots.some((snapshot) => snapshot["snapshot-id"] === currentSnapshot)) {
     throw new CorruptArchiveError(file, `current-snapshot-id ${currentSnapshot} names no snapshot in "snapshots"`);
@@ -213,7 +216,8 @@ export function snapshotAsOf(metadata: TableMetadata, timestampMs: number): Snap
   let found: bigint | undefined;
   for (const entry of metadata["snapshot-log"]) if (entry["timestamp-ms"] <= timestampMs) found = entry["snapshot-id"];
   if (found === undefined) {
-    for (const snapshot of metadata.snapshots) if (snapshot["timestamp-ms"] <= timestampMs) found = snapshot["snapshot-id"];
+    for (const snapshot of metadata.snapshots)
+      if (snapshot["timestamp-ms"] <= timestampMs) found = snapshot["snapshot-id"];
   }
   if (found === undefined) {
     throw new CorruptArchiveError(
@@ -229,4 +233,15 @@ export function snapshotAsOf(metadata: TableMetadata, timestampMs: number): Snap
 /** The schema a snapshot was written with (the current one for writers that do not record it). */
 export function snapshotSchema(metadata: TableMetadata, snapshot: Snapshot): IcebergSchema {
   return snapshot["schema-id"] === undefined ? currentSchema(metadata) : schemaById(metadata, snapshot["schema-id"]);
+}
+
+/** The table's sort column when its sort order starts with an ascending identity sort on one (an event archive: its position column). */
+export function sortColumnOf(metadata: TableMetadata, schema: IcebergSchema): string | undefined {
+  const order = metadata["sort-orders"].find(
+    (candidate) => candidate["order-id"] === metadata["default-sort-order-id"],
+  );
+  const first = order?.fields[0] as { transform?: string; "source-id"?: number; direction?: string } | undefined;
+  if (!first || first.transform !== "identity" || first.direction !== "asc" || first["source-id"] === undefined)
+    return undefined;
+  return fieldById(schema, first["source-id"])?.name;
 }

@@ -2,7 +2,15 @@
 // row group's values from their Parquet leaves (repetition and definition levels), then each value
 // is matched to its Iceberg type by field id, the way top-level columns are. Primitive columns keep
 // the flat path of column-chunk.ts; this one pays for generality only where a column needs it.
-import { parquetSchema, type AsyncBuffer, type Compressors, type FileMetaData, type ParquetParsers, type SchemaElement, type SchemaTree } from "hyparquet";
+import {
+  parquetSchema,
+  type AsyncBuffer,
+  type Compressors,
+  type FileMetaData,
+  type ParquetParsers,
+  type SchemaElement,
+  type SchemaTree,
+} from "hyparquet";
 import { parquetReadColumn } from "hyparquet/src/read.js";
 import { UnsupportedArchiveFeatureError } from "./errors.ts";
 import { parseJsonValue } from "./json-single-value.ts";
@@ -67,7 +75,11 @@ function mapsAsEntries(metadata: FileMetaData): FileMetaData {
 }
 
 function isMapGroup(element: SchemaElement): boolean {
-  return element.converted_type === "MAP" || element.converted_type === "MAP_KEY_VALUE" || element.logical_type?.type === "MAP";
+  return (
+    element.converted_type === "MAP" ||
+    element.converted_type === "MAP_KEY_VALUE" ||
+    element.logical_type?.type === "MAP"
+  );
 }
 
 /** The schema tree of a top-level column (with logical types: leaf conversion needs their units). */
@@ -82,7 +94,12 @@ export function columnSchemaTree(file: NestedColumnSource, columnName: string): 
  * keyed by Iceberg field name, lists arrays, maps `Map`s (keys of any primitive type, in file order). Struct fields the file lacks (added later)
  * get their `initial-default`, else null.
  */
-export function convertNestedColumn(raw: unknown[], tree: SchemaTree, field: NestedField, location: string): ArchiveValue[] {
+export function convertNestedColumn(
+  raw: unknown[],
+  tree: SchemaTree,
+  field: NestedField,
+  location: string,
+): ArchiveValue[] {
   const converter = nestedConverter(tree, field.type, field.name, location);
   return raw.map((value) => converter(value));
 }
@@ -92,27 +109,41 @@ type Converter = (raw: unknown) => ArchiveValue;
 /** Builds the conversion once per column, so matching children by field id is not redone per row. */
 function nestedConverter(tree: SchemaTree, type: IcebergType, path: string, location: string): Converter {
   if (isPrimitive(type)) {
-    if (tree.children.length > 0) throw mismatch(location, path, `is a group in the file but ${type} in the table schema`);
+    if (tree.children.length > 0)
+      throw mismatch(location, path, `is a group in the file but ${type} in the table schema`);
     const parsed = parsePrimitive(type);
-    return (raw) => (raw === undefined || raw === null ? null : (convertColumn([raw], tree.element, parsed, location, path)[0] ?? null));
+    return (raw) =>
+      raw === undefined || raw === null
+        ? null
+        : (convertColumn([raw], tree.element, parsed, location, path)[0] ?? null);
   }
   switch (type.type) {
     case "struct": {
-      if (tree.children.length === 0) throw mismatch(location, path, "is a primitive in the file but a struct in the table schema");
+      if (tree.children.length === 0)
+        throw mismatch(location, path, "is a primitive in the file but a struct in the table schema");
       const members = type.fields.map((member) => {
         const child = childFor(tree, member);
         const memberPath = `${path}.${member.name}`;
         if (!child) {
-          const fill = parseJsonValue(member.type, member["initial-default"], `${location} (initial-default of field "${memberPath}")`);
+          const fill = parseJsonValue(
+            member.type,
+            member["initial-default"],
+            `${location} (initial-default of field "${memberPath}")`,
+          );
           return { name: member.name, source: undefined, convert: () => fill };
         }
-        return { name: member.name, source: child.element.name, convert: nestedConverter(child, member.type, memberPath, location) };
+        return {
+          name: member.name,
+          source: child.element.name,
+          convert: nestedConverter(child, member.type, memberPath, location),
+        };
       });
       return (raw) => {
         if (raw === undefined || raw === null) return null;
         const record = raw as Record<string, unknown>;
         const struct: Record<string, ArchiveValue> = {};
-        for (const member of members) struct[member.name] = member.convert(member.source === undefined ? undefined : record[member.source]);
+        for (const member of members)
+          struct[member.name] = member.convert(member.source === undefined ? undefined : record[member.source]);
         return struct;
       };
     }

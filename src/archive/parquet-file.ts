@@ -1,6 +1,12 @@
 // One Parquet data file of a table: its footer, the mapping of Iceberg field ids to its columns, and
 // decoding of one row group's projected columns into Iceberg values (see values.ts).
-import { parquetMetadataAsync, type AsyncBuffer, type Compressors, type FileMetaData, type SchemaElement } from "hyparquet";
+import {
+  parquetMetadataAsync,
+  type AsyncBuffer,
+  type Compressors,
+  type FileMetaData,
+  type SchemaElement,
+} from "hyparquet";
 import { ArchiveError, CorruptArchiveError, TransientStoreError, UnsupportedArchiveFeatureError } from "./errors.ts";
 import { warnOnce } from "./warnings.ts";
 import type { ObjectStore } from "./store/object-store.ts";
@@ -55,7 +61,9 @@ export function storeAsyncBuffer(store: ObjectStore, key: string, byteLength: nu
     slice: async (start, end) => {
       const bytes = await store.read(key, { start, end: end ?? byteLength });
       const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-      return (whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) as ArrayBuffer;
+      return (
+        whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+      ) as ArrayBuffer;
     },
   };
 }
@@ -181,7 +189,10 @@ export async function fetchRowGroup(
   const nested = present.filter((field) => !isPrimitive(field.type));
   for (const field of flat) {
     if (file.columnsByFieldId.get(field.id)!.element.num_children) {
-      throw new UnsupportedArchiveFeatureError(file.location, `column "${field.name}" is a group in the file but ${field.type as string} in the table schema`);
+      throw new UnsupportedArchiveFeatureError(
+        file.location,
+        `column "${field.name}" is a group in the file but ${field.type as string} in the table schema`,
+      );
     }
   }
   const compressors = await parquetDecompressors();
@@ -206,7 +217,14 @@ export async function fetchRowGroup(
  * Decodes a fetched row group into Iceberg values. Fields the file lacks come back as `undefined`
  * in the map: the caller fills them (partition value, initial default or null).
  */
-export function decodeRowGroup({ file, rowGroup, fields, chunks, nested, compressors }: FetchedRowGroup): Map<number, ColumnValues | undefined> {
+export function decodeRowGroup({
+  file,
+  rowGroup,
+  fields,
+  chunks,
+  nested,
+  compressors,
+}: FetchedRowGroup): Map<number, ColumnValues | undefined> {
   const rowCount = Number(file.metadata.row_groups[rowGroup]!.num_rows);
   const result = new Map<number, ColumnValues | undefined>();
   for (const field of fields) {
@@ -218,13 +236,25 @@ export function decodeRowGroup({ file, rowGroup, fields, chunks, nested, compres
     try {
       const assembled = nested.get(field.id);
       if (assembled) {
-        result.set(field.id, convertNestedColumn(assembled, columnSchemaTree(file, column.element.name), field, file.location));
+        result.set(
+          field.id,
+          convertNestedColumn(assembled, columnSchemaTree(file, column.element.name), field, file.location),
+        );
         continue;
       }
       const element = file.rawMetadata.schema[column.schemaIndex]!;
-      const source = { metadata: file.rawMetadata, columnIndex: column.index, element, parsers: VALUE_PARSERS, compressors };
+      const source = {
+        metadata: file.rawMetadata,
+        columnIndex: column.index,
+        element,
+        parsers: VALUE_PARSERS,
+        compressors,
+      };
       const raw = decodeColumnChunk(chunks.get(column.index)!, rowGroup, source, rowCount);
-      result.set(field.id, convertColumn(raw, column.element, parsePrimitive(field.type as string), file.location, field.name));
+      result.set(
+        field.id,
+        convertColumn(raw, column.element, parsePrimitive(field.type as string), file.location, field.name),
+      );
     } catch (error) {
       throw decodeFailure(file, `row group ${rowGroup}, column "${column.element.name}"`, error);
     }
@@ -257,7 +287,11 @@ const COALESCE_GAP_BYTES = 1 << 20;
  * Reads the bytes of a row group's needed column chunks, coalesced into a handful of ranges read
  * in parallel: a few requests per row group instead of one per column chunk.
  */
-async function readColumnChunks(file: ParquetDataFile, rowGroup: number, columnIndexes: number[]): Promise<Map<number, Uint8Array>> {
+async function readColumnChunks(
+  file: ParquetDataFile,
+  rowGroup: number,
+  columnIndexes: number[],
+): Promise<Map<number, Uint8Array>> {
   const group = file.metadata.row_groups[rowGroup]!;
   const ranges = columnIndexes
     .map((index) => {
@@ -279,9 +313,9 @@ async function readColumnChunks(file: ParquetDataFile, rowGroup: number, columnI
   await Promise.all(
     spans.map(async (span) => {
       const bytes = new Uint8Array(await file.buffer.slice(span.start, span.end));
-      for (const member of span.members) chunks.set(member.index, bytes.subarray(member.start - span.start, member.end - span.start));
+      for (const member of span.members)
+        chunks.set(member.index, bytes.subarray(member.start - span.start, member.end - span.start));
     }),
   );
   return chunks;
 }
-

@@ -2,11 +2,27 @@
 // a projection and a predicate, the ordered list of slices (a data file and the row groups of it
 // worth reading) with exact row counts, and how much pruning skipped at each level.
 import { CorruptArchiveError, UnsupportedArchiveFeatureError } from "./errors.ts";
-import { EntryStatus, FileContent, ManifestContent, readManifest, readManifestList, type ContentFile, type ManifestEntry } from "./manifest.ts";
+import {
+  EntryStatus,
+  FileContent,
+  ManifestContent,
+  readManifest,
+  readManifestList,
+  type ContentFile,
+  type ManifestEntry,
+} from "./manifest.ts";
 import { currentSchema, partitionSpecById, snapshotSchema, type Snapshot, type TableMetadata } from "./metadata.ts";
 import { openParquetDataFile } from "./parquet-file.ts";
 import { bindPredicate, compareValues, rangeMayMatch, type BoundCondition, type RowPredicate } from "./predicate.ts";
-import { fieldById, isPrimitive, parsePrimitive, projectSchema, type IcebergSchema, type NestedField, type PrimitiveType } from "./schema.ts";
+import {
+  fieldById,
+  isPrimitive,
+  parsePrimitive,
+  projectSchema,
+  type IcebergSchema,
+  type NestedField,
+  type PrimitiveType,
+} from "./schema.ts";
 import { decodeSingleValue, type IcebergValue } from "./single-value.ts";
 import type { ObjectStore } from "./store/object-store.ts";
 import { applyMonotonicTransform, transformResultType } from "./transforms.ts";
@@ -100,7 +116,10 @@ export async function planScan(
   const deleteEntries: ManifestEntry[] = [];
   for (const manifest of await readManifestList(store, metadata, snapshot)) {
     stats.manifests++;
-    if (manifest.content === ManifestContent.DATA && !summariesMayMatch(metadata, schema, manifest.specId, manifest.partitions, bound)) {
+    if (
+      manifest.content === ManifestContent.DATA &&
+      !summariesMayMatch(metadata, schema, manifest.specId, manifest.partitions, bound)
+    ) {
       stats.manifestsSkipped++;
       stats.dataFiles += manifest.liveFiles ?? 0;
       stats.dataFilesSkipped += manifest.liveFiles ?? 0;
@@ -121,7 +140,10 @@ export async function planScan(
     stats.dataFiles++;
     stats.rows += file.recordCount;
     if (file.format !== "PARQUET") {
-      throw new UnsupportedArchiveFeatureError(`${store.root}/${file.key}`, `data file format ${file.format}; only Parquet is read`);
+      throw new UnsupportedArchiveFeatureError(
+        `${store.root}/${file.key}`,
+        `data file format ${file.format}; only Parquet is read`,
+      );
     }
     if (!partitionMayMatch(metadata, schema, file, bound) || !boundsMayMatch(file, bound)) {
       stats.dataFilesSkipped++;
@@ -131,7 +153,10 @@ export async function planScan(
     const parquet = await openParquetDataFile(store, file.key, file.fileSizeInBytes, nameMapping);
     const parquetRows = Number(parquet.metadata.num_rows);
     if (parquetRows !== file.recordCount) {
-      throw new CorruptArchiveError(parquet.location, `has ${parquetRows} rows but the manifest says ${file.recordCount}`);
+      throw new CorruptArchiveError(
+        parquet.location,
+        `has ${parquetRows} rows but the manifest says ${file.recordCount}`,
+      );
     }
     const rowGroups: number[] = [];
     let rowCount = 0;
@@ -143,7 +168,10 @@ export async function planScan(
       const statsOf = (fieldId: number) => {
         const column = parquet.columnsByFieldId.get(fieldId);
         const statistics = column ? group.columns[column.index]?.meta_data?.statistics : undefined;
-        return { min: statistics?.min_value as IcebergValue | undefined, max: statistics?.max_value as IcebergValue | undefined };
+        return {
+          min: statistics?.min_value as IcebergValue | undefined,
+          max: statistics?.max_value as IcebergValue | undefined,
+        };
       };
       const matches = bound.every(({ field, type, condition, compare }) => {
         // Parquet statistics of decimals come back as floats: no exact ordering to prune on.
@@ -201,14 +229,21 @@ export async function planScan(
 
 /** The current snapshot reads with the table's current schema; time travel with the schema of its snapshot, as engines do. */
 function snapshotSchemaForRead(metadata: TableMetadata, snapshot: Snapshot): IcebergSchema {
-  return snapshot["snapshot-id"] === metadata["current-snapshot-id"] ? currentSchema(metadata) : snapshotSchema(metadata, snapshot);
+  return snapshot["snapshot-id"] === metadata["current-snapshot-id"]
+    ? currentSchema(metadata)
+    : snapshotSchema(metadata, snapshot);
 }
 
 function partitionFieldsOf(metadata: TableMetadata, schema: IcebergSchema, specId: number) {
   return partitionSpecById(metadata, specId).fields.map((partitionField) => {
     const source = fieldById(schema, partitionField["source-id"]);
     const sourceType = source && isPrimitive(source.type) ? source.type : undefined;
-    return { partitionField, source, sourceType, resultType: sourceType ? transformResultType(partitionField.transform, sourceType) : undefined };
+    return {
+      partitionField,
+      source,
+      sourceType,
+      resultType: sourceType ? transformResultType(partitionField.transform, sourceType) : undefined,
+    };
   });
 }
 
@@ -233,15 +268,16 @@ function partitionRangeMayMatch(
       }
       const min = project(condition.min);
       const max = project(condition.max);
-      if ((condition.min !== undefined && min === undefined) || (condition.max !== undefined && max === undefined)) return true;
+      if ((condition.min !== undefined && min === undefined) || (condition.max !== undefined && max === undefined))
+        return true;
       // Exclusive bounds become inclusive after a many-to-one transform (day 5 may still hold later rows).
       const exact = transform === "identity";
       return rangeMayMatch(
         {
           column: condition.column,
           op: "range",
-          ...(min !== undefined ? { min, minInclusive: exact ? condition.minInclusive ?? true : true } : {}),
-          ...(max !== undefined ? { max, maxInclusive: exact ? condition.maxInclusive ?? true : true } : {}),
+          ...(min !== undefined ? { min, minInclusive: exact ? (condition.minInclusive ?? true) : true } : {}),
+          ...(max !== undefined ? { max, maxInclusive: exact ? (condition.maxInclusive ?? true) : true } : {}),
         },
         lower,
         upper,
@@ -263,13 +299,25 @@ function summariesMayMatch(
     if (summary.lowerBound === null && summary.upperBound === null) return summary.containsNull ? true : false;
     const lower = summary.lowerBound ? decodeSingleValue(resultType, summary.lowerBound) : undefined;
     const upper = summary.upperBound ? decodeSingleValue(resultType, summary.upperBound) : undefined;
-    return partitionRangeMayMatch(bound, partitionField.transform, sourceType, partitionField["source-id"], lower, upper);
+    return partitionRangeMayMatch(
+      bound,
+      partitionField.transform,
+      sourceType,
+      partitionField["source-id"],
+      lower,
+      upper,
+    );
   });
 }
 
 type ManifestSummaries = Awaited<ReturnType<typeof readManifestList>>[number]["partitions"];
 
-function partitionMayMatch(metadata: TableMetadata, schema: IcebergSchema, file: ContentFile, bound: BoundCondition[]): boolean {
+function partitionMayMatch(
+  metadata: TableMetadata,
+  schema: IcebergSchema,
+  file: ContentFile,
+  bound: BoundCondition[],
+): boolean {
   if (bound.length === 0) return true;
   return partitionFieldsOf(metadata, schema, file.specId).every(({ partitionField, sourceType }) => {
     if (!sourceType) return true;
@@ -279,7 +327,14 @@ function partitionMayMatch(metadata: TableMetadata, schema: IcebergSchema, file:
       // A null partition value means the source was null: no condition on that column can hold.
       return !bound.some(({ field }) => field.id === partitionField["source-id"]);
     }
-    return partitionRangeMayMatch(bound, partitionField.transform, sourceType, partitionField["source-id"], value, value);
+    return partitionRangeMayMatch(
+      bound,
+      partitionField.transform,
+      sourceType,
+      partitionField["source-id"],
+      value,
+      value,
+    );
   });
 }
 
@@ -305,7 +360,11 @@ function decodeBound(bounds: Map<number, Uint8Array>, field: NestedField): Icebe
   return type.kind === "decimal" ? formatDecimal(value as bigint, type.scale) : value;
 }
 
-function identityPartitionValues(metadata: TableMetadata, schema: IcebergSchema, file: ContentFile): Record<number, IcebergValue> {
+function identityPartitionValues(
+  metadata: TableMetadata,
+  schema: IcebergSchema,
+  file: ContentFile,
+): Record<number, IcebergValue> {
   const values: Record<number, IcebergValue> = {};
   for (const { partitionField } of partitionFieldsOf(metadata, schema, file.specId)) {
     if (partitionField.transform !== "identity") continue;
@@ -325,7 +384,8 @@ function applicableDeletes(data: ManifestEntry, deletes: ManifestEntry[], root: 
   for (const entry of deletes) {
     const file = entry.file;
     const isPositional = file.content === FileContent.POSITION_DELETES;
-    if (isPositional ? entry.sequenceNumber < data.sequenceNumber : entry.sequenceNumber <= data.sequenceNumber) continue;
+    if (isPositional ? entry.sequenceNumber < data.sequenceNumber : entry.sequenceNumber <= data.sequenceNumber)
+      continue;
     if (isPositional && file.referencedDataFile !== null && file.referencedDataFile !== data.file.path) continue;
     const deletePartitioned = Object.keys(file.partition).length > 0;
     if (!isPositional && deletePartitioned) {
@@ -392,7 +452,12 @@ export async function columnUpperBound(
         const parquet = await openParquetDataFile(store, entry.file.key, entry.file.fileSizeInBytes, nameMapping);
         const index = parquet.columnsByFieldId.get(field.id)?.index;
         for (const group of parquet.metadata.row_groups) {
-          upper = maxOf(upper, index === undefined ? undefined : (group.columns[index]?.meta_data?.statistics?.max_value as IcebergValue | undefined));
+          upper = maxOf(
+            upper,
+            index === undefined
+              ? undefined
+              : (group.columns[index]?.meta_data?.statistics?.max_value as IcebergValue | undefined),
+          );
         }
       }
       max = maxOf(max, upper);

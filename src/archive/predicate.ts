@@ -1,12 +1,26 @@
 // Row predicates (a conjunction of per-column conditions) and the three places they prune: ranges
 // of values known from partitions, file bounds or row-group statistics, and single rows.
 import { ArchiveError } from "./errors.ts";
-import { fieldByName, isPrimitive, parsePrimitive, type IcebergSchema, type NestedField, type PrimitiveType } from "./schema.ts";
+import {
+  fieldByName,
+  isPrimitive,
+  parsePrimitive,
+  type IcebergSchema,
+  type NestedField,
+  type PrimitiveType,
+} from "./schema.ts";
 import type { IcebergValue } from "./single-value.ts";
 
 export type ColumnCondition =
   | { column: string; op: "in"; values: IcebergValue[] }
-  | { column: string; op: "range"; min?: IcebergValue; minInclusive?: boolean; max?: IcebergValue; maxInclusive?: boolean };
+  | {
+      column: string;
+      op: "range";
+      min?: IcebergValue;
+      minInclusive?: boolean;
+      max?: IcebergValue;
+      maxInclusive?: boolean;
+    };
 
 /** All conditions must hold. */
 export type RowPredicate = ColumnCondition[];
@@ -33,7 +47,8 @@ export function bindPredicate(schema: IcebergSchema, predicate: RowPredicate): B
     }
     if (!isPrimitive(field.type)) throw new ArchiveError(undefined, `cannot filter on nested column "${field.name}"`);
     const type = field.type;
-    const coerce = (value: IcebergValue | undefined) => (value === undefined ? undefined : coerceValue(value, type, field.name));
+    const coerce = (value: IcebergValue | undefined) =>
+      value === undefined ? undefined : coerceValue(value, type, field.name);
     const bound: ColumnCondition =
       condition.op === "in"
         ? { column: condition.column, op: "in", values: condition.values.map((value) => coerce(value)!) }
@@ -64,7 +79,10 @@ function coerceValue(value: IcebergValue, type: PrimitiveType, column: string): 
     case "float":
     case "double":
       if (typeof value === "number") return value;
-      if (typeof value === "bigint" || (typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value)))) {
+      if (
+        typeof value === "bigint" ||
+        (typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value)))
+      ) {
         return Number(value);
       }
       return fail();
@@ -143,9 +161,14 @@ export function rangeMayMatch(
 }
 
 /** Whether one row's value satisfies the condition (null satisfies nothing). */
-export function valueMatches(condition: ColumnCondition, value: IcebergValue, compare: ValueComparator = compareValues): boolean {
+export function valueMatches(
+  condition: ColumnCondition,
+  value: IcebergValue,
+  compare: ValueComparator = compareValues,
+): boolean {
   if (value === null || value === undefined) return false;
-  if (condition.op === "in") return condition.values.some((candidate) => candidate !== null && compare(value, candidate) === 0);
+  if (condition.op === "in")
+    return condition.values.some((candidate) => candidate !== null && compare(value, candidate) === 0);
   const { min, max, minInclusive = true, maxInclusive = true } = condition;
   if (min !== undefined && min !== null) {
     const order = compare(value, min);

@@ -63,7 +63,12 @@ export async function loadTableFromRestCatalog(
       ? { region: storeSettings["s3.region"] ?? storeSettings["client.region"] }
       : {}),
     ...(storeSettings["s3.access-key-id"] && storeSettings["s3.secret-access-key"]
-      ? { credentials: { accessKeyId: storeSettings["s3.access-key-id"], secretAccessKey: storeSettings["s3.secret-access-key"] } }
+      ? {
+          credentials: {
+            accessKeyId: storeSettings["s3.access-key-id"],
+            secretAccessKey: storeSettings["s3.secret-access-key"],
+          },
+        }
       : {}),
   });
   return { store, metadata, metadataKey: tableKeyOf(metadataLocation, metadata.location) };
@@ -80,7 +85,8 @@ async function getJson(url: string, headers: Record<string, string>): Promise<un
   if (!response.ok) {
     const message = catalogErrorMessage(text) ?? text.slice(0, 200);
     if (response.status === 404) throw new ArchiveNotFoundError(url, `REST catalog says: ${message}`);
-    if (response.status >= 500) throw new TransientStoreError(url, `REST catalog answered ${response.status}: ${message}`);
+    if (response.status >= 500)
+      throw new TransientStoreError(url, `REST catalog answered ${response.status}: ${message}`);
     throw new ArchiveError(url, `REST catalog answered ${response.status}: ${message}`);
   }
   try {

@@ -18,13 +18,17 @@ function typedValueToJson(type: IcebergType, value: ArchiveValue | undefined): u
   switch (type.type) {
     case "struct": {
       const struct = value as StructValue;
-      return Object.fromEntries(type.fields.map((field) => [field.name, typedValueToJson(field.type, struct[field.name])]));
+      return Object.fromEntries(
+        type.fields.map((field) => [field.name, typedValueToJson(field.type, struct[field.name])]),
+      );
     }
     case "list":
       return (value as ArchiveValue[]).map((element) => typedValueToJson(type.element, element));
     case "map": {
       const entries = [...(value as Map<IcebergValue, ArchiveValue>)];
-      return Object.fromEntries(entries.map(([key, item]) => [String(typedValueToJson(type.key, key)), typedValueToJson(type.value, item)]));
+      return Object.fromEntries(
+        entries.map(([key, item]) => [String(typedValueToJson(type.key, key)), typedValueToJson(type.value, item)]),
+      );
     }
   }
 }

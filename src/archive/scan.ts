@@ -4,7 +4,13 @@
 import { DeleteIndex, equalityKey, type DeletesForFile } from "./deletes.ts";
 import type { TableMetadata } from "./metadata.ts";
 import { nameMappingOf } from "./name-mapping.ts";
-import { decodeRowGroup, fetchRowGroup, openParquetDataFile, type FetchedRowGroup, type ParquetDataFile } from "./parquet-file.ts";
+import {
+  decodeRowGroup,
+  fetchRowGroup,
+  openParquetDataFile,
+  type FetchedRowGroup,
+  type ParquetDataFile,
+} from "./parquet-file.ts";
 import type { ScanPlan, ScanSlice } from "./plan.ts";
 import { bindPredicate, compareValues, valueMatches } from "./predicate.ts";
 import { parseJsonValue } from "./json-single-value.ts";
@@ -129,7 +135,9 @@ class SliceReader {
     const fetch = ({ slice, rowGroup }: (typeof units)[number]) => {
       let open = opening.get(slice);
       if (!open) opening.set(slice, (open = this.open(slice)));
-      return open.then(async (opened) => opened && { opened, fetched: await fetchRowGroup(opened.file, rowGroup, opened.fields) });
+      return open.then(
+        async (opened) => opened && { opened, fetched: await fetchRowGroup(opened.file, rowGroup, opened.fields) },
+      );
     };
     let next = units.length > 0 ? fetch(units[0]!) : undefined;
     for (let index = 0; index < units.length; index++) {
@@ -239,7 +247,11 @@ function missingColumn(field: NestedField, slice: ScanSlice, rows: number): Colu
 }
 
 function initialDefault(field: NestedField, dataFile: string): ArchiveValue {
-  return parseJsonValue(field.type, field["initial-default"], `${dataFile} (initial-default of column "${field.name}")`);
+  return parseJsonValue(
+    field.type,
+    field["initial-default"],
+    `${dataFile} (initial-default of column "${field.name}")`,
+  );
 }
 
 /** Consecutive slices whose order-column ranges overlap must be merged; others stream as they are. */
@@ -294,7 +306,10 @@ async function* mergeOrdered(
       if (!cursor.batch) continue;
       if (
         !best ||
-        compareValues(primitiveValue(cursor.batch.columns[orderBy]![cursor.row]), primitiveValue(best.batch!.columns[orderBy]![best.row])) < 0
+        compareValues(
+          primitiveValue(cursor.batch.columns[orderBy]![cursor.row]),
+          primitiveValue(best.batch!.columns[orderBy]![best.row]),
+        ) < 0
       )
         best = cursor;
     }

@@ -19,7 +19,8 @@ export type PrimitiveTypeName =
   | "binary";
 
 /** `decimal(P, S)` and `fixed[L]` carry parameters in the string, as the spec writes them. */
-export type PrimitiveType = PrimitiveTypeName | `decimal(${number}, ${number})` | `decimal(${number},${number})` | `fixed[${number}]`;
+export type PrimitiveType =
+  PrimitiveTypeName | `decimal(${number}, ${number})` | `decimal(${number},${number})` | `fixed[${number}]`;
 
 export interface StructType {
   type: "struct";

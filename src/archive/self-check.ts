@@ -4,7 +4,14 @@
 // the configured store. Each step is timed and, when it fails, says what it looked at, the
 // underlying error and what to check. Plain data in, plain data out: `convex/` stores the report.
 import { resolve } from "node:path";
-import { ArchiveError, ArchiveNotFoundError, CorruptArchiveError, TransientStoreError } from "./errors.ts";
+import type { EventEnvelope } from "../registry/envelope.ts";
+import {
+  ArchiveError,
+  ArchiveNotFoundError,
+  CorruptArchiveError,
+  EnvelopeMismatchError,
+  TransientStoreError,
+} from "./errors.ts";
 import { isRestTableReference } from "./rest-catalog.ts";
 import { s3OptionsFromEnv, type S3StoreOptions } from "./store/s3-store.ts";
 
@@ -41,6 +48,8 @@ export interface SelfCheckOptions {
   env?: NodeJS.ProcessEnv;
   /** Whether this deployment writes Parquet (the archiver, maintenance): then parquet-wasm must load. Default true. */
   parquetWriter?: boolean;
+  /** The app's event envelope: the archive's current schema must carry every column it declares. */
+  envelope?: EventEnvelope;
 }
 
 /** One retry rides out a blip; a failure that persists is what the check is there to report, promptly. */
@@ -49,12 +58,16 @@ export const SELF_CHECK_REQUEST_TIMEOUT_MS = 10_000;
 
 // 119 bytes of text compressed by `zstd -19 --no-check` into a 69-byte frame with one compressed
 // block (literals and a repeat match), so the decoder's entropy and sequence paths both run.
-const ZSTD_FRAME_BASE64 = "KLUv/QBo5QEA0sMMEbDr58resm1zsClkEnDXSVYqIEW3M7jLXZPR6Wyb1y3X5DPyTGpzzKDKzzDrnF2e9rm/AQD8fyoo";
+const ZSTD_FRAME_BASE64 =
+  "KLUv/QBo5QEA0sMMEbDr58resm1zsClkEnDXSVYqIEW3M7jLXZPR6Wyb1y3X5DPyTGpzzKDKzzDrnF2e9rm/AQD8fyoo";
 const ZSTD_FRAME_TEXT =
   "reproject selfCheck: zstd frames decode on this deployment; reproject selfCheck: zstd frames decode on this deployment.";
 
 /** Runs every step (a failed one does not stop the others) and reports them in order. */
-export async function runSelfCheck(location: string | undefined, options: SelfCheckOptions = {}): Promise<SelfCheckReport> {
+export async function runSelfCheck(
+  location: string | undefined,
+  options: SelfCheckOptions = {},
+): Promise<SelfCheckReport> {
   const env = options.env ?? process.env;
   const s3Options = options.s3Options ?? {
     ...s3OptionsFromEnv(env),
@@ -67,7 +80,8 @@ export async function runSelfCheck(location: string | undefined, options: SelfCh
   steps.push(
     await step("parquet-decoder", "hyparquet (pure JS Parquet reader)", async () => {
       const hyparquet = await import("hyparquet");
-      if (typeof hyparquet.parquetReadObjects !== "function") throw new Error("hyparquet loaded without parquetReadObjects");
+      if (typeof hyparquet.parquetReadObjects !== "function")
+        throw new Error("hyparquet loaded without parquetReadObjects");
       return "hyparquet loaded";
     }),
   );
@@ -77,15 +91,25 @@ export async function runSelfCheck(location: string | undefined, options: SelfCh
       const frame = Uint8Array.from(atob(ZSTD_FRAME_BASE64), (char) => char.charCodeAt(0));
       const decoded = (await parquetDecompressors()).ZSTD!(frame, ZSTD_FRAME_TEXT.length);
       const text = new TextDecoder().decode(decoded);
-      if (text !== ZSTD_FRAME_TEXT) throw new Error(`decoded ${decoded.length} bytes that differ from the frame's content`);
+      if (text !== ZSTD_FRAME_TEXT)
+        throw new Error(`decoded ${decoded.length} bytes that differ from the frame's content`);
       return `decoded a ${frame.length}-byte zstd frame into ${decoded.length} bytes`;
     }),
   );
   if (options.parquetWriter ?? true) {
     steps.push(
       await step("parquet-writer", "parquet-wasm (Parquet writer, WebAssembly) read back by hyparquet", async () => {
-        const [{ Compression, Table, WriterPropertiesBuilder, writeParquet }, arrow, { parquetReadObjects }, { parquetDecompressors }] =
-          await Promise.all([import("parquet-wasm"), import("apache-arrow"), import("hyparquet"), import("./decompressors.ts")]);
+        const [
+          { Compression, Table, WriterPropertiesBuilder, writeParquet },
+          arrow,
+          { parquetReadObjects },
+          { parquetDecompressors },
+        ] = await Promise.all([
+          import("parquet-wasm"),
+          import("apache-arrow"),
+          import("hyparquet"),
+          import("./decompressors.ts"),
+        ]);
         const ipc = arrow.tableToIPC(arrow.tableFromArrays({ position: Int32Array.from([1, 2, 3]) }), "stream");
         const properties = new WriterPropertiesBuilder().setCompression(Compression.ZSTD).build();
         const bytes = writeParquet(Table.fromIPCStream(ipc), properties);
@@ -97,7 +121,7 @@ export async function runSelfCheck(location: string | undefined, options: SelfCh
       }),
     );
   }
-  steps.push(await archiveMetadataStep(location, s3Options, env));
+  steps.push(await archiveMetadataStep(location, s3Options, env, options.envelope));
 
   const failed = steps.find((s) => !s.ok);
   const total = steps.reduce((sum, s) => sum + s.durationMs, 0);
@@ -112,7 +136,12 @@ export async function runSelfCheck(location: string | undefined, options: SelfCh
   };
 }
 
-async function archiveMetadataStep(location: string | undefined, s3Options: S3StoreOptions, env: NodeJS.ProcessEnv): Promise<SelfCheckStep> {
+async function archiveMetadataStep(
+  location: string | undefined,
+  s3Options: S3StoreOptions,
+  env: NodeJS.ProcessEnv,
+  envelope: EventEnvelope | undefined,
+): Promise<SelfCheckStep> {
   if (!location) {
     return {
       name: "archive-metadata",
@@ -120,7 +149,8 @@ async function archiveMetadataStep(location: string | undefined, s3Options: S3St
       durationMs: 0,
       target: "REPROJECT_ARCHIVE",
       error: "REPROJECT_ARCHIVE is not set, so there is no archive to read",
-      check: "set it on the deployment: npx convex env set REPROJECT_ARCHIVE s3://bucket/prefix (or a REST catalog table http(s)://uri#namespace.table)",
+      check:
+        "set it on the deployment: npx convex env set REPROJECT_ARCHIVE s3://bucket/prefix (or a REST catalog table http(s)://uri#namespace.table)",
     };
   }
   const target = describeArchive(location, s3Options, env);
@@ -130,12 +160,17 @@ async function archiveMetadataStep(location: string | undefined, s3Options: S3St
     async () => {
       const { loadTable } = await import("./catalog.ts");
       const { currentSnapshot, currentSchema } = await import("./metadata.ts");
+      const { checkArchiveCarriesEnvelope } = await import("./archive-envelope.ts");
       const table = await loadTable(location, s3Options);
       const snapshot = currentSnapshot(table.metadata);
-      const fields = currentSchema(table.metadata).fields.length;
+      const schema = currentSchema(table.metadata);
+      if (envelope) checkArchiveCarriesEnvelope(schema, envelope, location);
+      const fields = schema.fields.length;
       return (
         `read ${table.store.root}/${table.metadataKey} (Iceberg v${table.metadata["format-version"]}, ${fields} columns, ` +
-        (snapshot ? `current snapshot ${snapshot["snapshot-id"]} of ${table.metadata.snapshots.length})` : "no snapshot yet)")
+        (snapshot
+          ? `current snapshot ${snapshot["snapshot-id"]} of ${table.metadata.snapshots.length})`
+          : "no snapshot yet)")
       );
     },
     (error) => archiveCheck(error, location, s3Options),
@@ -146,7 +181,9 @@ async function archiveMetadataStep(location: string | undefined, s3Options: S3St
 function describeArchive(location: string, s3Options: S3StoreOptions, env: NodeJS.ProcessEnv): string {
   if (isRestTableReference(location)) return `REST catalog table ${location}`;
   if (/^s3a?:\/\//.test(location)) {
-    const endpoint = s3Options.endpoint ? `S3 endpoint ${s3Options.endpoint}` : `AWS S3 in ${s3Options.region ?? "us-east-1"}`;
+    const endpoint = s3Options.endpoint
+      ? `S3 endpoint ${s3Options.endpoint}`
+      : `AWS S3 in ${s3Options.region ?? "us-east-1"}`;
     const credentials = s3Options.credentials
       ? `access key ${s3Options.credentials.accessKeyId}`
       : env.AWS_ACCESS_KEY_ID
@@ -160,7 +197,11 @@ function describeArchive(location: string, s3Options: S3StoreOptions, env: NodeJ
 function archiveCheck(error: unknown, location: string, s3Options: S3StoreOptions): string {
   const message = error instanceof Error ? error.message : String(error);
   const s3 = /^s3a?:\/\//.test(location);
-  const where = s3 ? (s3Options.endpoint ? `S3_ENDPOINT (${s3Options.endpoint})` : `AWS_REGION (${s3Options.region ?? "us-east-1"})`) : "";
+  const where = s3
+    ? s3Options.endpoint
+      ? `S3_ENDPOINT (${s3Options.endpoint})`
+      : `AWS_REGION (${s3Options.region ?? "us-east-1"})`
+    : "";
   if (/no such bucket/.test(message)) {
     const bucket = /^s3a?:\/\/([^/]+)/.exec(location)?.[1];
     return `the bucket "${bucket}" does not exist there: check the bucket name in REPROJECT_ARCHIVE and that ${where} points at the account that holds it`;
@@ -183,10 +224,14 @@ function archiveCheck(error: unknown, location: string, s3Options: S3StoreOption
       ", or let the archiver run once to create it"
     );
   }
+  if (error instanceof EnvelopeMismatchError) {
+    return "the table's columns and the app's defineEnvelope differ: fix the declaration or the table as the error says for each column";
+  }
   if (error instanceof CorruptArchiveError) {
     return "the table's metadata exists but cannot be read: check that the location holds an Iceberg table (format v1 to v3) and that the last commit completed";
   }
-  if (error instanceof ArchiveError) return "check REPROJECT_ARCHIVE and the store settings (S3_ENDPOINT, AWS_REGION, AWS_* credentials)";
+  if (error instanceof ArchiveError)
+    return "check REPROJECT_ARCHIVE and the store settings (S3_ENDPOINT, AWS_REGION, AWS_* credentials)";
   return "an unexpected error: see the error for the file or URL it names";
 }
 

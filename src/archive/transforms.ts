@@ -20,14 +20,23 @@ export function transformResultType(transform: string, sourceType: PrimitiveType
  * Applies a monotonic transform (identity, year, month, day, hour) to a source value; undefined
  * when the transform is not monotonic for this type (bucket, truncate, void), i.e. cannot prune.
  */
-export function applyMonotonicTransform(transform: string, sourceType: PrimitiveType, value: IcebergValue): IcebergValue | undefined {
+export function applyMonotonicTransform(
+  transform: string,
+  sourceType: PrimitiveType,
+  value: IcebergValue,
+): IcebergValue | undefined {
   if (value === null) return null;
   if (transform === "identity") return value;
   const kind = parsePrimitive(sourceType).kind;
   const isTimestamp = kind === "timestamp" || kind === "timestamptz";
   const isNanos = kind === "timestamp_ns" || kind === "timestamptz_ns";
   if (!isTimestamp && !isNanos && kind !== "date") return undefined;
-  const micros = kind === "date" ? BigInt(value as number) * MICROS_PER_DAY : isNanos ? floorDiv(value as bigint, 1000n) : (value as bigint);
+  const micros =
+    kind === "date"
+      ? BigInt(value as number) * MICROS_PER_DAY
+      : isNanos
+        ? floorDiv(value as bigint, 1000n)
+        : (value as bigint);
   switch (transform) {
     case "hour":
       return Number(floorDiv(micros, MICROS_PER_HOUR));
@@ -59,7 +68,9 @@ function civilFromDays(days: number): { year: number; month: number } {
   const z = days + 719_468;
   const era = Math.floor(z / DAYS_PER_CIVIL_ERA);
   const dayOfEra = z - era * DAYS_PER_CIVIL_ERA;
-  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365);
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365,
+  );
   const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
   const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153);
   const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;

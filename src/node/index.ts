@@ -29,11 +29,14 @@ export function reprojectNode(reproject: { wiring: Wiring }) {
     /** Moves events older than the retention window into the archive. */
     archive: archiveAction(wiring),
     ...maintenanceActions(wiring),
-    /** Loads the decoders and the writer and reads REPROJECT_ARCHIVE's current metadata, in this deployment's Node runtime. */
+    /**
+     * Loads the decoders and the writer and reads REPROJECT_ARCHIVE's current metadata, in this
+     * deployment's Node runtime, and checks that its columns carry the app's envelope.
+     */
     probeNodeRuntime: internalActionGeneric({
       args: {},
       returns: vSelfCheckReport,
-      handler: () => runSelfCheck(process.env.REPROJECT_ARCHIVE),
+      handler: () => runSelfCheck(process.env.REPROJECT_ARCHIVE, { envelope: wiring.envelope }),
     }),
   };
   return actions satisfies Record<(typeof NODE_FUNCTION_NAMES)[number], unknown>;

@@ -70,7 +70,13 @@ export async function applyBatch<Doc extends Key, Key>(
   options: ApplyBatchOptions<Doc>,
 ): Promise<BatchResult<Doc>> {
   const { document, encodeKey, keyFields, initial } = projection.readModel;
-  const readModel = new KeyedReadModel<Key, Doc>({ storage: options.storage, encodeKey, keyFields, initial, schema: document });
+  const readModel = new KeyedReadModel<Key, Doc>({
+    storage: options.storage,
+    encodeKey,
+    keyFields,
+    initial,
+    schema: document,
+  });
   const plan = planBatch(projection, events);
   await readModel.prefetch(plan.keysToPrefetch);
 
@@ -88,7 +94,12 @@ export async function applyBatch<Doc extends Key, Key>(
       counters.applied--;
       counters.failed++;
       const event = events[result.eventIndex] as EventRecord;
-      return { counters, writes: [], deadLetters, failure: eventError("invalid_document", projection.name, event, result.reason) };
+      return {
+        counters,
+        writes: [],
+        deadLetters,
+        failure: eventError("invalid_document", projection.name, event, result.reason),
+      };
     }
     return { counters, writes: dryRun ? [] : result.writes, deadLetters, failure: null };
   };
@@ -128,7 +139,10 @@ export async function applyBatch<Doc extends Key, Key>(
 }
 
 /** Decodes every event and collects the keys their handlers declared they will touch. */
-function planBatch<Doc extends Key, Key>(projection: Projection<string, Doc, Key>, events: readonly EventRecord[]): BatchPlan<Doc, Key> {
+function planBatch<Doc extends Key, Key>(
+  projection: Projection<string, Doc, Key>,
+  events: readonly EventRecord[],
+): BatchPlan<Doc, Key> {
   const plan: BatchPlan<Doc, Key> = {
     routes: new Array(events.length),
     decoded: new Array(events.length),

@@ -21,7 +21,10 @@ export function sameValue(a: unknown, b: unknown): boolean {
   const aKeys = Object.keys(a);
   if (aKeys.length !== Object.keys(b).length) return false;
   for (const key of aKeys) {
-    if (!Object.hasOwn(b, key) || !sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) {
+    if (
+      !Object.hasOwn(b, key) ||
+      !sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])
+    ) {
       return false;
     }
   }

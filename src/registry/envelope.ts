@@ -116,6 +116,33 @@ export function attributesProblem(
   return null;
 }
 
+/**
+ * Why the envelope cannot carry an event type's declared attributes (one not declared, or declared
+ * with another type), each with its fix; empty when it can.
+ */
+export function uncarriedAttributes(
+  envelope: EventEnvelope,
+  eventType: string,
+  attributes: Readonly<Record<string, AttributeType>>,
+): string[] {
+  const problems: string[] = [];
+  for (const [name, type] of Object.entries(attributes)) {
+    const declared = attributeNamed(envelope, name);
+    if (!declared) {
+      problems.push(
+        `event ${eventType} carries the ${type} attribute "${name}", which the envelope does not declare ` +
+          `(${describeAttributes(envelope)}): add ${name}: "${type}" to defineEnvelope({ attributes })`,
+      );
+    } else if (declared.type !== type) {
+      problems.push(
+        `event ${eventType} carries "${name}" as ${attributeTypeText(type)}, but the envelope declares it ${attributeTypeText(declared.type)}: ` +
+          `make the two declarations agree`,
+      );
+    }
+  }
+  return problems;
+}
+
 export function isAttributeValue(value: unknown, type: AttributeType): value is AttributeValue {
   return type === "number" ? typeof value === "number" && Number.isFinite(value) : typeof value === type;
 }
@@ -177,8 +204,12 @@ function checkColumnName(column: unknown, what: string): string {
   return column;
 }
 
+export function isAttributeType(type: unknown): type is AttributeType {
+  return ATTRIBUTE_TYPES.includes(type as AttributeType);
+}
+
 function checkAttributeType(name: string, type: unknown): AttributeType {
-  if (!ATTRIBUTE_TYPES.includes(type as AttributeType)) {
+  if (!isAttributeType(type)) {
     throw new EnvelopeError(
       `attribute "${name}" has type ${describe(type)}; an attribute is ${ATTRIBUTE_TYPES.map((t) => `"${t}"`).join(", ")}`,
     );

@@ -2,13 +2,16 @@
 // lift each version to the next. Declared once per event type and shared by the projections that
 // consume it, so every projection reads a given stored event the same way.
 import type * as z from "zod";
+import { isAttributeType, type AttributeType } from "./envelope.ts";
 import { ProjectionDefinitionError } from "./errors.ts";
 import { compileUpcastTable, type UpcastTable, type Upcaster } from "./upcast.ts";
 
 /** Payload schemas keyed by version number: `{ 1: schemaV1, 2: schemaV2 }`. */
 export type PayloadSchemas = { readonly [version: number]: z.ZodType };
 
-type TupleOfLength<N extends number, T extends unknown[] = []> = T["length"] extends N ? T : TupleOfLength<N, [...T, unknown]>;
+type TupleOfLength<N extends number, T extends unknown[] = []> = T["length"] extends N
+  ? T
+  : TupleOfLength<N, [...T, unknown]>;
 type NextVersion<V extends number> = [...TupleOfLength<V>, unknown]["length"];
 type VersionOf<S> = keyof S & number;
 
@@ -28,12 +31,22 @@ type UpcastersField<S extends PayloadSchemas> = [keyof Upcasters<S>] extends [ne
   ? { upcasters?: Record<never, never> }
   : { upcasters: Upcasters<S> };
 
-export type EventContractSpec<S extends PayloadSchemas> = { versions: S } & UpcastersField<S>;
+export type EventContractSpec<S extends PayloadSchemas> = {
+  versions: S;
+  /**
+   * The envelope attributes events of this type carry, by name and type; `defineReproject` checks
+   * that the app's envelope declares each one with that type.
+   */
+  attributes?: Record<string, AttributeType>;
+} & UpcastersField<S>;
 
-export interface EventContract<Type extends string = string, Schemas extends PayloadSchemas = PayloadSchemas>
-  extends UpcastTable {
+export interface EventContract<
+  Type extends string = string,
+  Schemas extends PayloadSchemas = PayloadSchemas,
+> extends UpcastTable {
   readonly type: Type;
   readonly schemas: Schemas;
+  readonly attributes: Readonly<Record<string, AttributeType>>;
 }
 
 /** The payload type handlers receive for events of this contract. */
@@ -62,7 +75,23 @@ export function defineEvent<const Type extends string, Schemas extends PayloadSc
       throw new ProjectionDefinitionError(`event ${type}: versions[${version}] is not a zod schema`);
     }
   }
-  return { ...compileUpcastTable({ type, schemas, upcasters }), type, schemas: spec.versions };
+  return {
+    ...compileUpcastTable({ type, schemas, upcasters }),
+    type,
+    schemas: spec.versions,
+    attributes: Object.freeze(carriedAttributes(type, spec.attributes ?? {})),
+  };
+}
+
+function carriedAttributes(type: string, attributes: Record<string, unknown>): Record<string, AttributeType> {
+  for (const [name, attributeType] of Object.entries(attributes)) {
+    if (!isAttributeType(attributeType)) {
+      throw new ProjectionDefinitionError(
+        `event ${type}: attributes.${name} is ${JSON.stringify(attributeType)}; an attribute is "string", "number" or "boolean"`,
+      );
+    }
+  }
+  return { ...(attributes as Record<string, AttributeType>) };
 }
 
 function versionMap<T>(type: string, field: string, entries: Record<string, T>): Map<number, T> {
@@ -70,7 +99,9 @@ function versionMap<T>(type: string, field: string, entries: Record<string, T>):
   for (const [key, value] of Object.entries(entries)) {
     const version = Number(key);
     if (!Number.isSafeInteger(version) || version < 1) {
-      throw new ProjectionDefinitionError(`event ${type}: ${field} key "${key}" is not a version number (integer >= 1)`);
+      throw new ProjectionDefinitionError(
+        `event ${type}: ${field} key "${key}" is not a version number (integer >= 1)`,
+      );
     }
     map.set(version, value);
   }

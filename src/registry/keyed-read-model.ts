@@ -38,8 +38,7 @@ export interface KeyedReadModelOptions<Key, Doc> {
 
 /** The documents to write, or the first one that would be invalid and the last event that changed it. */
 export type BatchWrites<Doc> =
-  | { ok: true; writes: ReadModelWrite<Doc>[] }
-  | { ok: false; eventIndex: number; reason: string };
+  { ok: true; writes: ReadModelWrite<Doc>[] } | { ok: false; eventIndex: number; reason: string };
 
 interface Entry<Key, Doc> {
   readonly key: Key;

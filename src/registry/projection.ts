@@ -10,7 +10,6 @@ import type { DecodedEvent } from "./event-record.ts";
 import type { ReadModel } from "./keyed-read-model.ts";
 import { keyEncoder, type KeyEncoder } from "./read-model-key.ts";
 
-
 export interface HandlerContext<Doc, Key> {
   readonly readModel: ReadModel<Doc, Key>;
   /**
@@ -108,7 +107,9 @@ export function defineProjection<
   type Key = Pick<Doc, KeyField>;
   const { name, version, complexity, readModel } = spec;
   if (typeof name !== "string" || !PROJECTION_NAME.test(name)) {
-    throw new ProjectionDefinitionError(`projection name "${name}" must be letters, digits and _, starting with a letter`);
+    throw new ProjectionDefinitionError(
+      `projection name "${name}" must be letters, digits and _, starting with a letter`,
+    );
   }
   const fail = (problem: string) => new ProjectionDefinitionError(`projection ${name}: ${problem}`);
   if (!Number.isSafeInteger(version) || version < 1) throw fail(`version must be an integer >= 1, got ${version}`);
@@ -117,16 +118,21 @@ export function defineProjection<
   }
   if (readModel.key.length === 0) throw fail("readModel.key needs at least one field");
   for (const field of readModel.key) {
-    if (!Object.hasOwn(readModel.document.shape, field)) throw fail(`key field ${field} is not a field of the document`);
+    if (!Object.hasOwn(readModel.document.shape, field))
+      throw fail(`key field ${field} is not a field of the document`);
   }
   if (new Set(readModel.key).size !== readModel.key.length) throw fail("readModel.key lists a field twice");
   for (const field of readModel.verifyIgnores ?? []) {
-    if (!Object.hasOwn(readModel.document.shape, field)) throw fail(`verifyIgnores field ${field} is not a field of the document`);
+    if (!Object.hasOwn(readModel.document.shape, field))
+      throw fail(`verifyIgnores field ${field} is not a field of the document`);
     if ((readModel.key as readonly string[]).includes(field)) throw fail(`verifyIgnores field ${field} is a key field`);
   }
 
   const routes = new Map<string, EventRoute<Doc, Key>>();
-  for (const [eventType, handler] of Object.entries(spec.events) as [string, EventHandlerSpec<EventContract, Doc, Key>][]) {
+  for (const [eventType, handler] of Object.entries(spec.events) as [
+    string,
+    EventHandlerSpec<EventContract, Doc, Key>,
+  ][]) {
     if (handler.event?.type !== eventType) {
       throw fail(`events.${eventType} declares the contract of event type ${String(handler.event?.type)}`);
     }

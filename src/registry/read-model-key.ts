@@ -14,7 +14,9 @@ export function keyEncoder<Key>(fields: readonly (keyof Key & string)[]): KeyEnc
 function keyPart<Key>(key: Key, field: keyof Key & string): string {
   const value: unknown = key[field];
   if (typeof value !== "string") {
-    throw new TypeError(`read-model key field ${field} must be a string, got ${value === null ? "null" : typeof value}`);
+    throw new TypeError(
+      `read-model key field ${field} must be a string, got ${value === null ? "null" : typeof value}`,
+    );
   }
   return value;
 }

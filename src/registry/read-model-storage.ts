@@ -14,6 +14,4 @@ export interface ReadModelStorage<Doc> {
 
 /** At most one per key touched by a batch; a document left as it was loaded yields none. */
 export type ReadModelWrite<Doc> =
-  | { op: "insert"; key: string; doc: Doc }
-  | { op: "replace"; key: string; doc: Doc }
-  | { op: "delete"; key: string };
+  { op: "insert"; key: string; doc: Doc } | { op: "replace"; key: string; doc: Doc } | { op: "delete"; key: string };

@@ -84,7 +84,9 @@ export function upcastPayload(table: UpcastTable, version: number, payload: unkn
       ? `v${table.latestVersion}`
       : `v${table.firstVersion}–v${table.latestVersion}`;
   if (Number.isInteger(version) && version > table.latestVersion) {
-    return new PayloadRejection(`version ${version} is newer than the latest known version of ${table.type} (${known})`);
+    return new PayloadRejection(
+      `version ${version} is newer than the latest known version of ${table.type} (${known})`,
+    );
   }
   return new PayloadRejection(`${table.type} has no schema for version ${version} (known: ${known})`);
 }

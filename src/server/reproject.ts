@@ -7,13 +7,15 @@
 //   await reproject.appendEvents(ctx, [{ eventId, eventType: "OrderPlaced", ... }]);
 //   const orders = await reproject.activeReadModel(ctx, "orderSummary");
 import {
+  getFunctionAddress,
   getFunctionName,
   type Crons,
   type FunctionReference,
   type GenericMutationCtx,
   type GenericQueryCtx,
 } from "convex/server";
-import type { AnyProjection, EventRecord } from "../registry/index.ts";
+import { uncarriedAttributes } from "../registry/envelope.ts";
+import type { AnyProjection, EventRecord, Registry, EventEnvelope } from "../registry/index.ts";
 import { activeReadModel } from "./active-read-model.ts";
 import { adminApi } from "./admin-api.ts";
 import { DEFAULT_MODULES, type ReprojectConfig, type ReprojectModules } from "./config.ts";
@@ -75,14 +77,14 @@ export function defineReproject<P extends AnyProjection>(config: ReprojectConfig
 function checkedWiring<P extends AnyProjection>(config: ReprojectConfig<P>): Wiring<P> {
   const fail = (problem: string) => new ReprojectConfigError(`defineReproject: ${problem}`);
   if (typeof config !== "object" || config === null) throw fail("pass { component, registry, envelope, authorize }");
-  if (!config.component)
-    throw fail(
-      "component is missing: pass components.reproject from ./_generated/api (after app.use(reproject) in convex.config.ts)",
-    );
+  const componentProblem = componentReferenceProblem(config.component);
+  if (componentProblem) throw fail(componentProblem);
   if (!config.registry || typeof config.registry.require !== "function")
     throw fail("registry is missing: pass defineRegistry([...your projections])");
   if (!config.envelope || !config.envelope.columns)
     throw fail("envelope is missing: pass defineEnvelope({ columns, attributes })");
+  const uncarried = envelopeProblems(config.registry, config.envelope);
+  if (uncarried.length > 0) throw fail(`the envelope cannot carry the projections' events: ${uncarried.join("; ")}`);
   if (typeof config.authorize !== "function") {
     throw fail(
       "authorize is missing: the admin API needs your admin check, e.g. authorize: adminFromEnvironment() " +
@@ -109,6 +111,37 @@ function checkedWiring<P extends AnyProjection>(config: ReprojectConfig<P>): Wir
     modules,
     refs: engineReferences(modules),
   };
+}
+
+const COMPONENT_CALL = /^_reference\/childComponent\/(.+)\/rebuilds\/trigger$/;
+
+/** Whether `component` is an installed component's reference (`components.<name>`), not `components` itself or an API. */
+function componentReferenceProblem(component: unknown): string | null {
+  const fix =
+    "pass components.reproject from ./_generated/api (the name app.use(reproject) gave it in convex.config.ts)";
+  if (typeof component !== "object" || component === null) return `component is missing: ${fix}`;
+  let address: unknown;
+  try {
+    address = getFunctionAddress((component as ReprojectConfig["component"]).rebuilds.trigger);
+  } catch {
+    address = undefined;
+  }
+  const reference = (address as { reference?: unknown } | undefined)?.reference;
+  if (typeof reference !== "string" || !COMPONENT_CALL.test(reference)) {
+    return `component is not an installed component (components.<name>): ${fix}`;
+  }
+  return null;
+}
+
+function envelopeProblems(registry: Registry, envelope: EventEnvelope): string[] {
+  const contracts = new Map(
+    registry.projections.flatMap((projection) =>
+      [...projection.routes.values()].map(({ contract }) => [contract.type, contract]),
+    ),
+  );
+  return [...contracts.values()].flatMap((contract) =>
+    uncarriedAttributes(envelope, contract.type, contract.attributes),
+  );
 }
 
 function checkExported(

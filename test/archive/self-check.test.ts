@@ -3,7 +3,9 @@
 import { createServer } from "node:net";
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { envelope as demoEnvelope } from "../../convex/envelope.ts";
 import { runSelfCheck, type SelfCheckReport } from "../../src/archive/self-check.ts";
+import { defineEnvelope } from "../../src/registry/index.ts";
 import { S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION } from "../../src/local/s3-server.ts";
 import { localDemoArchive } from "../support/demo-archive.ts";
 import { startRestCatalog } from "../support/rest-catalog-server.ts";
@@ -56,7 +58,20 @@ describe("the self check probe", () => {
     }
     expect(report.steps[1]!.detail).toBe("decoded a 69-byte zstd frame into 119 bytes");
     expect(report.steps[2]!.detail).toMatch(/^wrote a \d+-byte ZSTD Parquet file and read its 3 rows back$/);
-    expect(report.steps[3]).toMatchObject({ target: `local directory ${local}`, detail: expect.stringMatching(/current snapshot \d+ of \d+\)$/) });
+    expect(report.steps[3]).toMatchObject({
+      target: `local directory ${local}`,
+      detail: expect.stringMatching(/current snapshot \d+ of \d+\)$/),
+    });
+  });
+
+  it("checks that the archive carries the app's envelope, and names the column an envelope declares that it lacks", async () => {
+    expect((await runSelfCheck(local, { parquetWriter: false, envelope: demoEnvelope })).ok).toBe(true);
+    const withRegion = defineEnvelope({ attributes: { ...demoEnvelope.attributes, region: "string" } });
+    const report = await runSelfCheck(local, { parquetWriter: false, envelope: withRegion });
+    expect(failedStep(report)).toMatchObject({
+      error: expect.stringContaining(`it has no column "region" for the string attribute "region"`),
+      check: expect.stringContaining("defineEnvelope"),
+    });
   });
 
   it("passes on the same archive in S3, through the endpoint and credentials of the environment", async () => {
@@ -70,7 +85,9 @@ describe("the self check probe", () => {
   });
 
   it("passes through a REST catalog that names the table's metadata in S3", async () => {
-    const metadataKey = (await runSelfCheck(local, { parquetWriter: false })).steps.at(-1)!.detail!.match(/metadata\/v\d+\.metadata\.json/)![0];
+    const metadataKey = (await runSelfCheck(local, { parquetWriter: false })).steps
+      .at(-1)!
+      .detail!.match(/metadata\/v\d+\.metadata\.json/)![0];
     const catalog = await startRestCatalog({
       prefix: "ops-warehouse",
       token: "self-check-token",
@@ -79,10 +96,17 @@ describe("the self check probe", () => {
           namespace: ["ops"],
           name: "events",
           metadataLocation: `s3://${bucket}/archive/events/${metadataKey}`,
-          metadataJson: readFileSync(`${local}/${metadataKey}`, "utf8").replaceAll(local, `s3://${bucket}/archive/events`),
+          metadataJson: readFileSync(`${local}/${metadataKey}`, "utf8").replaceAll(
+            local,
+            `s3://${bucket}/archive/events`,
+          ),
         },
       ],
-      s3: { "s3.endpoint": s3Endpoint(), "s3.access-key-id": S3_LOCAL_CREDENTIALS.accessKeyId, "s3.secret-access-key": S3_LOCAL_CREDENTIALS.secretAccessKey },
+      s3: {
+        "s3.endpoint": s3Endpoint(),
+        "s3.access-key-id": S3_LOCAL_CREDENTIALS.accessKeyId,
+        "s3.secret-access-key": S3_LOCAL_CREDENTIALS.secretAccessKey,
+      },
     });
     process.env.ICEBERG_REST_TOKEN = "self-check-token";
     try {
@@ -114,7 +138,9 @@ describe("the self check probe", () => {
     const report = await runSelfCheck(`s3://${bucket}/archive/evnets`, { env: s3Env() });
     const step = failedStep(report);
     expect(step.target).toContain(`s3://${bucket}/archive/evnets at S3 endpoint ${s3Endpoint()}`);
-    expect(step.error).toBe(`ArchiveNotFoundError: s3://${bucket}/archive/evnets/metadata/: no Iceberg table here (no metadata/ folder or it is empty)`);
+    expect(step.error).toBe(
+      `ArchiveNotFoundError: s3://${bucket}/archive/evnets/metadata/: no Iceberg table here (no metadata/ folder or it is empty)`,
+    );
     expect(step.check).toContain("REPROJECT_ARCHIVE names the table's root");
     expect(report.summary).toBe(`archive-metadata failed (${step.target}): ${step.error}`);
   });
@@ -134,7 +160,9 @@ describe("the self check probe", () => {
     const report = await runSelfCheck(`s3://${bucket}/archive/events`, { env: s3Env(endpoint) });
     const step = failedStep(report);
     expect(step.target).toContain(`at S3 endpoint ${endpoint}`);
-    expect(step.error).toMatch(/^TransientStoreError: s3:\/\/.*\/metadata: request failed: .*ECONNREFUSED.*\(gave up after 2 attempts\)/);
+    expect(step.error).toMatch(
+      /^TransientStoreError: s3:\/\/.*\/metadata: request failed: .*ECONNREFUSED.*\(gave up after 2 attempts\)/,
+    );
     expect(step.check).toContain(`check S3_ENDPOINT (${endpoint}) (scheme, host, port)`);
     expect(step.durationMs).toBeLessThan(5_000);
   });
@@ -157,5 +185,4 @@ describe("the self check probe", () => {
       process.env = saved;
     }
   });
-
 });

@@ -1,10 +1,11 @@
 // The apps' functions as a deployment receives them: bundled by the pinned Convex CLI (offline),
 // each Convex-runtime module evaluated without Node, each "use node" module imported in Node.
 // The checks run concurrently (each is its own process; the bundler is most of the time).
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import { formatReport } from "../../scripts/bundle-check/check.ts";
 import { sourceValueExports } from "../../scripts/bundle-check/source-exports.ts";
 import {
@@ -22,7 +23,7 @@ import { localDemoArchive } from "../support/demo-archive.ts";
 const APPS_THAT_DEPLOY: [name: string, root: string][] = [
   ["the demo app (convex/)", REPO_ROOT],
   ["Reproject's component (src/component/)", writeComponentAsApp()],
-  // ["the example app", join(REPO_ROOT, "examples/order-fulfilment")],
+  ["the example app (examples/order-fulfilment, installed from the tarball)", inject("installedExample").root],
 ];
 
 const QUERY = `import { queryGeneric } from "convex/server";\n`;
@@ -96,6 +97,44 @@ describe.concurrent("the Convex bundle check", () => {
       { REPROJECT_ARCHIVE: archive },
     );
     expect(result).toMatchObject({ ok: true, archive, summary: expect.stringMatching(/^all 4 steps passed/) });
+  });
+
+  it("keeps the example's Node path working once bundled: its probe reads an archive of the app's own envelope", async () => {
+    const example = inject("installedExample").root;
+    const scratch = mkdtempSync(join(tmpdir(), "example-archive-"));
+    const events = join(scratch, "orders.jsonl");
+    const order = {
+      eventVersion: 1,
+      occurredAt: "2026-03-01T10:00:00Z",
+      streamId: "order-1",
+      attributes: { region: "eu-west", channel: "web" },
+    };
+    writeFileSync(
+      events,
+      `${JSON.stringify({ ...order, eventId: "e1", eventType: "OrderPlaced", payload: { customer: "Ada" } })}\n`,
+    );
+    const archive = join(scratch, "archive");
+    execFileSync(
+      join(example, "node_modules/.bin/reproject"),
+      ["archive", "import", archive, "--envelope", "convex/envelope.ts", "--from", events],
+      { cwd: example, stdio: "pipe" },
+    );
+    const { report } = await checkApp(example);
+    const probe = (location: string) =>
+      invokeBundledAction(
+        report.bundleDir!,
+        "reprojectNode.js",
+        "probeNodeRuntime",
+        {},
+        { REPROJECT_ARCHIVE: location },
+      );
+    expect(await probe(archive)).toMatchObject({ ok: true, summary: expect.stringMatching(/^all 4 steps passed/) });
+    // The demo's archive has none of the example's columns: the probe names them.
+    const demoArchive = await localDemoArchive(100, 2);
+    expect(await probe(demoArchive)).toMatchObject({
+      ok: false,
+      summary: expect.stringContaining(`it has no column "seq" for the event's position`),
+    });
   });
 
   it('refuses a file without "use node" that imports node:fs, naming the file, the import and the fix', async () => {

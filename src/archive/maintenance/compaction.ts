@@ -13,7 +13,15 @@ import { primitiveValue } from "../values.ts";
 import type * as arrow from "apache-arrow";
 import { ArchiveError, CommitConflictError } from "../errors.ts";
 import { EntryStatus, FileContent, readManifest, readManifestList, type ManifestEntry } from "../manifest.ts";
-import { currentSchema, currentSnapshot, partitionSpecById, type PartitionSpec, type Snapshot, type TableMetadata } from "../metadata.ts";
+import {
+  currentSchema,
+  currentSnapshot,
+  partitionSpecById,
+  sortColumnOf,
+  type PartitionSpec,
+  type Snapshot,
+  type TableMetadata,
+} from "../metadata.ts";
 import { openParquetDataFile, readRowGroupColumns } from "../parquet-file.ts";
 import { planScan, type ScanPlan, type ScanSlice } from "../plan.ts";
 import { compareValues, type RowPredicate } from "../predicate.ts";
@@ -136,7 +144,8 @@ export async function compactTable(store: ObjectStore, options: CompactionOption
   const removedPaths = new Set<string>();
   try {
     for (const group of groups) {
-      if (options.budgetMs !== undefined && progress.partitionsDone > 0 && Date.now() - startedAt > options.budgetMs) break;
+      if (options.budgetMs !== undefined && progress.partitionsDone > 0 && Date.now() - startedAt > options.budgetMs)
+        break;
       const rewrite = await rewriteGroup(store, metadata, snapshot, spec, schema, group, {
         orderColumn,
         targetFileBytes,
@@ -222,7 +231,12 @@ async function liveEntries(store: ObjectStore, metadata: TableMetadata, snapshot
  * Partitions worth rewriting, in partition order: those with two or more small files, or with a
  * file that deletes apply to. Only files of the table's current partition spec are rewritten.
  */
-function rewriteGroups(live: LiveEntries, spec: PartitionSpec, targetFileBytes: number, only: PartitionValues | undefined): RewriteGroup[] {
+function rewriteGroups(
+  live: LiveEntries,
+  spec: PartitionSpec,
+  targetFileBytes: number,
+  only: PartitionValues | undefined,
+): RewriteGroup[] {
   const byPartition = new Map<string, ManifestEntry[]>();
   for (const entry of live.data) {
     if (entry.file.specId !== spec["spec-id"]) continue;
@@ -233,7 +247,9 @@ function rewriteGroups(live: LiveEntries, spec: PartitionSpec, targetFileBytes: 
   const groups: RewriteGroup[] = [];
   for (const entries of byPartition.values()) {
     const withDeletes = (entry: ManifestEntry) => live.deletes.some((candidate) => deleteMayApply(candidate, entry));
-    const chosen = entries.filter((entry) => entry.file.fileSizeInBytes < targetFileBytes * SMALL_FILE_RATIO || withDeletes(entry));
+    const chosen = entries.filter(
+      (entry) => entry.file.fileSizeInBytes < targetFileBytes * SMALL_FILE_RATIO || withDeletes(entry),
+    );
     if (chosen.length < 2 && !chosen.some(withDeletes)) continue;
     const partition = entries[0]!.file.partition as PartitionValues;
     groups.push({
@@ -269,14 +285,6 @@ function partitionKeyOf(partition: Record<string, unknown>): string {
   return JSON.stringify(partition, (_key, value: unknown) => (typeof value === "bigint" ? `${value}n` : value));
 }
 
-/** The table's sort column when its sort order starts with an ascending identity sort on one (the event archive: global_position). */
-function sortColumnOf(metadata: TableMetadata, schema: IcebergSchema): string | undefined {
-  const order = metadata["sort-orders"].find((candidate) => candidate["order-id"] === metadata["default-sort-order-id"]);
-  const first = order?.fields[0] as { transform?: string; "source-id"?: number; direction?: string } | undefined;
-  if (!first || first.transform !== "identity" || first.direction !== "asc" || first["source-id"] === undefined) return undefined;
-  return fieldById(schema, first["source-id"])?.name;
-}
-
 interface GroupRewrite {
   rowsRead: number;
   rowsWritten: number;
@@ -307,7 +315,9 @@ async function rewriteGroup(
   let rowsWritten = 0;
   while (await rows.hasMore()) {
     const rowsPerFile = Math.max(1, Math.floor(settings.targetFileBytes / bytesPerRow));
-    const key = ["data", partitionPath(spec, group.partition), `${settings.ids.newUuid()}.parquet`].filter(Boolean).join("/");
+    const key = ["data", partitionPath(spec, group.partition), `${settings.ids.newUuid()}.parquet`]
+      .filter(Boolean)
+      .join("/");
     rows.startFile();
     const file = await writeParquetDataFile(
       store,
@@ -322,7 +332,10 @@ async function rewriteGroup(
     settings.onFile(described);
   }
   if (rowsWritten !== rows.rowsRead - rows.rowsDeleted) {
-    throw new ArchiveError(store.root, `compacting ${group.label} read ${rows.rowsRead} rows (${rows.rowsDeleted} deleted) but wrote ${rowsWritten}`);
+    throw new ArchiveError(
+      store.root,
+      `compacting ${group.label} read ${rows.rowsRead} rows (${rows.rowsDeleted} deleted) but wrote ${rowsWritten}`,
+    );
   }
   return { rowsRead: rows.rowsRead, rowsWritten, rowsDeleted: rows.rowsDeleted };
 }
@@ -340,7 +353,10 @@ async function groupPlan(
   group: RewriteGroup,
   orderColumn: string | undefined,
 ): Promise<ScanPlan> {
-  const planned = await planScan(store, metadata, snapshot, { predicate: partitionPredicate(spec, schema, group.partition), orderBy: orderColumn });
+  const planned = await planScan(store, metadata, snapshot, {
+    predicate: partitionPredicate(spec, schema, group.partition),
+    orderBy: orderColumn,
+  });
   const byPath = new Map(planned.slices.map((slice) => [slice.path, slice]));
   const slices: ScanSlice[] = [];
   for (const entry of group.entries) {
@@ -429,7 +445,8 @@ class ScanRows {
       const order = this.orderColumn === undefined ? undefined : batch.columns[this.orderColumn];
       const end = Math.min(batch.rowCount, this.row + (maxRows - taken));
       for (; this.row < end; this.row++) {
-        for (let column = 0; column < columns.length; column++) this.values[this.fields[column]!.name] = columns[column]![this.row] ?? null;
+        for (let column = 0; column < columns.length; column++)
+          this.values[this.fields[column]!.name] = columns[column]![this.row] ?? null;
         if (order) this.checkOrder(primitiveValue(order[this.row]));
         builder.append(this.values);
         taken++;
@@ -444,7 +461,8 @@ class ScanRows {
       this.fileWasOrdered = false;
       return;
     }
-    if (this.previous !== undefined && this.previous !== null && compareValues(value, this.previous) < 0) this.fileWasOrdered = false;
+    if (this.previous !== undefined && this.previous !== null && compareValues(value, this.previous) < 0)
+      this.fileWasOrdered = false;
     this.previous = value;
   }
 }
@@ -468,12 +486,18 @@ async function droppableDeletes(
   const partitions = new Set(rewritten.map((group) => partitionKeyOf(group.partition)));
   const remaining = live.data.filter((entry) => !removedPaths.has(entry.file.path));
   const inScope = live.deletes.filter(
-    (entry) => Object.keys(entry.file.partition).length === 0 || (entry.file.specId === spec["spec-id"] && partitions.has(partitionKeyOf(entry.file.partition))),
+    (entry) =>
+      Object.keys(entry.file.partition).length === 0 ||
+      (entry.file.specId === spec["spec-id"] && partitions.has(partitionKeyOf(entry.file.partition))),
   );
   const droppable: string[] = [];
   for (const deletes of inScope) {
     const candidates = remaining.filter((data) => deleteMayApply(deletes, data));
-    if (candidates.length > 0 && deletes.file.content === FileContent.POSITION_DELETES && deletes.file.referencedDataFile === null) {
+    if (
+      candidates.length > 0 &&
+      deletes.file.content === FileContent.POSITION_DELETES &&
+      deletes.file.referencedDataFile === null
+    ) {
       const targets = await positionalDeleteTargets(store, deletes);
       if (candidates.some((data) => targets.has(data.file.path))) continue;
     } else if (candidates.length > 0) {
@@ -486,7 +510,12 @@ async function droppableDeletes(
 
 /** The data file paths a positional delete file names. */
 async function positionalDeleteTargets(store: ObjectStore, deletes: ManifestEntry): Promise<Set<string>> {
-  const file = await openParquetDataFile(store, deletes.file.key, deletes.file.fileSizeInBytes, new Map([["file_path", DELETE_FILE_PATH.id]]));
+  const file = await openParquetDataFile(
+    store,
+    deletes.file.key,
+    deletes.file.fileSizeInBytes,
+    new Map([["file_path", DELETE_FILE_PATH.id]]),
+  );
   const paths = new Set<string>();
   for (let group = 0; group < file.metadata.row_groups.length; group++) {
     const column = (await readRowGroupColumns(file, group, [DELETE_FILE_PATH])).get(DELETE_FILE_PATH.id);

@@ -1,19 +1,26 @@
 // `reproject archive info | rows`: look inside an Iceberg table from the terminal.
 import { ArchiveTable } from "../../archive/table.ts";
-import { fieldByName } from "../../archive/schema.ts";
-import { partitionSpecById } from "../../archive/metadata.ts";
+import { partitionSpecById, sortColumnOf } from "../../archive/metadata.ts";
 import { batchRows } from "../../archive/scan.ts";
 import { rowToJson } from "../../archive/row-json.ts";
-import { parseCommandArgs, parseIsoInstant, parseList, parsePositiveInteger, printUsage, requirePositional } from "../args.ts";
+import {
+  parseCommandArgs,
+  parseIsoInstant,
+  parseList,
+  parsePositiveInteger,
+  printUsage,
+  requirePositional,
+} from "../args.ts";
 import { UsageError, type CliCommand } from "../command.ts";
 import { stringifyJsonLossless } from "../../archive/json.ts";
 import { openObjectStore } from "../../archive/store/open-store.ts";
 import { DEFAULT_DEMO_SEED, MAX_DEMO_SEED, generateDemoArchive } from "../../local/demo/generate-demo-archive.ts";
 import { startProgressBar } from "../progress-bar.ts";
+import { archiveImport } from "./archive-import.ts";
 import { archiveCleanOrphans, archiveCompact, archiveExpire } from "./maintenance.ts";
 
-const EVENT_ORDER_COLUMN = "global_position";
-const TABLE_HELP = "<table> is a table directory, a *.metadata.json file, or s3://bucket/prefix (S3_ENDPOINT, AWS_* from the environment).";
+const TABLE_HELP =
+  "<table> is a table directory, a *.metadata.json file, or s3://bucket/prefix (S3_ENDPOINT, AWS_* from the environment).";
 
 const INFO_USAGE = `Usage: reproject archive info <table>\n\nPrints the table's format, location, snapshots, schema, partition spec and row count as JSON.\n${TABLE_HELP}`;
 const ROWS_USAGE = `Usage: reproject archive rows <table> [--snapshot ID] [--as-of ISO] [--columns a,b] [--limit N]\n\nPrints rows as JSON Lines.\n${TABLE_HELP}`;
@@ -33,7 +40,8 @@ export const archiveInfo = async (argv: string[]): Promise<number> => {
         currentSnapshotId: current ? String(current["snapshot-id"]) : null,
         snapshots: metadata.snapshots.map((snapshot) => ({
           snapshotId: String(snapshot["snapshot-id"]),
-          parentSnapshotId: snapshot["parent-snapshot-id"] === undefined ? null : String(snapshot["parent-snapshot-id"]),
+          parentSnapshotId:
+            snapshot["parent-snapshot-id"] === undefined ? null : String(snapshot["parent-snapshot-id"]),
           sequenceNumber: snapshot["sequence-number"],
           timestamp: new Date(snapshot["timestamp-ms"]).toISOString(),
           operation: snapshot.summary.operation,
@@ -62,7 +70,12 @@ async function countRows(table: ArchiveTable): Promise<number> {
 export const archiveRows = async (argv: string[]): Promise<number> => {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { snapshot: { type: "string" }, "as-of": { type: "string" }, columns: { type: "string" }, limit: { type: "string" } },
+    {
+      snapshot: { type: "string" },
+      "as-of": { type: "string" },
+      columns: { type: "string" },
+      limit: { type: "string" },
+    },
     ROWS_USAGE,
   );
   if (values.help) return printUsage(ROWS_USAGE);
@@ -74,8 +87,8 @@ export const archiveRows = async (argv: string[]): Promise<number> => {
   const table = await ArchiveTable.open(location);
   const plan = await table.plan({
     columns: parseList(values.columns),
-    // Event archives read in event order; other tables in manifest order.
-    orderBy: fieldByName(table.schema, EVENT_ORDER_COLUMN) ? EVENT_ORDER_COLUMN : undefined,
+    // Sorted tables (an event archive: by position) read in their sort order; others in manifest order.
+    orderBy: sortColumnOf(table.metadata, table.schema),
     snapshotId: values.snapshot === undefined ? undefined : BigInt(values.snapshot),
     asOfMs: parseIsoInstant(values["as-of"], "--as-of"),
   });
@@ -99,7 +112,11 @@ export const archiveRows = async (argv: string[]): Promise<number> => {
 const GENERATE_USAGE = `Usage: reproject archive generate <table> --events N [--seed S]\n\nWrites a deterministic demo event archive (video playback telemetry) as a new Iceberg table.\n<table> is a new local directory or s3://bucket/prefix.`;
 
 export const archiveGenerate = async (argv: string[]): Promise<number> => {
-  const { values, positionals } = parseCommandArgs(argv, { events: { type: "string" }, seed: { type: "string" } }, GENERATE_USAGE);
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { events: { type: "string" }, seed: { type: "string" } },
+    GENERATE_USAGE,
+  );
   if (values.help) return printUsage(GENERATE_USAGE);
   const location = requirePositional(positionals, 0, "table", GENERATE_USAGE);
   const events = parsePositiveInteger(values.events, "--events");
@@ -114,7 +131,11 @@ export const archiveGenerate = async (argv: string[]): Promise<number> => {
   }
   const started = performance.now();
   const bar = startProgressBar("generating", events);
-  const archive = await generateDemoArchive(store, { events, seed, onProgress: (progress) => bar.update(progress.eventsWritten) });
+  const archive = await generateDemoArchive(store, {
+    events,
+    seed,
+    onProgress: (progress) => bar.update(progress.eventsWritten),
+  });
   bar.stop();
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(
@@ -138,15 +159,17 @@ const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   info: archiveInfo,
   rows: archiveRows,
   generate: archiveGenerate,
+  import: archiveImport,
   compact: archiveCompact,
   expire: archiveExpire,
   "clean-orphans": archiveCleanOrphans,
 };
-const ARCHIVE_USAGE = `Usage: reproject archive <info|rows|generate|compact|expire|clean-orphans> <table> [options]\n\n  info           table format, snapshots, schema, partitioning, row count (JSON)\n  rows           rows as JSON Lines\n  generate       write a demo event archive\n  compact        rewrite small data files into bigger ones (a replace snapshot)\n  expire         remove old snapshots and the files only they need\n  clean-orphans  delete files no snapshot references\n\n${TABLE_HELP}`;
+const ARCHIVE_USAGE = `Usage: reproject archive <info|rows|generate|import|compact|expire|clean-orphans> <table> [options]\n\n  info           table format, snapshots, schema, partitioning, row count (JSON)\n  rows           rows as JSON Lines\n  generate       write a demo event archive\n  import         append an app's events from JSON Lines, laid out by its envelope\n  compact        rewrite small data files into bigger ones (a replace snapshot)\n  expire         remove old snapshots and the files only they need\n  clean-orphans  delete files no snapshot references\n\n${TABLE_HELP}`;
 
 export const archiveCommand: CliCommand = {
   name: "archive",
-  summary: "inspect, generate or maintain an Iceberg event archive: info, rows, generate, compact, expire, clean-orphans",
+  summary:
+    "inspect, generate, import into or maintain an Iceberg event archive: info, rows, generate, import, compact, expire, clean-orphans",
   async run([subcommand, ...rest]) {
     if (subcommand === undefined || subcommand === "--help" || subcommand === "-h") return printUsage(ARCHIVE_USAGE);
     const run = SUBCOMMANDS[subcommand];

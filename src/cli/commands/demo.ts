@@ -55,7 +55,8 @@ export const demoCommand: CliCommand = {
 
     const unmuteLogs = values.verbose ? () => undefined : muteFunctionLogs();
     const startedAt = performance.now();
-    const log = (line: string) => process.stderr.write(`demo [${((performance.now() - startedAt) / 1000).toFixed(1)} s]: ${line}\n`);
+    const log = (line: string) =>
+      process.stderr.write(`demo [${((performance.now() - startedAt) / 1000).toFixed(1)} s]: ${line}\n`);
     const demo = await runDemo({ events, seed, headless: values.headless ?? false, port, dir: values.dir, log });
     process.stdout.write(values.json ? `${JSON.stringify(demo.summary, null, 2)}\n` : describeSummary(demo.summary));
     if (!values.headless) {
@@ -104,7 +105,10 @@ function describeSummary(summary: DemoSummary): string {
     ),
   ];
   if (summary.adminPanel) {
-    lines.push("", `Admin panel: ${summary.adminPanel.url} (sign in as ${summary.adminPanel.admin.subject}, role ${summary.adminPanel.admin.role})`);
+    lines.push(
+      "",
+      `Admin panel: ${summary.adminPanel.url} (sign in as ${summary.adminPanel.admin.subject}, role ${summary.adminPanel.admin.role})`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }

@@ -11,7 +11,14 @@ import { startLocalRuntime } from "../../local/runtime/runtime.ts";
 import { checkArchiveCarriesEnvelope } from "../../archive/archive-envelope.ts";
 import { filterProblem } from "../../replay/filter.ts";
 import { localAdminIdentity } from "../admin-identity.ts";
-import { parseCommandArgs, parseIsoInstant, parseList, printUsage, requirePositional, RUNTIME_COMMAND_FLAGS } from "../args.ts";
+import {
+  parseCommandArgs,
+  parseIsoInstant,
+  parseList,
+  printUsage,
+  requirePositional,
+  RUNTIME_COMMAND_FLAGS,
+} from "../args.ts";
 import { UsageError, type CliCommand } from "../command.ts";
 import { muteFunctionLogs } from "../function-logs.ts";
 import { formatCount, startProgressBoard } from "../progress-bar.ts";
@@ -73,7 +80,8 @@ export const rebuildCommand: CliCommand = {
     const filter = filterFromFlags(values);
     const problem = filterProblem(filter, envelope);
     if (problem) throw new UsageError(`--where: ${problem}`);
-    if (values.verify && filter) throw new UsageError("--verify compares whole generations: it takes no --from, --to, --types or --where");
+    if (values.verify && filter)
+      throw new UsageError("--verify compares whole generations: it takes no --from, --to, --types or --where");
     const location = archiveLocation(values.archive);
     // A missing archive or envelope column is reported before the runtime starts, with the file or column at fault.
     checkArchiveCarriesEnvelope((await ArchiveTable.open(location)).schema, envelope, location);
@@ -82,8 +90,15 @@ export const rebuildCommand: CliCommand = {
     const unmuteLogs = values.verbose ? () => undefined : muteFunctionLogs();
     const runtime = await startLocalRuntime();
     try {
-      const answer = await runFunction(runtime, "mutation", api.rebuilds.trigger, { projection: projection.name, options: filter ? { filter } : {} }, CLI_ADMIN);
-      if (answer.status !== "started") throw new Error(`the rebuild was not started (${answer.status}): ${"reason" in answer ? answer.reason : ""}`);
+      const answer = await runFunction(
+        runtime,
+        "mutation",
+        api.rebuilds.trigger,
+        { projection: projection.name, options: filter ? { filter } : {} },
+        CLI_ADMIN,
+      );
+      if (answer.status !== "started")
+        throw new Error(`the rebuild was not started (${answer.status}): ${"reason" in answer ? answer.reason : ""}`);
       const board = startProgressBoard();
       const { statuses } = await watchRebuilds(runtime, CLI_ADMIN, [answer.rebuildId], { board });
       board.stop();
@@ -100,7 +115,9 @@ export const rebuildCommand: CliCommand = {
       }
       const verify = values.verify ? await runVerify(runtime, projection.name) : null;
       process.stdout.write(
-        values.json ? `${JSON.stringify({ ...report, verify }, null, 2)}\n` : describeReport(report) + (verify ? describeVerify(verify) : ""),
+        values.json
+          ? `${JSON.stringify({ ...report, verify }, null, 2)}\n`
+          : describeReport(report) + (verify ? describeVerify(verify) : ""),
       );
       return verify && verify.changed + verify.onlyInActive + verify.onlyInShadow > 0 ? 3 : 0;
     } finally {
@@ -132,13 +149,16 @@ function filterFromFlags(values: { from?: string; to?: string; types?: string; w
 function parseWhere(where: string | undefined): Record<string, string[]> | undefined {
   const pairs = parseList(where);
   if (pairs === undefined) return undefined;
-  if (pairs.length === 0) throw new UsageError("--where lists no condition; give k=v pairs, e.g. cdn=CDN1,device=Android");
+  if (pairs.length === 0)
+    throw new UsageError("--where lists no condition; give k=v pairs, e.g. cdn=CDN1,device=Android");
   const attributes: Record<string, string[]> = {};
   for (const pair of pairs) {
     const equals = pair.indexOf("=");
     const [name, value] = [pair.slice(0, equals).trim(), pair.slice(equals + 1).trim()];
     if (equals < 0 || name === "" || value === "") {
-      throw new UsageError(`--where takes attribute=value pairs separated by commas (e.g. cdn=CDN1,device=Android), got "${pair}"`);
+      throw new UsageError(
+        `--where takes attribute=value pairs separated by commas (e.g. cdn=CDN1,device=Android), got "${pair}"`,
+      );
     }
     (attributes[name] ??= []).push(value);
   }
@@ -207,14 +227,22 @@ function describeReport(report: RebuildReport): string {
         `${formatCount(pruning.rowGroupsSkipped)} of ${formatCount(pruning.rowGroups)} row groups, ${formatCount(pruning.rowsSkipped)} rows`,
     );
   }
-  if (report.dump) lines.push(`  read model: ${formatCount(report.dump.documents)} documents written to ${report.dump.file}`);
+  if (report.dump)
+    lines.push(`  read model: ${formatCount(report.dump.documents)} documents written to ${report.dump.file}`);
   return `${lines.join("\n")}\n`;
 }
 
 /** A verify run against the generation just built: its result once the comparison is done. */
 async function runVerify(runtime: Awaited<ReturnType<typeof startLocalRuntime>>, projection: string) {
-  const answer = await runFunction(runtime, "mutation", api.rebuilds.trigger, { projection, options: { mode: "verify" } }, CLI_ADMIN);
-  if (answer.status !== "started") throw new Error(`the verify run was not started (${answer.status}): ${"reason" in answer ? answer.reason : ""}`);
+  const answer = await runFunction(
+    runtime,
+    "mutation",
+    api.rebuilds.trigger,
+    { projection, options: { mode: "verify" } },
+    CLI_ADMIN,
+  );
+  if (answer.status !== "started")
+    throw new Error(`the verify run was not started (${answer.status}): ${"reason" in answer ? answer.reason : ""}`);
   const board = startProgressBoard();
   const { statuses } = await watchRebuilds(runtime, CLI_ADMIN, [answer.rebuildId], { board });
   board.stop();
@@ -237,6 +265,8 @@ function describeVerify(verify: NonNullable<RebuildStatus["verify"]>): string {
 function failureMessage(status: RebuildStatus): string {
   const error = status.lastError;
   if (!error) return `the rebuild of ${status.projection} ended ${status.state}`;
-  const at = error.eventId ? ` (event ${error.eventId} at position ${error.position}${error.eventType ? `, ${error.eventType}` : ""})` : "";
+  const at = error.eventId
+    ? ` (event ${error.eventId} at position ${error.position}${error.eventType ? `, ${error.eventType}` : ""})`
+    : "";
   return `the rebuild of ${status.projection} ${status.state}: ${error.message}${at}`;
 }

@@ -1,4 +1,3 @@
-// The app installs Reproject's component (with the replay Workpool inside it).
 import { defineApp } from "convex/server";
 import reproject from "reproject/convex.config";
 

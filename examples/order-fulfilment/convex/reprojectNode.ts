@@ -1,0 +1,6 @@
+"use node";
+import { reprojectNode } from "reproject/node";
+import { reproject } from "./reproject";
+
+export const { initializeLog, plan, chunk, archive, compact, expire, cleanOrphans, maintain, probeNodeRuntime } =
+  reprojectNode(reproject);
