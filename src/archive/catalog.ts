@@ -5,8 +5,10 @@ import { ArchiveError, ArchiveNotFoundError, CorruptArchiveError } from "./error
 import { parseTableMetadata, type TableMetadata } from "./metadata.ts";
 import { openObjectStore } from "./store/open-store.ts";
 import type { ObjectStore } from "./store/object-store.ts";
-import type { S3StoreOptions } from "./store/s3-store.ts";
-import { isRestTableReference, loadTableFromRestCatalog, parseRestTableReference } from "./rest-catalog.ts";
+import { s3OptionsFromEnv, type S3StoreOptions } from "./store/s3-store.ts";
+import { restCatalogSettingsFromEnv } from "./rest-catalog/catalog-settings.ts";
+import { loadTableFromRestCatalog } from "./rest-catalog/rest-table.ts";
+import { isRestTableReference, parseRestTableReference } from "./rest-catalog/table-reference.ts";
 
 export interface LoadedTable {
   store: ObjectStore;
@@ -17,14 +19,19 @@ export interface LoadedTable {
 
 const METADATA_FILE = /^(?:v(\d+)|(\d+)-[^/]*?)(?:\.gz)?\.metadata\.json(?:\.gz)?$/;
 
-/** Opens a table from a directory, an `s3://bucket/prefix`, a path/URL ending in `.metadata.json`, or a REST catalog (`http(s)://uri#ns.table`). */
-export async function loadTable(location: string, s3Options?: S3StoreOptions): Promise<LoadedTable> {
+/**
+ * Opens a table from a directory, an `s3://bucket/prefix`, a path/URL ending in `.metadata.json`, or
+ * a REST catalog (`http(s)://uri#ns.table`, configured by the ICEBERG_REST_* variables of `env`).
+ * Without `s3Options`, S3 is reached with the S3_ENDPOINT and AWS_* variables of `env`.
+ */
+export async function loadTable(
+  location: string,
+  s3Options?: S3StoreOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LoadedTable> {
+  const storeOptions = s3Options ?? s3OptionsFromEnv(env);
   if (isRestTableReference(location)) {
-    return loadTableFromRestCatalog(parseRestTableReference(location), {
-      token: process.env.ICEBERG_REST_TOKEN,
-      warehouse: process.env.ICEBERG_REST_WAREHOUSE,
-      s3Options,
-    });
+    return loadTableFromRestCatalog(parseRestTableReference(location), restCatalogSettingsFromEnv(env), storeOptions);
   }
   const trimmed = location.replace(/\/+$/, "");
   const explicitFile = /\.metadata\.json(\.gz)?$/.test(trimmed);
@@ -35,10 +42,10 @@ export async function loadTable(location: string, s3Options?: S3StoreOptions): P
       throw new ArchiveError(location, "a metadata file must sit in the table's metadata/ folder");
     }
     parts.pop();
-    const store = openObjectStore(parts.join("/") || ".", s3Options);
+    const store = openObjectStore(parts.join("/") || ".", storeOptions);
     return loadMetadataFile(store, `metadata/${fileName}`);
   }
-  const store = openObjectStore(trimmed, s3Options);
+  const store = openObjectStore(trimmed, storeOptions);
   return loadMetadataFile(store, await findCurrentMetadataKey(store));
 }
 

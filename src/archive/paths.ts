@@ -4,7 +4,7 @@ import { ForeignPathError } from "./errors.ts";
 import { normalizeKey } from "./store/object-store.ts";
 
 /** Same bucket under s3, s3a and s3n; `file:` URLs become plain paths; `./x` becomes `x`. */
-function canonicalPath(path: string): string {
+export function canonicalPath(path: string): string {
   return path
     .replace(/^s3[an]?:\/\//, "s3://")
     .replace(/^file:\/\/(localhost)?/, "")

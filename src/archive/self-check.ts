@@ -12,7 +12,7 @@ import {
   EnvelopeMismatchError,
   TransientStoreError,
 } from "./errors.ts";
-import { isRestTableReference } from "./rest-catalog.ts";
+import { isRestTableReference } from "./rest-catalog/table-reference.ts";
 import { s3OptionsFromEnv, type S3StoreOptions } from "./store/s3-store.ts";
 
 export type SelfCheckStepName = "parquet-decoder" | "zstd-decompressor" | "parquet-writer" | "archive-metadata";
@@ -161,7 +161,7 @@ async function archiveMetadataStep(
       const { loadTable } = await import("./catalog.ts");
       const { currentSnapshot, currentSchema } = await import("./metadata.ts");
       const { checkArchiveCarriesEnvelope } = await import("./archive-envelope.ts");
-      const table = await loadTable(location, s3Options);
+      const table = await loadTable(location, s3Options, env);
       const snapshot = currentSnapshot(table.metadata);
       const schema = currentSchema(table.metadata);
       if (envelope) checkArchiveCarriesEnvelope(schema, envelope, location);
@@ -185,7 +185,9 @@ function describeArchive(location: string, s3Options: S3StoreOptions, env: NodeJ
       ? `S3 endpoint ${s3Options.endpoint}`
       : `AWS S3 in ${s3Options.region ?? "us-east-1"}`;
     const credentials = s3Options.credentials
-      ? `access key ${s3Options.credentials.accessKeyId}`
+      ? typeof s3Options.credentials === "function"
+        ? "credentials from a provider"
+        : `access key ${s3Options.credentials.accessKeyId}`
       : env.AWS_ACCESS_KEY_ID
         ? "AWS_ACCESS_KEY_ID without AWS_SECRET_ACCESS_KEY"
         : "no AWS_ACCESS_KEY_ID (the SDK's default credential chain)";
@@ -202,6 +204,10 @@ function archiveCheck(error: unknown, location: string, s3Options: S3StoreOption
       ? `S3_ENDPOINT (${s3Options.endpoint})`
       : `AWS_REGION (${s3Options.region ?? "us-east-1"})`
     : "";
+  // A REST catalog's refusal already says which ICEBERG_REST_* setting to check.
+  if (error instanceof ArchiveError && error.file !== undefined && isRestTableReference(error.file)) {
+    return "the REST catalog refused or failed the request: fix what the error names with npx convex env set (ICEBERG_REST_*, REPROJECT_ARCHIVE)";
+  }
   if (/no such bucket/.test(message)) {
     const bucket = /^s3a?:\/\/([^/]+)/.exec(location)?.[1];
     return `the bucket "${bucket}" does not exist there: check the bucket name in REPROJECT_ARCHIVE and that ${where} points at the account that holds it`;

@@ -16,8 +16,9 @@ export interface SnapshotSelector {
 export class ArchiveTable {
   private constructor(readonly loaded: LoadedTable) {}
 
-  static async open(location: string, s3Options?: S3StoreOptions): Promise<ArchiveTable> {
-    return new ArchiveTable(await loadTable(location, s3Options));
+  /** `env` (default process.env) configures a REST catalog (ICEBERG_REST_*) and, without `s3Options`, S3 (S3_ENDPOINT, AWS_*). */
+  static async open(location: string, s3Options?: S3StoreOptions, env?: NodeJS.ProcessEnv): Promise<ArchiveTable> {
+    return new ArchiveTable(await loadTable(location, s3Options, env));
   }
 
   get metadata() {

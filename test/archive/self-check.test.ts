@@ -1,6 +1,5 @@
 // The deployment self check's probe against real archives (a local table, the same table on the
 // loopback S3 server, behind a REST catalog) and the ways a deployment's configuration goes wrong.
-import { createServer } from "node:net";
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { envelope as demoEnvelope } from "../../convex/envelope.ts";
@@ -8,6 +7,8 @@ import { runSelfCheck, type SelfCheckReport } from "../../src/archive/self-check
 import { defineEnvelope } from "../../src/registry/index.ts";
 import { S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION } from "../../src/local/s3-server.ts";
 import { localDemoArchive } from "../support/demo-archive.ts";
+import { bearerTokenAuth } from "../support/catalog-auth-enforcers.ts";
+import { closedPort } from "../support/closed-port.ts";
 import { startRestCatalog } from "../support/rest-catalog-server.ts";
 import { createTestBucket, s3Endpoint, testS3Client, uploadDirectory } from "../support/s3.ts";
 
@@ -26,15 +27,6 @@ function failedStep(report: SelfCheckReport) {
   const failed = report.steps.filter((step) => !step.ok);
   expect(failed.map((step) => step.name)).toEqual(["archive-metadata"]);
   return failed[0]!;
-}
-
-/** A loopback port nothing listens on: bound once by the OS, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe("the self check probe", () => {
@@ -90,7 +82,7 @@ describe("the self check probe", () => {
       .detail!.match(/metadata\/v\d+\.metadata\.json/)![0];
     const catalog = await startRestCatalog({
       prefix: "ops-warehouse",
-      token: "self-check-token",
+      auth: bearerTokenAuth("self-check-token"),
       tables: [
         {
           namespace: ["ops"],
@@ -102,23 +94,33 @@ describe("the self check probe", () => {
           ),
         },
       ],
-      s3: {
+      storage: {
         "s3.endpoint": s3Endpoint(),
         "s3.access-key-id": S3_LOCAL_CREDENTIALS.accessKeyId,
         "s3.secret-access-key": S3_LOCAL_CREDENTIALS.secretAccessKey,
       },
     });
-    process.env.ICEBERG_REST_TOKEN = "self-check-token";
     try {
-      const report = await runSelfCheck(`${catalog.uri}#ops.events`, { parquetWriter: false });
+      const report = await runSelfCheck(`${catalog.uri}#ops.events`, {
+        parquetWriter: false,
+        env: { ICEBERG_REST_TOKEN: "self-check-token" },
+      });
       expect(report.steps.map((step) => [step.name, step.ok])).toEqual([
         ["parquet-decoder", true],
         ["zstd-decompressor", true],
         ["archive-metadata", true],
       ]);
       expect(report.steps[2]!.target).toBe(`REST catalog table ${catalog.uri}#ops.events`);
+
+      const refused = await runSelfCheck(`${catalog.uri}#ops.events`, {
+        parquetWriter: false,
+        env: { ICEBERG_REST_TOKEN: "revoked-token" },
+      });
+      expect(failedStep(refused)).toMatchObject({
+        error: expect.stringContaining(`${catalog.uri}: the REST catalog answered 401 to GET /v1/config`),
+        check: expect.stringContaining("fix what the error names with npx convex env set (ICEBERG_REST_*"),
+      });
     } finally {
-      delete process.env.ICEBERG_REST_TOKEN;
       await catalog.close();
     }
   });

@@ -1,6 +1,6 @@
 // What the admin panel's browser tests run against: a loopback S3 server holding a demo archive and a
-// tampered one, local runtimes (child processes) reading them, and the panel (or an app's own
-// dashboard page) served by Vite.
+// tampered one, local runtimes (child processes) reading them, and the panel (or the example app's
+// admin page) served by Vite.
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -105,8 +105,6 @@ export function startPanelRuntime(archive: string, s3Endpoint: string, port = 0)
 }
 
 const PANEL_VITE_CONFIG = new URL("../../admin-ui/vite.config.ts", import.meta.url).pathname;
-/** An app's own admin page built on reproject/react (`dashboard-app/main.tsx`). */
-const DASHBOARD_APP_ROOT = new URL("./dashboard-app/", import.meta.url).pathname;
 
 export interface ServedPage {
   url: string;
@@ -132,15 +130,15 @@ export async function startAdminUi(variables: Record<string, string>): Promise<S
   return listen(server, "/src/main.tsx");
 }
 
-/** The dashboard page of an app, served by Vite with the panel's config (React, pre-bundled dependencies). */
-export async function startDashboardApp(): Promise<ServedPage> {
-  return listen(await createPageServer(DASHBOARD_APP_ROOT), "/main.tsx");
+/** An app's own admin page (the installed example's `src/`), served by Vite with the app's own config. */
+export async function startAppPage(appRoot: string): Promise<ServedPage> {
+  return listen(await createPageServer(join(appRoot, "vite.config.ts"), appRoot), "/src/main.tsx");
 }
 
-/** A Vite server with the panel's config, for the panel itself or for another root. */
-function createPageServer(root?: string): Promise<ViteDevServer> {
+/** A Vite server with the panel's config, or another app's config and root. */
+function createPageServer(configFile = PANEL_VITE_CONFIG, root?: string): Promise<ViteDevServer> {
   return createServer({
-    configFile: PANEL_VITE_CONFIG,
+    configFile,
     ...(root ? { root } : {}),
     server: { port: 0, strictPort: false, host: "127.0.0.1" },
     logLevel: "warn",

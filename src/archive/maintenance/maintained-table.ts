@@ -1,7 +1,7 @@
 // The table a maintenance operation works on: opened for writing (file-system catalog layout,
 // `metadata/vN.metadata.json`), since maintenance commits new metadata like any writer.
 import { ArchiveError } from "../errors.ts";
-import { isRestTableReference } from "../rest-catalog.ts";
+import { isRestTableReference } from "../rest-catalog/table-reference.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import { openObjectStore } from "../store/open-store.ts";
 import type { S3StoreOptions } from "../store/s3-store.ts";

@@ -24,11 +24,24 @@ export interface S3Location {
   prefix: string;
 }
 
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Temporary credentials (STS, a catalog's vended credentials) come with a session token. */
+  sessionToken?: string;
+  /** When temporary credentials stop working; the SDK asks the provider again before then. */
+  expiration?: Date;
+}
+
+/** Credentials that change over time (vended by a catalog, refreshed before they expire). */
+export type S3CredentialProvider = () => Promise<S3Credentials>;
+
 export interface S3StoreOptions {
   /** Any S3-compatible endpoint (R2, MinIO, a loopback server); AWS when absent. */
   endpoint?: string;
   region?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Absent: the SDK's default credential chain. */
+  credentials?: S3Credentials | S3CredentialProvider;
   /** Attempts per request, the first included. */
   maxAttempts?: number;
   /** Milliseconds before the first retry; doubles each time, with jitter. */

@@ -17,10 +17,11 @@ import { openObjectStore } from "../../archive/store/open-store.ts";
 import { DEFAULT_DEMO_SEED, MAX_DEMO_SEED, generateDemoArchive } from "../../local/demo/generate-demo-archive.ts";
 import { startProgressBar } from "../progress-bar.ts";
 import { archiveImport } from "./archive-import.ts";
+import { archiveList } from "./catalog-list.ts";
 import { archiveCleanOrphans, archiveCompact, archiveExpire } from "./maintenance.ts";
 
 const TABLE_HELP =
-  "<table> is a table directory, a *.metadata.json file, or s3://bucket/prefix (S3_ENDPOINT, AWS_* from the environment).";
+  "<table> is a table directory, a *.metadata.json file, s3://bucket/prefix (S3_ENDPOINT, AWS_* from the environment), or a REST catalog table http(s)://catalog-uri#namespace.table (ICEBERG_REST_* from the environment).";
 
 const INFO_USAGE = `Usage: reproject archive info <table>\n\nPrints the table's format, location, snapshots, schema, partition spec and row count as JSON.\n${TABLE_HELP}`;
 const ROWS_USAGE = `Usage: reproject archive rows <table> [--snapshot ID] [--as-of ISO] [--columns a,b] [--limit N]\n\nPrints rows as JSON Lines.\n${TABLE_HELP}`;
@@ -163,13 +164,14 @@ const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   compact: archiveCompact,
   expire: archiveExpire,
   "clean-orphans": archiveCleanOrphans,
+  list: archiveList,
 };
-const ARCHIVE_USAGE = `Usage: reproject archive <info|rows|generate|import|compact|expire|clean-orphans> <table> [options]\n\n  info           table format, snapshots, schema, partitioning, row count (JSON)\n  rows           rows as JSON Lines\n  generate       write a demo event archive\n  import         append an app's events from JSON Lines, laid out by its envelope\n  compact        rewrite small data files into bigger ones (a replace snapshot)\n  expire         remove old snapshots and the files only they need\n  clean-orphans  delete files no snapshot references\n\n${TABLE_HELP}`;
+const ARCHIVE_USAGE = `Usage: reproject archive <info|rows|generate|import|compact|expire|clean-orphans|list> <table> [options]\n\n  info           table format, snapshots, schema, partitioning, row count (JSON)\n  rows           rows as JSON Lines\n  generate       write a demo event archive\n  import         append an app's events from JSON Lines, laid out by its envelope\n  compact        rewrite small data files into bigger ones (a replace snapshot)\n  expire         remove old snapshots and the files only they need\n  clean-orphans  delete files no snapshot references\n  list           namespaces and tables of a REST catalog (JSON)\n\n${TABLE_HELP}`;
 
 export const archiveCommand: CliCommand = {
   name: "archive",
   summary:
-    "inspect, generate, import into or maintain an Iceberg event archive: info, rows, generate, import, compact, expire, clean-orphans",
+    "inspect, generate, import into or maintain an Iceberg event archive: info, rows, generate, import, compact, expire, clean-orphans, list",
   async run([subcommand, ...rest]) {
     if (subcommand === undefined || subcommand === "--help" || subcommand === "-h") return printUsage(ARCHIVE_USAGE);
     const run = SUBCOMMANDS[subcommand];
