@@ -3,7 +3,10 @@
 // event has (a rebuild's tail refuses a gap). The mutation that records the start cannot read S3.
 import { internalActionGeneric } from "convex/server";
 import type { Infer } from "convex/values";
+import { isRestTableReference } from "../archive/rest-catalog/table-reference.ts";
 import { openObjectStore } from "../archive/store/open-store.ts";
+import { ArchiveTable } from "../archive/table.ts";
+import type { EventEnvelope } from "../registry/index.ts";
 import { archiveLocation } from "../server/archive-location.ts";
 import { initializeLogArgs, vEventLogStart } from "../server/function-validators.ts";
 import type { Wiring } from "../server/wiring.ts";
@@ -18,7 +21,7 @@ export function initializeLogAction({ envelope, refs }: Wiring) {
       const log = await ctx.runQuery(refs.eventLogState, {});
       if (log) return log;
       const location = archiveLocation();
-      const holds = await newestArchivedPosition(openObjectStore(location), envelope);
+      const holds = await archiveEnd(location, envelope);
       if (archiveHighWaterMark !== undefined && archiveHighWaterMark !== holds) {
         const why =
           archiveHighWaterMark < holds
@@ -33,4 +36,14 @@ export function initializeLogAction({ envelope, refs }: Wiring) {
       return ctx.runMutation(refs.startLog, { archiveHighWaterMark: holds });
     },
   });
+}
+
+/**
+ * The archive's last position: in the newest committed version of a table the archiver writes, or
+ * in the current snapshot the catalog names for a REST catalog table (which Reproject only reads).
+ */
+async function archiveEnd(location: string, envelope: EventEnvelope): Promise<number> {
+  if (!isRestTableReference(location)) return newestArchivedPosition(openObjectStore(location), envelope);
+  const upper = await (await ArchiveTable.open(location)).columnUpperBound(envelope.columns.position);
+  return upper === undefined || upper === null ? 0 : Number(upper);
 }

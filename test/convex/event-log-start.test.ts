@@ -3,9 +3,13 @@
 // event at its position.
 import { describe, expect, it, vi } from "vitest";
 import { internal } from "../../convex/_generated/api";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { bearerTokenAuth } from "../support/catalog-auth-enforcers";
 import { createConvexTest, useArchiverTestClock } from "../support/convex";
 import { splitDemoHistory } from "../support/demo-archive";
 import { readArchiveEvents } from "../support/demo-fold";
+import { startRestCatalog } from "../support/rest-catalog-server";
 
 const ARCHIVED = 4_000;
 const LIVE = 100;
@@ -57,6 +61,35 @@ describe("initializeLog", () => {
     await expect(t.mutation(internal.reproject.append, { events: history.live.slice(0, 1) })).rejects.toThrow(
       /the event log is not initialized: run `npx convex run reprojectNode:initializeLog`/,
     );
+  });
+
+  it("reads a REST catalog table's current snapshot, for an archive Reproject only reads", async () => {
+    const { t, history } = await setUp();
+    const catalog = await startRestCatalog({
+      prefix: "warehouse",
+      auth: bearerTokenAuth("token"),
+      tables: [
+        {
+          namespace: ["video"],
+          name: "events",
+          metadataLocation: join(history.archive, "metadata", "v2.metadata.json"),
+          metadataJson: readFileSync(join(history.archive, "metadata", "v2.metadata.json"), "utf8"),
+        },
+      ],
+    });
+    try {
+      Object.assign(process.env, { REPROJECT_ARCHIVE: `${catalog.uri}#video.events`, ICEBERG_REST_TOKEN: "token" });
+      await expect(
+        t.action(internal.reprojectNode.initializeLog, { archiveHighWaterMark: ARCHIVED - 1 }),
+      ).rejects.toThrow(`ends at position ${ARCHIVED}`);
+      expect(await t.action(internal.reprojectNode.initializeLog, {})).toEqual({
+        lastPosition: ARCHIVED,
+        archivedThrough: ARCHIVED,
+      });
+    } finally {
+      delete process.env.ICEBERG_REST_TOKEN;
+      await catalog.close();
+    }
   });
 
   it("starts at 0 where there is no archive yet", async () => {
