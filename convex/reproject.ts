@@ -20,7 +20,7 @@ export const {
   deleteGeneration,
   reconcile,
   eventsAfter,
-  initializeLog,
+  startLog,
   append,
   eventLogState,
   readModelPage,

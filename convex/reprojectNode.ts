@@ -3,5 +3,5 @@
 import { reprojectNode } from "reproject/node";
 import { reproject } from "./reproject";
 
-export const { plan, chunk, archive, compact, expire, cleanOrphans, maintain, probeNodeRuntime } =
+export const { initializeLog, plan, chunk, archive, compact, expire, cleanOrphans, maintain, probeNodeRuntime } =
   reprojectNode(reproject);

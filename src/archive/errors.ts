@@ -42,6 +42,15 @@ export class CommitConflictError extends ArchiveError {
   override name = "CommitConflictError";
 }
 
+/**
+ * A commit's create-only put answered "exists" and the object could not be read back to tell whose
+ * it is: the commit may have landed (a retried put whose first attempt did), so nothing it wrote was
+ * removed. Reload the table and look for its snapshot before committing again.
+ */
+export class CommitOutcomeUnknownError extends ArchiveError {
+  override name = "CommitOutcomeUnknownError";
+}
+
 /** A store request failed in a way worth retrying (5xx, timeout, reset); thrown after the retries ran out. */
 export class TransientStoreError extends ArchiveError {
   override name = "TransientStoreError";

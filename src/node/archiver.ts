@@ -1,13 +1,20 @@
-// The archiver's Node action: moves events older than the retention window (REPROJECT_ARCHIVE_RETENTION_MS,
+// The archiver's Node action: moves events appended before the retention window (REPROJECT_ARCHIVE_RETENTION_MS,
 // default 7 days) from the `events` table into the Iceberg archive; the Convex side is
 // ../server/functions/archiver.ts.
 import { internalActionGeneric, type GenericActionCtx } from "convex/server";
 import { v, type Infer } from "convex/values";
-import { ArchiveNotFoundError, CommitConflictError } from "../archive/errors.ts";
+import { ArchiveNotFoundError, CommitConflictError, CommitOutcomeUnknownError } from "../archive/errors.ts";
 import type { ObjectStore } from "../archive/store/object-store.ts";
 import { openObjectStore } from "../archive/store/open-store.ts";
-import { ArchiveTable } from "../archive/table.ts";
-import { appendToArchive, createEventArchive, loadTableForWrite } from "../archive/writer/index.ts";
+import {
+  appendToArchive,
+  archivedEventIds,
+  createEventArchive,
+  eventArchiveHighWaterMark,
+  loadTableForWrite,
+  moveVersionHintUpTo,
+  type WritableTable,
+} from "../archive/writer/index.ts";
 import type { EventEnvelope, EventRecord } from "../registry/index.ts";
 import { archiveLocation } from "../server/archive-location.ts";
 import { ARCHIVE_PAGE_EVENTS } from "../server/functions/archiver.ts";
@@ -31,7 +38,7 @@ const vSummary = v.object({
   archivedThrough: v.number(),
 });
 
-/** Moves events older than the retention window to the archive (cron, or `npx convex run reprojectNode:archive`). */
+/** Moves events appended before the retention window to the archive (cron, or `npx convex run reprojectNode:archive`). */
 export function archiveAction({ envelope, refs }: Wiring) {
   return internalActionGeneric({
     args: { nowMs: v.optional(v.number()) },
@@ -79,45 +86,80 @@ async function collectEvents(
   return events;
 }
 
-/** The last position the archive holds, 0 when there is no table or no row yet. */
-export async function archiveHighWaterMark(location: string, envelope: EventEnvelope): Promise<number> {
-  try {
-    const table = await ArchiveTable.open(location);
-    const upper = await table.columnUpperBound(envelope.columns.position);
-    return upper === undefined || upper === null ? 0 : Number(upper);
-  } catch (error) {
-    if (error instanceof ArchiveNotFoundError) return 0;
-    throw error;
-  }
-}
-
 /** Commits lost to another writer (archive maintenance, an overlapping run) before the run gives up. */
 const ARCHIVE_COMMIT_ATTEMPTS = 4;
 
 /**
- * Appends what the archive does not hold yet (checked by position first), every declared attribute
- * in its column (a newly declared one becomes a new column); when another writer commits first,
- * looks again and retries.
+ * Appends what the archive does not hold yet (checked by position, on the newest committed version:
+ * the one the append builds on, even when the version hint lags), every declared attribute in its
+ * column (a newly declared one becomes a new column). When another writer commits first, or a
+ * commit's outcome is unknown, it looks again and appends only what is still missing.
  */
 async function appendMissing(
   store: ObjectStore,
   envelope: EventEnvelope,
   events: EventRecord[],
 ): Promise<{ archived: number; alreadyInArchive: number }> {
+  let alreadyInArchive: number | undefined;
   for (let attempt = 1; ; attempt++) {
-    const holds = await archiveHighWaterMark(archiveLocation(), envelope);
+    const table = await loadOrCreate(store, envelope);
+    const holds = await eventArchiveHighWaterMark(store, table, envelope);
     const missing = events.filter((event) => event.globalPosition > holds);
-    if (missing.length === 0) return { archived: 0, alreadyInArchive: events.length };
+    await requireSameEvents(store, table, envelope, events.slice(0, events.length - missing.length), holds);
+    alreadyInArchive ??= events.length - missing.length;
+    const outcome = { archived: events.length - alreadyInArchive, alreadyInArchive };
+    if (missing.length === 0) {
+      // A commit that landed without moving the hint (crash, unknown outcome): rebuilds plan on what the hint says.
+      await moveVersionHintUpTo(store, table);
+      return outcome;
+    }
     try {
-      await appendToArchive(store, await loadOrCreate(store, envelope), envelope, missing);
-      return { archived: missing.length, alreadyInArchive: events.length - missing.length };
+      await appendToArchive(store, table, envelope, missing);
+      return outcome;
     } catch (error) {
-      if (!(error instanceof CommitConflictError) || attempt >= ARCHIVE_COMMIT_ATTEMPTS) throw error;
+      const lookAgain = error instanceof CommitConflictError || error instanceof CommitOutcomeUnknownError;
+      if (!lookAgain || attempt >= ARCHIVE_COMMIT_ATTEMPTS) throw error;
     }
   }
 }
 
-async function loadOrCreate(store: ObjectStore, envelope: EventEnvelope) {
+/**
+ * The rows the archive already holds positions for must be the archive's events (a run after a crash
+ * finds its own commit): other ids there mean the log was started below the archive's high-water
+ * mark, and deleting the rows as archived would lose them.
+ */
+async function requireSameEvents(
+  store: ObjectStore,
+  table: WritableTable,
+  envelope: EventEnvelope,
+  held: readonly EventRecord[],
+  holds: number,
+): Promise<void> {
+  if (held.length === 0) return;
+  const archived = await archivedEventIds(store, table, envelope, held[0]!.globalPosition, held.at(-1)!.globalPosition);
+  const others = held.filter((event) => archived.get(event.globalPosition) !== event.eventId);
+  if (others.length === 0) return;
+  const first = others[0]!;
+  throw new Error(
+    `positions ${first.globalPosition}–${others.at(-1)!.globalPosition} of the events table hold other events than the archive ` +
+      `at those positions (position ${first.globalPosition}: ${first.eventId} in the table, ` +
+      `${archived.get(first.globalPosition) ?? "none"} in the archive): the log was started below the archive's ` +
+      `high-water mark ${holds}, or another deployment archives to the same table. Nothing was archived or deleted: ` +
+      `those ${others.length} events are only in the events table, and need positions after ${holds} before they can be archived.`,
+  );
+}
+
+/** The highest position the archive's newest committed version holds; 0 where there is no archive yet. */
+export async function newestArchivedPosition(store: ObjectStore, envelope: EventEnvelope): Promise<number> {
+  try {
+    return await eventArchiveHighWaterMark(store, await loadTableForWrite(store), envelope);
+  } catch (error) {
+    if (error instanceof ArchiveNotFoundError) return 0;
+    throw error;
+  }
+}
+
+async function loadOrCreate(store: ObjectStore, envelope: EventEnvelope): Promise<WritableTable> {
   try {
     return await loadTableForWrite(store);
   } catch (error) {

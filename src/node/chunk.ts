@@ -12,7 +12,9 @@ import { BatchSizer, isTransactionLimitError } from "../replay/batch-sizer.ts";
 import { eventColumns } from "../replay/event-columns.ts";
 import { addSkipped, addToRun, emptyRun, splitRun, type EventRun } from "../replay/event-run.ts";
 import { typedFilter, type TypedReplayFilter } from "../replay/filter.ts";
+import { positionGap } from "../replay/position-gap.ts";
 import { deserializePlan } from "../replay/plan-json.ts";
+import { gapFailure } from "../server/commit-events.ts";
 import { numberSetting } from "../server/settings.ts";
 import type { Wiring } from "../server/wiring.ts";
 import { failFastOnPermanentErrors } from "./permanent-errors.ts";
@@ -101,7 +103,10 @@ class Chunk {
     if (run.lastPosition !== null) await this.commit(run);
   }
 
-  /** Replays the events table after the cursor until `finishTail` can hand over in one transaction. */
+  /**
+   * Replays the events table after the cursor until `finishTail` can hand over in one transaction;
+   * a page that skips a position fails the rebuild (its read model would miss those events).
+   */
   async catchUpWithTail(): Promise<void> {
     const rebuild = await this.ctx.runQuery(this.wiring.component.lifecycle.beginTail, { rebuildId: this.rebuildId });
     if (!rebuild) return;
@@ -110,7 +115,14 @@ class Chunk {
       // Tail pages stay within the class default even when archive batches have grown: a query
       // reads whole documents, whatever types the projection consumes.
       const limit = Math.min(this.sizer.size, this.tailPageSize);
-      const events = await this.ctx.runQuery(this.wiring.refs.eventsAfter, { after: this.cursor ?? 0, limit });
+      const after = this.cursor ?? 0;
+      const events = await this.ctx.runQuery(this.wiring.refs.eventsAfter, { after, limit });
+      const gap = positionGap(after, events);
+      if (gap) {
+        const error = gapFailure(gap, after);
+        await this.ctx.runMutation(this.wiring.component.lifecycle.fail, { rebuildId: this.rebuildId, error });
+        throw new ChunkStopped(error.message);
+      }
       if (events.length < limit) {
         const outcome = await this.ctx.runMutation(this.wiring.refs.finishTail, {
           rebuildId: this.rebuildId,

@@ -4,7 +4,8 @@
 //   "use node";
 //   import { reprojectNode } from "reproject/node";
 //   import { reproject } from "./reproject";
-//   export const { plan, chunk, archive, compact, expire, cleanOrphans, maintain, probeNodeRuntime } = reprojectNode(reproject);
+//   export const { initializeLog, plan, chunk, archive, compact, expire, cleanOrphans, maintain, probeNodeRuntime } =
+//     reprojectNode(reproject);
 import { internalActionGeneric } from "convex/server";
 import { runSelfCheck } from "../archive/self-check.ts";
 import { vSelfCheckReport } from "../component/validators.ts";
@@ -12,12 +13,15 @@ import type { NODE_FUNCTION_NAMES } from "../server/references.ts";
 import type { Wiring } from "../server/wiring.ts";
 import { archiveAction } from "./archiver.ts";
 import { chunkAction } from "./chunk.ts";
+import { initializeLogAction } from "./initialize-log.ts";
 import { maintenanceActions } from "./maintenance.ts";
 import { planAction } from "./planning.ts";
 
 export function reprojectNode(reproject: { wiring: Wiring }) {
   const { wiring } = reproject;
   const actions = {
+    /** Starts the live event log right after the archive's last position, read from the archive. */
+    initializeLog: initializeLogAction(wiring),
     /** Pins the archive's current snapshot and plans what a rebuild reads. */
     plan: planAction(wiring),
     /** One chunk of a rebuild: seconds of archive (then live) events, batch by batch. */

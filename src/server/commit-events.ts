@@ -10,6 +10,7 @@ import {
   type EventRecord,
 } from "../registry/index.ts";
 import type { ComponentApi } from "../component/componentApi.ts";
+import { describePositionGap, type PositionGap } from "../replay/position-gap.ts";
 import type { Counters, RebuildError } from "../component/validators.ts";
 import { ConvexReadModelStorage } from "./read-model-storage.ts";
 import type { Wiring } from "./wiring.ts";
@@ -81,4 +82,9 @@ export function eventFailure(error: EventError): RebuildError {
     eventType: error.eventType,
     at: Date.now(),
   };
+}
+
+/** The failure of a rebuild whose tail after `after` found positions missing from the events table. */
+export function gapFailure(gap: PositionGap, after: number): RebuildError {
+  return { message: describePositionGap(gap, after), position: gap.from, at: Date.now() };
 }

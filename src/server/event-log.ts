@@ -60,7 +60,7 @@ export async function appendEvents(
   const log = await eventLogOf(ctx);
   if (!log) {
     throw new Error(
-      `the event log is not initialized: run \`npx convex run ${reproject.modules.functions}:initializeLog '{"archiveHighWaterMark": N}'\` with the archive's last position first`,
+      `the event log is not initialized: run \`npx convex run ${reproject.modules.node}:initializeLog\` first (it starts the log after the archive's last position)`,
     );
   }
   for (const event of events) {
@@ -122,20 +122,22 @@ async function applyLiveProjections(ctx: WriterCtx, reproject: Wiring, records: 
 
 /** Events after `position` in position order, as the registry's records. */
 export async function eventsAfter(ctx: { db: Db }, position: number, limit: number): Promise<EventRecord[]> {
-  const docs = await ctx.db
+  return (await eventRowsAfter(ctx, position, limit)).map(eventRecordOf);
+}
+
+/** The table's rows after `position` in position order, with their system fields. */
+export async function eventRowsAfter(ctx: { db: Db }, position: number, limit: number): Promise<EventRow[]> {
+  return (await ctx.db
     .query("events")
     .withIndex("by_position", (q) => q.gt("position", position))
-    .take(limit);
-  return docs.map((doc) => ({
-    globalPosition: doc.position,
-    eventId: doc.eventId,
-    eventType: doc.eventType,
-    eventVersion: doc.eventVersion,
-    occurredAtMs: doc.occurredAtMs,
-    streamId: doc.streamId,
-    attributes: doc.attributes,
-    payload: doc.payload,
-  }));
+    .take(limit)) as EventRow[];
+}
+
+/** A row of the `events` table; `_creationTime` is when it was appended, by the deployment's clock. */
+export type EventRow = Omit<EventRecord, "globalPosition"> & { _id: string; _creationTime: number; position: number };
+
+export function eventRecordOf({ _id, _creationTime, position, ...fields }: EventRow): EventRecord {
+  return { globalPosition: position, ...fields };
 }
 
 /** Events in the table after `position`: the live tail a rebuild adds to its archive total. */

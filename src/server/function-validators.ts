@@ -48,7 +48,11 @@ export const vDiffBatchAnswer = v.object({ done: v.boolean() });
 
 export const deleteGenerationArgs = { projection: v.string(), generation: v.number() };
 
-export const vEventLogState = v.union(v.null(), v.object({ lastPosition: v.number(), archivedThrough: v.number() }));
+export const vEventLogStart = v.object({ lastPosition: v.number(), archivedThrough: v.number() });
+export const vEventLogState = v.union(v.null(), vEventLogStart);
+
+export const startLogArgs = { archiveHighWaterMark: v.number() };
+export const initializeLogArgs = { archiveHighWaterMark: v.optional(v.number()) };
 
 export const eventsToArchiveArgs = { after: v.number(), cutoffMs: v.number(), limit: v.number() };
 

@@ -38,7 +38,7 @@ export const FUNCTION_NAMES = [
   "deleteGeneration",
   "reconcile",
   "eventsAfter",
-  "initializeLog",
+  "startLog",
   "append",
   "eventLogState",
   "readModelPage",
@@ -54,6 +54,7 @@ export const FUNCTION_NAMES = [
 
 /** Every Node action `reprojectNode(reproject)` defines. */
 export const NODE_FUNCTION_NAMES = [
+  "initializeLog",
   "plan",
   "chunk",
   "archive",
@@ -77,6 +78,7 @@ export function engineReferences({ functions, node }: ReprojectModules) {
     deleteGeneration: reference("mutation", fn("deleteGeneration"), validators.deleteGenerationArgs, v.number()),
     eventsAfter: reference("query", fn("eventsAfter"), validators.eventsAfterArgs, validators.vEventRecords),
     eventLogState: reference("query", fn("eventLogState"), {}, validators.vEventLogState),
+    startLog: reference("mutation", fn("startLog"), validators.startLogArgs, validators.vEventLogStart),
     eventsToArchive: reference(
       "query",
       fn("eventsToArchive"),

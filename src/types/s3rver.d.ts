@@ -17,10 +17,14 @@ declare module "s3rver" {
     path: string;
     get(header: string): string;
     request: { headers: IncomingHttpHeaders };
+    status: number;
+    type: string;
+    body: string;
   }
 
   interface FilesystemStore {
     getMetadata(bucket: string, key: string): Promise<Record<string, string>>;
+    existsObject(bucket: string, key: string): Promise<boolean>;
   }
 
   export default class S3rver {

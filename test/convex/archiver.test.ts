@@ -1,8 +1,8 @@
 // The archiver moves old events from the events table into the Iceberg archive; crashes before and
 // after the commit lose nothing and duplicate nothing, and rebuilds give the same read model.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
-import { createConvexTest, runUntil, stepUntil } from "../support/convex";
+import { createConvexTest, runUntil, stepUntil, useArchiverTestClock } from "../support/convex";
 import { splitDemoHistory } from "../support/demo-archive";
 import { archiveEventsOf, foldSessionSummary, readArchiveEvents } from "../support/demo-fold";
 import { generationDocuments } from "../support/read-model";
@@ -26,26 +26,23 @@ const ADMIN = { subject: "ops-1", role: "admin" };
 const ARCHIVED = 4_000;
 const LIVE = 2_000;
 
+useArchiverTestClock();
 beforeEach(() => {
-  vi.useFakeTimers();
   faults.beforeCommit = 0;
   faults.afterCommit = 0;
-  process.env.REPROJECT_ARCHIVE_RETENTION_MS = "0";
-});
-afterEach(() => {
-  vi.useRealTimers();
-  delete process.env.REPROJECT_ARCHIVE_RETENTION_MS;
 });
 
 async function setUp() {
   const history = await splitDemoHistory(ARCHIVED + LIVE, ARCHIVED, 61);
   process.env.REPROJECT_ARCHIVE = history.archive;
   const t = createConvexTest();
-  await t.mutation(internal.reproject.initializeLog, { archiveHighWaterMark: ARCHIVED });
-  await t.mutation(internal.reproject.append, { events: history.live });
-  // Archive everything that happened before the 1,500th live event.
-  const nowMs = history.live[1_500]!.occurredAtMs;
-  const expectedMoved = history.live.filter((event) => event.occurredAtMs < nowMs).length;
+  await t.action(internal.reprojectNode.initializeLog, { archiveHighWaterMark: ARCHIVED });
+  // The first 1,500 live events are appended before the cutoff, the rest at it.
+  const expectedMoved = 1_500;
+  await t.mutation(internal.reproject.append, { events: history.live.slice(0, expectedMoved) });
+  vi.advanceTimersByTime(1_000);
+  const nowMs = Date.now();
+  await t.mutation(internal.reproject.append, { events: history.live.slice(expectedMoved) });
   const all = archiveEventsOf(history.all);
   return { t, history, nowMs, expectedMoved, all };
 }
@@ -67,7 +64,6 @@ async function rebuildSessionSummary(t: ReturnType<typeof createConvexTest>) {
 describe("the archiver", () => {
   it("moves old events to the archive, then deletes them; a rebuild after archiving equals one before", async () => {
     const { t, history, nowMs, expectedMoved, all } = await setUp();
-    expect(expectedMoved).toBeGreaterThan(1_000);
     const before = await rebuildSessionSummary(t);
     expect(before.model).toEqual(foldSessionSummary(all));
 
@@ -111,6 +107,31 @@ describe("the archiver", () => {
     const positions = (await readArchiveEvents(history.archive)).map((event) => event.position);
     expect(positions).toEqual(Array.from({ length: ARCHIVED + expectedMoved }, (_, i) => i + 1));
     expect((await rebuildSessionSummary(t)).model).toEqual(foldSessionSummary(all));
+  });
+
+  it("selects by insertion time: an event dated a year ahead holds back none of the events appended before the cutoff", async () => {
+    const history = await splitDemoHistory(ARCHIVED + 500, ARCHIVED, 62);
+    process.env.REPROJECT_ARCHIVE = history.archive;
+    const t = createConvexTest();
+    await t.action(internal.reprojectNode.initializeLog, { archiveHighWaterMark: ARCHIVED });
+    const [first, ...older] = history.live;
+    const aYearAhead = { ...first!, occurredAtMs: Date.now() + 365 * 86_400_000 };
+    await t.mutation(internal.reproject.append, { events: [aYearAhead, ...older] });
+    vi.advanceTimersByTime(1_000);
+    // Appended after the cutoff, whatever it says about when it occurred: it stays.
+    await t.mutation(internal.reproject.append, {
+      events: [{ ...older[0]!, eventId: "appended-later", occurredAtMs: 0 }],
+    });
+
+    expect(await t.action(internal.reprojectNode.archive, { nowMs: Date.now() - 500 })).toEqual({
+      archived: 500,
+      alreadyInArchive: 0,
+      deleted: 500,
+      archivedThrough: ARCHIVED + 500,
+    });
+    expect(await tableRows(t)).toEqual([ARCHIVED + 501]);
+    const archivedPositions = (await readArchiveEvents(history.archive)).slice(ARCHIVED).map((event) => event.position);
+    expect(archivedPositions).toEqual(Array.from({ length: 500 }, (_, i) => ARCHIVED + i + 1));
   });
 
   it("keeps the rows a running rebuild still reads from the table, and deletes them once it is done", async () => {

@@ -20,7 +20,7 @@ describe("handover to live events", () => {
   it("serves the complete old read model during a rebuild and the complete new one after, with appends between every chunk", async () => {
     const t = createConvexTest();
     const admin = t.withIdentity(ADMIN);
-    await t.mutation(internal.reproject.initializeLog, { archiveHighWaterMark: ARCHIVED });
+    await t.action(internal.reprojectNode.initializeLog, { archiveHighWaterMark: ARCHIVED });
     let appended = 0;
     const appendSome = async (count: number) => {
       const batch = history.live.slice(appended, appended + count);
@@ -97,7 +97,7 @@ describe("handover to live events", () => {
 
   it("refuses an event a live projection rejects, appending nothing", async () => {
     const t = createConvexTest();
-    await t.mutation(internal.reproject.initializeLog, { archiveHighWaterMark: ARCHIVED });
+    await t.action(internal.reprojectNode.initializeLog, { archiveHighWaterMark: ARCHIVED });
     const admin = t.withIdentity(ADMIN);
     const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, { projection: "rebufferByCdn" })) as {
       rebuildId: string;

@@ -1,12 +1,12 @@
 // The archiver and maintenance write the same archive: of two commits on one table version exactly
 // one wins. An archiver run whose commit loses to a compaction retries or fails clearly; either
 // way no event is lost or archived twice, and the events table keeps what is not archived yet.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { internal } from "../../convex/_generated/api";
 import { compactTable } from "../../src/archive/maintenance/index.ts";
 import { LocalObjectStore } from "../../src/archive/store/local-store.ts";
 import { loadTableForWrite } from "../../src/archive/writer/index.ts";
-import { createConvexTest } from "../support/convex";
+import { createConvexTest, useArchiverTestClock } from "../support/convex";
 import { splitDemoHistory } from "../support/demo-archive";
 import { readArchiveEvents } from "../support/demo-fold";
 
@@ -27,15 +27,7 @@ vi.mock("../../src/archive/writer/index.ts", async (importOriginal) => {
 const ARCHIVED = 3_000;
 const LIVE = 2_000;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  process.env.REPROJECT_ARCHIVE_RETENTION_MS = "0";
-});
-afterEach(() => {
-  vi.useRealTimers();
-  delete process.env.REPROJECT_ARCHIVE_RETENTION_MS;
-  delete process.env.REPROJECT_ARCHIVE;
-});
+useArchiverTestClock();
 
 describe("an archiver run racing a compaction", () => {
   it("loses nothing and archives nothing twice, whether it retries or fails and runs again", async () => {
@@ -43,14 +35,15 @@ describe("an archiver run racing a compaction", () => {
     const history = await splitDemoHistory(ARCHIVED + LIVE, ARCHIVED, 29);
     process.env.REPROJECT_ARCHIVE = history.archive;
     const t = createConvexTest();
-    await t.mutation(internal.reproject.initializeLog, { archiveHighWaterMark: ARCHIVED });
+    await t.action(internal.reprojectNode.initializeLog, { archiveHighWaterMark: ARCHIVED });
     for (let start = 0; start < 1_500; start += 100) {
       await t.mutation(internal.reproject.append, { events: history.live.slice(start, start + 100) });
-      const nowMs = history.live[start + 99]!.occurredAtMs + 1;
-      await t.action(internal.reprojectNode.archive, { nowMs });
+      vi.advanceTimersByTime(1_000);
+      await t.action(internal.reprojectNode.archive, { nowMs: Date.now() });
     }
     await t.mutation(internal.reproject.append, { events: history.live.slice(1_500) });
-    const nowMs = history.live.at(-1)!.occurredAtMs + 1;
+    vi.advanceTimersByTime(1_000);
+    const nowMs = Date.now();
 
     race.compactFirst = 1;
     const first = await t.action(internal.reprojectNode.archive, { nowMs }).catch((error: unknown) => error as Error);

@@ -11,22 +11,8 @@ const bug = vi.hoisted(() => ({ failingEventId: null as string | null }));
 
 // A handler bug on demand: sessionSummary's handlers throw for one event id while `bug` says so.
 vi.mock("../../convex/projections.ts", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../convex/projections.ts")>();
-  const { defineRegistry } = await import("../../src/registry/index.ts");
-  const routes = new Map(
-    [...original.sessionSummary.routes].map(([type, route]) => [
-      type,
-      {
-        ...route,
-        handle: async (ctx: Parameters<typeof route.handle>[0], event: Parameters<typeof route.handle>[1]) => {
-          if (event.eventId === bug.failingEventId) throw new TypeError("Cannot read properties of undefined (reading 'length')");
-          return route.handle(ctx, event);
-        },
-      },
-    ]),
-  );
-  const sessionSummary = { ...original.sessionSummary, routes };
-  return { ...original, sessionSummary, registry: defineRegistry([original.rebufferByCdn, sessionSummary]) };
+  const { withHandlerBug } = await import("../support/handler-bug.ts");
+  return withHandlerBug(await importOriginal(), bug);
 });
 
 const ADMIN = { subject: "ops-1", role: "admin" };
@@ -87,12 +73,19 @@ describe("bad events", () => {
     expect(status.state).toBe("failed");
     const first = tamperedEvents.find((event) => event.position === badPositions[0])!;
     expect(status.lastError).toMatchObject({ position: first.position, eventType: "Rebuffer" });
-    expect(status.lastError!.message).toMatch(new RegExp(`event .* at position ${first.position}\\) is invalid: .*JSON`));
+    expect(status.lastError!.message).toMatch(
+      new RegExp(`event .* at position ${first.position}\\) is invalid: .*JSON`),
+    );
     // Committed batches are whole and end before the bad event; the active generation is untouched.
     expect(status.cursor ?? 0).toBeLessThan(first.position);
     const covered = tamperedEvents.filter((event) => event.position <= (status.cursor ?? 0));
     expect(await rebufferModel(t, status.generation)).toEqual(foldRebufferByCdn(covered));
-    const row = await inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "rebufferByCdn")).unique());
+    const row = await inComponent(t, (ctx) =>
+      ctx.db
+        .query("projections")
+        .withIndex("by_name", (q) => q.eq("name", "rebufferByCdn"))
+        .unique(),
+    );
     expect(row!.activeGeneration).toBeNull();
   });
 
@@ -101,7 +94,9 @@ describe("bad events", () => {
     const { t, admin, rebuildId, status } = await rebuild("rebufferByCdn", { errorPolicy: "dead-letter" });
     expect(status.state).toBe("completed");
     const letters = await admin.query(api.rebuilds.deadLetters, { rebuildId });
-    expect(letters.map((letter) => letter.position).sort((a, b) => a - b)).toEqual([...badPositions].sort((a, b) => a - b));
+    expect(letters.map((letter) => letter.position).sort((a, b) => a - b)).toEqual(
+      [...badPositions].sort((a, b) => a - b),
+    );
     const reasons = Object.fromEntries(letters.map((letter) => [letter.position, letter.reason]));
     expect(reasons[badPositions[0]!]).toMatch(/JSON/);
     expect(reasons[badPositions[1]!]).toMatch(/durationSec/);
@@ -139,8 +134,7 @@ describe("a handler bug", () => {
     const done = (await admin.query(api.rebuilds.status, { rebuildId }))!;
     expect(done.counters).toMatchObject({ found: events.length, failed: 0, invalid: 0 });
     const docs = await generationDocuments(t, "sessionSummary", done.generation);
-    const model = docs
-      .sort((a, b) => a.streamId.localeCompare(b.streamId));
+    const model = docs.sort((a, b) => a.streamId.localeCompare(b.streamId));
     expect(model).toEqual(foldSessionSummary(events));
   });
 });
@@ -148,7 +142,10 @@ describe("a handler bug", () => {
 async function eventIdAt(location: string, position: number): Promise<string> {
   const { ArchiveTable } = await import("../../src/archive/table.ts");
   const table = await ArchiveTable.open(location);
-  const plan = (await table.plan({ columns: ["global_position", "event_id"], predicate: [{ column: "global_position", op: "in", values: [position] }] }))!;
+  const plan = (await table.plan({
+    columns: ["global_position", "event_id"],
+    predicate: [{ column: "global_position", op: "in", values: [position] }],
+  }))!;
   for await (const batch of table.scan(plan)) if (batch.rowCount > 0) return batch.columns.event_id![0] as string;
   throw new Error(`no event at position ${position}`);
 }
@@ -162,7 +159,9 @@ describe("a corrupt archive file", () => {
     const source = await localDemoArchive(5_000, 23);
     const copy = join(mkdtempSync(join(tmpdir(), "reproject-corrupt-")), "events");
     cpSync(source, copy, { recursive: true });
-    const plan = (await (await ArchiveTable.open(copy)).plan({ columns: ["global_position"], orderBy: "global_position" }))!;
+    const plan = (await (
+      await ArchiveTable.open(copy)
+    ).plan({ columns: ["global_position"], orderBy: "global_position" }))!;
     const victim = plan.slices[Math.floor(plan.slices.length / 2)]!;
     const file = join(copy, victim.key);
     const bytes = readFileSync(file);
@@ -176,7 +175,12 @@ describe("a corrupt archive file", () => {
     expect(status.lastError!.message).toMatch(/cannot be decoded|not a readable Parquet file/);
     expect(status.counters.retried).toBe(0);
     expect(status.cursor ?? 0).toBeLessThan(Number(victim.orderLower));
-    const row = await inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "sessionSummary")).unique());
+    const row = await inComponent(t, (ctx) =>
+      ctx.db
+        .query("projections")
+        .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
+        .unique(),
+    );
     expect(row!.activeGeneration).toBeNull();
   });
 });

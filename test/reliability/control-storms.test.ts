@@ -60,7 +60,7 @@ describe("concurrent control", () => {
       fc.asyncProperty(fc.array(action, { minLength: 10, maxLength: 40 }), async (storm) => {
         const t = createConvexTest();
         const admin = t.withIdentity(ADMIN);
-        await t.mutation(internal.reproject.initializeLog, { archiveHighWaterMark: ARCHIVED });
+        await t.action(internal.reprojectNode.initializeLog, { archiveHighWaterMark: ARCHIVED });
         let appended = 0;
         for (const step of storm) {
           if (step.kind === "step") {

@@ -5,7 +5,7 @@ import type {
   TableNamesInDataModel,
 } from "convex/server";
 import { convexTest } from "convex-test";
-import { vi } from "vitest";
+import { afterEach, beforeEach, vi } from "vitest";
 import schema from "../../convex/schema";
 import { modules } from "../../convex/test.setup";
 import componentSchema from "../../src/component/schema";
@@ -74,4 +74,17 @@ export async function stepUntil(
     await t.finishInProgressScheduledFunctions();
   }
   throw new Error(`the expected state was not reached within ${maxSteps} steps`);
+}
+
+/** For archiver tests: fake timers and no retention window (every event appended before `nowMs` is due). */
+export function useArchiverTestClock(): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    process.env.REPROJECT_ARCHIVE_RETENTION_MS = "0";
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    delete process.env.REPROJECT_ARCHIVE_RETENTION_MS;
+    delete process.env.REPROJECT_ARCHIVE;
+  });
 }

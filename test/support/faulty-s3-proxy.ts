@@ -1,6 +1,7 @@
 // An HTTP proxy on loopback between Reproject and the S3 server that injects faults: error statuses,
 // connection resets, stalls, truncated bodies and wrong Content-Range headers, either scripted
-// request by request or at random with a seeded rate.
+// request by request, chosen by what the request is, or at random with a seeded rate. A truncated
+// answer to a PUT is a write that landed but whose answer was lost.
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SeededRandom } from "../../src/archive/writer/index.ts";
@@ -9,6 +10,8 @@ export type Fault = "status500" | "status503" | "reset" | "stall" | "truncate" |
 
 export interface FaultyProxyOptions {
   target: string;
+  /** A fault for a request by its method and path (`/bucket/key`); `undefined` leaves it to the script and rate. */
+  faultFor?: (request: { method: string; path: string }) => Fault | null | undefined;
   /** Faults for the first requests, in order (`null` = pass through); after that, `rate` applies. */
   script?: Array<Fault | null>;
   /** Probability that a request after the script gets a fault. */
@@ -31,13 +34,25 @@ export async function startFaultyS3Proxy(options: FaultyProxyOptions): Promise<F
   // Seeded, so a faulty run can be replayed exactly.
   const seeded = new SeededRandom(options.seed ?? 1);
   const random = () => seeded.next();
-  const injected: Record<Fault, number> = { status500: 0, status503: 0, reset: 0, stall: 0, truncate: 0, wrongRange: 0 };
+  const injected: Record<Fault, number> = {
+    status500: 0,
+    status503: 0,
+    reset: 0,
+    stall: 0,
+    truncate: 0,
+    wrongRange: 0,
+  };
   const script = [...(options.script ?? [])];
   const pool = options.faults ?? ["status500", "status503", "reset", "stall", "truncate", "wrongRange"];
   const stalled = new Set<ServerResponse>();
   const state = { requests: 0 };
 
-  const pickFault = (): Fault | null => {
+  const pickFault = (incoming: IncomingMessage): Fault | null => {
+    const chosen = options.faultFor?.({
+      method: incoming.method ?? "GET",
+      path: new URL(incoming.url ?? "/", "http://proxy").pathname,
+    });
+    if (chosen !== undefined) return chosen;
     if (script.length > 0) return script.shift()!;
     if (!options.rate || random() >= options.rate) return null;
     return pool[Math.floor(random() * pool.length)]!;
@@ -45,12 +60,14 @@ export async function startFaultyS3Proxy(options: FaultyProxyOptions): Promise<F
 
   const server = createServer((incoming: IncomingMessage, outgoing: ServerResponse) => {
     state.requests++;
-    const fault = pickFault();
+    const fault = pickFault(incoming);
     if (fault) injected[fault]++;
     if (fault === "status500" || fault === "status503") {
       incoming.resume();
       outgoing.writeHead(fault === "status500" ? 500 : 503, { "content-type": "application/xml" });
-      outgoing.end(`<?xml version="1.0"?><Error><Code>${fault === "status500" ? "InternalError" : "SlowDown"}</Code><Message>injected</Message></Error>`);
+      outgoing.end(
+        `<?xml version="1.0"?><Error><Code>${fault === "status500" ? "InternalError" : "SlowDown"}</Code><Message>injected</Message></Error>`,
+      );
       return;
     }
     if (fault === "reset") {
@@ -63,10 +80,17 @@ export async function startFaultyS3Proxy(options: FaultyProxyOptions): Promise<F
       return;
     }
     const upstream = httpRequest(
-      { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
+      {
+        host: target.hostname,
+        port: target.port,
+        method: incoming.method,
+        path: incoming.url,
+        headers: incoming.headers,
+      },
       (response) => {
         const headers = { ...response.headers };
-        if (fault === "wrongRange" && headers["content-range"]) headers["content-range"] = shiftRange(headers["content-range"]);
+        if (fault === "wrongRange" && headers["content-range"])
+          headers["content-range"] = shiftRange(headers["content-range"]);
         outgoing.writeHead(response.statusCode ?? 502, headers);
         if (fault === "truncate") {
           let sent = false;

@@ -18,6 +18,11 @@ export function testS3Client(): S3Client {
   });
 }
 
+/** S3 store options for tests through the fault proxy: quick retries, and a stall noticed within 400 ms. */
+export function fastRetryStoreOptions(endpoint: string) {
+  return { endpoint, credentials: S3_LOCAL_CREDENTIALS, initialBackoffMs: 5, requestTimeoutMs: 400 };
+}
+
 let bucketCounter = 0;
 
 /** Creates a bucket with a name unique to this test run. */
@@ -42,9 +47,7 @@ export async function uploadDirectory(
       client.send(
         new PutObjectCommand({
           Bucket: bucket,
-          Key: [keyPrefix, relative(directory, join(directory, file)).split(sep).join("/")]
-            .filter(Boolean)
-            .join("/"),
+          Key: [keyPrefix, relative(directory, join(directory, file)).split(sep).join("/")].filter(Boolean).join("/"),
           Body: readFileSync(join(directory, file)),
         }),
       ),

@@ -130,10 +130,9 @@ describe("reproject.crons", () => {
 
   it("refuses a module that leaves one of the engine's functions out", () => {
     const partial = Object.fromEntries(
-      ["plan", "archive", "compact", "expire", "cleanOrphans", "maintain", "probeNodeRuntime"].map((name) => [
-        name,
-        (anyApi.reprojectNode as Record<string, unknown>)[name],
-      ]),
+      ["initializeLog", "plan", "archive", "compact", "expire", "cleanOrphans", "maintain", "probeNodeRuntime"].map(
+        (name) => [name, (anyApi.reprojectNode as Record<string, unknown>)[name]],
+      ),
     );
     expect(() => reproject.crons(cronJobs(), functions, partial as unknown as ExportedNodeFunctions)).toThrow(
       /expected reprojectNode:chunk .* got nothing: export every function of reprojectNode\(reproject\) from convex\/reprojectNode\.ts/,

@@ -14,7 +14,7 @@ export const reproject = defineReproject({
 
 // prettier-ignore
 export const {
-  storePlan, applyBatch, finishTail, diffBatch, deleteGeneration, reconcile, eventsAfter, initializeLog, append,
+  storePlan, applyBatch, finishTail, diffBatch, deleteGeneration, reconcile, eventsAfter, startLog, append,
   eventLogState, readModelPage, eventsToArchive, recordArchived, deleteArchived, pinnedSnapshots, startMaintenance,
   recordMaintenance, startSelfCheck, latestSelfCheck,
 } = reproject.functions();

@@ -37,7 +37,7 @@ beforeAll(async () => {
   process.env.REPROJECT_ADMIN_SUBJECTS = ops.subject;
   vi.useFakeTimers();
   t = createApp();
-  await t.mutation(internal.reproject.initializeLog, { archiveHighWaterMark: lastPosition });
+  await t.action(internal.reprojectNode.initializeLog, { archiveHighWaterMark: lastPosition });
 });
 afterAll(() => vi.useRealTimers());
 

@@ -12,7 +12,9 @@ import {
 import type { EventRecord } from "../../registry/event-record.ts";
 import { checkArchiveCarriesEnvelope } from "../archive-envelope.ts";
 import { ArchiveError } from "../errors.ts";
-import { currentSchema, type PartitionSpec, type TableMetadata } from "../metadata.ts";
+import { currentSchema, currentSnapshot, type PartitionSpec, type TableMetadata } from "../metadata.ts";
+import { columnUpperBound, planScan } from "../plan.ts";
+import { scanPlan } from "../scan.ts";
 import { fieldByName, type IcebergSchema, type NestedField } from "../schema.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import type { WritableType } from "./arrow-schema.ts";
@@ -207,6 +209,43 @@ export async function appendToArchive(
   const ordered = [...events].sort((a, b) => dayOf(a) - dayOf(b) || a.globalPosition - b.globalPosition);
   const append = await writeEventDataFiles(store, table, envelope, ordered, options);
   return commitAppend(store, table, append, options.ids ?? randomWriterIds);
+}
+
+/** The highest position `table`'s current snapshot holds, from its manifests' column bounds; 0 without a snapshot. */
+export async function eventArchiveHighWaterMark(
+  store: ObjectStore,
+  table: WritableTable,
+  envelope: EventEnvelope,
+): Promise<number> {
+  const snapshot = currentSnapshot(table.metadata);
+  const upper = snapshot
+    ? await columnUpperBound(store, table.metadata, snapshot, envelope.columns.position)
+    : undefined;
+  return upper === undefined || upper === null ? 0 : Number(upper);
+}
+
+/** The event ids `table`'s current snapshot holds at positions `from` to `to` (inclusive), by position. */
+export async function archivedEventIds(
+  store: ObjectStore,
+  table: WritableTable,
+  envelope: EventEnvelope,
+  from: number,
+  to: number,
+): Promise<Map<number, string>> {
+  const ids = new Map<number, string>();
+  const snapshot = currentSnapshot(table.metadata);
+  if (!snapshot) return ids;
+  const { position, id } = envelope.columns;
+  const plan = await planScan(store, table.metadata, snapshot, {
+    columns: [position, id],
+    predicate: [{ column: position, op: "range", min: from, minInclusive: true, max: to, maxInclusive: true }],
+  });
+  for await (const batch of scanPlan(store, table.metadata, plan)) {
+    const positions = batch.columns[position]!;
+    const eventIds = batch.columns[id]!;
+    for (let row = 0; row < batch.rowCount; row++) ids.set(Number(positions[row]), String(eventIds[row]));
+  }
+  return ids;
 }
 
 function* archiveRows(envelope: EventEnvelope, events: Iterable<EventRecord>): Generator<ArchiveRow> {

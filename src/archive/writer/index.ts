@@ -3,9 +3,11 @@ export { arrowSchemaFor, PARQUET_FIELD_ID_KEY, type WritableColumn, type Writabl
 export { BOUND_TRUNCATE_LENGTH, type ColumnMetrics } from "./column-statistics.ts";
 export {
   appendToArchive,
+  archivedEventIds,
   archiveRowOf,
   createEventArchive,
   eventAppendSchema,
+  eventArchiveHighWaterMark,
   eventArchiveSchema,
   eventPartitionSpec,
   eventSortOrder,
@@ -36,6 +38,7 @@ export {
   createTable,
   loadTableForWrite,
   metadataKey,
+  moveVersionHintUpTo,
   setTableProperties,
   snapshotSummary,
   withPreviousMetadata,

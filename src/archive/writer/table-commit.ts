@@ -5,7 +5,14 @@
 // manifest list, and last `v{N+1}.metadata.json` with a create-only put. Everything before that put
 // has a fresh UUID name, so a crash leaves orphans, never a broken table; the create-only put is
 // the commit point, so of two writers committing on the same version exactly one wins.
-import { ArchiveError, ArchiveNotFoundError, CommitConflictError, CorruptArchiveError, UnsupportedArchiveFeatureError } from "../errors.ts";
+import {
+  ArchiveError,
+  ArchiveNotFoundError,
+  CommitConflictError,
+  CommitOutcomeUnknownError,
+  CorruptArchiveError,
+  UnsupportedArchiveFeatureError,
+} from "../errors.ts";
 import {
   currentSchema,
   currentSnapshot,
@@ -21,7 +28,12 @@ import type { ObjectStore } from "../store/object-store.ts";
 import { arrowSchemaFor } from "./arrow-schema.ts";
 import { encodeManifest, partitionSummaries } from "./manifest.ts";
 import { tableKeyOf } from "../paths.ts";
-import { decodeManifestList, encodeManifestList, MANIFEST_CONTENT_DATA, type ManifestFileRecord } from "./manifest-list.ts";
+import {
+  decodeManifestList,
+  encodeManifestList,
+  MANIFEST_CONTENT_DATA,
+  type ManifestFileRecord,
+} from "./manifest-list.ts";
 import type { DataFile } from "./parquet-data-file.ts";
 import { partitionAvroFields } from "./partitioning.ts";
 import { resolveAppendSchema, type AppendSchema } from "./schema-evolution.ts";
@@ -35,7 +47,12 @@ export function metadataKey(version: number): string {
 
 export interface SortOrder {
   "order-id": number;
-  fields: Array<{ transform: string; "source-id": number; direction: "asc" | "desc"; "null-order": "nulls-first" | "nulls-last" }>;
+  fields: Array<{
+    transform: string;
+    "source-id": number;
+    direction: "asc" | "desc";
+    "null-order": "nulls-first" | "nulls-last";
+  }>;
 }
 
 /** A table as a writer sees it: the metadata it will build on and the version that metadata is. */
@@ -53,7 +70,11 @@ export interface NewTable {
   location?: string;
 }
 
-export async function createTable(store: ObjectStore, table: NewTable, ids: WriterIds = randomWriterIds): Promise<WritableTable> {
+export async function createTable(
+  store: ObjectStore,
+  table: NewTable,
+  ids: WriterIds = randomWriterIds,
+): Promise<WritableTable> {
   const existing = (await store.list("metadata/")).filter((key) => key.endsWith(".metadata.json"));
   if (existing.length > 0) {
     throw new ArchiveError(store.root, `already holds an Iceberg table (${existing.join(", ")}); append to it instead`);
@@ -93,7 +114,10 @@ export async function loadTableForWrite(store: ObjectStore): Promise<WritableTab
   let version = (await readVersionHint(store)) || (await highestListedVersion(store));
   while (await exists(store, metadataKey(version + 1))) version++;
   if (version === 0) {
-    throw new ArchiveNotFoundError(`${store.root}/metadata`, "holds no Iceberg table (no version-hint.text, no v1.metadata.json)");
+    throw new ArchiveNotFoundError(
+      `${store.root}/metadata`,
+      "holds no Iceberg table (no version-hint.text, no v1.metadata.json)",
+    );
   }
   const key = metadataKey(version);
   const metadata = parseTableMetadata(new TextDecoder().decode(await store.read(key)), `${store.root}/${key}`);
@@ -144,7 +168,13 @@ export async function commitAppend(
       manifestKey = context.manifestKey(0);
       const newManifest = await context.writeManifest(
         manifestKey,
-        encodeManifest({ schema: resolved.schema, spec, snapshotId: context.snapshotId, dataFiles: append.dataFiles, syncMarker: context.syncMarker() }),
+        encodeManifest({
+          schema: resolved.schema,
+          spec,
+          snapshotId: context.snapshotId,
+          dataFiles: append.dataFiles,
+          syncMarker: context.syncMarker(),
+        }),
         {
           partition_spec_id: spec["spec-id"],
           content: MANIFEST_CONTENT_DATA,
@@ -190,7 +220,10 @@ export interface SnapshotContext {
 }
 
 /** The parts of a manifest list record that depend on the manifest's content. */
-export type ManifestCounts = Omit<ManifestFileRecord, "manifest_path" | "manifest_length" | "sequence_number" | "added_snapshot_id" | "key_metadata">;
+export type ManifestCounts = Omit<
+  ManifestFileRecord,
+  "manifest_path" | "manifest_length" | "sequence_number" | "added_snapshot_id" | "key_metadata"
+>;
 
 /** One kind of snapshot commit: its operation, schema, manifests and summary. */
 export interface SnapshotProducer {
@@ -304,7 +337,10 @@ export async function commitSnapshot(
 /** The metadata log of the version after `table`: the one it was read from appended. */
 export function withPreviousMetadata(table: WritableTable): TableMetadata["metadata-log"] {
   const base = table.metadata;
-  return [...base["metadata-log"], { "timestamp-ms": base["last-updated-ms"], "metadata-file": `${base.location}/${metadataKey(table.version)}` }];
+  return [
+    ...base["metadata-log"],
+    { "timestamp-ms": base["last-updated-ms"], "metadata-file": `${base.location}/${metadataKey(table.version)}` },
+  ];
 }
 
 export interface MetadataCommitOptions {
@@ -345,13 +381,33 @@ export async function commitTableMetadata(
   return { metadata, version: nextVersion };
 }
 
-async function holdsBytes(store: ObjectStore, key: string, bytes: Uint8Array): Promise<boolean> {
-  try {
-    const existing = await store.read(key);
-    return existing.length === bytes.length && existing.every((byte, index) => byte === bytes[index]);
-  } catch {
-    return false;
+/**
+ * Points the version hint at `table` when it lags behind (a commit whose hint put never happened):
+ * readers that trust the hint see that version from then on.
+ */
+export async function moveVersionHintUpTo(store: ObjectStore, table: WritableTable): Promise<void> {
+  if ((await readVersionHint(store)) < table.version) {
+    await store.put(VERSION_HINT_KEY, new TextEncoder().encode(String(table.version)));
   }
+}
+
+/**
+ * Whether `key` holds exactly `bytes`. Only a successful read answers false: when the read fails the
+ * version may be this commit's own, referencing the manifests a conflict would clean up.
+ */
+async function holdsBytes(store: ObjectStore, key: string, bytes: Uint8Array): Promise<boolean> {
+  let existing: Uint8Array;
+  try {
+    existing = await store.read(key);
+  } catch (error) {
+    throw new CommitOutcomeUnknownError(
+      `${store.root}/${key}`,
+      `exists, but reading it back to tell whether it is this commit failed (${(error as Error).message}); ` +
+        "this commit may have landed, so nothing it wrote was removed. Reload the table and check for its snapshot before committing again.",
+      { cause: error },
+    );
+  }
+  return existing.length === bytes.length && existing.every((byte, index) => byte === bytes[index]);
 }
 
 /** A metadata-only commit (no new snapshot) that sets table properties. */
@@ -390,7 +446,9 @@ export function requireWritableFormat(store: ObjectStore, table: WritableTable):
  * holds nothing else is dropped by the next commit.
  */
 export function carriedManifests(parentManifests: readonly ManifestFileRecord[]): ManifestFileRecord[] {
-  return parentManifests.filter((manifest) => manifest.added_files_count + manifest.existing_files_count > 0 || manifest.deleted_files_count === 0);
+  return parentManifests.filter(
+    (manifest) => manifest.added_files_count + manifest.existing_files_count > 0 || manifest.deleted_files_count === 0,
+  );
 }
 
 function newSnapshotId(metadata: TableMetadata, ids: WriterIds): bigint {
@@ -400,7 +458,11 @@ function newSnapshotId(metadata: TableMetadata, ids: WriterIds): bigint {
   return id;
 }
 
-async function readManifestList(store: ObjectStore, location: string, snapshot: Snapshot): Promise<ManifestFileRecord[]> {
+async function readManifestList(
+  store: ObjectStore,
+  location: string,
+  snapshot: Snapshot,
+): Promise<ManifestFileRecord[]> {
   const path = snapshot["manifest-list"];
   return decodeManifestList(await store.read(tableKeyOf(path, location)), path);
 }
@@ -422,7 +484,11 @@ export interface SnapshotDelta {
 }
 
 /** Java's snapshot summary: what this snapshot changed and the running totals (kept only while the parent has them). */
-export function snapshotSummary(operation: string, parent: Snapshot | undefined, delta: SnapshotDelta): Snapshot["summary"] {
+export function snapshotSummary(
+  operation: string,
+  parent: Snapshot | undefined,
+  delta: SnapshotDelta,
+): Snapshot["summary"] {
   const count = (value: number | undefined) => value ?? 0;
   const summary: Snapshot["summary"] = { operation };
   const changes: Array<[string, number | undefined]> = [
@@ -470,7 +536,8 @@ async function readVersionHint(store: ObjectStore): Promise<number> {
     if (error instanceof ArchiveNotFoundError) return 0;
     throw error;
   }
-  if (!/^\d+$/.test(text)) throw new CorruptArchiveError(`${store.root}/${VERSION_HINT_KEY}`, `should hold a version number, holds "${text}"`);
+  if (!/^\d+$/.test(text))
+    throw new CorruptArchiveError(`${store.root}/${VERSION_HINT_KEY}`, `should hold a version number, holds "${text}"`);
   return Number(text);
 }
 

@@ -11,10 +11,11 @@ import {
   appendToArchive,
   createEventArchive,
   eventAppendSchema,
+  eventArchiveHighWaterMark,
   loadTableForWrite,
   type WritableTable,
 } from "../../archive/writer/index.ts";
-import { ARCHIVE_COMMIT_EVENTS, archiveHighWaterMark } from "../../node/archiver.ts";
+import { ARCHIVE_COMMIT_EVENTS } from "../../node/archiver.ts";
 import type { EventEnvelope, EventRecord } from "../../registry/index.ts";
 import { parseCommandArgs, parsePositiveInteger, printUsage, requirePositional } from "../args.ts";
 import { UsageError } from "../command.ts";
@@ -51,7 +52,7 @@ export const archiveImport = async (argv: string[]): Promise<number> => {
   if (total < 0) throw new UsageError(`--skip ${skip} is more than the ${total + skip} events of ${file}`);
   const store = openObjectStore(location);
   let table = await openOrCreate(store, envelope);
-  const start = await archiveHighWaterMark(location, envelope);
+  const start = await eventArchiveHighWaterMark(store, table, envelope);
   const started = performance.now();
   const bar = startProgressBar("importing", total);
   let imported = 0;

@@ -121,7 +121,9 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
       count: Math.min(MAX_LIVE_EVENTS, Math.ceil(options.events / 10)),
       seed: options.seed,
     });
-    await runFunction(runtime, "mutation", internal.reproject.initializeLog, { archiveHighWaterMark: options.events });
+    await runFunction(runtime, "action", internal.reprojectNode.initializeLog, {
+      archiveHighWaterMark: options.events,
+    });
     const half = Math.ceil(live.length / 2);
     await appendLiveEvents(runtime, live.slice(0, half));
     log(

@@ -1,10 +1,10 @@
-// The archiver's Convex side: it moves events older than the retention window from the `events`
+// The archiver's Convex side: it moves events appended before the retention window from the `events`
 // table into the Iceberg archive (the Node action in ../../node/archiver.ts): append commit, then
 // the new high-water mark, and only then deletion from Convex. Every step is idempotent by position
 // range, so a crash anywhere loses and duplicates nothing.
 import { internalMutationGeneric, internalQueryGeneric } from "convex/server";
 import { v } from "convex/values";
-import { eventLogOf, eventsAfter } from "../event-log.ts";
+import { eventLogOf, eventRecordOf, eventRowsAfter } from "../event-log.ts";
 import { eventsToArchiveArgs, recordArchivedArgs, vEventRecords } from "../function-validators.ts";
 import type { Wiring } from "../wiring.ts";
 
@@ -16,16 +16,18 @@ export const ARCHIVE_DELETE_BATCH = 2_000;
 export function archiverFunctions({ component }: Wiring) {
   return {
     /**
-     * The next events to archive: in position order after `after`, stopping at the first one newer
-     * than the cutoff, so that what is archived is always a prefix of the log.
+     * The next events to archive: in position order after `after`, stopping at the first one appended
+     * at or after the cutoff, so that what is archived is always a prefix of the log. Appended, by
+     * the deployment's clock (`_creationTime`): `occurredAtMs` is the client's word, and one event
+     * dated in the future would hold back every event after it.
      */
     eventsToArchive: internalQueryGeneric({
       args: eventsToArchiveArgs,
       returns: vEventRecords,
       handler: async (ctx, { after, cutoffMs, limit }) => {
-        const events = await eventsAfter(ctx, after, Math.min(limit, ARCHIVE_PAGE_EVENTS));
-        const firstTooRecent = events.findIndex((event) => event.occurredAtMs >= cutoffMs);
-        return firstTooRecent === -1 ? events : events.slice(0, firstTooRecent);
+        const rows = await eventRowsAfter(ctx, after, Math.min(limit, ARCHIVE_PAGE_EVENTS));
+        const firstTooRecent = rows.findIndex((row) => row._creationTime >= cutoffMs);
+        return (firstTooRecent === -1 ? rows : rows.slice(0, firstTooRecent)).map(eventRecordOf);
       },
     }),
 
@@ -43,9 +45,10 @@ export function archiverFunctions({ component }: Wiring) {
     }),
 
     /**
-     * Deletes archived rows, a batch at a time, but never rows a rebuild still reads from the table:
-     * those after the high-water mark of the archive snapshot it pinned. While a rebuild is planning
-     * (its snapshot not known yet) nothing is deleted.
+     * Deletes archived rows, a batch at a time, but never rows a rebuild that can still continue
+     * (running, paused, or failed and resumable) will read: those after the high-water mark of the
+     * archive snapshot it pinned, or after its cursor once it is in its tail. While a rebuild is
+     * planning (its snapshot not known yet) nothing is deleted.
      */
     deleteArchived: internalMutationGeneric({
       args: {},
@@ -53,7 +56,7 @@ export function archiverFunctions({ component }: Wiring) {
       handler: async (ctx) => {
         const log = await eventLogOf(ctx);
         if (!log) return 0;
-        const through = Math.min(log.archivedThrough, await ctx.runQuery(component.pins.oldestPinnedHighWaterMark, {}));
+        const through = Math.min(log.archivedThrough, await ctx.runQuery(component.pins.deletableThrough, {}));
         const rows = await ctx.db
           .query("events")
           .withIndex("by_position", (q) => q.lte("position", through))

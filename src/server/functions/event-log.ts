@@ -1,9 +1,16 @@
 // The app-side functions over its live event log (../event-log.ts): the tail a rebuild catches up
-// from, starting the log after the archive, its state, and appends from outside an app mutation.
+// from, starting the log after the archive (../../node/initialize-log.ts checks where that is), its
+// state, and appends from outside an app mutation.
 import { internalMutationGeneric, internalQueryGeneric } from "convex/server";
 import { v } from "convex/values";
 import { appendEvents, eventLogOf, eventsAfter, vNewEvent } from "../event-log.ts";
-import { eventsAfterArgs, vEventLogState, vEventRecords } from "../function-validators.ts";
+import {
+  eventsAfterArgs,
+  startLogArgs,
+  vEventLogStart,
+  vEventLogState,
+  vEventRecords,
+} from "../function-validators.ts";
 import type { Wiring } from "../wiring.ts";
 
 export function eventLogFunctions(wiring: Wiring) {
@@ -14,10 +21,14 @@ export function eventLogFunctions(wiring: Wiring) {
       handler: (ctx, { after, limit }) => eventsAfter(ctx, after, limit),
     }),
 
-    /** Starts the live log right after the archive's last position (once; later calls change nothing). */
-    initializeLog: internalMutationGeneric({
-      args: { archiveHighWaterMark: v.number() },
-      returns: v.object({ lastPosition: v.number(), archivedThrough: v.number() }),
+    /**
+     * Starts the live log right after `archiveHighWaterMark` (once; later calls change nothing). The
+     * Node action `initializeLog` calls it with the mark it read from the archive: called directly,
+     * nothing checks the mark against the archive until the archiver compares event ids.
+     */
+    startLog: internalMutationGeneric({
+      args: startLogArgs,
+      returns: vEventLogStart,
       handler: async (ctx, { archiveHighWaterMark }) => {
         const log = await eventLogOf(ctx);
         if (log) return { lastPosition: log.lastPosition, archivedThrough: log.archivedThrough };
@@ -34,7 +45,7 @@ export function eventLogFunctions(wiring: Wiring) {
         (await appendEvents(ctx, wiring, events)).map((record) => record.globalPosition),
     }),
 
-    /** The last position handed out and how far the archive holds the log; null before initializeLog. */
+    /** The last position handed out and how far the archive holds the log; null before the log is started. */
     eventLogState: internalQueryGeneric({
       args: {},
       returns: vEventLogState,

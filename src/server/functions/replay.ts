@@ -8,8 +8,9 @@ import { runOf } from "../../replay/event-run.ts";
 import { typedFilter } from "../../replay/filter.ts";
 import { appFunctions } from "../app-functions.ts";
 import { archiveLocation } from "../archive-location.ts";
-import { commitEvents, eventFailure, type CommitInput, type OpenRebuild } from "../commit-events.ts";
-import { countEventsAfter, eventsAfter } from "../event-log.ts";
+import { positionGap } from "../../replay/position-gap.ts";
+import { commitEvents, eventFailure, gapFailure, type CommitInput, type OpenRebuild } from "../commit-events.ts";
+import { countEventsAfter, eventLogOf, eventsAfter } from "../event-log.ts";
 import { applyBatchArgs, finishTailArgs, storePlanArgs, vBatchOutcome, vTailOutcome } from "../function-validators.ts";
 import type { Wiring } from "../wiring.ts";
 
@@ -62,6 +63,7 @@ export function replayFunctions(wiring: Wiring) {
      * and complete the rebuild (swapping its generation in). Appends that commit before this
      * transaction are in the table and applied here; appends after it see the new generation active.
      * Answers `behind` when more is left than one batch, so the chunk goes on catching up first.
+     * Positions missing after the cursor (the table's are contiguous) fail the rebuild: no swap.
      */
     finishTail: internalMutationGeneric({
       args: finishTailArgs,
@@ -74,8 +76,16 @@ export function replayFunctions(wiring: Wiring) {
         const rebuild = opening.rebuild;
         const projection: AnyProjection = registry.require(rebuild.projection);
         const limit = projection.eventsPerMutation;
-        const remaining = await eventsAfter(ctx, rebuild.cursor ?? 0, limit + 1);
-        if (remaining.length > limit) return { status: "behind" as const };
+        const after = rebuild.cursor ?? 0;
+        const remaining = await eventsAfter(ctx, after, limit + 1);
+        const caughtUp = remaining.length <= limit;
+        const gap = positionGap(after, remaining, caughtUp ? (await eventLogOf(ctx))?.lastPosition : undefined);
+        if (gap) {
+          const error = gapFailure(gap, after);
+          await ctx.runMutation(component.lifecycle.fail, { rebuildId, error });
+          return { status: "failed" as const, reason: error.message };
+        }
+        if (!caughtUp) return { status: "behind" as const };
         if (remaining.length > 0) {
           const run = runOf(
             remaining,
