@@ -33,7 +33,7 @@ export async function runIngestBenchmark(
   process.env.REPROJECT_ARCHIVE = archive;
   const runtime = await startLocalRuntime({ log: () => undefined });
   try {
-    await runFunction(runtime, "mutation", internal.reproject.initializeLog, { archiveHighWaterMark: archivedEvents });
+    await runFunction(runtime, "action", internal.reprojectNode.initializeLog, { archiveHighWaterMark: archivedEvents });
     // Both projections live, so that every append runs their handlers as an app's would.
     const started = await runFunction(runtime, "mutation", internal.reproject.reconcile, {});
     const rebuilds = await runFunction(runtime, "query", api.rebuilds.listActive, {}, BENCH_ADMIN);
