@@ -37,10 +37,21 @@ export async function rebuildById(ctx: QueryCtx, rebuildId: string): Promise<Reb
 }
 
 /** The projection's row, created at the code's version on first use. */
-export async function projectionRow(ctx: MutationCtx, name: string, version: number): Promise<Doc<"projections">> {
+export async function projectionRow(
+  ctx: MutationCtx,
+  name: string,
+  version: number,
+  logPosition?: number,
+): Promise<Doc<"projections">> {
   const existing = await findProjection(ctx, name);
   if (existing) return existing;
-  const id = await ctx.db.insert("projections", { name, version, activeGeneration: null, lastGeneration: 0 });
+  const id = await ctx.db.insert("projections", {
+    name,
+    version,
+    activeGeneration: null,
+    lastGeneration: 0,
+    ...(logPosition === undefined ? {} : { effectsFrom: logPosition }),
+  });
   return (await ctx.db.get(id))!;
 }
 
@@ -66,6 +77,8 @@ export async function activeRebuildOf(ctx: QueryCtx, projection: string): Promis
 export interface ProjectionCode {
   name: string;
   version: number;
+  /** The app's event log's last position now (0 before the log starts). */
+  logPosition?: number;
 }
 
 export async function createRebuild(
@@ -75,7 +88,7 @@ export async function createRebuild(
   actor: Actor,
   archiveLocation: string,
 ): Promise<Id<"rebuilds">> {
-  const row = await projectionRow(ctx, code.name, code.version);
+  const row = await projectionRow(ctx, code.name, code.version, code.logPosition);
   await discardFailedGenerations(ctx, code.name);
   const generation = row.lastGeneration + 1;
   await ctx.db.patch(row._id, { lastGeneration: generation });
@@ -129,7 +142,11 @@ async function discardFailedGenerations(ctx: MutationCtx, projection: string): P
 }
 
 /** Deletes a generation no query reads any more, in the background, through the app's function. */
-export async function scheduleGenerationDeletion(ctx: MutationCtx, projection: string, generation: number): Promise<void> {
+export async function scheduleGenerationDeletion(
+  ctx: MutationCtx,
+  projection: string,
+  generation: number,
+): Promise<void> {
   const app = await appFunctionsOf(ctx);
   await ctx.scheduler.runAfter(0, app.deleteGeneration as FunctionHandle<"mutation">, { projection, generation });
 }
@@ -279,6 +296,9 @@ const vOpenRebuild = v.object({
   dryRun: v.boolean(),
   filter: v.union(vFilter, v.null()),
   cursor: v.union(v.number(), v.null()),
+  mode: v.union(v.literal("rebuild"), v.literal("verify")),
+  /** Events after this position may schedule effects (gated projections); null: none may. */
+  effectsAfter: v.union(v.number(), v.null()),
 });
 
 export const vBatchOpening = v.union(
@@ -287,7 +307,18 @@ export const vBatchOpening = v.union(
   v.object({ status: v.literal("stopped"), state: v.string() }),
 );
 
-function opened(rebuild: Rebuild) {
+/**
+ * While the projection has an active generation, live processing applies every appended event, so
+ * a rebuild schedules no effect; before its first generation is live, the events after it reached
+ * the engine were seen by no one.
+ */
+async function effectsAfter(ctx: QueryCtx, rebuild: Rebuild): Promise<number | null> {
+  if (rebuild.dryRun || rebuild.mode === "verify" || rebuild.target) return null;
+  const row = await findProjection(ctx, rebuild.projection);
+  return row && row.activeGeneration === null ? (row.effectsFrom ?? null) : null;
+}
+
+function opened(rebuild: Rebuild, effectsFrom: number | null) {
   return {
     status: "open" as const,
     rebuild: {
@@ -298,6 +329,8 @@ function opened(rebuild: Rebuild) {
       dryRun: rebuild.dryRun,
       filter: rebuild.filter ?? null,
       cursor: rebuild.cursor,
+      mode: rebuild.mode ?? "rebuild",
+      effectsAfter: effectsFrom,
     },
   };
 }
@@ -314,7 +347,7 @@ export const openBatch = query({
     if (!rebuild || rebuild.state !== "running" || (phase !== undefined && rebuild.phase !== phase))
       return { status: "stopped" as const, state: rebuild?.state ?? "missing" };
     if (rebuild.cursor !== expectedCursor) return { status: "duplicate" as const, cursor: rebuild.cursor };
-    return opened(rebuild);
+    return opened(rebuild, await effectsAfter(ctx, rebuild));
   },
 });
 
@@ -332,7 +365,12 @@ export const commitBatch = mutation({
     if (!rebuild) throw new Error(`commitBatch: no rebuild ${rebuildId}`);
     const now = Date.now();
     for (const letter of deadLetters) {
-      await ctx.db.insert("deadLetters", { rebuildId: rebuild._id, projection: rebuild.projection, ...letter, at: now });
+      await ctx.db.insert("deadLetters", {
+        rebuildId: rebuild._id,
+        projection: rebuild.projection,
+        ...letter,
+        at: now,
+      });
     }
     const counters = { ...rebuild.counters };
     for (const key of Object.keys(batch) as (keyof typeof batch)[]) counters[key] += batch[key];

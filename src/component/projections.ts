@@ -4,7 +4,14 @@ import { v } from "convex/values";
 import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import { recordAudit } from "./audit.ts";
 import { rememberAppFunctions } from "./appFunctions.ts";
-import { activeRebuildOf, createRebuild, findProjection, projectionRow, scheduleGenerationDeletion, type ProjectionCode } from "./lifecycle.ts";
+import {
+  activeRebuildOf,
+  createRebuild,
+  findProjection,
+  projectionRow,
+  scheduleGenerationDeletion,
+  type ProjectionCode,
+} from "./lifecycle.ts";
 import { rebuildStatus } from "./status.ts";
 import { SYSTEM, vAppFunctions } from "./validators.ts";
 
@@ -53,13 +60,20 @@ const vReconcileAction = v.union(
  * one), each at most once per version; a projection gone from the code is reported, its data kept.
  */
 export const reconcile = mutation({
-  args: { code: v.array(v.object({ name: v.string(), version: v.number() })), archiveLocation: v.string(), app: vAppFunctions },
+  args: {
+    code: v.array(v.object({ name: v.string(), version: v.number(), logPosition: v.optional(v.number()) })),
+    archiveLocation: v.string(),
+    app: vAppFunctions,
+  },
   returns: v.array(v.object({ projection: v.string(), action: vReconcileAction })),
   handler: async (ctx, { code, archiveLocation, app }) => {
     await rememberAppFunctions(ctx, app);
     const outcomes = [];
     for (const projection of code) {
-      outcomes.push({ projection: projection.name, action: await reconcileProjection(ctx, projection, archiveLocation) });
+      outcomes.push({
+        projection: projection.name,
+        action: await reconcileProjection(ctx, projection, archiveLocation),
+      });
     }
     const names = new Set(code.map((projection) => projection.name));
     for (const row of await ctx.db.query("projections").take(500)) {
@@ -81,13 +95,14 @@ export const reconcile = mutation({
 });
 
 async function reconcileProjection(ctx: MutationCtx, projection: ProjectionCode, archiveLocation: string) {
-  const row = await projectionRow(ctx, projection.name, projection.version);
+  const row = await projectionRow(ctx, projection.name, projection.version, projection.logPosition);
   if (row.version !== projection.version || row.removedAt !== undefined) {
     await ctx.db.patch(row._id, { version: projection.version, removedAt: undefined });
   }
   const upToDate = row.activeGeneration !== null && row.builtVersion === projection.version;
   if (upToDate) return "up_to_date" as const;
-  if (row.activeGeneration !== null && row.staleSince === undefined) await ctx.db.patch(row._id, { staleSince: Date.now() });
+  if (row.activeGeneration !== null && row.staleSince === undefined)
+    await ctx.db.patch(row._id, { staleSince: Date.now() });
   if (row.autoRebuildVersion === projection.version) return "already_requested" as const;
 
   const active = await activeRebuildOf(ctx, projection.name);

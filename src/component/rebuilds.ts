@@ -5,13 +5,20 @@ import { v } from "convex/values";
 import { query, mutation, type MutationCtx } from "./_generated/server.js";
 import { recordAudit } from "./audit.ts";
 import { rememberAppFunctions } from "./appFunctions.ts";
-import { activeRebuildOf, createRebuild, enqueueNextChunk, rebuildById, scheduleGenerationDeletion, type Rebuild } from "./lifecycle.ts";
+import {
+  activeRebuildOf,
+  createRebuild,
+  enqueueNextChunk,
+  rebuildById,
+  scheduleGenerationDeletion,
+  type Rebuild,
+} from "./lifecycle.ts";
 import { rebuildStatus } from "./status.ts";
 import { vActor, vAppFunctions, vRebuildOptions } from "./validators.ts";
 import { discardShadow, promoteShadow, releaseShadow } from "./verify.ts";
 
 /** The projection as the app's code declares it now. */
-const vProjectionCode = v.object({ name: v.string(), version: v.number() });
+const vProjectionCode = v.object({ name: v.string(), version: v.number(), logPosition: v.optional(v.number()) });
 
 export const trigger = mutation({
   args: {
@@ -28,7 +35,14 @@ export const trigger = mutation({
   handler: async (ctx, { projection, options, actor, archiveLocation, app }) => {
     await rememberAppFunctions(ctx, app);
     const audit = (rebuildId: string, outcome: string, details?: string) =>
-      recordAudit(ctx, { actor, action: "trigger", projection: projection.name, rebuildId, outcome, ...(details ? { details } : {}) });
+      recordAudit(ctx, {
+        actor,
+        action: "trigger",
+        projection: projection.name,
+        rebuildId,
+        outcome,
+        ...(details ? { details } : {}),
+      });
     const active = await activeRebuildOf(ctx, projection.name);
     if (active?.state === "running") {
       await audit(active._id, "already_running");

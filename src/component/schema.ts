@@ -36,6 +36,11 @@ export default defineSchema({
     autoRebuildVersion: v.optional(v.number()),
     /** Set when the projection left the code's registry; its data is kept until an admin deletes it. */
     removedAt: v.optional(v.number()),
+    /**
+     * The event log's last position when the projection first reached the engine: live processing
+     * never saw the events after it until a generation is active, so a gated rebuild schedules their effects.
+     */
+    effectsFrom: v.optional(v.number()),
   }).index("by_name", ["name"]),
 
   /** A rebuild and its checkpoint: the cursor advances in the transaction that applies each batch. */

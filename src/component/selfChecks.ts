@@ -16,11 +16,16 @@ export const start = mutation({
     await rememberAppFunctions(ctx, app);
     const checkId = await ctx.db.insert("selfChecks", { startedAt: Date.now(), outcome: "pending" });
     const { selfCheck } = await appFunctionsOf(ctx);
-    await replayPool.enqueueAction(ctx, selfCheck as FunctionHandle<"action">, {}, {
-      name: "selfCheck",
-      onComplete: internal.selfChecks.recordOutcome,
-      context: checkId,
-    });
+    await replayPool.enqueueAction(
+      ctx,
+      selfCheck as FunctionHandle<"action">,
+      {},
+      {
+        name: "selfCheck",
+        onComplete: internal.selfChecks.recordOutcome,
+        context: checkId,
+      },
+    );
     return checkId;
   },
 });

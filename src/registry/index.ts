@@ -8,6 +8,7 @@ export {
   type FailurePolicy,
 } from "./apply-batch.ts";
 export { EVENTS_PER_MUTATION, type Complexity } from "./complexity.ts";
+export type { Effects, EffectsDuringRebuild, EffectsGate, HandlerMode, PendingEffect } from "./effects.ts";
 export {
   defineEnvelope,
   attributeNamed,

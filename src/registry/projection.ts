@@ -5,6 +5,7 @@ import type * as z from "zod";
 import { EVENTS_PER_MUTATION, isComplexity, type Complexity } from "./complexity.ts";
 import { ProjectionDefinitionError } from "./errors.ts";
 import { fastSchema } from "./fast-schema.ts";
+import type { EffectsDuringRebuild, Effects, HandlerMode } from "./effects.ts";
 import type { EventContract, PayloadOf } from "./event-contract.ts";
 import type { DecodedEvent } from "./event-record.ts";
 import type { ReadModel } from "./keyed-read-model.ts";
@@ -19,6 +20,10 @@ export interface HandlerContext<Doc, Key> {
    */
   readonly raw: unknown;
   readonly dryRun: boolean;
+  /** Why the handler runs: only `live` events (and gated rebuild events) schedule effects. */
+  readonly mode: HandlerMode;
+  /** Follow-up work for this event, scheduled only where it must happen once (see effects.ts). */
+  readonly effects: Effects;
   readonly projection: string;
 }
 
@@ -57,6 +62,12 @@ export interface ProjectionSpec<
     /** Fields a verify run does not compare (e.g. values that depend on when the rebuild ran). */
     verifyIgnores?: readonly (keyof z.output<Document> & string)[];
   };
+  /**
+   * Whether a rebuild schedules the effects its handlers ask for: `none` (the default; live
+   * processing sent them), or `after-previous-version`: for events no live generation has applied
+   * (a new projection's events appended after it was deployed and before its first build is live).
+   */
+  effectsDuringRebuild?: EffectsDuringRebuild;
   /** Handlers by event type; event types not listed here are skipped (and counted). */
   events: {
     [Type in keyof Contracts]: EventHandlerSpec<
@@ -88,6 +99,7 @@ export interface Projection<Name extends string, Doc extends Key, Key> {
     readonly verifyIgnores: readonly string[];
   };
   readonly routes: ReadonlyMap<string, EventRoute<Doc, Key>>;
+  readonly effectsDuringRebuild: EffectsDuringRebuild;
 }
 
 /** What registries and engines hold: projections of any document and key type. */
@@ -117,6 +129,10 @@ export function defineProjection<
     throw fail(`complexity must be one of ${Object.keys(EVENTS_PER_MUTATION).join(", ")}, got ${String(complexity)}`);
   }
   if (readModel.key.length === 0) throw fail("readModel.key needs at least one field");
+  const effectsDuringRebuild = spec.effectsDuringRebuild ?? "none";
+  if (effectsDuringRebuild !== "none" && effectsDuringRebuild !== "after-previous-version") {
+    throw fail(`effectsDuringRebuild must be "none" or "after-previous-version", got ${String(effectsDuringRebuild)}`);
+  }
   for (const field of readModel.key) {
     if (!Object.hasOwn(readModel.document.shape, field))
       throw fail(`key field ${field} is not a field of the document`);
@@ -154,5 +170,6 @@ export function defineProjection<
       verifyIgnores: [...(readModel.verifyIgnores ?? [])],
     },
     routes,
+    effectsDuringRebuild,
   };
 }

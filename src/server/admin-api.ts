@@ -11,6 +11,7 @@ import { requireAdminForRead } from "./admin.ts";
 import { appFunctions } from "./app-functions.ts";
 import { archiveLocation } from "./archive-location.ts";
 import { recordAudit } from "./audit.ts";
+import { projectionCode } from "./event-log.ts";
 import { pageSize } from "./page-size.ts";
 import type { Wiring } from "./wiring.ts";
 
@@ -108,7 +109,7 @@ export function adminApi(wiring: Wiring) {
         ? options
         : { ...options, target: options.target ?? `filtered-${Date.now()}` };
       return ctx.runMutation(component.rebuilds.trigger, {
-        projection: { name: projection, version: registry.require(projection).version },
+        projection: (await projectionCode(ctx, [registry.require(projection)]))[0]!,
         options: effective,
         actor: auth.actor,
         archiveLocation: archiveLocation(),

@@ -13,6 +13,7 @@ import type { ComponentApi } from "../component/componentApi.ts";
 import { describePositionGap, type PositionGap } from "../replay/position-gap.ts";
 import type { Counters, RebuildError } from "../component/validators.ts";
 import { ConvexReadModelStorage } from "./read-model-storage.ts";
+import { scheduleEffects } from "./schedule-effects.ts";
 import type { Wiring } from "./wiring.ts";
 
 export interface CommitInput {
@@ -39,14 +40,20 @@ export async function commitEvents(
 ): Promise<CommitResult> {
   const projection: AnyProjection = registry.require(rebuild.projection);
   const storage = new ConvexReadModelStorage(ctx.db, projection.name, rebuild.generation);
+  const { effectsAfter } = rebuild;
   const result = await applyBatch(projection, input.events, {
     storage,
     policy: rebuild.errorPolicy,
     dryRun: rebuild.dryRun,
     raw: ctx,
+    ...(rebuild.mode === "verify" ? { mode: "verify" as const } : {}),
+    ...(projection.effectsDuringRebuild === "after-previous-version" && effectsAfter !== null
+      ? { effects: (position: number) => position > effectsAfter }
+      : {}),
   });
   if (result.failure) return { ok: false, failure: result.failure };
   await storage.write(result.writes);
+  await scheduleEffects(ctx, result.effects);
   const batch = result.counters;
   const counters: Counters = {
     found: batch.found + input.skipped + input.filtered,

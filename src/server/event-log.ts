@@ -8,10 +8,12 @@ import {
   attributesProblem,
   EnvelopeError,
   EventFailedError,
+  type AnyProjection,
   type EventAttributes,
   type EventRecord,
 } from "../registry/index.ts";
 import { eventFields } from "./event-validators.ts";
+import { scheduleEffects } from "./schedule-effects.ts";
 import type { Wiring } from "./wiring.ts";
 import { ConvexReadModelStorage } from "./read-model-storage.ts";
 
@@ -110,14 +112,32 @@ async function applyLiveProjections(ctx: WriterCtx, reproject: Wiring, records: 
   for (const projection of reproject.registry.projections) {
     // The active generation, and a verify run's shadow while it is compared or kept.
     const live = await ctx.runQuery(reproject.component.projections.liveGenerations, { name: projection.name });
-    const generations = [live.active, live.shadow].filter((generation): generation is number => generation !== null);
-    for (const generation of new Set(generations)) {
+    // The active generation's handlers send the effects; a shadow's are a verify run's, and send none.
+    const runs = [
+      { generation: live.active, mode: "live" as const },
+      { generation: live.shadow === live.active ? null : live.shadow, mode: "verify" as const },
+    ];
+    for (const { generation, mode } of runs) {
+      if (generation === null) continue;
       const storage = new ConvexReadModelStorage(ctx.db, projection.name, generation);
-      const result = await applyBatch(projection, records, { storage, policy: "fail", raw: ctx });
+      const result = await applyBatch(projection, records, {
+        storage,
+        policy: "fail",
+        raw: ctx,
+        mode,
+        effects: () => true,
+      });
       if (result.failure) throw new EventFailedError(result.failure);
       await storage.write(result.writes);
+      await scheduleEffects(ctx, result.effects);
     }
   }
+}
+
+/** The projections' code as the component takes it, with the log's last position now (0 before it starts). */
+export async function projectionCode(ctx: { db: Db }, projections: readonly AnyProjection[]) {
+  const logPosition = (await eventLogOf(ctx))?.lastPosition ?? 0;
+  return projections.map(({ name, version }) => ({ name, version, logPosition }));
 }
 
 /** Events after `position` in position order, as the registry's records. */

@@ -90,9 +90,9 @@ describe("the packed package, installed in the example app", () => {
     );
   });
 
-  it("passes the example's own tests: archive import, rebuild, live orders, a version bump with a shape change", () => {
+  it("passes the example's own tests: archive import, rebuild, live orders, a version bump with a shape change, effects", () => {
     const tested = run(join(app, "node_modules/.bin/vitest"), ["run"], app);
-    expect(tested.output.replace(/\u001b\[\d+m/g, "")).toMatch(/Tests\s+4 passed \(4\)/);
+    expect(tested.output.replace(/\u001b\[\d+m/g, "")).toMatch(/Tests\s+7 passed \(7\)/);
     expect(tested.code).toBe(0);
   });
 

@@ -1,12 +1,16 @@
 // Two read models of the order events: one document per order, and sales per region and channel.
 import * as z from "zod";
 import { defineProjection, defineRegistry, requireAttribute } from "reproject";
+import { internal } from "./_generated/api";
 import { ItemAdded, OrderPlaced, OrderShipped } from "./events";
 
 export const orderSummary = defineProjection({
   name: "orderSummary",
   version: 1,
   complexity: "light",
+  // Orders shipped after this projection was deployed and before its first build is live get their
+  // e-mail from that build; after that, from live processing only.
+  effectsDuringRebuild: "after-previous-version",
   readModel: {
     document: z.object({
       orderId: z.string(),
@@ -41,8 +45,12 @@ export const orderSummary = defineProjection({
     },
     OrderShipped: {
       event: OrderShipped,
-      handle: async ({ readModel }, event) => {
+      handle: async ({ readModel, effects }, event) => {
         await readModel.update({ orderId: event.streamId }, (order) => ({ ...order, status: "shipped" }));
+        effects.schedule(internal.notifications.sendShippingEmail, {
+          orderId: event.streamId,
+          carrier: event.payload.carrier,
+        });
       },
     },
   },

@@ -8,4 +8,5 @@ export default defineSchema({
   ...reprojectTables(registry),
   // The app's own tables stay as they are.
   customers: defineTable({ name: v.string(), region: v.string() }).index("by_name", ["name"]),
+  outbox: defineTable({ kind: v.string(), orderId: v.string(), carrier: v.string(), queuedAt: v.number() }),
 });

@@ -10,7 +10,7 @@ import { appFunctions } from "../app-functions.ts";
 import { archiveLocation } from "../archive-location.ts";
 import { positionGap } from "../../replay/position-gap.ts";
 import { commitEvents, eventFailure, gapFailure, type CommitInput, type OpenRebuild } from "../commit-events.ts";
-import { countEventsAfter, eventLogOf, eventsAfter } from "../event-log.ts";
+import { countEventsAfter, eventLogOf, eventsAfter, projectionCode } from "../event-log.ts";
 import { applyBatchArgs, finishTailArgs, storePlanArgs, vBatchOutcome, vTailOutcome } from "../function-validators.ts";
 import type { Wiring } from "../wiring.ts";
 
@@ -116,7 +116,7 @@ export function replayFunctions(wiring: Wiring) {
       args: {},
       handler: async (ctx): Promise<FunctionReturnType<typeof component.projections.reconcile>> =>
         ctx.runMutation(component.projections.reconcile, {
-          code: (registry.projections as readonly AnyProjection[]).map(({ name, version }) => ({ name, version })),
+          code: await projectionCode(ctx, registry.projections),
           archiveLocation: archiveLocation(),
           app: await appFunctions(wiring.refs),
         }),

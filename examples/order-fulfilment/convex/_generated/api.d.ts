@@ -16,6 +16,7 @@ import type {
 import type * as crons from "../crons.js";
 import type * as envelope from "../envelope.js";
 import type * as events from "../events.js";
+import type * as notifications from "../notifications.js";
 import type * as orders from "../orders.js";
 import type * as projections from "../projections.js";
 import type * as rebuilds from "../rebuilds.js";
@@ -34,6 +35,7 @@ declare const fullApi: ApiFromModules<{
   crons: typeof crons;
   envelope: typeof envelope;
   events: typeof events;
+  notifications: typeof notifications;
   orders: typeof orders;
   projections: typeof projections;
   rebuilds: typeof rebuilds;
