@@ -86,7 +86,7 @@ describe("the packed package, installed in the example app", () => {
     const checked = typeCheckWith("convex/wrongCrons.ts", crons);
     expect(checked.code).not.toBe(0);
     expect(checked.output).toMatch(
-      /convex\/wrongCrons\.ts.*is missing the following properties.*plan, chunk, archive/s,
+      /convex\/wrongCrons\.ts.*is missing the following properties from type 'ExportedNodeFunctions'/s,
     );
   });
 
