@@ -4,9 +4,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import { archiveCommand } from "./commands/archive.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { rebuildCommand } from "./commands/rebuild.ts";
+import { rebuildsCommand } from "./commands/rebuilds.ts";
 import { UsageError, type CliCommand } from "./command.ts";
 
-const COMMANDS: CliCommand[] = [archiveCommand, rebuildCommand, demoCommand];
+const COMMANDS: CliCommand[] = [archiveCommand, rebuildCommand, rebuildsCommand, demoCommand];
 
 export function usage(): string {
   const lines = ["Usage: reproject <command> [options]", "", "Commands:"];

@@ -12,9 +12,13 @@ export type RebuildStatus = NonNullable<FunctionReturnType<typeof api.rebuilds.s
 const POLL_INTERVAL_MS = 200;
 const ENDED_STATES: ReadonlySet<RebuildStatus["state"]> = new Set(["completed", "failed", "cancelled"]);
 
-export async function rebuildStatus(runtime: RuntimeCaller, identity: LocalIdentity, rebuildId: string): Promise<RebuildStatus> {
+export async function rebuildStatus(
+  runtime: RuntimeCaller,
+  identity: LocalIdentity | undefined,
+  rebuildId: string,
+): Promise<RebuildStatus> {
   const status = await runFunction(runtime, "query", api.rebuilds.status, { rebuildId }, identity);
-  if (!status) throw new Error(`the runtime knows no rebuild with id ${rebuildId}`);
+  if (!status) throw new Error(`no rebuild has the id ${rebuildId}`);
   return status;
 }
 
@@ -28,7 +32,8 @@ export interface WatchedRebuilds {
 /** Polls each rebuild until it has completed, failed or been cancelled; a paused one is waited for. */
 export async function watchRebuilds(
   runtime: RuntimeCaller,
-  identity: LocalIdentity,
+  /** Who asks, on a local runtime; undefined for a caller that carries its own token. */
+  identity: LocalIdentity | undefined,
   rebuildIds: readonly string[],
   options: { board?: ProgressBoard; onStatus?: (status: RebuildStatus) => void } = {},
 ): Promise<WatchedRebuilds> {
@@ -45,7 +50,8 @@ export async function watchRebuilds(
       // The bar appears once planning has counted the total.
       if (options.board && status.total !== null) {
         let bar = bars.get(rebuildId);
-        if (!bar) bars.set(rebuildId, (bar = options.board.add(`${status.projection} v${status.version}`, status.total)));
+        if (!bar)
+          bars.set(rebuildId, (bar = options.board.add(`${status.projection} v${status.version}`, status.total)));
         bar.update(status.processed, status.total);
       }
     }

@@ -127,7 +127,12 @@ export const rebuildCommand: CliCommand = {
   },
 };
 
-function filterFromFlags(values: { from?: string; to?: string; types?: string; where?: string }): Filter | undefined {
+export function filterFromFlags(values: {
+  from?: string;
+  to?: string;
+  types?: string;
+  where?: string;
+}): Filter | undefined {
   const fromMs = parseIsoInstant(values.from, "--from");
   const toMs = parseIsoInstant(values.to, "--to");
   if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) {
@@ -262,7 +267,7 @@ function describeVerify(verify: NonNullable<RebuildStatus["verify"]>): string {
   return `${lines.join("\n")}\n`;
 }
 
-function failureMessage(status: RebuildStatus): string {
+export function failureMessage(status: RebuildStatus): string {
   const error = status.lastError;
   if (!error) return `the rebuild of ${status.projection} ended ${status.state}`;
   const at = error.eventId
