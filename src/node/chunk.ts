@@ -1,16 +1,18 @@
 // One chunk of a rebuild: seconds of work in a single action. It streams the planned archive slices
 // (then the live events table) after the checkpoint and commits them batch by batch through
-// `applyBatch`, each batch sized to stay inside Convex's transaction limits. It stops at a batch
+// `applyBatch`, each batch sized to stay inside Convex's transaction limits. Rows the handlers never
+// see are committed by position too, every REPROJECT_CHECKPOINT_ROWS rows and when the budget is
+// spent, so the checkpoint advances through stretches without a single event. It stops at a batch
 // boundary when the rebuild is paused or cancelled, when its budget is spent, or when it is done.
 import { internalActionGeneric, type GenericActionCtx } from "convex/server";
 import { v } from "convex/values";
 import { ArchiveTable } from "../archive/table.ts";
 import type { ChunkInput } from "../component/lifecycle.ts";
-import type { AnyProjection } from "../registry/index.ts";
-import { eventsFromBatch } from "../replay/archive-events.ts";
+import type { AnyProjection, EventRecord } from "../registry/index.ts";
+import { eventsFromBatch, type SkippedRow } from "../replay/archive-events.ts";
 import { BatchSizer, isTransactionLimitError } from "../replay/batch-sizer.ts";
 import { eventColumns } from "../replay/event-columns.ts";
-import { addSkipped, addToRun, emptyRun, splitRun, type EventRun } from "../replay/event-run.ts";
+import { addToRun, emptyRun, passOver, rowsOf, splitRun, type EventRun } from "../replay/event-run.ts";
 import { typedFilter, type TypedReplayFilter } from "../replay/filter.ts";
 import { positionGap } from "../replay/position-gap.ts";
 import { deserializePlan } from "../replay/plan-json.ts";
@@ -21,6 +23,8 @@ import { failFastOnPermanentErrors } from "./permanent-errors.ts";
 
 /** Long enough that the ~200 ms of Workpool scheduling per chunk is noise; far from the 10 min limit. */
 export const DEFAULT_CHUNK_BUDGET_MS = 30_000;
+/** Rows read between checkpoints at most: a fraction of a second of scanning, one small mutation. */
+export const DEFAULT_CHECKPOINT_ROWS = 100_000;
 
 /** The chunk ends here, at a batch boundary; the next one (if any) starts from the checkpoint. */
 class ChunkStopped extends Error {}
@@ -56,7 +60,7 @@ async function runChunk(ctx: ActionCtx, wiring: Wiring, rebuildId: string): Prom
 
 class Chunk {
   private readonly sizer: BatchSizer;
-  private readonly budget = chunkBudget();
+  private readonly budget = chunkSettings();
   private readonly deadline = Date.now() + this.budget.ms;
   private readonly startedAt = Date.now();
   private readonly filter: TypedReplayFilter | undefined;
@@ -64,6 +68,8 @@ class Chunk {
   private readonly tailPageSize: number;
   private rowsCommitted = 0;
   private batches = 0;
+  /** Rows read and not committed yet. */
+  private pending = emptyRun();
   cursor: number | null;
 
   constructor(
@@ -82,7 +88,6 @@ class Chunk {
 
   async replayArchive(): Promise<void> {
     const plan = this.input.planJson ? deserializePlan(this.input.planJson) : null;
-    let run = emptyRun();
     if (plan) {
       const table = await ArchiveTable.open(this.input.archiveLocation);
       // Row filtering happens here, on events with positions, so that every filtered row is counted
@@ -90,17 +95,32 @@ class Chunk {
       // Without a filter, a row's type alone decides whether the handlers see it.
       const skipType = this.filter ? undefined : (eventType: string) => !this.consumed.has(eventType);
       for await (const batch of table.scan({ ...plan, predicate: [] }, { after: this.cursor ?? undefined })) {
-        for (const event of eventsFromBatch(batch, this.wiring.envelope, skipType)) {
-          if ("skipped" in event) addSkipped(run, event.globalPosition);
-          else addToRun(run, event, this.filter, this.consumed);
-          if (run.events.length >= this.sizer.size) {
-            await this.commit(run);
-            run = emptyRun();
-          }
+        for (const row of eventsFromBatch(batch, this.wiring.envelope, skipType)) {
+          if (this.add(row)) await this.commitPending();
+        }
+        // Checked once a row group, not only after commits: a scan that finds nothing for the
+        // handlers must end within its budget too, with what it read committed by position.
+        if (this.budgetSpent()) {
+          await this.commitPending();
+          throw new ChunkStopped("budget spent");
         }
       }
     }
-    if (run.lastPosition !== null) await this.commit(run);
+    await this.commitPending();
+  }
+
+  /** Adds a row to the pending run; answers whether the run is due: full, or covering enough rows. */
+  private add(row: EventRecord | SkippedRow): boolean {
+    if ("skipped" in row) passOver(this.pending, "skipped", row.globalPosition);
+    else addToRun(this.pending, row, this.filter, this.consumed);
+    return this.pending.events.length >= this.sizer.size || rowsOf(this.pending) >= this.budget.checkpointRows;
+  }
+
+  private async commitPending(): Promise<void> {
+    const run = this.pending;
+    if (run.lastPosition === null) return;
+    this.pending = emptyRun();
+    await this.commit(run);
   }
 
   /**
@@ -143,8 +163,12 @@ class Chunk {
       const { done } = await this.ctx.runMutation(this.wiring.refs.diffBatch, { rebuildId: this.rebuildId });
       if (done) return;
       this.batches++;
-      if (Date.now() >= this.deadline || this.batches >= this.budget.batches) throw new ChunkStopped("budget spent");
+      if (this.budgetSpent()) throw new ChunkStopped("budget spent");
     }
+  }
+
+  private budgetSpent(): boolean {
+    return Date.now() >= this.deadline || this.batches >= this.budget.batches;
   }
 
   /** Commits a run; splits it when it hits a transaction limit, and honours the rate limit and budget. */
@@ -157,8 +181,8 @@ class Chunk {
         expectedCursor: this.cursor,
         lastPosition: run.lastPosition!,
         events: eventColumns(run.events),
-        skipped: run.skippedPositions.length,
-        filtered: run.filteredPositions.length,
+        skipped: run.skipped,
+        filtered: run.filtered,
       });
     } catch (error) {
       if (!isTransactionLimitError(error)) throw error;
@@ -175,9 +199,9 @@ class Chunk {
     this.cursor = outcome.cursor;
     this.batches++;
     this.sizer.afterSuccess(Date.now() - started);
-    this.rowsCommitted += run.events.length + run.skippedPositions.length + run.filteredPositions.length;
+    this.rowsCommitted += rowsOf(run);
     await this.honourRateLimit();
-    if (Date.now() >= this.deadline || this.batches >= this.budget.batches) throw new ChunkStopped("budget spent");
+    if (this.budgetSpent()) throw new ChunkStopped("budget spent");
   }
 
   private async honourRateLimit(): Promise<void> {
@@ -189,10 +213,14 @@ class Chunk {
   }
 }
 
-/** How much one chunk does before handing over to the next: REPROJECT_CHUNK_BUDGET_MS, REPROJECT_CHUNK_MAX_BATCHES. */
-function chunkBudget(): { ms: number; batches: number } {
+/**
+ * How much one chunk does before handing over to the next (REPROJECT_CHUNK_BUDGET_MS,
+ * REPROJECT_CHUNK_MAX_BATCHES) and how many rows it reads between checkpoints (REPROJECT_CHECKPOINT_ROWS).
+ */
+function chunkSettings(): { ms: number; batches: number; checkpointRows: number } {
   return {
     ms: numberSetting("REPROJECT_CHUNK_BUDGET_MS", DEFAULT_CHUNK_BUDGET_MS, 1),
     batches: numberSetting("REPROJECT_CHUNK_MAX_BATCHES", Infinity, 1),
+    checkpointRows: numberSetting("REPROJECT_CHECKPOINT_ROWS", DEFAULT_CHECKPOINT_ROWS, 1),
   };
 }

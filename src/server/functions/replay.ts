@@ -94,8 +94,8 @@ export function replayFunctions(wiring: Wiring) {
           );
           const failed = await commitOrFail(ctx, rebuildId, rebuild, {
             events: run.events,
-            skipped: run.skippedPositions.length,
-            filtered: run.filteredPositions.length,
+            skipped: run.skipped,
+            filtered: run.filtered,
             lastPosition: run.lastPosition!,
           });
           if (failed) return failed;
