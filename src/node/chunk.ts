@@ -12,7 +12,8 @@ import type { AnyProjection, EventRecord } from "../registry/index.ts";
 import { eventsFromBatch, type SkippedRow } from "../replay/archive-events.ts";
 import { BatchSizer, isTransactionLimitError } from "../replay/batch-sizer.ts";
 import { eventColumns } from "../replay/event-columns.ts";
-import { addToRun, emptyRun, passOver, rowsOf, splitRun, type EventRun } from "../replay/event-run.ts";
+import { BatchFootprint } from "../replay/batch-footprint.ts";
+import { addEvent, emptyRun, passOver, roleOf, rowsOf, splitRun, type EventRun } from "../replay/event-run.ts";
 import { typedFilter, type TypedReplayFilter } from "../replay/filter.ts";
 import { positionGap } from "../replay/position-gap.ts";
 import { deserializePlan } from "../replay/plan-json.ts";
@@ -60,6 +61,8 @@ async function runChunk(ctx: ActionCtx, wiring: Wiring, rebuildId: string): Prom
 
 class Chunk {
   private readonly sizer: BatchSizer;
+  /** What the pending run will cost its transaction. */
+  private readonly footprint: BatchFootprint;
   private readonly budget = chunkSettings();
   private readonly deadline = Date.now() + this.budget.ms;
   private readonly startedAt = Date.now();
@@ -80,6 +83,7 @@ class Chunk {
     projection: AnyProjection,
   ) {
     this.sizer = new BatchSizer(projection.eventsPerMutation);
+    this.footprint = new BatchFootprint(projection);
     this.tailPageSize = projection.eventsPerMutation;
     this.filter = typedFilter(input.filter ?? undefined, wiring.envelope);
     this.consumed = new Set(projection.eventTypes);
@@ -95,9 +99,7 @@ class Chunk {
       // Without a filter, a row's type alone decides whether the handlers see it.
       const skipType = this.filter ? undefined : (eventType: string) => !this.consumed.has(eventType);
       for await (const batch of table.scan({ ...plan, predicate: [] }, { after: this.cursor ?? undefined })) {
-        for (const row of eventsFromBatch(batch, this.wiring.envelope, skipType)) {
-          if (this.add(row)) await this.commitPending();
-        }
+        await this.addAll(eventsFromBatch(batch, this.wiring.envelope, skipType));
         // Checked once a row group, not only after commits: a scan that finds nothing for the
         // handlers must end within its budget too, with what it read committed by position.
         if (this.budgetSpent()) {
@@ -109,18 +111,42 @@ class Chunk {
     await this.commitPending();
   }
 
-  /** Adds a row to the pending run; answers whether the run is due: full, or covering enough rows. */
+  /**
+   * Adds rows to the pending run, committing it before an event that would take it past its
+   * footprint, and once it is full or covers REPROJECT_CHECKPOINT_ROWS rows.
+   */
+  private async addAll(rows: Iterable<EventRecord | SkippedRow>): Promise<void> {
+    for (const row of rows) {
+      if (!this.add(row)) {
+        await this.commitPending();
+        this.add(row);
+      }
+      if (this.pending.events.length >= this.sizer.size || rowsOf(this.pending) >= this.budget.checkpointRows) {
+        await this.commitPending();
+      }
+    }
+  }
+
+  /** Adds the row, unless it is an event that would take the pending batch past its footprint. */
   private add(row: EventRecord | SkippedRow): boolean {
-    if ("skipped" in row) passOver(this.pending, "skipped", row.globalPosition);
-    else addToRun(this.pending, row, this.filter, this.consumed);
-    return this.pending.events.length >= this.sizer.size || rowsOf(this.pending) >= this.budget.checkpointRows;
+    if ("skipped" in row) {
+      passOver(this.pending, "skipped", row.globalPosition);
+      return true;
+    }
+    const role = roleOf(row, this.filter, this.consumed);
+    if (role !== "event") passOver(this.pending, role, row.globalPosition);
+    else if (this.footprint.admit(row)) addEvent(this.pending, row);
+    else return false;
+    return true;
   }
 
   private async commitPending(): Promise<void> {
     const run = this.pending;
     if (run.lastPosition === null) return;
+    const units = this.footprint.units;
     this.pending = emptyRun();
-    await this.commit(run);
+    this.footprint.clear();
+    await this.commit(run, units);
   }
 
   /**
@@ -143,6 +169,10 @@ class Chunk {
         await this.ctx.runMutation(this.wiring.component.lifecycle.fail, { rebuildId: this.rebuildId, error });
         throw new ChunkStopped(error.message);
       }
+      // The page is committed in batches cut like the archive's, so that finishTail's own batch
+      // holds only what was appended since: it cannot be cut.
+      await this.addAll(events);
+      await this.commitPending();
       if (events.length < limit) {
         const outcome = await this.ctx.runMutation(this.wiring.refs.finishTail, {
           rebuildId: this.rebuildId,
@@ -150,9 +180,6 @@ class Chunk {
         });
         if (outcome.status !== "behind") return;
       }
-      const run = emptyRun();
-      for (const event of events) addToRun(run, event, this.filter, this.consumed);
-      if (run.lastPosition !== null) await this.commit(run);
     }
   }
 
@@ -171,8 +198,11 @@ class Chunk {
     return Date.now() >= this.deadline || this.batches >= this.budget.batches;
   }
 
-  /** Commits a run; splits it when it hits a transaction limit, and honours the rate limit and budget. */
-  private async commit(run: EventRun): Promise<void> {
+  /**
+   * Commits a run of `units` footprint units; splits it when it hits a transaction limit anyway,
+   * and honours the rate limit and budget.
+   */
+  private async commit(run: EventRun, units = this.footprint.unitsOf(run.events)): Promise<void> {
     const started = Date.now();
     let outcome;
     try {
@@ -199,6 +229,7 @@ class Chunk {
     this.cursor = outcome.cursor;
     this.batches++;
     this.sizer.afterSuccess(Date.now() - started);
+    this.footprint.learn(outcome.usage, units);
     this.rowsCommitted += rowsOf(run);
     await this.honourRateLimit();
     if (this.budgetSpent()) throw new ChunkStopped("budget spent");
