@@ -9,7 +9,8 @@ import { BatchKeys } from "../registry/batch-keys.ts";
 import type { AnyProjection, EventRecord } from "../registry/index.ts";
 
 /** The per-transaction limits a batch is sized by. */
-export type TransactionMetric = "indexRanges" | "bytesRead" | "bytesWritten" | "documentsWritten";
+export type TransactionMetric =
+  "indexRanges" | "bytesRead" | "bytesWritten" | "documentsWritten" | "functionsScheduled";
 
 /** What a committed batch's transaction used of each limit, and the limit (Convex's used + remaining). */
 export type TransactionUsage = Record<TransactionMetric, { used: number; limit: number }>;
@@ -22,6 +23,8 @@ export const CONVEX_TRANSACTION_LIMITS: Readonly<Record<TransactionMetric, numbe
   bytesRead: 16 * MiB,
   bytesWritten: 16 * MiB,
   documentsWritten: 16_000,
+  /** Effects a handler schedules (src/server/schedule-effects.ts). */
+  functionsScheduled: 1_000,
 };
 
 const TRANSACTION_METRICS = Object.keys(CONVEX_TRANSACTION_LIMITS) as TransactionMetric[];
@@ -46,6 +49,7 @@ export class BatchFootprint {
     bytesRead: 0,
     bytesWritten: 0,
     documentsWritten: 1,
+    functionsScheduled: 0,
   });
 
   constructor(projection: AnyProjection) {

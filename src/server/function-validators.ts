@@ -31,6 +31,7 @@ export const vTransactionUsage = v.object({
   bytesRead: vMetricUsage,
   bytesWritten: vMetricUsage,
   documentsWritten: vMetricUsage,
+  functionsScheduled: vMetricUsage,
 });
 
 export const vBatchOutcome = v.union(

@@ -11,5 +11,6 @@ export async function transactionUsage(ctx: GenericMutationCtx<any>): Promise<Tr
     bytesRead: usage(metrics.bytesRead),
     bytesWritten: usage(metrics.bytesWritten),
     documentsWritten: usage(metrics.documentsWritten),
+    functionsScheduled: usage(metrics.functionsScheduled),
   };
 }

@@ -41,6 +41,7 @@ function usage(
     bytesRead: of("bytesRead"),
     bytesWritten: of("bytesWritten"),
     documentsWritten: of("documentsWritten"),
+    functionsScheduled: of("functionsScheduled"),
   };
 }
 
@@ -70,6 +71,12 @@ describe("batch footprints", () => {
       100,
     );
     expect(fill(footprint, () => event())).toBe(Math.floor((1024 * 1024 * LIMIT_SHARE) / (2 * 1024)));
+  });
+
+  it("learn how many functions a key's events schedule (effects): a batch schedules at most half of the 1,000 allowed", () => {
+    const footprint = new BatchFootprint(sessionSummary);
+    footprint.learn(usage({ indexRanges: 10, functionsScheduled: 20 }), 10);
+    expect(fill(footprint, () => event())).toBe((CONVEX_TRANSACTION_LIMITS.functionsScheduled * LIMIT_SHARE) / 2);
   });
 
   it("cut a batch at half the 16 MiB of arguments, by the bytes its events weigh", () => {
