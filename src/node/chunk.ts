@@ -1,16 +1,19 @@
 // One chunk of a rebuild: seconds of work in a single action. It streams the planned archive slices
 // (then the live events table) after the checkpoint and commits them batch by batch through
-// `applyBatch`, each batch sized to stay inside Convex's transaction limits. It stops at a batch
+// `applyBatch`, each batch sized to stay inside Convex's transaction limits. Rows the handlers never
+// see are committed by position too, every REPROJECT_CHECKPOINT_ROWS rows and when the budget is
+// spent, so the checkpoint advances through stretches without a single event. It stops at a batch
 // boundary when the rebuild is paused or cancelled, when its budget is spent, or when it is done.
 import { internalActionGeneric, type GenericActionCtx } from "convex/server";
 import { v } from "convex/values";
 import { ArchiveTable } from "../archive/table.ts";
 import type { ChunkInput } from "../component/lifecycle.ts";
-import type { AnyProjection } from "../registry/index.ts";
-import { eventsFromBatch } from "../replay/archive-events.ts";
+import type { AnyProjection, EventRecord } from "../registry/index.ts";
+import { eventsFromBatch, type SkippedRow } from "../replay/archive-events.ts";
 import { BatchSizer, isTransactionLimitError } from "../replay/batch-sizer.ts";
 import { eventColumns } from "../replay/event-columns.ts";
-import { addSkipped, addToRun, emptyRun, splitRun, type EventRun } from "../replay/event-run.ts";
+import { BatchFootprint } from "../replay/batch-footprint.ts";
+import { addEvent, emptyRun, passOver, roleOf, rowsOf, splitRun, type EventRun } from "../replay/event-run.ts";
 import { typedFilter, type TypedReplayFilter } from "../replay/filter.ts";
 import { positionGap } from "../replay/position-gap.ts";
 import { deserializePlan } from "../replay/plan-json.ts";
@@ -21,6 +24,8 @@ import { failFastOnPermanentErrors } from "./permanent-errors.ts";
 
 /** Long enough that the ~200 ms of Workpool scheduling per chunk is noise; far from the 10 min limit. */
 export const DEFAULT_CHUNK_BUDGET_MS = 30_000;
+/** Rows read between checkpoints at most: a fraction of a second of scanning, one small mutation. */
+export const DEFAULT_CHECKPOINT_ROWS = 100_000;
 
 /** The chunk ends here, at a batch boundary; the next one (if any) starts from the checkpoint. */
 class ChunkStopped extends Error {}
@@ -56,7 +61,9 @@ async function runChunk(ctx: ActionCtx, wiring: Wiring, rebuildId: string): Prom
 
 class Chunk {
   private readonly sizer: BatchSizer;
-  private readonly budget = chunkBudget();
+  /** What the pending run will cost its transaction. */
+  private readonly footprint: BatchFootprint;
+  private readonly budget = chunkSettings();
   private readonly deadline = Date.now() + this.budget.ms;
   private readonly startedAt = Date.now();
   private readonly filter: TypedReplayFilter | undefined;
@@ -64,6 +71,8 @@ class Chunk {
   private readonly tailPageSize: number;
   private rowsCommitted = 0;
   private batches = 0;
+  /** Rows read and not committed yet. */
+  private pending = emptyRun();
   cursor: number | null;
 
   constructor(
@@ -74,6 +83,7 @@ class Chunk {
     projection: AnyProjection,
   ) {
     this.sizer = new BatchSizer(projection.eventsPerMutation);
+    this.footprint = new BatchFootprint(projection);
     this.tailPageSize = projection.eventsPerMutation;
     this.filter = typedFilter(input.filter ?? undefined, wiring.envelope);
     this.consumed = new Set(projection.eventTypes);
@@ -82,7 +92,6 @@ class Chunk {
 
   async replayArchive(): Promise<void> {
     const plan = this.input.planJson ? deserializePlan(this.input.planJson) : null;
-    let run = emptyRun();
     if (plan) {
       const table = await ArchiveTable.open(this.input.archiveLocation);
       // Row filtering happens here, on events with positions, so that every filtered row is counted
@@ -90,17 +99,54 @@ class Chunk {
       // Without a filter, a row's type alone decides whether the handlers see it.
       const skipType = this.filter ? undefined : (eventType: string) => !this.consumed.has(eventType);
       for await (const batch of table.scan({ ...plan, predicate: [] }, { after: this.cursor ?? undefined })) {
-        for (const event of eventsFromBatch(batch, this.wiring.envelope, skipType)) {
-          if ("skipped" in event) addSkipped(run, event.globalPosition);
-          else addToRun(run, event, this.filter, this.consumed);
-          if (run.events.length >= this.sizer.size) {
-            await this.commit(run);
-            run = emptyRun();
-          }
+        await this.addAll(eventsFromBatch(batch, this.wiring.envelope, skipType));
+        // Checked once a row group, not only after commits: a scan that finds nothing for the
+        // handlers must end within its budget too, with what it read committed by position.
+        if (this.budgetSpent()) {
+          await this.commitPending();
+          throw new ChunkStopped("budget spent");
         }
       }
     }
-    if (run.lastPosition !== null) await this.commit(run);
+    await this.commitPending();
+  }
+
+  /**
+   * Adds rows to the pending run, committing it before an event that would take it past its
+   * footprint, and once it is full or covers REPROJECT_CHECKPOINT_ROWS rows.
+   */
+  private async addAll(rows: Iterable<EventRecord | SkippedRow>): Promise<void> {
+    for (const row of rows) {
+      if (!this.add(row)) {
+        await this.commitPending();
+        this.add(row);
+      }
+      if (this.pending.events.length >= this.sizer.size || rowsOf(this.pending) >= this.budget.checkpointRows) {
+        await this.commitPending();
+      }
+    }
+  }
+
+  /** Adds the row, unless it is an event that would take the pending batch past its footprint. */
+  private add(row: EventRecord | SkippedRow): boolean {
+    if ("skipped" in row) {
+      passOver(this.pending, "skipped", row.globalPosition);
+      return true;
+    }
+    const role = roleOf(row, this.filter, this.consumed);
+    if (role !== "event") passOver(this.pending, role, row.globalPosition);
+    else if (this.footprint.admit(row)) addEvent(this.pending, row);
+    else return false;
+    return true;
+  }
+
+  private async commitPending(): Promise<void> {
+    const run = this.pending;
+    if (run.lastPosition === null) return;
+    const units = this.footprint.units;
+    this.pending = emptyRun();
+    this.footprint.clear();
+    await this.commit(run, units);
   }
 
   /**
@@ -123,6 +169,10 @@ class Chunk {
         await this.ctx.runMutation(this.wiring.component.lifecycle.fail, { rebuildId: this.rebuildId, error });
         throw new ChunkStopped(error.message);
       }
+      // The page is committed in batches cut like the archive's, so that finishTail's own batch
+      // holds only what was appended since: it cannot be cut.
+      await this.addAll(events);
+      await this.commitPending();
       if (events.length < limit) {
         const outcome = await this.ctx.runMutation(this.wiring.refs.finishTail, {
           rebuildId: this.rebuildId,
@@ -130,9 +180,6 @@ class Chunk {
         });
         if (outcome.status !== "behind") return;
       }
-      const run = emptyRun();
-      for (const event of events) addToRun(run, event, this.filter, this.consumed);
-      if (run.lastPosition !== null) await this.commit(run);
     }
   }
 
@@ -143,12 +190,19 @@ class Chunk {
       const { done } = await this.ctx.runMutation(this.wiring.refs.diffBatch, { rebuildId: this.rebuildId });
       if (done) return;
       this.batches++;
-      if (Date.now() >= this.deadline || this.batches >= this.budget.batches) throw new ChunkStopped("budget spent");
+      if (this.budgetSpent()) throw new ChunkStopped("budget spent");
     }
   }
 
-  /** Commits a run; splits it when it hits a transaction limit, and honours the rate limit and budget. */
-  private async commit(run: EventRun): Promise<void> {
+  private budgetSpent(): boolean {
+    return Date.now() >= this.deadline || this.batches >= this.budget.batches;
+  }
+
+  /**
+   * Commits a run of `units` footprint units; splits it when it hits a transaction limit anyway,
+   * and honours the rate limit and budget.
+   */
+  private async commit(run: EventRun, units = this.footprint.unitsOf(run.events)): Promise<void> {
     const started = Date.now();
     let outcome;
     try {
@@ -157,8 +211,8 @@ class Chunk {
         expectedCursor: this.cursor,
         lastPosition: run.lastPosition!,
         events: eventColumns(run.events),
-        skipped: run.skippedPositions.length,
-        filtered: run.filteredPositions.length,
+        skipped: run.skipped,
+        filtered: run.filtered,
       });
     } catch (error) {
       if (!isTransactionLimitError(error)) throw error;
@@ -175,9 +229,10 @@ class Chunk {
     this.cursor = outcome.cursor;
     this.batches++;
     this.sizer.afterSuccess(Date.now() - started);
-    this.rowsCommitted += run.events.length + run.skippedPositions.length + run.filteredPositions.length;
+    this.footprint.learn(outcome.usage, units);
+    this.rowsCommitted += rowsOf(run);
     await this.honourRateLimit();
-    if (Date.now() >= this.deadline || this.batches >= this.budget.batches) throw new ChunkStopped("budget spent");
+    if (this.budgetSpent()) throw new ChunkStopped("budget spent");
   }
 
   private async honourRateLimit(): Promise<void> {
@@ -189,10 +244,14 @@ class Chunk {
   }
 }
 
-/** How much one chunk does before handing over to the next: REPROJECT_CHUNK_BUDGET_MS, REPROJECT_CHUNK_MAX_BATCHES. */
-function chunkBudget(): { ms: number; batches: number } {
+/**
+ * How much one chunk does before handing over to the next (REPROJECT_CHUNK_BUDGET_MS,
+ * REPROJECT_CHUNK_MAX_BATCHES) and how many rows it reads between checkpoints (REPROJECT_CHECKPOINT_ROWS).
+ */
+function chunkSettings(): { ms: number; batches: number; checkpointRows: number } {
   return {
     ms: numberSetting("REPROJECT_CHUNK_BUDGET_MS", DEFAULT_CHUNK_BUDGET_MS, 1),
     batches: numberSetting("REPROJECT_CHUNK_MAX_BATCHES", Infinity, 1),
+    checkpointRows: numberSetting("REPROJECT_CHECKPOINT_ROWS", DEFAULT_CHECKPOINT_ROWS, 1),
   };
 }

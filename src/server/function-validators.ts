@@ -23,8 +23,19 @@ export const applyBatchArgs = {
   filtered: v.number(),
 };
 
+const vMetricUsage = v.object({ used: v.number(), limit: v.number() });
+
+/** A batch transaction's usage of the limits batches are sized by (src/replay/batch-footprint.ts). */
+export const vTransactionUsage = v.object({
+  indexRanges: vMetricUsage,
+  bytesRead: vMetricUsage,
+  bytesWritten: vMetricUsage,
+  documentsWritten: vMetricUsage,
+  functionsScheduled: vMetricUsage,
+});
+
 export const vBatchOutcome = v.union(
-  v.object({ status: v.literal("applied"), cursor: v.number() }),
+  v.object({ status: v.literal("applied"), cursor: v.number(), usage: vTransactionUsage }),
   v.object({ status: v.literal("duplicate"), cursor: v.union(v.number(), v.null()) }),
   v.object({ status: v.literal("stopped"), state: v.string() }),
   v.object({ status: v.literal("failed"), reason: v.string() }),

@@ -124,7 +124,7 @@ describe("crash recovery", () => {
         })),
       ),
     };
-    expect(await t.mutation(internal.reproject.applyBatch, batch)).toEqual({ status: "applied", cursor: 2 });
+    expect(await t.mutation(internal.reproject.applyBatch, batch)).toMatchObject({ status: "applied", cursor: 2 });
     expect(await t.mutation(internal.reproject.applyBatch, batch)).toEqual({ status: "duplicate", cursor: 2 });
     const docs = await t.run((ctx) => ctx.db.query("sessionSummary").collect());
     expect(docs).toHaveLength(1);

@@ -11,6 +11,7 @@ import { archiveLocation } from "../archive-location.ts";
 import { positionGap } from "../../replay/position-gap.ts";
 import { commitEvents, eventFailure, gapFailure, type CommitInput, type OpenRebuild } from "../commit-events.ts";
 import { countEventsAfter, eventLogOf, eventsAfter, projectionCode } from "../event-log.ts";
+import { transactionUsage } from "../transaction-usage.ts";
 import { applyBatchArgs, finishTailArgs, storePlanArgs, vBatchOutcome, vTailOutcome } from "../function-validators.ts";
 import type { Wiring } from "../wiring.ts";
 
@@ -54,7 +55,7 @@ export function replayFunctions(wiring: Wiring) {
         if (opening.status !== "open") return opening;
         const events: EventRecord[] = eventsOfColumns(input.events);
         const failed = await commitOrFail(ctx, rebuildId, opening.rebuild, { ...input, events });
-        return failed ?? { status: "applied" as const, cursor: input.lastPosition };
+        return failed ?? { status: "applied" as const, cursor: input.lastPosition, usage: await transactionUsage(ctx) };
       },
     }),
 
@@ -94,8 +95,8 @@ export function replayFunctions(wiring: Wiring) {
           );
           const failed = await commitOrFail(ctx, rebuildId, rebuild, {
             events: run.events,
-            skipped: run.skippedPositions.length,
-            filtered: run.filteredPositions.length,
+            skipped: run.skipped,
+            filtered: run.filtered,
             lastPosition: run.lastPosition!,
           });
           if (failed) return failed;
