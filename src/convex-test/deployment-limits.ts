@@ -59,11 +59,9 @@ export function limitCheckedModules(
   return Object.fromEntries(
     Object.entries(modules).map(([file, load]) => {
       const modulePath = file.slice(root.length).replace(/\.[^.]+$/, "");
-      let loaded: Promise<ModuleExports> | undefined;
-      const checked = () =>
-        (loaded ??= load().then((exports) =>
-          limitCheckedExports(modulePath, exports as ModuleExports, node.has(modulePath)),
-        ));
+      // Loaded again each time convex-test asks, as the module map it wraps would be.
+      const checked = async () =>
+        limitCheckedExports(modulePath, (await load()) as ModuleExports, node.has(modulePath));
       return [file, checked];
     }),
   );
