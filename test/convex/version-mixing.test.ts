@@ -5,7 +5,14 @@ import { describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { reproject } from "../../convex/reproject";
 import type { QueryCtx } from "../../convex/_generated/server";
-import { createConvexTest, inComponent, runUntil, stepUntil } from "../support/convex";
+import {
+  createConvexTest,
+  inComponent,
+  projectionRowOf,
+  rebuildsOf,
+  settleRebuilds,
+  stepUntil,
+} from "../support/convex";
 import { useSplitDemoHistory } from "../support/demo-archive";
 import { archiveEventsOf, foldSessionSummary } from "../support/demo-fold";
 
@@ -13,10 +20,8 @@ const code = vi.hoisted(() => ({ sessionSummaryVersion: 1 }));
 
 // The deployed code's version of sessionSummary, changeable between "deploys".
 vi.mock("../../convex/projections.ts", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../convex/projections.ts")>();
-  const { defineRegistry } = await import("../../src/registry/index.ts");
-  const sessionSummary = Object.create(original.sessionSummary, { version: { get: () => code.sessionSummaryVersion } });
-  return { ...original, sessionSummary, registry: defineRegistry([original.rebufferByCdn, sessionSummary]) };
+  const { withSessionSummaryVersion } = await import("../support/versioned-registry.ts");
+  return withSessionSummaryVersion(await importOriginal(), () => code.sessionSummaryVersion);
 });
 
 const ADMIN = { subject: "ops-1", role: "admin" };
@@ -25,22 +30,6 @@ const history = useSplitDemoHistory(6_400, ARCHIVED, 23);
 
 type T = ReturnType<typeof createConvexTest>;
 
-const rebuildsOf = (t: T) =>
-  inComponent(t, (ctx) =>
-    ctx.db
-      .query("rebuilds")
-      .withIndex("by_projection", (q) => q.eq("projection", "sessionSummary"))
-      .collect(),
-  );
-const projectionRow = (t: T) =>
-  inComponent(t, (ctx) =>
-    ctx.db
-      .query("projections")
-      .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
-      .unique(),
-  );
-const noneRunning = (t: T) =>
-  runUntil(t, async () => (await rebuildsOf(t)).every((rebuild) => rebuild.state !== "running"));
 const activeModel = (t: T) =>
   t.run(async (ctx) => {
     const model = await reproject.activeReadModel(ctx as unknown as QueryCtx, "sessionSummary");
@@ -61,21 +50,21 @@ describe("one handler version per generation", () => {
     const t = createConvexTest();
     await startLog(t);
     await t.mutation(internal.reproject.reconcile, {});
-    const [v1] = await rebuildsOf(t);
+    const [v1] = await rebuildsOf(t, "sessionSummary");
     await stepUntil(t, async () => ((await inComponent(t, (ctx) => ctx.db.get(v1!._id)))?.processed ?? 0) > 0);
 
     // A deploy of version 2; reconcile has not run yet.
     code.sessionSummaryVersion = 2;
     const processedAtDeploy = (await inComponent(t, (ctx) => ctx.db.get(v1!._id)))!.processed;
-    await noneRunning(t);
+    await settleRebuilds(t);
 
-    const rebuilds = await rebuildsOf(t);
+    const rebuilds = await rebuildsOf(t, "sessionSummary");
     expect(rebuilds.map((rebuild) => [rebuild.version, rebuild.state])).toEqual([
       [1, "cancelled"],
       [2, "completed"],
     ]);
     expect(rebuilds[0]!.processed).toBe(processedAtDeploy);
-    const row = await projectionRow(t);
+    const row = await projectionRowOf(t, "sessionSummary");
     expect(row).toMatchObject({ builtVersion: 2, activeGeneration: rebuilds[1]!.generation, version: 2 });
     expect(row!.staleSince).toBeUndefined();
     expect((await activeModel(t)).docs).toEqual(foldedThrough(ARCHIVED));
@@ -96,7 +85,7 @@ describe("one handler version per generation", () => {
     const t = createConvexTest();
     await startLog(t);
     await t.mutation(internal.reproject.reconcile, {});
-    await noneRunning(t);
+    await settleRebuilds(t);
     const appendFrom = async (from: number, count: number) =>
       t.mutation(internal.reproject.append, { events: history.live.slice(from, from + count) });
     await appendFrom(0, 100);
@@ -106,16 +95,16 @@ describe("one handler version per generation", () => {
     await appendFrom(100, 50);
     // Version 1's generation serves what it holds; version 2's handlers did not write into it.
     expect(await activeModel(t)).toEqual({ generation: 1, docs: foldedThrough(ARCHIVED + 100) });
-    expect((await projectionRow(t))!.frozenAfter).toBe(ARCHIVED + 100);
+    expect((await projectionRowOf(t, "sessionSummary"))!.frozenAfter).toBe(ARCHIVED + 100);
 
     await t.mutation(internal.reproject.reconcile, {});
-    await stepUntil(t, async () => ((await rebuildsOf(t)).at(-1)?.processed ?? 0) > 0);
+    await stepUntil(t, async () => ((await rebuildsOf(t, "sessionSummary")).at(-1)?.processed ?? 0) > 0);
     await appendFrom(150, 30);
     expect(await activeModel(t)).toEqual({ generation: 1, docs: foldedThrough(ARCHIVED + 100) });
 
-    await noneRunning(t);
+    await settleRebuilds(t);
     expect(await activeModel(t)).toEqual({ generation: 2, docs: foldedThrough(ARCHIVED + 180) });
-    const row = await projectionRow(t);
+    const row = await projectionRowOf(t, "sessionSummary");
     expect(row).toMatchObject({ builtVersion: 2, activeGeneration: 2 });
     expect(row!.frozenAfter).toBeUndefined();
     // Appends after the swap go to the new generation inline again.

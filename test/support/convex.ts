@@ -52,6 +52,40 @@ export function componentDocuments<Table extends ComponentTable>(
   return inComponent(t, (ctx) => ctx.db.query(table).collect());
 }
 
+/** The rebuilds of a projection, oldest first. */
+export function rebuildsOf(t: ReturnType<typeof createConvexTest>, projection: string) {
+  return inComponent(t, (ctx) =>
+    ctx.db
+      .query("rebuilds")
+      .withIndex("by_projection", (q) => q.eq("projection", projection))
+      .collect(),
+  );
+}
+
+/** A projection's stored state (active generation, versions, staleness), or null. */
+export function projectionRowOf(t: ReturnType<typeof createConvexTest>, projection: string) {
+  return inComponent(t, (ctx) =>
+    ctx.db
+      .query("projections")
+      .withIndex("by_name", (q) => q.eq("name", projection))
+      .unique(),
+  );
+}
+
+/** Runs scheduled work until no rebuild is running. */
+export function settleRebuilds(t: ReturnType<typeof createConvexTest>): Promise<void> {
+  return runUntil(
+    t,
+    async () =>
+      (await inComponent(t, (ctx) =>
+        ctx.db
+          .query("rebuilds")
+          .withIndex("by_state", (q) => q.eq("state", "running"))
+          .first(),
+      )) === null,
+  );
+}
+
 /**
  * Runs scheduled work (with fake timers) until `done` holds. finishAllScheduledFunctions can return
  * while the Workpool waits out a retry backoff, so it is called again until the state is reached.
