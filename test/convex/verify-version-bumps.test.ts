@@ -119,4 +119,26 @@ describe("verified version bumps", () => {
     expect(bump.verify!.verdict!.reasons).toEqual(["100% of the documents changed, more than the 25% expected"]);
     expect(await projectionRowOf(t, "sessionSummary")).toMatchObject({ activeGeneration: 1, builtVersion: 1 });
   });
+
+  it("promotes a manual verify run given promoteWithin when it finds nothing outside it, and refuses promoteWithin without verify", async () => {
+    const t = createConvexTest();
+    const admin = t.withIdentity(ADMIN);
+    await t.mutation(internal.reproject.reconcile, {});
+    await settleRebuilds(t);
+    const promoteWithin = { mayChange: [], maxChangedShare: 0 };
+    expect(
+      await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary", options: { promoteWithin } }),
+    ).toEqual({
+      status: "rejected",
+      reason: 'promoteWithin is for verify runs: add mode: "verify"',
+    });
+    const started = (await admin.mutation(api.rebuilds.trigger, {
+      projection: "sessionSummary",
+      options: { mode: "verify", promoteWithin },
+    })) as { rebuildId: string };
+    await settleRebuilds(t);
+    const run = (await rebuildsOf(t, "sessionSummary")).find((rebuild) => rebuild._id === started.rebuildId)!;
+    expect(run.verify).toMatchObject({ shadow: "promoted", changed: 0, verdict: { within: true, reasons: [] } });
+    expect(await projectionRowOf(t, "sessionSummary")).toMatchObject({ activeGeneration: run.generation });
+  });
 });
