@@ -101,7 +101,9 @@ export async function createRebuild(
     errorPolicy: options.errorPolicy ?? "fail",
     ...(options.target ? { target: options.target } : {}),
     ...(options.mode ? { mode: options.mode } : {}),
-    ...(options.keepShadow ? { keepShadow: true } : {}),
+    // A shadow that may be promoted by itself is kept until then.
+    ...(options.keepShadow || options.promoteWithin ? { keepShadow: true } : {}),
+    ...(options.promoteWithin ? { promoteWithin: options.promoteWithin } : {}),
     archive: { location: archiveLocation },
     processed: 0,
     cursor: null,

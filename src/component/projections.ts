@@ -162,7 +162,12 @@ async function reconcileProjection(ctx: MutationCtx, projection: ProjectionCode,
   if (active && active.version === projection.version) return "waiting_for_rebuild" as const;
   // Its handlers changed under it: restart it, once, for the new version.
   if (active) await cancelRebuild(ctx, active);
-  const rebuildId = await createRebuild(ctx, projection, {}, SYSTEM, archiveLocation);
+  // A bump of a projection that declares its expectation is verified first, and promoted by itself within it.
+  const verifyFirst = projection.verifyBumps !== undefined && row.activeGeneration !== null;
+  const options = verifyFirst
+    ? { mode: "verify" as const, keepShadow: true, promoteWithin: projection.verifyBumps }
+    : {};
+  const rebuildId = await createRebuild(ctx, projection, options, SYSTEM, archiveLocation);
   await ctx.db.patch(row._id, { autoRebuildVersion: projection.version });
   await recordAudit(ctx, {
     actor: SYSTEM,

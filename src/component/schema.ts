@@ -14,6 +14,7 @@ import {
   vRebuildPhase,
   vRebuildState,
   vSelfCheckReport,
+  vVerifyExpectation,
   vVerifyResult,
 } from "./validators.ts";
 
@@ -65,6 +66,7 @@ export default defineSchema({
     target: v.optional(v.string()),
     mode: v.optional(v.union(v.literal("rebuild"), v.literal("verify"))),
     keepShadow: v.optional(v.boolean()),
+    promoteWithin: v.optional(vVerifyExpectation),
     verify: v.optional(vVerifyResult),
     archive: v.object({ location: v.string(), snapshotId: v.optional(v.string()) }),
     /** Exact once planned. */

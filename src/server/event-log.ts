@@ -141,7 +141,14 @@ async function applyLiveProjections(ctx: WriterCtx, reproject: Wiring, records: 
 /** The projections' code as the component takes it, with the log's last position now (0 before it starts). */
 export async function projectionCode(ctx: { db: Db }, projections: readonly AnyProjection[]) {
   const logPosition = (await eventLogOf(ctx))?.lastPosition ?? 0;
-  return projections.map(({ name, version }) => ({ name, version, logPosition }));
+  return projections.map(({ name, version, verifyBumps }) => ({
+    name,
+    version,
+    logPosition,
+    ...(verifyBumps
+      ? { verifyBumps: { mayChange: [...verifyBumps.mayChange], maxChangedShare: verifyBumps.maxChangedShare } }
+      : {}),
+  }));
 }
 
 /** Events after `position` in position order, as the registry's records. */
