@@ -10,6 +10,7 @@ export const reproject = defineReproject({
   registry,
   envelope,
   authorize: adminFromEnvironment(),
+  notify: "rebuildNotifications:record",
 });
 
 export const {

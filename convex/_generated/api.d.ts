@@ -16,6 +16,7 @@ import type {
 import type * as crons from "../crons.js";
 import type * as envelope from "../envelope.js";
 import type * as projections from "../projections.js";
+import type * as rebuildNotifications from "../rebuildNotifications.js";
 import type * as rebuilds from "../rebuilds.js";
 import type * as reproject from "../reproject.js";
 import type * as reprojectNode from "../reprojectNode.js";
@@ -32,6 +33,7 @@ declare const fullApi: ApiFromModules<{
   crons: typeof crons;
   envelope: typeof envelope;
   projections: typeof projections;
+  rebuildNotifications: typeof rebuildNotifications;
   rebuilds: typeof rebuilds;
   reproject: typeof reproject;
   reprojectNode: typeof reprojectNode;

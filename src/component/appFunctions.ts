@@ -18,7 +18,12 @@ export async function appFunctionsOf(ctx: QueryCtx): Promise<AppFunctions> {
 export async function rememberAppFunctions(ctx: MutationCtx, functions: AppFunctions): Promise<void> {
   const stored = await ctx.db.query("appFunctions").first();
   if (!stored) await ctx.db.insert("appFunctions", functions);
-  else if (Object.entries(functions).some(([name, handle]) => stored[name as keyof AppFunctions] !== handle)) {
-    await ctx.db.replace(stored._id, functions);
+  else {
+    const { _id, _creationTime, ...current } = stored;
+    const names = new Set([...Object.keys(current), ...Object.keys(functions)]);
+    const changed = [...names].some(
+      (name) => current[name as keyof AppFunctions] !== functions[name as keyof AppFunctions],
+    );
+    if (changed) await ctx.db.replace(stored._id, functions);
   }
 }

@@ -11,6 +11,7 @@ import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { recordAudit } from "./audit.ts";
 import { appFunctionsOf } from "./appFunctions.ts";
+import { notifyApp } from "./notifications.ts";
 import { replayPool } from "./replayPool.ts";
 import {
   vCounters,
@@ -202,6 +203,7 @@ export async function failRebuild(ctx: MutationCtx, rebuild: Rebuild, error: Reb
     outcome: "failed",
     details: error.message,
   });
+  await notifyApp(ctx, { ...rebuild, state: "failed" }, "failed", error.message);
 }
 
 /** Fails a running rebuild: an event its handlers rejected, found by the app's batch mutation. */
@@ -462,6 +464,7 @@ async function completeRebuild(ctx: MutationCtx, rebuild: Rebuild, row: Doc<"pro
     outcome: "completed",
     details: `${counters.applied} applied of ${counters.found} found`,
   });
+  await notifyApp(ctx, { ...rebuild, state: "completed" }, "completed");
 }
 
 /** Makes the rebuild's generation the one queries read, and deletes the one it replaces in the background. */

@@ -194,7 +194,25 @@ export const vAppFunctions = v.object({
   deleteGeneration: v.string(),
   /** Node action `{}`: the deployment's self-check probe. */
   selfCheck: v.string(),
+  /** The app's mutation or action taking a `vRebuildNotification`, if it has one. */
+  notify: v.optional(v.string()),
 });
+
+/** What the app's `notify` function receives when a rebuild needs attention or is done. */
+export const vRebuildNotification = v.object({
+  kind: v.union(v.literal("completed"), v.literal("failed"), v.literal("stalled"), v.literal("waiting_for_operator")),
+  projection: v.string(),
+  rebuildId: v.string(),
+  mode: v.union(v.literal("rebuild"), v.literal("verify")),
+  state: v.string(),
+  processed: v.number(),
+  /** Exact once planned; null before. */
+  total: v.union(v.number(), v.null()),
+  /** A failure's message, or what the operator is waited for. */
+  reason: v.union(v.string(), v.null()),
+  at: v.number(),
+});
+export type RebuildNotification = Infer<typeof vRebuildNotification>;
 export type AppFunctions = Infer<typeof vAppFunctions>;
 
 /** The actor of what the engine does by itself (automatic rebuilds, completions, maintenance). */

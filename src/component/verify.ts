@@ -6,6 +6,7 @@ import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import { recordAudit } from "./audit.ts";
+import { notifyApp } from "./notifications.ts";
 import { rebuildById, scheduleGenerationDeletion, type Rebuild } from "./lifecycle.ts";
 import { SYSTEM, VERIFY_SAMPLE_LIMIT, vDiffSample, type VerifyExpectation, type VerifyResult } from "./validators.ts";
 
@@ -109,7 +110,11 @@ async function finishVerify(ctx: MutationCtx, rebuild: Rebuild & { verify: Verif
     outcome: onlyInActive + onlyInShadow + changed === 0 ? "no_differences" : "differences",
     details: `${compared} compared: ${changed} changed, ${onlyInActive} only in active, ${onlyInShadow} only in shadow; shadow ${keep ? "kept" : "discarded"}`,
   });
-  if (!verdict) return;
+  const completed = { ...rebuild, state: "completed" as const, verify };
+  if (!verdict) {
+    await notifyApp(ctx, completed, keep ? "waiting_for_operator" : "completed", keep ? KEPT_SHADOW : null);
+    return;
+  }
   if (verdict.within && (await promoteShadow(ctx, { ...rebuild, verify }, rebuild.version)) === "promoted") {
     await recordAudit(ctx, {
       actor: SYSTEM,
@@ -119,6 +124,7 @@ async function finishVerify(ctx: MutationCtx, rebuild: Rebuild & { verify: Verif
       outcome: "promoted_automatically",
       details: `the differences stay within the expectation (${describeExpectation(rebuild.promoteWithin!)})`,
     });
+    await notifyApp(ctx, completed, "completed");
     return;
   }
   await recordAudit(ctx, {
@@ -129,7 +135,15 @@ async function finishVerify(ctx: MutationCtx, rebuild: Rebuild & { verify: Verif
     outcome: "waiting_for_operator",
     details: `not promoted: ${verdict.reasons.join("; ")}; promote or discard it`,
   });
+  await notifyApp(
+    ctx,
+    completed,
+    "waiting_for_operator",
+    `not promoted: ${verdict.reasons.join("; ")}; ${KEPT_SHADOW}`,
+  );
 }
+
+const KEPT_SHADOW = "the shadow is kept until an operator promotes or discards it";
 
 /** Whether a verify run's differences stay within the expectation, and each way they do not. */
 export function judgeDifferences(

@@ -124,7 +124,7 @@ export function adminApi(wiring: Wiring) {
         options: effective,
         actor: auth.actor,
         archiveLocation: archiveLocation(),
-        app: await appFunctions(refs),
+        app: await appFunctions(wiring),
       });
     },
   });
@@ -141,7 +141,7 @@ export function adminApi(wiring: Wiring) {
           rebuildId,
           actor: auth.actor,
           codeVersions: Object.fromEntries(registry.projections.map(({ name, version }) => [name, version])),
-          app: await appFunctions(refs),
+          app: await appFunctions(wiring),
         });
       },
     });

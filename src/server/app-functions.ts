@@ -2,13 +2,14 @@
 // self-check probe), as function handles passed with every call that may start work.
 import { createFunctionHandle } from "convex/server";
 import type { AppFunctions } from "../component/validators.ts";
-import type { EngineReferences } from "./references.ts";
+import type { Wiring } from "./wiring.ts";
 
-export async function appFunctions(refs: EngineReferences): Promise<AppFunctions> {
+export async function appFunctions({ refs, notify }: Pick<Wiring, "refs" | "notify">): Promise<AppFunctions> {
   return {
     plan: await createFunctionHandle(refs.plan),
     chunk: await createFunctionHandle(refs.chunk),
     deleteGeneration: await createFunctionHandle(refs.deleteGeneration),
     selfCheck: await createFunctionHandle(refs.probeNodeRuntime),
+    ...(notify ? { notify: await createFunctionHandle(notify) } : {}),
   };
 }

@@ -27,6 +27,11 @@ export interface ReprojectConfig<P extends AnyProjection = AnyProjection> {
   authorize: AuthorizeAdmin;
   /** Defaults: "reproject" and "reprojectNode". */
   modules?: Partial<ReprojectModules>;
+  /**
+   * The app's function ("module:export", an internal mutation or action taking `vRebuildNotification`)
+   * Reproject schedules when a rebuild completes, fails, stalls or waits for an operator.
+   */
+  notify?: string;
 }
 
 export const DEFAULT_MODULES: ReprojectModules = { functions: "reproject", node: "reprojectNode" };

@@ -7,6 +7,7 @@ export {
   type ExportedNodeFunctions,
 } from "./reproject.ts";
 export { reprojectTables } from "./tables.ts";
+export { vRebuildNotification, type RebuildNotification } from "../component/validators.ts";
 export type { ActiveReadModel } from "./active-read-model.ts";
 export type { Authorization, AuthorizeAdmin, ReprojectConfig, ReprojectModules } from "./config.ts";
 export type { NewEvent } from "./event-log.ts";

@@ -9,6 +9,7 @@
 import {
   getFunctionAddress,
   getFunctionName,
+  makeFunctionReference,
   type Crons,
   type FunctionReference,
   type GenericMutationCtx,
@@ -34,6 +35,7 @@ export class ReprojectConfigError extends Error {
 }
 
 const MODULE_PATH = /^[A-Za-z0-9_]+(\/[A-Za-z0-9_]+)*$/;
+const FUNCTION_PATH = /^[A-Za-z0-9_]+(\/[A-Za-z0-9_]+)*:[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function defineReproject<P extends AnyProjection>(config: ReprojectConfig<P>) {
   const wiring = checkedWiring(config);
@@ -103,6 +105,11 @@ function checkedWiring<P extends AnyProjection>(config: ReprojectConfig<P>): Wir
     throw fail(
       `modules.functions and modules.node are both "${modules.node}": Node actions need their own "use node" module`,
     );
+  if (config.notify !== undefined && (typeof config.notify !== "string" || !FUNCTION_PATH.test(config.notify))) {
+    throw fail(
+      `notify must name the app's function as "module:export", such as "rebuildNotifications:record", got ${JSON.stringify(config.notify)}`,
+    );
+  }
   return {
     component: config.component,
     registry: config.registry,
@@ -110,6 +117,8 @@ function checkedWiring<P extends AnyProjection>(config: ReprojectConfig<P>): Wir
     authorize: config.authorize,
     modules,
     refs: engineReferences(modules),
+    notify:
+      config.notify === undefined ? undefined : (makeFunctionReference(config.notify) as unknown as Wiring["notify"]),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { FunctionReference } from "convex/server";
 import type { ComponentApi } from "../component/componentApi.ts";
 import type { AnyProjection, EventEnvelope, Registry } from "../registry/index.ts";
 import type { AuthorizeAdmin, ReprojectModules } from "./config.ts";
@@ -11,4 +12,6 @@ export interface Wiring<P extends AnyProjection = AnyProjection> {
   authorize: AuthorizeAdmin;
   modules: ReprojectModules;
   refs: EngineReferences;
+  /** The app's rebuild notification function, if it has one. */
+  notify: FunctionReference<"mutation" | "action", "internal"> | undefined;
 }

@@ -186,7 +186,7 @@ describe("verify runs", () => {
       });
     }
     // The state a verify run has once its tail is applied, and the app's functions it has been given.
-    const app = await t.run(() => appFunctions(reproject.wiring.refs));
+    const app = await t.run(() => appFunctions(reproject.wiring));
     const rebuildId = await inComponent(t, async (ctx) => {
       await ctx.db.insert("appFunctions", app);
       await ctx.db.insert("projections", {

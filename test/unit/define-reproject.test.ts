@@ -100,6 +100,13 @@ describe("defineReproject", () => {
     );
   });
 
+  it("refuses a notify function that is not named module:export", () => {
+    expect(refusal({ ...valid, notify: "rebuildNotifications" })).toMatch(
+      /notify must name the app's function as "module:export", such as "rebuildNotifications:record", got "rebuildNotifications"/,
+    );
+    expect(() => defineReproject({ ...valid, notify: "admin/alerts:rebuildChanged" })).not.toThrow();
+  });
+
   it("an event declaring an attribute of no known type is refused where it is declared", () => {
     expect(() =>
       defineEvent("Odd", { versions: { 1: z.object({}) }, attributes: { when: "date" as "string" } }),

@@ -18,6 +18,7 @@ import type * as audit from "../audit.js";
 import type * as componentApi from "../componentApi.js";
 import type * as deadLetters from "../deadLetters.js";
 import type * as lifecycle from "../lifecycle.js";
+import type * as notifications from "../notifications.js";
 import type * as pins from "../pins.js";
 import type * as projections from "../projections.js";
 import type * as rebuilds from "../rebuilds.js";
@@ -41,6 +42,7 @@ declare const fullApi: ApiFromModules<{
   componentApi: typeof componentApi;
   deadLetters: typeof deadLetters;
   lifecycle: typeof lifecycle;
+  notifications: typeof notifications;
   pins: typeof pins;
   projections: typeof projections;
   rebuilds: typeof rebuilds;

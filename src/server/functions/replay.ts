@@ -140,7 +140,7 @@ export function replayFunctions(wiring: Wiring) {
         ctx.runMutation(component.projections.reconcile, {
           code: await projectionCode(ctx, registry.projections),
           archiveLocation: archiveLocation(),
-          app: await appFunctions(wiring.refs),
+          app: await appFunctions(wiring),
         }),
     }),
   };

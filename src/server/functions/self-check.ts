@@ -5,12 +5,13 @@ import { internalMutationGeneric, internalQueryGeneric } from "convex/server";
 import { appFunctions } from "../app-functions.ts";
 import type { Wiring } from "../wiring.ts";
 
-export function selfCheckFunctions({ component, refs }: Wiring) {
+export function selfCheckFunctions(wiring: Wiring) {
+  const { component } = wiring;
   return {
     startSelfCheck: internalMutationGeneric({
       args: {},
       handler: async (ctx): Promise<string> =>
-        ctx.runMutation(component.selfChecks.start, { app: await appFunctions(refs) }),
+        ctx.runMutation(component.selfChecks.start, { app: await appFunctions(wiring) }),
     }),
     latestSelfCheck: internalQueryGeneric({
       args: {},
