@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION, startLocalS3Server } from "../src/local/s3-server.ts";
-import { mapConcurrently } from "../src/archive/maintenance/concurrency.ts";
+import { mapConcurrently } from "../src/archive/concurrency.ts";
 import { compactTable } from "../src/archive/maintenance/index.ts";
 import { LocalObjectStore } from "../src/archive/store/local-store.ts";
 import { ArchiveTable } from "../src/archive/table.ts";

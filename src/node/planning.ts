@@ -6,7 +6,7 @@ import { checkArchiveCarriesEnvelope } from "../archive/archive-envelope.ts";
 import { ArchiveTable } from "../archive/table.ts";
 import { replayColumns } from "../replay/archive-events.ts";
 import { filterPredicate } from "../replay/filter.ts";
-import { serializePlan } from "../replay/plan-json.ts";
+import { pagePlan, pageWrites } from "../replay/plan-pages.ts";
 import type { Wiring } from "../server/wiring.ts";
 import { failFastOnPermanentErrors } from "./permanent-errors.ts";
 
@@ -29,21 +29,26 @@ async function planRebuild(
   const snapshot = table.snapshot();
   const filter = input.filter ?? undefined;
   checkArchiveCarriesEnvelope(table.schema, envelope, input.archiveLocation);
-  const scanPlan = snapshot
-    ? await table.plan({
-        snapshotId: snapshot["snapshot-id"],
-        columns: replayColumns(envelope),
-        predicate: filterPredicate(filter, envelope),
-        orderBy: envelope.columns.position,
-      })
-    : undefined;
-  const highWaterMark = snapshot
-    ? await table.columnUpperBound(envelope.columns.position, { snapshotId: snapshot["snapshot-id"] })
-    : undefined;
+  const [scanPlan, highWaterMark] = snapshot
+    ? await Promise.all([
+        table.plan({
+          snapshotId: snapshot["snapshot-id"],
+          columns: replayColumns(envelope),
+          predicate: filterPredicate(filter, envelope),
+          orderBy: envelope.columns.position,
+        }),
+        table.columnUpperBound(envelope.columns.position, { snapshotId: snapshot["snapshot-id"] }),
+      ])
+    : [undefined, undefined];
+  const paged = scanPlan ? pagePlan(scanPlan) : undefined;
+  for (const write of pageWrites(paged?.pages ?? [])) {
+    await ctx.runMutation(component.lifecycle.storePlanPages, { rebuildId, ...write });
+  }
   await ctx.runMutation(refs.storePlan, {
     rebuildId,
     archiveHighWaterMark: highWaterMark === undefined || highWaterMark === null ? 0 : Number(highWaterMark),
-    planJson: scanPlan ? serializePlan(scanPlan) : "null",
+    planJson: paged?.header ?? "null",
+    pageCount: paged?.pages.length ?? 0,
     ...(snapshot ? { snapshotId: String(snapshot["snapshot-id"]) } : {}),
     total: scanPlan?.rowCount ?? 0,
     ...(scanPlan
