@@ -5,7 +5,11 @@
 export const STORE_CONCURRENCY = 16;
 
 /** `work` over every item, at most `limit` at a time; results in the items' order. */
-export async function mapConcurrently<T, R>(items: readonly T[], work: (item: T, index: number) => Promise<R>, limit = STORE_CONCURRENCY): Promise<R[]> {
+export async function mapConcurrently<T, R>(
+  items: readonly T[],
+  work: (item: T, index: number) => Promise<R>,
+  limit = STORE_CONCURRENCY,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

@@ -212,7 +212,10 @@ export async function planScan(
 }
 
 function orderBounds(lower: IcebergValue | undefined, upper: IcebergValue | undefined) {
-  return { ...(lower !== undefined ? { orderLower: lower } : {}), ...(upper !== undefined ? { orderUpper: upper } : {}) };
+  return {
+    ...(lower !== undefined ? { orderLower: lower } : {}),
+    ...(upper !== undefined ? { orderUpper: upper } : {}),
+  };
 }
 
 /** A data file whose footer disagrees with its manifest entry cannot be trusted for an exact total. */

@@ -45,7 +45,7 @@ export function pagePlan(plan: ScanPlan): PagedPlan {
   };
   for (const group of overlappingGroups(slices, plan.orderBy !== undefined)) {
     const groupParts = group.map((slice) => toPlanJson(slice));
-    const groupBytes = groupParts.reduce((sum, part) => sum + part.length + 1, 0);
+    const groupBytes = groupParts.reduce((sum, part) => sum + Buffer.byteLength(part) + 1, 0);
     if (groupBytes > PLAN_PAGE_MAX_BYTES) throw oversizedGroup(plan, group, groupBytes);
     if (bytes > 0 && bytes + groupBytes > PLAN_PAGE_BYTES) cut();
     parts.push(...groupParts);
@@ -106,12 +106,13 @@ export function pageWrites(pages: readonly string[]): Array<{ first: number; pag
   let bytes = 0;
   pages.forEach((page, index) => {
     const current = writes.at(-1);
-    if (current && bytes + page.length <= PLAN_WRITE_BYTES) {
+    const pageBytes = Buffer.byteLength(page);
+    if (current && bytes + pageBytes <= PLAN_WRITE_BYTES) {
       current.pages.push(page);
-      bytes += page.length;
+      bytes += pageBytes;
     } else {
       writes.push({ first: index, pages: [page] });
-      bytes = page.length;
+      bytes = pageBytes;
     }
   });
   return writes;
