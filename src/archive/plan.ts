@@ -65,6 +65,8 @@ export interface ScanSlice {
  * flight plan 20,000 files in seconds, not minutes.
  */
 export const FOOTER_READ_CONCURRENCY = 32;
+/** Manifests decoded at once: enough to hide latency behind decoding, few enough that their entries stay small in memory. */
+export const MANIFEST_READ_CONCURRENCY = 4;
 
 export interface PruningStats {
   manifests: number;
@@ -91,7 +93,16 @@ export interface ScanPlan {
   /** True when rowCount is exactly what a scan yields: no delete files apply and no row filter remains. */
   rowCountExact: boolean;
   stats: PruningStats;
+  /**
+   * The order column's highest value in the snapshot (an upper bound: deleted rows count), when the
+   * plan read every data manifest and each file's bounds have it; `columnUpperBound` finds it otherwise.
+   */
+  orderUpperBound?: IcebergValue;
 }
+
+/** A data file that passed pruning: its slice, or what reading its footer needs. */
+type PlannedFile =
+  ScanSlice | { footerOf: ScanSlice; fileLower: IcebergValue | undefined; fileUpper: IcebergValue | undefined };
 
 export interface PlanOptions {
   /** Column names to read; all when absent. */
@@ -123,8 +134,6 @@ export async function planScan(
     rowsSkipped: 0,
   };
 
-  const dataEntries: ManifestEntry[] = [];
-  const deleteEntries: ManifestEntry[] = [];
   const manifests = (await readManifestList(store, metadata, snapshot)).filter((manifest) => {
     stats.manifests++;
     if (
@@ -139,48 +148,76 @@ export async function planScan(
     stats.rowsSkipped += manifest.liveRows ?? 0;
     return false;
   });
-  const entriesByManifest = await mapConcurrently(manifests, (manifest) => readManifest(store, metadata, manifest));
-  for (const entry of entriesByManifest.flat()) {
-    if (entry.status === EntryStatus.DELETED) continue;
-    (entry.file.content === FileContent.DATA ? dataEntries : deleteEntries).push(entry);
-  }
+  // Delete files first: each data file's slice names those that apply to it.
+  const deleteEntries = (
+    await mapConcurrently(
+      manifests.filter((manifest) => manifest.content !== ManifestContent.DATA),
+      (manifest) => readManifest(store, metadata, manifest),
+    )
+  )
+    .flat()
+    .filter((entry) => entry.status !== EntryStatus.DELETED);
+
+  // Each data manifest is reduced to its slices as it is read (a slice is a fraction of its entry):
+  // memory holds a few manifests' entries at a time, whatever the number of files.
+  const orderUpper = { value: undefined as IcebergValue | undefined, complete: stats.manifestsSkipped === 0 };
+  const planned = await mapConcurrently(
+    manifests.filter((manifest) => manifest.content === ManifestContent.DATA),
+    async (manifest) => {
+      const items: PlannedFile[] = [];
+      for (const entry of await readManifest(store, metadata, manifest)) {
+        if (entry.status === EntryStatus.DELETED) continue;
+        const file = entry.file;
+        if (file.content !== FileContent.DATA) {
+          throw new CorruptArchiveError(manifest.path, `lists the delete file ${file.path} in a data manifest`);
+        }
+        const fileLower = orderField ? decodeBound(file.lowerBounds, orderField) : undefined;
+        const fileUpper = orderField ? decodeBound(file.upperBounds, orderField) : undefined;
+        if (file.recordCount > 0) {
+          if (fileUpper === undefined) orderUpper.complete = false;
+          orderUpper.value = maxOf(orderUpper.value, fileUpper);
+        }
+        stats.dataFiles++;
+        stats.rows += file.recordCount;
+        if (file.format !== "PARQUET") {
+          throw new UnsupportedArchiveFeatureError(
+            `${store.root}/${file.key}`,
+            `data file format ${file.format}; only Parquet is read`,
+          );
+        }
+        if (!partitionMayMatch(metadata, schema, file, bound) || !boundsMayMatch(file, bound)) {
+          stats.dataFilesSkipped++;
+          stats.rowsSkipped += file.recordCount;
+          continue;
+        }
+        const slice: ScanSlice = {
+          key: file.key,
+          path: file.path,
+          sizeInBytes: file.fileSizeInBytes,
+          rowCount: file.recordCount,
+          identityPartitionValues: identityPartitionValues(metadata, schema, file),
+          deletes: applicableDeletes(entry, deleteEntries, store.root),
+        };
+        // Without a row filter every row group is read, and the manifest has the rows and order
+        // bounds: the footer waits for the chunk that reads the file.
+        const needsFooter = bound.length > 0 || (orderField && (fileLower === undefined || fileUpper === undefined));
+        items.push(
+          needsFooter ? { footerOf: slice, fileLower, fileUpper } : { ...slice, ...orderBounds(fileLower, fileUpper) },
+        );
+      }
+      return items;
+    },
+    MANIFEST_READ_CONCURRENCY,
+  );
 
   const nameMapping = nameMappingOf(metadata, schema);
-  const candidates = dataEntries.filter(({ file }) => {
-    stats.dataFiles++;
-    stats.rows += file.recordCount;
-    if (file.format !== "PARQUET") {
-      throw new UnsupportedArchiveFeatureError(
-        `${store.root}/${file.key}`,
-        `data file format ${file.format}; only Parquet is read`,
-      );
-    }
-    if (partitionMayMatch(metadata, schema, file, bound) && boundsMayMatch(file, bound)) return true;
-    stats.dataFilesSkipped++;
-    stats.rowsSkipped += file.recordCount;
-    return false;
-  });
-  const planned = await mapConcurrently(
-    candidates,
-    async (entry): Promise<ScanSlice | undefined> => {
-      const file = entry.file;
-      const fileLower = orderField ? decodeBound(file.lowerBounds, orderField) : undefined;
-      const fileUpper = orderField ? decodeBound(file.upperBounds, orderField) : undefined;
-      const slice: ScanSlice = {
-        key: file.key,
-        path: file.path,
-        sizeInBytes: file.fileSizeInBytes,
-        rowCount: file.recordCount,
-        identityPartitionValues: identityPartitionValues(metadata, schema, file),
-        deletes: applicableDeletes(entry, deleteEntries, store.root),
-      };
-      // Without a row filter every row group is read, and the manifest has the rows and order bounds:
-      // the footer waits for the chunk that reads the file.
-      if (bound.length === 0 && (!orderField || (fileLower !== undefined && fileUpper !== undefined))) {
-        return { ...slice, ...orderBounds(fileLower, fileUpper) };
-      }
-      const parquet = await openParquetDataFile(store, file.key, file.fileSizeInBytes, nameMapping);
-      checkRowCount(parquet, file.recordCount);
+  const footered = await mapConcurrently(
+    planned.flat(),
+    async (item): Promise<ScanSlice | undefined> => {
+      if (!("footerOf" in item)) return item;
+      const { footerOf: slice, fileLower, fileUpper } = item;
+      const parquet = await openParquetDataFile(store, slice.key, slice.sizeInBytes, nameMapping);
+      checkRowCount(parquet, slice.rowCount);
       const groups = matchingRowGroups(parquet, bound, orderField, stats);
       if (groups.rowGroups.length === 0) {
         stats.dataFilesSkipped++;
@@ -195,7 +232,7 @@ export async function planScan(
     },
     FOOTER_READ_CONCURRENCY,
   );
-  const slices = planned.filter((slice) => slice !== undefined);
+  const slices = footered.filter((slice) => slice !== undefined);
   if (orderField) slices.sort((a, b) => compareOptional(a.orderLower, b.orderLower));
   const rowCount = slices.reduce((sum, slice) => sum + slice.rowCount, 0);
   return {
@@ -208,6 +245,9 @@ export async function planScan(
     rowCount,
     rowCountExact: slices.every((slice) => slice.deletes.length === 0) && predicate.length === 0,
     stats,
+    ...(orderField && orderUpper.complete && orderUpper.value !== undefined
+      ? { orderUpperBound: orderUpper.value }
+      : {}),
   };
 }
 
@@ -488,13 +528,25 @@ export async function columnUpperBound(
   const manifests = (await readManifestList(store, metadata, snapshot)).filter(
     (manifest) => manifest.content === ManifestContent.DATA,
   );
-  const entries = (await mapConcurrently(manifests, (manifest) => readManifest(store, metadata, manifest))).flat();
-  const live = entries.filter((entry) => entry.status !== EntryStatus.DELETED && entry.file.recordCount > 0);
+  // Each manifest is reduced as it is read: its files' highest bound, and the files without one.
+  const perManifest = await mapConcurrently(
+    manifests,
+    async (manifest) => {
+      let upper: IcebergValue | undefined;
+      const unbounded: ContentFile[] = [];
+      for (const { status, file } of await readManifest(store, metadata, manifest)) {
+        if (status === EntryStatus.DELETED || file.recordCount === 0) continue;
+        const fileUpper = decodeBound(file.upperBounds, field);
+        if (fileUpper === undefined) unbounded.push(file);
+        else upper = maxOf(upper, fileUpper);
+      }
+      return { upper, unbounded };
+    },
+    MANIFEST_READ_CONCURRENCY,
+  );
   const uppers = await mapConcurrently(
-    live,
-    async ({ file }) => {
-      const upper = decodeBound(file.upperBounds, field);
-      if (upper !== undefined) return upper;
+    perManifest.flatMap(({ unbounded }) => unbounded),
+    async (file) => {
       const parquet = await openParquetDataFile(store, file.key, file.fileSizeInBytes, nameMapping);
       const index = parquet.columnsByFieldId.get(field.id)?.index;
       let fromGroups: IcebergValue | undefined;
@@ -510,6 +562,7 @@ export async function columnUpperBound(
     },
     FOOTER_READ_CONCURRENCY,
   );
+  uppers.push(...perManifest.map(({ upper }) => upper));
   let max: IcebergValue | undefined;
   for (const upper of uppers) max = maxOf(max, upper);
   return max;
