@@ -3,7 +3,7 @@
 // object store would. A full plan and a filtered one (one day's morning, one event type), each in a
 // process of its own: seconds, peak RSS, requests issued, bytes of plan to store, largest document.
 // Standalone: `node --import tsx bench/plan-scale.ts [--quick]`; `npm run bench` runs it too.
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { openObjectStore } from "../src/archive/store/open-store.ts";
-import { S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION, startLocalS3Server } from "../src/local/s3-server.ts";
+import { localS3Client, S3_LOCAL_CREDENTIALS, startLocalS3Server } from "../src/local/s3-server.ts";
 import type { ReplayFilter } from "../src/replay/filter.ts";
 import { startFaultyS3Proxy } from "../test/support/faulty-s3-proxy.ts";
 import { writeSyntheticArchive, type SyntheticArchive, type SyntheticArchiveOptions } from "./synthetic-archive.ts";
@@ -70,12 +70,7 @@ export async function runPlanScaleBenchmark(
   const server = await startLocalS3Server({ directory });
   const proxy = await startFaultyS3Proxy({ target: server.endpoint, latencyMs: sizes.latencyMs });
   try {
-    const client = new S3Client({
-      endpoint: server.endpoint,
-      region: S3_LOCAL_REGION,
-      credentials: S3_LOCAL_CREDENTIALS,
-      forcePathStyle: true,
-    });
+    const client = localS3Client(server.endpoint);
     await client.send(new CreateBucketCommand({ Bucket: "plan-scale" }));
     const location = "s3://plan-scale/events";
     // Written past the proxy: the archive's making is not what is measured.
