@@ -19,8 +19,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION, startLocalS3Server } from "../src/local/s3-server.ts";
-import { mapConcurrently } from "../src/archive/maintenance/concurrency.ts";
+import { localS3Client, S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION, startLocalS3Server } from "../src/local/s3-server.ts";
+import { mapConcurrently } from "../src/archive/concurrency.ts";
 import { compactTable } from "../src/archive/maintenance/index.ts";
 import { LocalObjectStore } from "../src/archive/store/local-store.ts";
 import { ArchiveTable } from "../src/archive/table.ts";
@@ -183,12 +183,7 @@ if (process.argv[2] === "--phase") {
     const serverDir = mkdtempSync(join(tmpdir(), "reproject-bench-s3-"));
     const server = await startLocalS3Server({ directory: serverDir });
     try {
-      const client = new S3Client({
-        endpoint: server.endpoint,
-        region: S3_LOCAL_REGION,
-        credentials: S3_LOCAL_CREDENTIALS,
-        forcePathStyle: true,
-      });
+      const client = localS3Client(server.endpoint);
       await client.send(new CreateBucketCommand({ Bucket: "bench" }));
       await upload(client, source, "bench", "before");
       await upload(client, work, "bench", "after");

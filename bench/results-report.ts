@@ -5,6 +5,7 @@ import { cpus, loadavg, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { TIME_SHARES, type TimeShare } from "./cpu-profile.ts";
 import type { IngestMeasurement } from "./ingest.ts";
+import type { PlanScaleResults } from "./plan-scale.ts";
 import type { ResumeMeasurement } from "./rebuild-bench.ts";
 import type { WorkerResult } from "./rebuild-worker.ts";
 import type { RegistryMeasurement } from "./registry.ts";
@@ -37,6 +38,7 @@ export interface BenchResults {
   rss: { smallEvents: number; smallMb: number; largeEvents: number; largeMb: number };
   resume: ResumeMeasurement;
   ingest: IngestMeasurement[];
+  planScale: PlanScaleResults;
 }
 
 /** A deployment's commit latency for a mutation, the assumption of the ceiling calculation. */
@@ -175,6 +177,16 @@ function goals(results: BenchResults): Goal[] {
       measured: rssRatio.toFixed(2),
       met: rssRatio <= 1.2,
     },
+    (() => {
+      const full = results.planScale.plans.find((plan) => plan.name === "full")!;
+      const { sizes } = results.planScale;
+      return {
+        goal: `full plan of ${count(sizes.files)} data files (${count(full.total)} events), +${sizes.latencyMs} ms per request`,
+        target: "< 10 s and < 256 MB",
+        measured: `${full.seconds.toFixed(1)} s, ${full.maxRssMb.toFixed(0)} MB`,
+        met: full.seconds < 10 && full.maxRssMb < 256,
+      };
+    })(),
     {
       goal: "events re-applied after a crash",
       target: "0",
@@ -331,6 +343,35 @@ export function resultsMarkdown(results: BenchResults): string {
     "",
     `Every append reads and patches the one \`eventLog\` document, so a deployment commits appends one after another, whatever their number of callers: events/s ≤ events per mutation × 1000 / (ms per mutation + commit ms), with ${ASSUMED_COMMIT_MS} ms assumed for the commit.`,
     "",
+    `## 7. Planning a rebuild of ${count(results.planScale.archive.events)} events in ${count(results.planScale.archive.dataFiles)} data files, +${results.planScale.sizes.latencyMs} ms per S3 request`,
+    "",
+    table(
+      [
+        "plan",
+        "events (total)",
+        "files kept / in manifests",
+        "seconds",
+        "peak RSS",
+        "S3 requests",
+        "pages (mutations)",
+        "plan bytes stored",
+        "largest document",
+      ],
+      results.planScale.plans.map((plan) => [
+        plan.name,
+        count(plan.total),
+        `${count(plan.slices)} / ${count(plan.dataFiles)}`,
+        plan.seconds.toFixed(2),
+        `${plan.maxRssMb.toFixed(0)} MB`,
+        count(plan.requests),
+        `${count(plan.pages)} (${count(plan.pageWrites)})`,
+        `${(plan.bytesStored / 2 ** 20).toFixed(2)} MiB`,
+        `${(plan.largestDocument / 1024).toFixed(0)} KiB`,
+      ]),
+    ),
+    "",
+    `The archive: ${count(results.planScale.archive.manifests)} manifests (one per append of ${count(results.planScale.sizes.filesPerManifest)} files), ${count(results.planScale.sizes.filesPerDay)} files a day, ${count(results.planScale.sizes.eventsPerFile)} events a file. The filtered plan keeps six hours of one day and one event type: ${results.planScale.filter.eventTypes!.join(", ")}.`,
+    "",
     "## How each figure is measured",
     "",
     "- **Scan**: `bench/scan.ts`, each engine in a process of its own on the same files; DuckDB decodes every value (`min()` of each column). *Ratio* compares the medians of 3 scans after a first one (JIT, WebAssembly, DuckDB's start-up and the OS file cache warm for both engines, as in a long rebuild); *ratio, first scan* compares the first scans of fresh processes, start-up included. Peak RSS covers all of a process's scans.",
@@ -339,6 +380,7 @@ export function resultsMarkdown(results: BenchResults): string {
     "- **Function calls**: the runtime's own counters (`runtime.stats().calls`: every query, mutation and action the app and its components ran, the Workpool's included), minus the benchmark's status polls.",
     "- **Bytes written**: every document write of every transaction, sized as convex-test sizes it to enforce Convex's limits (`TransactionMetricsTracker.trackWrite`, counted by `bench/instrumentation.ts`); convex-test does not count index entries or the transaction log, so a deployment writes more.",
     "- **Live ingestion**: `bench/ingest.ts` builds both demo projections on the local runtime, then appends the demo generator's next events through `reproject:append` (what `reproject.appendEvents` does in an app mutation), one mutation after another, at each batch size; *calls per mutation* counts the append and the component query per projection for its live generations.",
+    "- **Planning**: `bench/plan-scale.ts` writes the archive to s3rver by its metadata (`bench/synthetic-archive.ts`: real Iceberg metadata, manifest lists and manifests whose entries carry a real data file's column statistics with their own partition, row count and position and time bounds; the files of the one day the filtered plan reads are real Parquet files of that many events, the others are not written since no plan opens them). Each plan runs in a process of its own (`bench/plan-scale-worker.ts`: open the table, plan the scan and the high-water mark as the `plan` action does, cut the plan into the pages it stores) through `test/support/faulty-s3-proxy.ts`, which holds every request 20 ms before passing it on and counts them. Seconds exclude the process's start-up; peak RSS includes it (Node, the AWS SDK and the Parquet reader: ~140 MB). Bytes stored and the largest document are the header's and pages' text as the component stores it; Convex stores a little more per document (field names, ids).",
     "- **Peak RSS**: `process.resourceUsage().maxRSS` of a worker process without the profiler, which holds the runtime, its in-memory database and the scan.",
     "- **Resume**: a worker with the runtime persisted to a file (snapshot every 0.5 s at most) is killed with SIGKILL at the first snapshot after 40% of the events (at 75% at the latest, whatever snapshot is on disk then); a second worker restarts the runtime from the file and the rebuild resumes by itself. *Rows re-read* = rows decoded by both processes (counted where `ArchiveTable.scan` yields them) minus the archive's rows: the rows the crashed process had read past its last saved checkpoint plus the start of the row group the resumed scan skips into. *Re-applied* = events applied beyond an uninterrupted rebuild, and the read models compared.",
   ];

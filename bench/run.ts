@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { demoArchiveDir } from "./demo-archive-cache.ts";
 import { bestRebuild, measureRebuild, measureResume } from "./rebuild-bench.ts";
 import { runIngestBenchmark } from "./ingest.ts";
+import { PLAN_SCALE_FULL, PLAN_SCALE_QUICK, runPlanScaleBenchmark, type PlanScaleSizes } from "./plan-scale.ts";
 import { runRegistryBenchmark } from "./registry.ts";
 import { resultsMarkdown, type BenchResults, type EndToEnd } from "./results-report.ts";
 import { runScanBenchmark } from "./scan.ts";
@@ -27,6 +28,7 @@ interface Sizes {
   /** Events appended at each batch size, after building the projections from an archive of `ingestArchive`. */
   ingest: number;
   ingestArchive: number;
+  planScale: PlanScaleSizes;
 }
 
 const FULL: Sizes = {
@@ -39,6 +41,7 @@ const FULL: Sizes = {
   resume: 1_000_000,
   ingest: 5_000,
   ingestArchive: 100_000,
+  planScale: PLAN_SCALE_FULL,
 };
 const QUICK: Sizes = {
   scan: [20_000, 100_000],
@@ -51,6 +54,7 @@ const QUICK: Sizes = {
   resumeRateLimit: 20_000,
   ingest: 200,
   ingestArchive: 20_000,
+  planScale: PLAN_SCALE_QUICK,
 };
 const PROJECTIONS = ["rebufferByCdn", "sessionSummary"];
 
@@ -120,6 +124,9 @@ const ingest = await runIngestBenchmark(
   log,
 );
 
+log("7. planning a billion-event archive");
+const planScale = await runPlanScaleBenchmark(sizes.planScale, log);
+
 const results: BenchResults = {
   mode: values.quick ? "quick" : "full",
   startedAt,
@@ -130,6 +137,7 @@ const results: BenchResults = {
   rss,
   resume,
   ingest,
+  planScale,
 };
 const markdown = resultsMarkdown(results);
 writeFileSync(values.out!, markdown);

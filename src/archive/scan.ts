@@ -11,7 +11,7 @@ import {
   type FetchedRowGroup,
   type ParquetDataFile,
 } from "./parquet-file.ts";
-import type { ScanPlan, ScanSlice } from "./plan.ts";
+import { checkRowCount, type ScanPlan, type ScanSlice } from "./plan.ts";
 import { bindPredicate, compareValues, valueMatches } from "./predicate.ts";
 import { parseJsonValue } from "./json-single-value.ts";
 import { fieldByName, type NestedField, type PrimitiveType } from "./schema.ts";
@@ -78,7 +78,7 @@ async function* scanBatches(
 ): AsyncGenerator<RowBatch> {
   const reader = new SliceReader(store, metadata, plan, options);
   let run: ScanSlice[] = [];
-  for (const group of overlappingGroups(plan)) {
+  for (const group of overlappingGroups(plan.slices, plan.orderBy !== undefined)) {
     if (group.length === 1) {
       run.push(group[0]!);
       continue;
@@ -98,6 +98,7 @@ async function* scanBatches(
 interface OpenSlice {
   slice: ScanSlice;
   file: ParquetDataFile;
+  rowGroups: number[];
   deletes: DeletesForFile;
   fields: NestedField[];
 }
@@ -126,28 +127,23 @@ class SliceReader {
   }
 
   /**
-   * Yields the slices' row groups in order. The next row group's bytes are read while the current
-   * one is decoded, so file or S3 latency overlaps with decoding even across files.
+   * Yields the slices' row groups in order. The next row group's bytes (and the next file's footer)
+   * are read while the current one is decoded, so file or S3 latency overlaps with decoding even
+   * across files.
    */
   async *read(slices: ScanSlice[]): AsyncGenerator<RowBatch> {
-    const units = slices.flatMap((slice) => slice.rowGroups.map((rowGroup) => ({ slice, rowGroup })));
-    const opening = new Map<ScanSlice, Promise<OpenSlice | undefined>>();
-    const fetch = ({ slice, rowGroup }: (typeof units)[number]) => {
-      let open = opening.get(slice);
-      if (!open) opening.set(slice, (open = this.open(slice)));
-      return open.then(
-        async (opened) => opened && { opened, fetched: await fetchRowGroup(opened.file, rowGroup, opened.fields) },
-      );
-    };
-    let next = units.length > 0 ? fetch(units[0]!) : undefined;
-    for (let index = 0; index < units.length; index++) {
-      const current = await next!;
-      const following = units[index + 1];
-      if (following?.slice !== units[index]!.slice) opening.delete(units[index]!.slice);
-      next = following && fetch(following);
-      // If the caller stops early, the row group read ahead is dropped; its failure must not go unhandled.
-      next?.catch(() => undefined);
-      if (current) yield this.batchOf(current.opened, current.fetched);
+    for await (const { opened, fetched } of readAhead(this.fetchRowGroups(slices))) {
+      yield this.batchOf(opened, fetched);
+    }
+  }
+
+  private async *fetchRowGroups(slices: ScanSlice[]) {
+    for (const slice of slices) {
+      const opened = await this.open(slice);
+      if (!opened) continue;
+      for (const rowGroup of opened.rowGroups) {
+        yield { opened, fetched: await fetchRowGroup(opened.file, rowGroup, opened.fields) };
+      }
     }
   }
 
@@ -158,6 +154,9 @@ class SliceReader {
       if (compareValues(slice.orderUpper, after) <= 0) return undefined;
     }
     const file = await openParquetDataFile(this.store, slice.key, slice.sizeInBytes, this.nameMapping);
+    // A slice planned from its manifest entry alone reads every row group, as many as the manifest counted.
+    if (!slice.rowGroups) checkRowCount(file, slice.rowCount);
+    const rowGroups = slice.rowGroups ?? file.metadata.row_groups.map((_group, index) => index);
     const deletes = await this.deletes.forDataFile(slice.path, slice.deletes);
     const equalityFields = deletes.equality.map(({ fieldIds }) => fieldIds);
     const extraFields = equalityFields.flat().filter((id) => !this.readFields.some((field) => field.id === id));
@@ -167,7 +166,7 @@ class SliceReader {
         .map((id) => this.plan.schema.fields.find((field) => field.id === id)!)
         .filter(Boolean),
     ];
-    return { slice, file, deletes, fields };
+    return { slice, file, rowGroups, deletes, fields };
   }
 
   private batchOf({ slice, file, deletes, fields }: OpenSlice, fetched: FetchedRowGroup): RowBatch {
@@ -254,12 +253,15 @@ function initialDefault(field: NestedField, dataFile: string): ArchiveValue {
   );
 }
 
-/** Consecutive slices whose order-column ranges overlap must be merged; others stream as they are. */
-function overlappingGroups(plan: ScanPlan): ScanSlice[][] {
-  if (!plan.orderBy) return plan.slices.map((slice) => [slice]);
+/**
+ * Consecutive slices (of a plan ordered by a column when `ordered`) whose order-column ranges
+ * overlap must be merged; others stream as they are.
+ */
+export function overlappingGroups(slices: readonly ScanSlice[], ordered: boolean): ScanSlice[][] {
+  if (!ordered) return slices.map((slice) => [slice]);
   const groups: ScanSlice[][] = [];
   let groupUpper: IcebergValue | undefined;
-  for (const slice of plan.slices) {
+  for (const slice of slices) {
     const current = groups.at(-1);
     const overlaps =
       current !== undefined &&

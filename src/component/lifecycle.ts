@@ -263,11 +263,54 @@ function planOf(ctx: QueryCtx, rebuildId: string) {
     .unique();
 }
 
+function planPageOf(ctx: QueryCtx, rebuildId: string, page: number) {
+  return ctx.db
+    .query("rebuildPlanPages")
+    .withIndex("by_rebuild_page", (q) => q.eq("rebuildId", rebuildId).eq("page", page))
+    .unique();
+}
+
+/** Pages of the plan of a rebuild still planning, from `first` on; `storePlan` then makes them its plan. */
+export const storePlanPages = mutation({
+  args: { rebuildId: v.string(), first: v.number(), pages: v.array(v.string()) },
+  returns: v.null(),
+  handler: async (ctx, { rebuildId, first, pages }) => {
+    const rebuild = await rebuildById(ctx, rebuildId);
+    if (!rebuild || rebuild.phase !== "planning") return null;
+    for (const [offset, slicesJson] of pages.entries()) {
+      const page = { rebuildId: rebuild._id as string, page: first + offset, slicesJson };
+      // A retried planning writes its pages again.
+      const existing = await planPageOf(ctx, page.rebuildId, page.page);
+      if (existing) await ctx.db.replace(existing._id, page);
+      else await ctx.db.insert("rebuildPlanPages", page);
+    }
+    return null;
+  },
+});
+
+/** One page of a rebuild's plan, as a chunk reads it. */
+export const planPage = query({
+  args: { rebuildId: v.string(), page: v.number() },
+  returns: v.string(),
+  handler: async (ctx, { rebuildId, page }) => {
+    const stored = await planPageOf(ctx, rebuildId, page);
+    if (!stored) {
+      throw new Error(
+        `rebuild ${rebuildId}: page ${page} of its plan is not stored (its plan was deleted or never completed); ` +
+          "cancel the rebuild and trigger it again",
+      );
+    }
+    return stored.slicesJson;
+  },
+});
+
 /** The plan of a rebuild still planning; `liveEvents` are the events table's after the plan's high-water mark. */
 export const storePlan = mutation({
   args: {
     rebuildId: v.string(),
     planJson: v.string(),
+    /** Pages `storePlanPages` wrote; any beyond are an earlier attempt's and are removed. */
+    pageCount: v.number(),
     snapshotId: v.optional(v.string()),
     total: v.number(),
     liveEvents: v.number(),
@@ -275,11 +318,19 @@ export const storePlan = mutation({
     archiveHighWaterMark: v.number(),
   },
   returns: v.null(),
-  handler: async (ctx, { rebuildId, planJson, snapshotId, total, liveEvents, pruning, archiveHighWaterMark }) => {
+  handler: async (
+    ctx,
+    { rebuildId, planJson, pageCount, snapshotId, total, liveEvents, pruning, archiveHighWaterMark },
+  ) => {
     const rebuild = await rebuildById(ctx, rebuildId);
     if (!rebuild || rebuild.phase !== "planning") return null;
     const existing = await planOf(ctx, rebuild._id);
     if (existing) await ctx.db.delete(existing._id);
+    const stale = await ctx.db
+      .query("rebuildPlanPages")
+      .withIndex("by_rebuild_page", (q) => q.eq("rebuildId", rebuild._id).gte("page", pageCount))
+      .collect();
+    for (const page of stale) await ctx.db.delete(page._id);
     await ctx.db.insert("rebuildPlans", { rebuildId: rebuild._id, planJson });
     await ctx.db.patch(rebuild._id, {
       phase: "archive",

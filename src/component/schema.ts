@@ -109,8 +109,17 @@ export default defineSchema({
   /** One document: the app's functions the engine runs (as function handles), as the app last passed them. */
   appFunctions: defineTable(vAppFunctions.fields),
 
-  /** The scan a rebuild planned at trigger time: pinned snapshot and slices (JSON, BigInt-safe). */
+  /**
+   * The scan a rebuild planned at trigger time (JSON, BigInt-safe): pinned snapshot, schema, predicate
+   * and each page's last position; its slices are in `rebuildPlanPages`.
+   */
   rebuildPlans: defineTable({ rebuildId: v.string(), planJson: v.string() }).index("by_rebuild", ["rebuildId"]),
+
+  /** A plan's slices, a bounded number of bytes per page (src/replay/plan-pages.ts), in position order. */
+  rebuildPlanPages: defineTable({ rebuildId: v.string(), page: v.number(), slicesJson: v.string() }).index(
+    "by_rebuild_page",
+    ["rebuildId", "page"],
+  ),
 
   /** Events a rebuild with the dead-letter policy could not apply, with the reason; the rebuild went on. */
   deadLetters: defineTable({

@@ -1,12 +1,18 @@
 // Starts a real S3 protocol server on loopback in a child process. s3rver's ListObjects
 // continuation tokens use DES, which Node 17+ only offers with --openssl-legacy-provider, so it
 // cannot run inside the caller's process.
+import { S3Client } from "@aws-sdk/client-s3";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 export const S3_LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
 export const S3_LOCAL_REGION = "us-east-1";
+
+/** A client of the loopback server, for what the archive's store does not do (creating buckets). */
+export function localS3Client(endpoint: string): S3Client {
+  return new S3Client({ endpoint, region: S3_LOCAL_REGION, credentials: S3_LOCAL_CREDENTIALS, forcePathStyle: true });
+}
 
 export interface LocalS3Server {
   endpoint: string;

@@ -16,7 +16,7 @@ import { BatchFootprint } from "../replay/batch-footprint.ts";
 import { addEvent, emptyRun, passOver, roleOf, rowsOf, splitRun, type EventRun } from "../replay/event-run.ts";
 import { typedFilter, type TypedReplayFilter } from "../replay/filter.ts";
 import { positionGap } from "../replay/position-gap.ts";
-import { deserializePlan } from "../replay/plan-json.ts";
+import { firstPageAfter, readPlanHeader, readPlanPage } from "../replay/plan-pages.ts";
 import { gapFailure } from "../server/commit-events.ts";
 import { numberSetting } from "../server/settings.ts";
 import type { Wiring } from "../server/wiring.ts";
@@ -91,20 +91,29 @@ class Chunk {
   }
 
   async replayArchive(): Promise<void> {
-    const plan = this.input.planJson ? deserializePlan(this.input.planJson) : null;
-    if (plan) {
+    if (this.input.planJson && this.input.planJson !== "null") {
+      const { header, inlineSlices } = readPlanHeader(this.input.planJson);
       const table = await ArchiveTable.open(this.input.archiveLocation);
+      // Every page after the one the cursor is in holds only later positions: the same cursor applies to all.
+      const after = this.cursor ?? undefined;
       // Row filtering happens here, on events with positions, so that every filtered row is counted
       // once, in the batch that covers it; the plan has already pruned what it could.
       // Without a filter, a row's type alone decides whether the handlers see it.
       const skipType = this.filter ? undefined : (eventType: string) => !this.consumed.has(eventType);
-      for await (const batch of table.scan({ ...plan, predicate: [] }, { after: this.cursor ?? undefined })) {
-        await this.addAll(eventsFromBatch(batch, this.wiring.envelope, skipType));
-        // Checked once a row group, not only after commits: a scan that finds nothing for the
-        // handlers must end within its budget too, with what it read committed by position.
-        if (this.budgetSpent()) {
-          await this.commitPending();
-          throw new ChunkStopped("budget spent");
+      for (let page = firstPageAfter(header.pageUppers, this.cursor); page < header.pageUppers.length; page++) {
+        const slices =
+          inlineSlices ??
+          readPlanPage(
+            await this.ctx.runQuery(this.wiring.component.lifecycle.planPage, { rebuildId: this.rebuildId, page }),
+          );
+        for await (const batch of table.scan({ ...header, slices, predicate: [] }, { after })) {
+          await this.addAll(eventsFromBatch(batch, this.wiring.envelope, skipType));
+          // Checked once a row group, not only after commits: a scan that finds nothing for the
+          // handlers must end within its budget too, with what it read committed by position.
+          if (this.budgetSpent()) {
+            await this.commitPending();
+            throw new ChunkStopped("budget spent");
+          }
         }
       }
     }

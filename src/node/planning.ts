@@ -4,9 +4,8 @@ import { internalActionGeneric, type GenericActionCtx } from "convex/server";
 import { v } from "convex/values";
 import { checkArchiveCarriesEnvelope } from "../archive/archive-envelope.ts";
 import { ArchiveTable } from "../archive/table.ts";
-import { replayColumns } from "../replay/archive-events.ts";
-import { filterPredicate } from "../replay/filter.ts";
-import { serializePlan } from "../replay/plan-json.ts";
+import { pagePlan, pageWrites } from "../replay/plan-pages.ts";
+import { planRebuildScan } from "../replay/rebuild-scan.ts";
 import type { Wiring } from "../server/wiring.ts";
 import { failFastOnPermanentErrors } from "./permanent-errors.ts";
 
@@ -26,35 +25,29 @@ async function planRebuild(
   const input = await ctx.runMutation(component.lifecycle.beginChunk, { rebuildId });
   if (!input || input.phase !== "planning") return null;
   const table = await ArchiveTable.open(input.archiveLocation);
-  const snapshot = table.snapshot();
-  const filter = input.filter ?? undefined;
   checkArchiveCarriesEnvelope(table.schema, envelope, input.archiveLocation);
-  const scanPlan = snapshot
-    ? await table.plan({
-        snapshotId: snapshot["snapshot-id"],
-        columns: replayColumns(envelope),
-        predicate: filterPredicate(filter, envelope),
-        orderBy: envelope.columns.position,
-      })
-    : undefined;
-  const highWaterMark = snapshot
-    ? await table.columnUpperBound(envelope.columns.position, { snapshotId: snapshot["snapshot-id"] })
-    : undefined;
+  const scan = await planRebuildScan(table, envelope, input.filter ?? undefined);
+  const paged = scan ? pagePlan(scan.plan) : undefined;
+  for (const write of pageWrites(paged?.pages ?? [])) {
+    await ctx.runMutation(component.lifecycle.storePlanPages, { rebuildId, ...write });
+  }
+  const stats = scan?.plan.stats;
   await ctx.runMutation(refs.storePlan, {
     rebuildId,
-    archiveHighWaterMark: highWaterMark === undefined || highWaterMark === null ? 0 : Number(highWaterMark),
-    planJson: scanPlan ? serializePlan(scanPlan) : "null",
-    ...(snapshot ? { snapshotId: String(snapshot["snapshot-id"]) } : {}),
-    total: scanPlan?.rowCount ?? 0,
-    ...(scanPlan
+    archiveHighWaterMark: scan?.highWaterMark ?? 0,
+    planJson: paged?.header ?? "null",
+    pageCount: paged?.pages.length ?? 0,
+    ...(scan ? { snapshotId: String(scan.snapshotId) } : {}),
+    total: scan?.plan.rowCount ?? 0,
+    ...(stats
       ? {
           pruning: {
-            dataFiles: scanPlan.stats.dataFiles,
-            dataFilesSkipped: scanPlan.stats.dataFilesSkipped,
-            rowGroups: scanPlan.stats.rowGroups,
-            rowGroupsSkipped: scanPlan.stats.rowGroupsSkipped,
-            rows: scanPlan.stats.rows,
-            rowsSkipped: scanPlan.stats.rowsSkipped,
+            dataFiles: stats.dataFiles,
+            dataFilesSkipped: stats.dataFilesSkipped,
+            rowGroups: stats.rowGroups,
+            rowGroupsSkipped: stats.rowGroupsSkipped,
+            rows: stats.rows,
+            rowsSkipped: stats.rowsSkipped,
           },
         }
       : {}),

@@ -7,7 +7,9 @@ import { vEventColumns, vEventRecord } from "./event-validators.ts";
 
 export const storePlanArgs = {
   rebuildId: v.string(),
+  /** The plan's header; its slices are in the pages stored before it. */
   planJson: v.string(),
+  pageCount: v.number(),
   snapshotId: v.optional(v.string()),
   total: v.number(),
   pruning: v.optional(vPruning),

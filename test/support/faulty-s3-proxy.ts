@@ -1,5 +1,5 @@
 // An HTTP proxy on loopback between Reproject and the S3 server that injects faults: error statuses,
-// connection resets, stalls, truncated bodies and wrong Content-Range headers, either scripted
+// connection resets, stalls, truncated bodies, wrong Content-Range headers and latency, either scripted
 // request by request, chosen by what the request is, or at random with a seeded rate. A truncated
 // answer to a PUT is a write that landed but whose answer was lost.
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
@@ -19,6 +19,8 @@ export interface FaultyProxyOptions {
   /** Faults drawn from when `rate` hits. */
   faults?: Fault[];
   seed?: number;
+  /** Milliseconds every request waits before it is answered: a real object store's round trip on loopback. */
+  latencyMs?: number;
 }
 
 export interface FaultyProxy {
@@ -58,7 +60,12 @@ export async function startFaultyS3Proxy(options: FaultyProxyOptions): Promise<F
     return pool[Math.floor(random() * pool.length)]!;
   };
 
+  const latencyMs = options.latencyMs ?? 0;
   const server = createServer((incoming: IncomingMessage, outgoing: ServerResponse) => {
+    if (latencyMs > 0) setTimeout(() => handle(incoming, outgoing), latencyMs);
+    else handle(incoming, outgoing);
+  });
+  const handle = (incoming: IncomingMessage, outgoing: ServerResponse) => {
     state.requests++;
     const fault = pickFault(incoming);
     if (fault) injected[fault]++;
@@ -108,7 +115,7 @@ export async function startFaultyS3Proxy(options: FaultyProxyOptions): Promise<F
     );
     upstream.on("error", () => outgoing.destroy());
     incoming.pipe(upstream);
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {

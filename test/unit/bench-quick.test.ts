@@ -27,6 +27,7 @@ it("the benchmarks run in quick mode and write every table of the report", async
     "## 4. Peak RSS of a rebuild",
     "## 5. Resume after a crash in the middle",
     "## 6. Live ingestion",
+    "## 7. Planning a rebuild of 4,000,000 events in 2,000 data files, +20 ms per S3 request",
     "## How each figure is measured",
   ]) {
     expect(report).toContain(heading);
@@ -36,6 +37,8 @@ it("the benchmarks run in quick mode and write every table of the report", async
     /\| sessionSummary \| 20,000 \/ 20,000 \|/,
     /\| 100,000 \| rebuild \| [0-9.]+ M \| [0-9.]+ M \| [0-9.]+× \| [0-9.]+× \| [0-9]+ MB \|/,
     /\| events re-applied after a crash \| 0 \| 0 \(read model identical\) \| yes \|/,
+    /\| full \| 4,000,000 \| 2,000 \/ 2,000 \| [0-9.]+ \| [0-9]+ MB \| [0-9,]+ \| [0-9]+ \(1\) \| [0-9.]+ MiB \| [0-9]+ KiB \|/,
+    /\| filtered \| [0-9,]+ \| [0-9]+ \/ 2,000 \|/,
   ]) {
     expect(report).toMatch(row);
   }

@@ -36,7 +36,7 @@ import { commitReplace, StaleRewriteError, type ReplaceResult } from "../writer/
 import { RowBatchBuilder } from "../writer/row-batch-builder.ts";
 import { loadTableForWrite, type WritableTable } from "../writer/table-commit.ts";
 import { randomWriterIds, type WriterIds } from "../writer/writer-ids.ts";
-import { mapConcurrently } from "./concurrency.ts";
+import { mapConcurrently } from "../concurrency.ts";
 
 /**
  * Output files aim at this size. Smaller than Iceberg's 512 MB default on purpose: the writer holds

@@ -1,7 +1,7 @@
 // Deleting the files maintenance has decided to remove: a few at a time, progress after each, and a
 // failed delete counted rather than thrown, so the others still go (the next run retries it).
 import type { ObjectStore } from "../store/object-store.ts";
-import { mapConcurrently } from "./concurrency.ts";
+import { mapConcurrently } from "../concurrency.ts";
 
 export interface DeletionProgress {
   filesDeleted: number;

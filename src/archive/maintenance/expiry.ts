@@ -12,7 +12,7 @@ import { currentSnapshot, type Snapshot, type TableMetadata } from "../metadata.
 import type { ObjectStore } from "../store/object-store.ts";
 import { commitTableMetadata, loadTableForWrite, withPreviousMetadata, type WritableTable } from "../writer/table-commit.ts";
 import { randomWriterIds, type WriterIds } from "../writer/writer-ids.ts";
-import { mapConcurrently } from "./concurrency.ts";
+import { mapConcurrently } from "../concurrency.ts";
 import { deleteFiles, type DeletionProgress } from "./delete-files.ts";
 import { TableFileIndex, type TableFile, type TableFileKind } from "./table-files.ts";
 

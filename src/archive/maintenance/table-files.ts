@@ -6,7 +6,7 @@ import { EntryStatus, FileContent, readManifest, readManifestList, type Manifest
 import type { Snapshot, TableMetadata } from "../metadata.ts";
 import { tableKeyOf } from "../paths.ts";
 import type { ObjectStore } from "../store/object-store.ts";
-import { mapConcurrently } from "./concurrency.ts";
+import { mapConcurrently } from "../concurrency.ts";
 
 export type TableFileKind = "manifest-list" | "manifest" | "data" | "deletes";
 

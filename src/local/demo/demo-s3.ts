@@ -1,8 +1,14 @@
 // The demo's object store: s3rver on loopback, with the environment set so that everything in this
 // process (the archive writer, and the Convex functions the local runtime hosts) reads and writes it.
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { mkdirSync } from "node:fs";
-import { S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION, startLocalS3Server, type LocalS3Server } from "../s3-server.ts";
+import {
+  localS3Client,
+  S3_LOCAL_CREDENTIALS,
+  S3_LOCAL_REGION,
+  startLocalS3Server,
+  type LocalS3Server,
+} from "../s3-server.ts";
 
 export const DEMO_BUCKET = "reproject-demo";
 
@@ -15,12 +21,7 @@ export async function startDemoS3(directory: string): Promise<LocalS3Server> {
     AWS_SECRET_ACCESS_KEY: S3_LOCAL_CREDENTIALS.secretAccessKey,
     AWS_REGION: S3_LOCAL_REGION,
   });
-  const client = new S3Client({
-    endpoint: server.endpoint,
-    region: S3_LOCAL_REGION,
-    credentials: S3_LOCAL_CREDENTIALS,
-    forcePathStyle: true,
-  });
+  const client = localS3Client(server.endpoint);
   try {
     await client.send(new CreateBucketCommand({ Bucket: DEMO_BUCKET }));
   } catch (error) {
