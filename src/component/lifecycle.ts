@@ -26,7 +26,7 @@ import {
   type RebuildError,
   type RebuildOptions,
 } from "./validators.ts";
-import { startDiffing } from "./verify.ts";
+import { releaseShadow, startDiffing } from "./verify.ts";
 
 export type Rebuild = Doc<"rebuilds">;
 
@@ -130,15 +130,29 @@ async function discardFailedGenerations(ctx: MutationCtx, projection: string): P
     .withIndex("by_projection_state", (q) => q.eq("projection", projection).eq("state", "failed"))
     .collect();
   for (const rebuild of failed) {
-    await ctx.db.patch(rebuild._id, {
-      state: "cancelled",
-      lastError: {
-        ...rebuild.lastError!,
-        message: `${rebuild.lastError?.message ?? "failed"} (superseded by a new rebuild)`,
-      },
+    await cancelRebuild(ctx, rebuild, {
+      ...rebuild.lastError!,
+      message: `${rebuild.lastError?.message ?? "failed"} (superseded by a new rebuild)`,
     });
-    if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, projection, rebuild.generation);
   }
+}
+
+/**
+ * Cancels a rebuild for good: its plan is deleted now, its generation in the background. A verify
+ * run's shadow stops receiving live appends first, so that none writes into a generation being deleted.
+ */
+export async function cancelRebuild(ctx: MutationCtx, rebuild: Rebuild, lastError?: RebuildError): Promise<void> {
+  const now = Date.now();
+  await ctx.db.patch(rebuild._id, {
+    state: "cancelled",
+    finishedAt: rebuild.finishedAt ?? now,
+    updatedAt: now,
+    ...(lastError ? { lastError } : {}),
+  });
+  const plan = await planOf(ctx, rebuild._id);
+  if (plan) await ctx.db.delete(plan._id);
+  if (rebuild.mode === "verify") await releaseShadow(ctx, rebuild);
+  else if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, rebuild.projection, rebuild.generation);
 }
 
 /** Deletes a generation no query reads any more, in the background, through the app's function. */
@@ -271,7 +285,8 @@ export const storePlan = mutation({
   returns: v.null(),
   handler: async (ctx, { rebuildId, planJson, snapshotId, total, liveEvents, pruning, archiveHighWaterMark }) => {
     const rebuild = await rebuildById(ctx, rebuildId);
-    if (!rebuild || rebuild.phase !== "planning") return null;
+    // A rebuild cancelled while it was planning keeps no plan.
+    if (!rebuild || rebuild.phase !== "planning" || rebuild.state === "cancelled") return null;
     const existing = await planOf(ctx, rebuild._id);
     if (existing) await ctx.db.delete(existing._id);
     await ctx.db.insert("rebuildPlans", { rebuildId: rebuild._id, planJson });

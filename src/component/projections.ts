@@ -9,7 +9,7 @@ import {
   createRebuild,
   findProjection,
   projectionRow,
-  scheduleGenerationDeletion,
+  cancelRebuild,
   type ProjectionCode,
 } from "./lifecycle.ts";
 import { rebuildStatus } from "./status.ts";
@@ -109,8 +109,7 @@ async function reconcileProjection(ctx: MutationCtx, projection: ProjectionCode,
   if (active && active.version === projection.version) return "waiting_for_rebuild" as const;
   if (active) {
     // Its handlers changed under it: restart it, once, for the new version.
-    await ctx.db.patch(active._id, { state: "cancelled", finishedAt: Date.now(), updatedAt: Date.now() });
-    if (!active.dryRun) await scheduleGenerationDeletion(ctx, projection.name, active.generation);
+    await cancelRebuild(ctx, active);
   }
   const rebuildId = await createRebuild(ctx, projection, {}, SYSTEM, archiveLocation);
   await ctx.db.patch(row._id, { autoRebuildVersion: projection.version });

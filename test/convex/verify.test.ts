@@ -61,6 +61,38 @@ async function run(t: T, options: object) {
 const generationDocs = (t: T, generation: number) =>
   t.run(async (ctx) => (await ctx.db.query("sessionSummary").collect()).filter((doc) => doc.generation === generation));
 
+/** A verify run of sessionSummary whose tail is applied, comparing its shadow `generation` with generation 1. */
+function verifyRunDiffing(generation: number) {
+  return {
+    projection: "sessionSummary",
+    version: 1,
+    generation,
+    state: "running" as const,
+    phase: "diffing" as const,
+    mode: "verify" as const,
+    dryRun: false,
+    errorPolicy: "fail" as const,
+    archive: { location: "unused" },
+    processed: 0,
+    cursor: null,
+    counters: { found: 0, applied: 0, skipped: 0, filtered: 0, invalid: 0, failed: 0, deadLettered: 0, retried: 0 },
+    rate: { eventsPerSecond: 0, processed: 0, atMs: 0 },
+    startedAt: 0,
+    updatedAt: 0,
+    triggeredBy: { subject: "ops-1" },
+    verify: {
+      activeGeneration: 1,
+      compared: 0,
+      onlyInActive: 0,
+      onlyInShadow: 0,
+      changed: 0,
+      samples: [],
+      diffCursor: null,
+      shadow: "diffing" as const,
+    },
+  };
+}
+
 describe("verify runs", () => {
   it("find no difference right after a clean rebuild, and discard their shadow", async () => {
     const t = createConvexTest();
@@ -166,6 +198,60 @@ describe("verify runs", () => {
     expect(audit).toContainEqual(["discard", "discarded"]);
   });
 
+  it("stop live appends writing into the shadow of a run that failed while diffing once a new rebuild deletes it", async () => {
+    const t = createConvexTest();
+    await t.action(internal.reprojectNode.initializeLog, {});
+    const first = await run(t, {});
+    expect(first.state).toBe("completed");
+    // A verify run that failed while diffing (its chunk failed after its retries): its shadow,
+    // generation 2, still receives live appends, so that resuming it compares a current shadow.
+    const app = await t.run(() => appFunctions(reproject.wiring.refs));
+    const failedId = await inComponent(t, async (ctx) => {
+      const row = (await ctx.db
+        .query("projections")
+        .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
+        .unique())!;
+      await ctx.db.patch(row._id, { lastGeneration: 2, shadowGeneration: 2 });
+      const id = await ctx.db.insert("rebuilds", {
+        ...verifyRunDiffing(2),
+        state: "failed",
+        lastError: { message: "chunk failed after its retries: S3 unreachable", at: 0 },
+      });
+      await ctx.db.insert("appFunctions", app);
+      return id;
+    });
+    const liveEvent = (eventId: string) => ({
+      eventId,
+      eventType: "Play",
+      eventVersion: 1,
+      occurredAtMs: Date.now(),
+      streamId: "live-session",
+      attributes: { cdn: "CDN1", device: "Android", country: "FR" },
+      payload: {},
+    });
+    await t.mutation(internal.reproject.append, { events: [liveEvent("before-supersede")] });
+    expect((await generationDocs(t, 2)).map((doc) => doc.document.streamId)).toEqual(["live-session"]);
+
+    // A new rebuild supersedes it: the shadow pointer is gone before its generation is deleted.
+    const replacing = await run(t, {});
+    expect(replacing.state).toBe("completed");
+    const superseded = (await inComponent(t, (ctx) => ctx.db.get(failedId)))!;
+    expect(superseded.state).toBe("cancelled");
+    const row = await inComponent(t, (ctx) =>
+      ctx.db
+        .query("projections")
+        .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
+        .unique(),
+    );
+    expect(row!.shadowGeneration).toBeUndefined();
+    await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 10_000);
+    await t.mutation(internal.reproject.append, { events: [liveEvent("after-supersede")] });
+    expect(await generationDocs(t, 2)).toEqual([]);
+    expect(
+      (await generationDocs(t, replacing.generation)).some((doc) => doc.document.streamId === "live-session"),
+    ).toBe(true);
+  });
+
   it("diff generations larger than one transaction may read, in windows", async () => {
     const size = VERIFY_DIFF_BATCH * 2 + 300;
     const t = createConvexTest({ documentsRead: VERIFY_DIFF_BATCH * 2 + 50 });
@@ -196,34 +282,7 @@ describe("verify runs", () => {
         lastGeneration: 2,
         shadowGeneration: 2,
       });
-      return ctx.db.insert("rebuilds", {
-        projection: "sessionSummary",
-        version: 1,
-        generation: 2,
-        state: "running",
-        phase: "diffing",
-        mode: "verify",
-        dryRun: false,
-        errorPolicy: "fail",
-        archive: { location: "unused" },
-        processed: 0,
-        cursor: null,
-        counters: { found: 0, applied: 0, skipped: 0, filtered: 0, invalid: 0, failed: 0, deadLettered: 0, retried: 0 },
-        rate: { eventsPerSecond: 0, processed: 0, atMs: 0 },
-        startedAt: 0,
-        updatedAt: 0,
-        triggeredBy: { subject: "ops-1" },
-        verify: {
-          activeGeneration: 1,
-          compared: 0,
-          onlyInActive: 0,
-          onlyInShadow: 0,
-          changed: 0,
-          samples: [],
-          diffCursor: null,
-          shadow: "diffing",
-        },
-      });
+      return ctx.db.insert("rebuilds", verifyRunDiffing(2));
     });
     let windows = 0;
     for (let done = false; !done; windows++) ({ done } = await t.mutation(internal.reproject.diffBatch, { rebuildId }));
