@@ -165,10 +165,16 @@ export async function scheduleGenerationDeletion(
   await ctx.scheduler.runAfter(0, app.deleteGeneration as FunctionHandle<"mutation">, { projection, generation });
 }
 
-/** Puts the rebuild's next chunk on the replay pool unless it is not running or a chunk is in flight. */
+/**
+ * Puts the rebuild's next chunk on the replay pool unless it is not running or a chunk of its
+ * projection is in flight: a cancelled or superseded rebuild's chunk may still be running, and this
+ * one waits for its onComplete (one chunk per projection, not only per rebuild).
+ */
 export async function enqueueNextChunk(ctx: MutationCtx, rebuildId: Id<"rebuilds">): Promise<void> {
   const rebuild = await ctx.db.get(rebuildId);
   if (!rebuild || rebuild.state !== "running" || rebuild.chunk) return;
+  const row = await findProjection(ctx, rebuild.projection);
+  if (row?.chunkInFlight !== undefined && row.chunkInFlight !== rebuildId) return;
   const app: AppFunctions = await appFunctionsOf(ctx);
   const work = (rebuild.phase === "planning" ? app.plan : app.chunk) as FunctionHandle<"action">;
   const workId = await replayPool.enqueueAction(
@@ -182,21 +188,28 @@ export async function enqueueNextChunk(ctx: MutationCtx, rebuildId: Id<"rebuilds
     },
   );
   await ctx.db.patch(rebuildId, { chunk: { workId, attempts: 0, enqueuedAt: Date.now() } });
+  if (row) await ctx.db.patch(row._id, { chunkInFlight: rebuildId });
 }
 
-/** onComplete of every chunk: frees the projection's slot and chains the next chunk. */
+/** onComplete of every chunk: frees the projection's slot and chains the next chunk, of this rebuild or of one that waited. */
 export const chunkFinished = internalMutation({
   args: vOnCompleteArgs(v.object({ rebuildId: v.id("rebuilds") })),
   returns: v.null(),
   handler: async (ctx, { workId, context, result }) => {
     const rebuild = await ctx.db.get(context.rebuildId);
     if (!rebuild) return null;
-    if (rebuild.chunk?.workId === workId) await ctx.db.patch(rebuild._id, { chunk: undefined });
+    if (rebuild.chunk?.workId === workId) {
+      await ctx.db.patch(rebuild._id, { chunk: undefined });
+      const row = await findProjection(ctx, rebuild.projection);
+      if (row?.chunkInFlight === rebuild._id) await ctx.db.patch(row._id, { chunkInFlight: undefined });
+    }
     if (result.kind === "failed" && rebuild.state === "running") {
       await failRebuild(ctx, rebuild, { message: `chunk failed after its retries: ${result.error}`, at: Date.now() });
-      return null;
+    } else {
+      await enqueueNextChunk(ctx, rebuild._id);
     }
-    await enqueueNextChunk(ctx, rebuild._id);
+    const waiting = await activeRebuildOf(ctx, rebuild.projection);
+    if (waiting && waiting._id !== rebuild._id) await enqueueNextChunk(ctx, waiting._id);
     return null;
   },
 });
