@@ -141,12 +141,18 @@ describe("a handler bug", () => {
 });
 
 describe("a handler that leaves a document invalid", () => {
-  it("dead-letter policy: the event that left it invalid is set aside, the rest of its batch applied, and the rebuild completes", async () => {
+  /** A demo archive whose 2,346th event makes the handlers leave its session's document invalid. */
+  async function invalidatingOneEvent() {
     const archive = await localDemoArchive(5_000, 23);
     process.env.REPROJECT_ARCHIVE = archive;
     const events = await readArchiveEvents(archive);
     const victim = events[2_345]!;
     bug.invalidatingEventId = await eventIdAt(archive, victim.position);
+    return { events, victim };
+  }
+
+  it("dead-letter policy: the event that left it invalid is set aside, the rest of its batch applied, and the rebuild completes", async () => {
+    const { events, victim } = await invalidatingOneEvent();
     const { t, admin, rebuildId, status } = await rebuild("sessionSummary", { errorPolicy: "dead-letter" });
     expect(status.state).toBe("completed");
     const letters = await admin.query(api.rebuilds.deadLetters, { rebuildId });
@@ -165,11 +171,7 @@ describe("a handler that leaves a document invalid", () => {
   });
 
   it("fail policy: the rebuild fails naming the event that left the document invalid, not a later one of its session", async () => {
-    const archive = await localDemoArchive(5_000, 23);
-    process.env.REPROJECT_ARCHIVE = archive;
-    const events = await readArchiveEvents(archive);
-    const victim = events[2_345]!;
-    bug.invalidatingEventId = await eventIdAt(archive, victim.position);
+    const { events, victim } = await invalidatingOneEvent();
     const { status } = await rebuild("sessionSummary", { errorPolicy: "fail" });
     expect(status.state).toBe("failed");
     expect(status.lastError).toMatchObject({ position: victim.position, eventId: bug.invalidatingEventId });

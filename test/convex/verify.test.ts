@@ -3,6 +3,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import { api, internal } from "../../convex/_generated/api";
 import { appFunctions } from "../../src/server/app-functions.ts";
 import { reproject } from "../../convex/reproject";
+import { diffingFrom } from "../../src/component/verify.ts";
 import { VERIFY_DIFF_BATCH } from "../../src/server/functions/read-models.ts";
 import { createConvexTest, inComponent, runUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
@@ -58,6 +59,12 @@ async function run(t: T, options: object) {
   return (await admin.query(api.rebuilds.status, { rebuildId }))!;
 }
 
+const summaryRow = (ctx: Parameters<Parameters<typeof inComponent>[1]>[0]) =>
+  ctx.db
+    .query("projections")
+    .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
+    .unique();
+
 const generationDocs = (t: T, generation: number) =>
   t.run(async (ctx) => (await ctx.db.query("sessionSummary").collect()).filter((doc) => doc.generation === generation));
 
@@ -80,16 +87,7 @@ function verifyRunDiffing(generation: number) {
     startedAt: 0,
     updatedAt: 0,
     triggeredBy: { subject: "ops-1" },
-    verify: {
-      activeGeneration: 1,
-      compared: 0,
-      onlyInActive: 0,
-      onlyInShadow: 0,
-      changed: 0,
-      samples: [],
-      diffCursor: null,
-      shadow: "diffing" as const,
-    },
+    verify: diffingFrom(1),
   };
 }
 
@@ -108,12 +106,7 @@ describe("verify runs", () => {
     expect(verified.verify!.compared).toBe(foldSessionSummary(events).length);
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 1_000);
     expect(await generationDocs(t, verified.generation)).toEqual([]);
-    const row = await inComponent(t, (ctx) =>
-      ctx.db
-        .query("projections")
-        .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
-        .unique(),
-    );
+    const row = await inComponent(t, summaryRow);
     expect(row).toMatchObject({ activeGeneration: built.generation });
     expect(row!.shadowGeneration).toBeUndefined();
   });
@@ -178,12 +171,7 @@ describe("verify runs", () => {
       status: "promoted",
     });
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 1_000);
-    const row = await inComponent(t, (ctx) =>
-      ctx.db
-        .query("projections")
-        .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
-        .unique(),
-    );
+    const row = await inComponent(t, summaryRow);
     expect(row!.activeGeneration).toBe(kept.generation);
     expect(await generationDocs(t, built.generation)).toEqual([]);
     const promoted = await generationDocs(t, kept.generation);
@@ -207,10 +195,7 @@ describe("verify runs", () => {
     // generation 2, still receives live appends, so that resuming it compares a current shadow.
     const app = await t.run(() => appFunctions(reproject.wiring.refs));
     const failedId = await inComponent(t, async (ctx) => {
-      const row = (await ctx.db
-        .query("projections")
-        .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
-        .unique())!;
+      const row = (await summaryRow(ctx))!;
       await ctx.db.patch(row._id, { lastGeneration: 2, shadowGeneration: 2 });
       const id = await ctx.db.insert("rebuilds", {
         ...verifyRunDiffing(2),
@@ -237,12 +222,7 @@ describe("verify runs", () => {
     expect(replacing.state).toBe("completed");
     const superseded = (await inComponent(t, (ctx) => ctx.db.get(failedId)))!;
     expect(superseded.state).toBe("cancelled");
-    const row = await inComponent(t, (ctx) =>
-      ctx.db
-        .query("projections")
-        .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
-        .unique(),
-    );
+    const row = await inComponent(t, summaryRow);
     expect(row!.shadowGeneration).toBeUndefined();
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 10_000);
     await t.mutation(internal.reproject.append, { events: [liveEvent("after-supersede")] });
