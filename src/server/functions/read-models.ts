@@ -91,6 +91,11 @@ export function readModelFunctions({ component, registry, refs }: Wiring) {
           onlyInShadow: count("only_in_shadow"),
           changed: count("changed"),
           samples: window.differences.slice(0, VERIFY_SAMPLE_LIMIT),
+          changedFields: [
+            ...new Set(
+              window.differences.flatMap((difference) => (difference.kind === "changed" ? difference.fields : [])),
+            ),
+          ],
           lastKey: window.lastKey,
           done: window.done,
         });
