@@ -28,7 +28,7 @@ import {
   type RebuildError,
   type RebuildOptions,
 } from "./validators.ts";
-import { startDiffing } from "./verify.ts";
+import { releaseShadow, startDiffing } from "./verify.ts";
 
 export type Rebuild = Doc<"rebuilds">;
 
@@ -129,23 +129,32 @@ async function discardFailedGenerations(ctx: MutationCtx, projection: string): P
     .withIndex("by_projection_state", (q) => q.eq("projection", projection).eq("state", "failed"))
     .collect();
   for (const rebuild of failed) {
-    await ctx.db.patch(rebuild._id, {
-      state: "cancelled",
-      lastError: {
-        ...rebuild.lastError!,
-        message: `${rebuild.lastError?.message ?? "failed"} (superseded by a new rebuild)`,
-      },
+    await cancelRebuild(ctx, rebuild, {
+      ...rebuild.lastError!,
+      message: `${rebuild.lastError?.message ?? "failed"} (superseded by a new rebuild)`,
     });
-    if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, projection, rebuild.generation);
   }
 }
 
-/** Deletes a generation no query reads any more, in the background, through the app's function. */
-/** Stops a rebuild for good; its partial generation is deleted in the background. */
-export async function cancelRebuild(ctx: MutationCtx, rebuild: Rebuild): Promise<void> {
-  await ctx.db.patch(rebuild._id, { state: "cancelled", finishedAt: Date.now(), updatedAt: Date.now() });
-  if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, rebuild.projection, rebuild.generation);
+/**
+ * Cancels a rebuild for good: its plan is deleted now, its generation in the background. A verify
+ * run's shadow stops receiving live appends first, so that none writes into a generation being deleted.
+ */
+export async function cancelRebuild(ctx: MutationCtx, rebuild: Rebuild, lastError?: RebuildError): Promise<void> {
+  const now = Date.now();
+  await ctx.db.patch(rebuild._id, {
+    state: "cancelled",
+    finishedAt: rebuild.finishedAt ?? now,
+    updatedAt: now,
+    ...(lastError ? { lastError } : {}),
+  });
+  const plan = await planOf(ctx, rebuild._id);
+  if (plan) await ctx.db.delete(plan._id);
+  if (rebuild.mode === "verify") await releaseShadow(ctx, rebuild);
+  else if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, rebuild.projection, rebuild.generation);
 }
+
+/** Deletes a generation no query reads any more, in the background, through the app's function. */
 
 export async function scheduleGenerationDeletion(
   ctx: MutationCtx,
@@ -156,10 +165,16 @@ export async function scheduleGenerationDeletion(
   await ctx.scheduler.runAfter(0, app.deleteGeneration as FunctionHandle<"mutation">, { projection, generation });
 }
 
-/** Puts the rebuild's next chunk on the replay pool unless it is not running or a chunk is in flight. */
+/**
+ * Puts the rebuild's next chunk on the replay pool unless it is not running or a chunk of its
+ * projection is in flight: a cancelled or superseded rebuild's chunk may still be running, and this
+ * one waits for its onComplete (one chunk per projection, not only per rebuild).
+ */
 export async function enqueueNextChunk(ctx: MutationCtx, rebuildId: Id<"rebuilds">): Promise<void> {
   const rebuild = await ctx.db.get(rebuildId);
   if (!rebuild || rebuild.state !== "running" || rebuild.chunk) return;
+  const row = await findProjection(ctx, rebuild.projection);
+  if (row?.chunkInFlight !== undefined && row.chunkInFlight !== rebuildId) return;
   const app: AppFunctions = await appFunctionsOf(ctx);
   const work = (rebuild.phase === "planning" ? app.plan : app.chunk) as FunctionHandle<"action">;
   const workId = await replayPool.enqueueAction(
@@ -173,21 +188,28 @@ export async function enqueueNextChunk(ctx: MutationCtx, rebuildId: Id<"rebuilds
     },
   );
   await ctx.db.patch(rebuildId, { chunk: { workId, attempts: 0, enqueuedAt: Date.now() } });
+  if (row) await ctx.db.patch(row._id, { chunkInFlight: rebuildId });
 }
 
-/** onComplete of every chunk: frees the projection's slot and chains the next chunk. */
+/** onComplete of every chunk: frees the projection's slot and chains the next chunk, of this rebuild or of one that waited. */
 export const chunkFinished = internalMutation({
   args: vOnCompleteArgs(v.object({ rebuildId: v.id("rebuilds") })),
   returns: v.null(),
   handler: async (ctx, { workId, context, result }) => {
     const rebuild = await ctx.db.get(context.rebuildId);
     if (!rebuild) return null;
-    if (rebuild.chunk?.workId === workId) await ctx.db.patch(rebuild._id, { chunk: undefined });
+    if (rebuild.chunk?.workId === workId) {
+      await ctx.db.patch(rebuild._id, { chunk: undefined });
+      const row = await findProjection(ctx, rebuild.projection);
+      if (row?.chunkInFlight === rebuild._id) await ctx.db.patch(row._id, { chunkInFlight: undefined });
+    }
     if (result.kind === "failed" && rebuild.state === "running") {
       await failRebuild(ctx, rebuild, { message: `chunk failed after its retries: ${result.error}`, at: Date.now() });
-      return null;
+    } else {
+      await enqueueNextChunk(ctx, rebuild._id);
     }
-    await enqueueNextChunk(ctx, rebuild._id);
+    const waiting = await activeRebuildOf(ctx, rebuild.projection);
+    if (waiting && waiting._id !== rebuild._id) await enqueueNextChunk(ctx, waiting._id);
     return null;
   },
 });
@@ -323,7 +345,8 @@ export const storePlan = mutation({
     { rebuildId, planJson, pageCount, snapshotId, total, liveEvents, pruning, archiveHighWaterMark },
   ) => {
     const rebuild = await rebuildById(ctx, rebuildId);
-    if (!rebuild || rebuild.phase !== "planning") return null;
+    // A rebuild cancelled while it was planning keeps no plan.
+    if (!rebuild || rebuild.phase !== "planning" || rebuild.state === "cancelled") return null;
     const existing = await planOf(ctx, rebuild._id);
     if (existing) await ctx.db.delete(existing._id);
     const stale = await ctx.db

@@ -10,12 +10,12 @@ import {
   createRebuild,
   enqueueNextChunk,
   rebuildById,
-  scheduleGenerationDeletion,
+  cancelRebuild,
   type Rebuild,
 } from "./lifecycle.ts";
 import { rebuildStatus } from "./status.ts";
 import { vActor, vAppFunctions, vProjectionCode, vRebuildOptions } from "./validators.ts";
-import { discardShadow, promoteShadow, releaseShadow } from "./verify.ts";
+import { discardShadow, promoteShadow } from "./verify.ts";
 
 export const trigger = mutation({
   args: {
@@ -129,9 +129,7 @@ async function applyControl(
   switch (action) {
     case "cancel":
       if (rebuild.state !== "running" && rebuild.state !== "paused") return "not_active";
-      await ctx.db.patch(rebuild._id, { state: "cancelled", finishedAt: now, updatedAt: now });
-      if (rebuild.mode === "verify") await releaseShadow(ctx, rebuild);
-      else if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, rebuild.projection, rebuild.generation);
+      await cancelRebuild(ctx, rebuild);
       return "cancelled";
     case "pause":
       if (rebuild.state !== "running") return "not_running";

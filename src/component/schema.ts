@@ -49,6 +49,8 @@ export default defineSchema({
      * never saw the events after it until a generation is active, so a gated rebuild schedules their effects.
      */
     effectsFrom: v.optional(v.number()),
+    /** The rebuild whose chunk is on the replay pool: at most one per projection, whatever rebuild it is of. */
+    chunkInFlight: v.optional(v.id("rebuilds")),
   }).index("by_name", ["name"]),
 
   /** A rebuild and its checkpoint: the cursor advances in the transaction that applies each batch. */

@@ -156,6 +156,18 @@ export async function eventsAfter(ctx: { db: Db }, position: number, limit: numb
   return (await eventRowsAfter(ctx, position, limit)).map(eventRecordOf);
 }
 
+/**
+ * Events in positions `after` < position <= `through`, in position order: an index range with both
+ * ends, so a transaction that reads it conflicts only with appends inside it, not with later ones.
+ */
+export async function eventsThrough(ctx: { db: Db }, after: number, through: number): Promise<EventRecord[]> {
+  const rows = (await ctx.db
+    .query("events")
+    .withIndex("by_position", (q) => q.gt("position", after).lte("position", through))
+    .collect()) as EventRow[];
+  return rows.map(eventRecordOf);
+}
+
 /** The table's rows after `position` in position order, with their system fields. */
 export async function eventRowsAfter(ctx: { db: Db }, position: number, limit: number): Promise<EventRow[]> {
   return (await ctx.db

@@ -43,7 +43,12 @@ export const vBatchOutcome = v.union(
   v.object({ status: v.literal("failed"), reason: v.string() }),
 );
 
-export const finishTailArgs = { rebuildId: v.string(), expectedCursor: v.union(v.number(), v.null()) };
+export const finishTailArgs = {
+  rebuildId: v.string(),
+  expectedCursor: v.union(v.number(), v.null()),
+  /** The log's last position, read before the call: the handover must find every position up to it. */
+  through: v.number(),
+};
 
 export const vTailOutcome = v.union(
   v.object({ status: v.literal("completed") }),

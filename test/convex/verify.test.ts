@@ -3,6 +3,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import { api, internal } from "../../convex/_generated/api";
 import { appFunctions } from "../../src/server/app-functions.ts";
 import { reproject } from "../../convex/reproject";
+import { diffingFrom } from "../../src/component/verify.ts";
 import { VERIFY_DIFF_BATCH } from "../../src/server/functions/read-models.ts";
 import { createConvexTest, inComponent, runUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
@@ -58,8 +59,37 @@ async function run(t: T, options: object) {
   return (await admin.query(api.rebuilds.status, { rebuildId }))!;
 }
 
+const summaryRow = (ctx: Parameters<Parameters<typeof inComponent>[1]>[0]) =>
+  ctx.db
+    .query("projections")
+    .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
+    .unique();
+
 const generationDocs = (t: T, generation: number) =>
   t.run(async (ctx) => (await ctx.db.query("sessionSummary").collect()).filter((doc) => doc.generation === generation));
+
+/** A verify run of sessionSummary whose tail is applied, comparing its shadow `generation` with generation 1. */
+function verifyRunDiffing(generation: number) {
+  return {
+    projection: "sessionSummary",
+    version: 1,
+    generation,
+    state: "running" as const,
+    phase: "diffing" as const,
+    mode: "verify" as const,
+    dryRun: false,
+    errorPolicy: "fail" as const,
+    archive: { location: "unused" },
+    processed: 0,
+    cursor: null,
+    counters: { found: 0, applied: 0, skipped: 0, filtered: 0, invalid: 0, failed: 0, deadLettered: 0, retried: 0 },
+    rate: { eventsPerSecond: 0, processed: 0, atMs: 0 },
+    startedAt: 0,
+    updatedAt: 0,
+    triggeredBy: { subject: "ops-1" },
+    verify: diffingFrom(1),
+  };
+}
 
 describe("verify runs", () => {
   it("find no difference right after a clean rebuild, and discard their shadow", async () => {
@@ -76,12 +106,7 @@ describe("verify runs", () => {
     expect(verified.verify!.compared).toBe(foldSessionSummary(events).length);
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 1_000);
     expect(await generationDocs(t, verified.generation)).toEqual([]);
-    const row = await inComponent(t, (ctx) =>
-      ctx.db
-        .query("projections")
-        .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
-        .unique(),
-    );
+    const row = await inComponent(t, summaryRow);
     expect(row).toMatchObject({ activeGeneration: built.generation });
     expect(row!.shadowGeneration).toBeUndefined();
   });
@@ -146,12 +171,7 @@ describe("verify runs", () => {
       status: "promoted",
     });
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 1_000);
-    const row = await inComponent(t, (ctx) =>
-      ctx.db
-        .query("projections")
-        .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
-        .unique(),
-    );
+    const row = await inComponent(t, summaryRow);
     expect(row!.activeGeneration).toBe(kept.generation);
     expect(await generationDocs(t, built.generation)).toEqual([]);
     const promoted = await generationDocs(t, kept.generation);
@@ -164,6 +184,52 @@ describe("verify runs", () => {
     ]);
     expect(audit).toContainEqual(["promote", "promoted"]);
     expect(audit).toContainEqual(["discard", "discarded"]);
+  });
+
+  it("stop live appends writing into the shadow of a run that failed while diffing once a new rebuild deletes it", async () => {
+    const t = createConvexTest();
+    await t.action(internal.reprojectNode.initializeLog, {});
+    const first = await run(t, {});
+    expect(first.state).toBe("completed");
+    // A verify run that failed while diffing (its chunk failed after its retries): its shadow,
+    // generation 2, still receives live appends, so that resuming it compares a current shadow.
+    const app = await t.run(() => appFunctions(reproject.wiring));
+    const failedId = await inComponent(t, async (ctx) => {
+      const row = (await summaryRow(ctx))!;
+      await ctx.db.patch(row._id, { lastGeneration: 2, shadowGeneration: 2 });
+      const id = await ctx.db.insert("rebuilds", {
+        ...verifyRunDiffing(2),
+        state: "failed",
+        lastError: { message: "chunk failed after its retries: S3 unreachable", at: 0 },
+      });
+      await ctx.db.insert("appFunctions", app);
+      return id;
+    });
+    const liveEvent = (eventId: string) => ({
+      eventId,
+      eventType: "Play",
+      eventVersion: 1,
+      occurredAtMs: Date.now(),
+      streamId: "live-session",
+      attributes: { cdn: "CDN1", device: "Android", country: "FR" },
+      payload: {},
+    });
+    await t.mutation(internal.reproject.append, { events: [liveEvent("before-supersede")] });
+    expect((await generationDocs(t, 2)).map((doc) => doc.document.streamId)).toEqual(["live-session"]);
+
+    // A new rebuild supersedes it: the shadow pointer is gone before its generation is deleted.
+    const replacing = await run(t, {});
+    expect(replacing.state).toBe("completed");
+    const superseded = (await inComponent(t, (ctx) => ctx.db.get(failedId)))!;
+    expect(superseded.state).toBe("cancelled");
+    const row = await inComponent(t, summaryRow);
+    expect(row!.shadowGeneration).toBeUndefined();
+    await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 10_000);
+    await t.mutation(internal.reproject.append, { events: [liveEvent("after-supersede")] });
+    expect(await generationDocs(t, 2)).toEqual([]);
+    expect(
+      (await generationDocs(t, replacing.generation)).some((doc) => doc.document.streamId === "live-session"),
+    ).toBe(true);
   });
 
   it("diff generations larger than one transaction may read, in windows", async () => {
@@ -196,34 +262,7 @@ describe("verify runs", () => {
         lastGeneration: 2,
         shadowGeneration: 2,
       });
-      return ctx.db.insert("rebuilds", {
-        projection: "sessionSummary",
-        version: 1,
-        generation: 2,
-        state: "running",
-        phase: "diffing",
-        mode: "verify",
-        dryRun: false,
-        errorPolicy: "fail",
-        archive: { location: "unused" },
-        processed: 0,
-        cursor: null,
-        counters: { found: 0, applied: 0, skipped: 0, filtered: 0, invalid: 0, failed: 0, deadLettered: 0, retried: 0 },
-        rate: { eventsPerSecond: 0, processed: 0, atMs: 0 },
-        startedAt: 0,
-        updatedAt: 0,
-        triggeredBy: { subject: "ops-1" },
-        verify: {
-          activeGeneration: 1,
-          compared: 0,
-          onlyInActive: 0,
-          onlyInShadow: 0,
-          changed: 0,
-          samples: [],
-          diffCursor: null,
-          shadow: "diffing",
-        },
-      });
+      return ctx.db.insert("rebuilds", verifyRunDiffing(2));
     });
     let windows = 0;
     for (let done = false; !done; windows++) ({ done } = await t.mutation(internal.reproject.diffBatch, { rebuildId }));
