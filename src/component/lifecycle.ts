@@ -176,8 +176,9 @@ export const chunkFinished = internalMutation({
   returns: v.null(),
   handler: async (ctx, { workId, context, result }) => {
     const rebuild = await ctx.db.get(context.rebuildId);
-    if (!rebuild) return null;
-    if (rebuild.chunk?.workId === workId) await ctx.db.patch(rebuild._id, { chunk: undefined });
+    // A late completion of a chunk the watchdog gave up on and replaced: the current chunk decides.
+    if (!rebuild || (rebuild.chunk && rebuild.chunk.workId !== workId)) return null;
+    if (rebuild.chunk) await ctx.db.patch(rebuild._id, { chunk: undefined });
     if (result.kind === "failed" && rebuild.state === "running") {
       await failRebuild(ctx, rebuild, { message: `chunk failed after its retries: ${result.error}`, at: Date.now() });
       return null;
@@ -233,9 +234,17 @@ export const beginChunk = mutation({
     const rebuild = await rebuildById(ctx, args.rebuildId);
     if (!rebuild || rebuild.state !== "running") return null;
     const attempts = (rebuild.chunk?.attempts ?? 0) + 1;
+    // A retry follows a failure and its backoff: the rate measured before them says nothing now.
+    const retry =
+      attempts > 1
+        ? {
+            counters: { ...rebuild.counters, retried: rebuild.counters.retried + 1 },
+            rate: startRate(rebuild.processed, Date.now()),
+          }
+        : {};
     await ctx.db.patch(rebuild._id, {
       ...(rebuild.chunk ? { chunk: { ...rebuild.chunk, attempts } } : {}),
-      ...(attempts > 1 ? { counters: { ...rebuild.counters, retried: rebuild.counters.retried + 1 } } : {}),
+      ...retry,
     });
     const plan = await planOf(ctx, rebuild._id);
     return {

@@ -14,6 +14,7 @@ import {
   vRebuildPhase,
   vRebuildState,
   vSelfCheckReport,
+  vStall,
   vVerifyResult,
 } from "./validators.ts";
 
@@ -78,6 +79,8 @@ export default defineSchema({
     triggeredBy: vActor,
     /** The chunk in flight on the replay pool, if any (at most one per projection). */
     chunk: v.optional(v.object({ workId: v.string(), attempts: v.number(), enqueuedAt: v.number() })),
+    /** The watchdog's last finding: no chunk in flight and no progress (the chunk chain broke). */
+    stall: v.optional(vStall),
   })
     .index("by_projection_state", ["projection", "state"])
     .index("by_state", ["state"])

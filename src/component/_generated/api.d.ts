@@ -26,6 +26,7 @@ import type * as selfChecks from "../selfChecks.js";
 import type * as status from "../status.js";
 import type * as validators from "../validators.js";
 import type * as verify from "../verify.js";
+import type * as watchdog from "../watchdog.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -49,6 +50,7 @@ declare const fullApi: ApiFromModules<{
   status: typeof status;
   validators: typeof validators;
   verify: typeof verify;
+  watchdog: typeof watchdog;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,
