@@ -1,8 +1,10 @@
 // Planning a rebuild at trigger time: pin the archive's current snapshot and plan the slices the
-// rebuild will read, with the filter pushed down; the exact total comes with the plan.
+// rebuild will read, with the filter pushed down; the exact total comes with the plan. Where there
+// is no archive yet, the plan is empty and the rebuild reads the events table from its start.
 import { internalActionGeneric, type GenericActionCtx } from "convex/server";
 import { v } from "convex/values";
 import { checkArchiveCarriesEnvelope } from "../archive/archive-envelope.ts";
+import { NoTableYetError } from "../archive/errors.ts";
 import { ArchiveTable } from "../archive/table.ts";
 import { replayColumns } from "../replay/archive-events.ts";
 import { filterPredicate } from "../replay/filter.ts";
@@ -25,21 +27,23 @@ async function planRebuild(
 ): Promise<null> {
   const input = await ctx.runMutation(component.lifecycle.beginChunk, { rebuildId });
   if (!input || input.phase !== "planning") return null;
-  const table = await ArchiveTable.open(input.archiveLocation);
-  const snapshot = table.snapshot();
+  const table = await openUnlessNotWrittenYet(input.archiveLocation);
+  const snapshot = table?.snapshot();
   const filter = input.filter ?? undefined;
-  checkArchiveCarriesEnvelope(table.schema, envelope, input.archiveLocation);
-  const scanPlan = snapshot
-    ? await table.plan({
-        snapshotId: snapshot["snapshot-id"],
-        columns: replayColumns(envelope),
-        predicate: filterPredicate(filter, envelope),
-        orderBy: envelope.columns.position,
-      })
-    : undefined;
-  const highWaterMark = snapshot
-    ? await table.columnUpperBound(envelope.columns.position, { snapshotId: snapshot["snapshot-id"] })
-    : undefined;
+  if (table) checkArchiveCarriesEnvelope(table.schema, envelope, input.archiveLocation);
+  const scanPlan =
+    table && snapshot
+      ? await table.plan({
+          snapshotId: snapshot["snapshot-id"],
+          columns: replayColumns(envelope),
+          predicate: filterPredicate(filter, envelope),
+          orderBy: envelope.columns.position,
+        })
+      : undefined;
+  const highWaterMark =
+    table && snapshot
+      ? await table.columnUpperBound(envelope.columns.position, { snapshotId: snapshot["snapshot-id"] })
+      : undefined;
   await ctx.runMutation(refs.storePlan, {
     rebuildId,
     archiveHighWaterMark: highWaterMark === undefined || highWaterMark === null ? 0 : Number(highWaterMark),
@@ -60,4 +64,17 @@ async function planRebuild(
       : {}),
   });
   return null;
+}
+
+/**
+ * The archive table, or null where the archiver has not created it yet (a new deployment): then
+ * every event is still in the events table, and the rebuild reads that alone.
+ */
+async function openUnlessNotWrittenYet(location: string): Promise<ArchiveTable | null> {
+  try {
+    return await ArchiveTable.open(location);
+  } catch (error) {
+    if (error instanceof NoTableYetError) return null;
+    throw error;
+  }
 }
