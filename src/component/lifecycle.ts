@@ -11,6 +11,7 @@ import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { recordAudit } from "./audit.ts";
 import { appFunctionsOf } from "./appFunctions.ts";
+import { retryIfAutomatic } from "./automaticRebuilds.ts";
 import { replayPool } from "./replayPool.ts";
 import {
   vCounters,
@@ -199,6 +200,18 @@ export async function failRebuild(ctx: MutationCtx, rebuild: Rebuild, error: Reb
     outcome: "failed",
     details: error.message,
   });
+  await retryIfAutomatic(ctx, rebuild, error);
+}
+
+/** Back to running from paused or failed: the next chunk starts from the checkpoint. */
+export async function resumeRebuild(ctx: MutationCtx, rebuild: Rebuild): Promise<void> {
+  await ctx.db.patch(rebuild._id, {
+    state: "running",
+    updatedAt: Date.now(),
+    lastError: undefined,
+    finishedAt: undefined,
+  });
+  await enqueueNextChunk(ctx, rebuild._id);
 }
 
 /** Fails a running rebuild: an event its handlers rejected, found by the app's batch mutation. */
@@ -472,7 +485,9 @@ async function swapGeneration(ctx: MutationCtx, rebuild: Rebuild, row: Doc<"proj
   await ctx.db.patch(row._id, {
     activeGeneration: rebuild.generation,
     builtVersion: rebuild.version,
-    ...(rebuild.version === codeVersion ? { staleSince: undefined } : {}),
+    ...(rebuild.version === codeVersion
+      ? { staleSince: undefined, autoRebuildRetries: undefined, autoRebuildFailedAt: undefined }
+      : {}),
   });
   if (row.activeGeneration !== null && row.activeGeneration !== rebuild.generation) {
     await scheduleGenerationDeletion(ctx, rebuild.projection, row.activeGeneration);

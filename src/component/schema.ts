@@ -35,6 +35,10 @@ export default defineSchema({
     shadowGeneration: v.optional(v.number()),
     /** The code version an automatic rebuild was started for: at most one per version, never a loop. */
     autoRebuildVersion: v.optional(v.number()),
+    /** Retries of that automatic rebuild after it failed (automaticRebuilds.ts), bounded. */
+    autoRebuildRetries: v.optional(v.number()),
+    /** Set when that automatic rebuild failed after its last retry; cleared when a rebuild of the version completes. */
+    autoRebuildFailedAt: v.optional(v.number()),
     /** Set when the projection left the code's registry; its data is kept until an admin deletes it. */
     removedAt: v.optional(v.number()),
     /**

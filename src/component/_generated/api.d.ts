@@ -15,6 +15,7 @@ import type {
 } from "convex/server";
 import type * as appFunctions from "../appFunctions.js";
 import type * as audit from "../audit.js";
+import type * as automaticRebuilds from "../automaticRebuilds.js";
 import type * as componentApi from "../componentApi.js";
 import type * as deadLetters from "../deadLetters.js";
 import type * as lifecycle from "../lifecycle.js";
@@ -39,6 +40,7 @@ import type * as watchdog from "../watchdog.js";
 declare const fullApi: ApiFromModules<{
   appFunctions: typeof appFunctions;
   audit: typeof audit;
+  automaticRebuilds: typeof automaticRebuilds;
   componentApi: typeof componentApi;
   deadLetters: typeof deadLetters;
   lifecycle: typeof lifecycle;
