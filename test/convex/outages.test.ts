@@ -2,12 +2,12 @@
 // do once its own request retries ran out) until the outage ends, by the clock. A chunk rides out
 // minutes; an automatic rebuild is retried with backoff a bounded number of times, then the
 // projection shows that its automatic rebuild failed.
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { createConvexTest, inComponent } from "../support/convex";
-import { localDemoArchive } from "../support/demo-archive";
-import { foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
-import { generationDocuments } from "../support/read-model";
+import { useDemoArchive } from "../support/demo-archive";
+import { foldSessionSummary } from "../support/demo-fold";
+import { sessionSummaries } from "../support/read-model";
 
 const outage = vi.hoisted(() => ({ untilMs: 0 }));
 
@@ -26,19 +26,8 @@ vi.mock("../../src/archive/table.ts", async (importOriginal) => {
 
 const ADMIN = { subject: "ops-1", role: "admin" };
 const MINUTE = 60_000;
-let archive = "";
-let events: ArchiveEvent[] = [];
-
-beforeAll(async () => {
-  archive = await localDemoArchive(3_000, 91);
-  events = await readArchiveEvents(archive);
-});
-beforeEach(() => {
-  vi.useFakeTimers();
-  process.env.REPROJECT_ARCHIVE = archive;
-});
+const archive = useDemoArchive(3_000, 91);
 afterEach(() => {
-  vi.useRealTimers();
   outage.untilMs = 0;
 });
 
@@ -76,12 +65,6 @@ const pendingRetries = (t: T) =>
 const projectionOf = async (t: T, name: string) =>
   (await t.withIdentity(ADMIN).query(api.rebuilds.projections, {})).find((row) => row.name === name)!;
 
-async function sessionModel(t: T, generation: number) {
-  return (await generationDocuments(t, "sessionSummary", generation)).sort((a, b) =>
-    a.streamId.localeCompare(b.streamId),
-  );
-}
-
 describe("an object-store outage", () => {
   it("of 4 minutes is ridden out by a chunk's retries: the rebuild completes with the exact read model", async () => {
     outage.untilMs = Date.now() + 4 * MINUTE;
@@ -94,9 +77,9 @@ describe("an object-store outage", () => {
     await settle(t, 30);
     const status = (await t.withIdentity(ADMIN).query(api.rebuilds.status, { rebuildId }))!;
     expect(status.lastError).toBeNull();
-    expect(status).toMatchObject({ state: "completed", processed: events.length });
+    expect(status).toMatchObject({ state: "completed", processed: archive.events.length });
     expect(status.counters.retried).toBeGreaterThan(0);
-    expect(await sessionModel(t, status.generation)).toEqual(foldSessionSummary(events));
+    expect(await sessionSummaries(t, status.generation)).toEqual(foldSessionSummary(archive.events));
   });
 
   it("of an hour fails an automatic rebuild, which is retried with backoff and completes once the store is back", async () => {
@@ -106,10 +89,10 @@ describe("an object-store outage", () => {
     await settle(t, 180);
 
     const row = await projectionOf(t, "sessionSummary");
-    expect(row.lastRebuild).toMatchObject({ state: "completed", processed: events.length, lastError: null });
+    expect(row.lastRebuild).toMatchObject({ state: "completed", processed: archive.events.length, lastError: null });
     // The completed version clears the retries it took.
     expect(row.automaticRebuild).toEqual({ version: 1, retries: 0, failedAt: null });
-    expect(await sessionModel(t, row.activeGeneration!)).toEqual(foldSessionSummary(events));
+    expect(await sessionSummaries(t, row.activeGeneration!)).toEqual(foldSessionSummary(archive.events));
     const audit = await t.withIdentity(ADMIN).query(api.rebuilds.auditLog, { limit: 100 });
     const retries = audit.filter(
       (entry) => entry.projection === "sessionSummary" && entry.action === "automatic_rebuild_retry",

@@ -1,12 +1,12 @@
 // The watchdog: a rebuild whose chunk chain broke (its onComplete could not enqueue the next chunk,
 // which the Workpool only logs) is found by the cron's function, resumed from its checkpoint and
 // written to the audit log; a rebuild with a chunk in flight is never touched.
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { createConvexTest, inComponent, runUntil, stepUntil } from "../support/convex";
-import { localDemoArchive } from "../support/demo-archive";
-import { foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
-import { generationDocuments } from "../support/read-model";
+import { useDemoArchive } from "../support/demo-archive";
+import { foldSessionSummary } from "../support/demo-fold";
+import { sessionSummaries } from "../support/read-model";
 
 const chain = vi.hoisted(() => ({ broken: false }));
 
@@ -26,22 +26,9 @@ vi.mock("../../src/component/replayPool.ts", async (importOriginal) => {
 
 const ADMIN = { subject: "ops-1", role: "admin" };
 const MINUTE = 60_000;
-let archive = "";
-let events: ArchiveEvent[] = [];
-
-beforeAll(async () => {
-  archive = await localDemoArchive(6_000, 61);
-  events = await readArchiveEvents(archive);
-});
+const archive = useDemoArchive(6_000, 61, { REPROJECT_CHUNK_MAX_BATCHES: "2" });
 beforeEach(() => {
-  vi.useFakeTimers();
   chain.broken = false;
-  process.env.REPROJECT_ARCHIVE = archive;
-  process.env.REPROJECT_CHUNK_MAX_BATCHES = "2";
-});
-afterEach(() => {
-  vi.useRealTimers();
-  delete process.env.REPROJECT_CHUNK_MAX_BATCHES;
 });
 
 type T = ReturnType<typeof createConvexTest>;
@@ -70,7 +57,7 @@ describe("the watchdog", () => {
     // The chain is broken: nothing is in flight, nothing moves, the trigger answers already_running.
     const stalled = await statusOf(t, rebuildId);
     expect(stalled.state).toBe("running");
-    expect(stalled.processed).toBeLessThan(events.length);
+    expect(stalled.processed).toBeLessThan(archive.events.length);
     vi.advanceTimersByTime(10 * MINUTE);
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(100), 2_000);
     expect((await statusOf(t, rebuildId)).processed).toBe(stalled.processed);
@@ -114,13 +101,15 @@ describe("the watchdog", () => {
 
     await runUntil(t, async () => (await statusOf(t, rebuildId)).state !== "running");
     const done = await statusOf(t, rebuildId);
-    expect(done).toMatchObject({ state: "completed", stalled: false, processed: events.length, total: events.length });
+    expect(done).toMatchObject({
+      state: "completed",
+      stalled: false,
+      processed: archive.events.length,
+      total: archive.events.length,
+    });
     expect(done.stall).toMatchObject({ resumes: 1 });
-    expect(done.counters.found).toBe(events.length);
-    const model = (await generationDocuments(t, "sessionSummary", done.generation)).sort((a, b) =>
-      a.streamId.localeCompare(b.streamId),
-    );
-    expect(model).toEqual(foldSessionSummary(events));
+    expect(done.counters.found).toBe(archive.events.length);
+    expect(await sessionSummaries(t, done.generation)).toEqual(foldSessionSummary(archive.events));
   });
 
   it("leaves a rebuild alone while its chunk is queued or running, however long it takes", async () => {
@@ -136,11 +125,8 @@ describe("the watchdog", () => {
 
     await runUntil(t, async () => (await statusOf(t, rebuildId)).state !== "running");
     const done = await statusOf(t, rebuildId);
-    expect(done).toMatchObject({ state: "completed", processed: events.length, stall: null });
+    expect(done).toMatchObject({ state: "completed", processed: archive.events.length, stall: null });
     expect(await watchdogAudit(t)).toEqual([]);
-    const model = (await generationDocuments(t, "sessionSummary", done.generation)).sort((a, b) =>
-      a.streamId.localeCompare(b.streamId),
-    );
-    expect(model).toEqual(foldSessionSummary(events));
+    expect(await sessionSummaries(t, done.generation)).toEqual(foldSessionSummary(archive.events));
   });
 });
