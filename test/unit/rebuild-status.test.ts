@@ -1,6 +1,10 @@
 // A rebuild's status is a function of what is stored, never of the clock: reactive queries do not
 // re-run as time passes, so a status that read Date.now() would go on saying what was true once.
+import { createElement } from "react";
+import { renderToString } from "react-dom/server";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { StallNotice } from "../../admin-ui/src/components/StallNotice.tsx";
+import { StateBadge } from "../../admin-ui/src/components/StateBadge.tsx";
 import type { Doc, Id } from "../../src/component/_generated/dataModel.js";
 import { rebuildStatus } from "../../src/component/status.ts";
 import { SYSTEM, ZERO_COUNTERS } from "../../src/component/validators.ts";
@@ -52,5 +56,31 @@ describe("rebuild status", () => {
     expect(etaText(stalled)).toBe("—");
     const moved = rebuildStatus(runningRebuild({ stall, updatedAt: AT + 201_000 }));
     expect(moved).toMatchObject({ stalled: false, eventsPerSecond: 2_000, stall });
+  });
+});
+
+describe("a stalled rebuild in the panel", () => {
+  const stall = { detectedAt: AT + 200_000, lastProgressAt: AT + 2_000, resumes: 0 };
+  const render = (status: ReturnType<typeof rebuildStatus>) =>
+    renderToString(
+      createElement("div", null, [
+        createElement(StateBadge, { key: "badge", state: status.state, stalled: status.stalled }),
+        createElement(StallNotice, { key: "notice", status }),
+      ]),
+    ).replace(/<!-- -->/g, "");
+
+  it("shows it as stalled, with why the watchdog could not resume it", () => {
+    const html = render(rebuildStatus(runningRebuild({ stall: { ...stall, error: "the replay pool refused" } })));
+    expect(html).toContain('data-state="stalled"');
+    expect(html).toContain("Stalled");
+    expect(html).toMatch(
+      /no chunk in flight and no progress since .*The watchdog could not resume it: the replay pool refused/,
+    );
+  });
+
+  it("shows it running again once it moved, with how often the watchdog resumed it", () => {
+    const html = render(rebuildStatus(runningRebuild({ stall: { ...stall, resumes: 2 }, updatedAt: AT + 300_000 })));
+    expect(html).toContain('data-state="running"');
+    expect(html).toContain("Resumed by the watchdog 2×");
   });
 });
