@@ -6,7 +6,7 @@ import { estimateSecondsLeft, percentDone } from "../progress/rate.ts";
 import type { Doc } from "./_generated/dataModel.js";
 
 /** Stalled: the watchdog found no chunk in flight and no progress, and the rebuild has not moved since. */
-export function isStalled(rebuild: Doc<"rebuilds">): boolean {
+function isStalled(rebuild: Doc<"rebuilds">): boolean {
   return (
     rebuild.state === "running" && rebuild.stall !== undefined && rebuild.updatedAt <= rebuild.stall.lastProgressAt
   );
