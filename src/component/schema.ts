@@ -33,6 +33,13 @@ export default defineSchema({
     lastRebuildId: v.optional(v.id("rebuilds")),
     /** A verify run's shadow generation that live appends keep up to date (while diffing, or kept). */
     shadowGeneration: v.optional(v.number()),
+    /** The version of the handlers that built the shadow: live appends of another version leave it alone. */
+    shadowVersion: v.optional(v.number()),
+    /**
+     * Set by the first live append after a deploy changed the version: the active generation holds the
+     * events up to this position and no later ones until the rebuild at the code's version swaps in.
+     */
+    frozenAfter: v.optional(v.number()),
     /** The code version an automatic rebuild was started for: at most one per version, never a loop. */
     autoRebuildVersion: v.optional(v.number()),
     /** Retries of that automatic rebuild after it failed (automaticRebuilds.ts), bounded. */

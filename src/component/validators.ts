@@ -214,3 +214,12 @@ export const vPinnedSnapshots = v.object({
   ),
 });
 export type PinnedSnapshots = Infer<typeof vPinnedSnapshots>;
+
+/** A projection as the app's code declares it now. */
+export const vProjectionCode = v.object({
+  name: v.string(),
+  version: v.number(),
+  /** The app's event log's last position now (0 before the log starts). */
+  logPosition: v.optional(v.number()),
+});
+export type ProjectionCode = Infer<typeof vProjectionCode>;

@@ -27,7 +27,7 @@ export async function startDiffing(
     shadow: "diffing",
   };
   await ctx.db.patch(rebuild._id, { phase: "diffing", verify, updatedAt: Date.now() });
-  await ctx.db.patch(projectionRowId, { shadowGeneration: rebuild.generation });
+  await ctx.db.patch(projectionRowId, { shadowGeneration: rebuild.generation, shadowVersion: rebuild.version });
 }
 
 /** What the next window compares, while the run is diffing: the two generations and the last key compared. */
@@ -118,7 +118,8 @@ function projectionOf(ctx: MutationCtx, rebuild: Rebuild) {
 /** Stops live appends to the shadow and deletes it in the background. */
 export async function releaseShadow(ctx: MutationCtx, rebuild: Rebuild): Promise<void> {
   const row = await projectionOf(ctx, rebuild);
-  if (row?.shadowGeneration === rebuild.generation) await ctx.db.patch(row._id, { shadowGeneration: undefined });
+  if (row?.shadowGeneration === rebuild.generation)
+    await ctx.db.patch(row._id, { shadowGeneration: undefined, shadowVersion: undefined });
   await scheduleGenerationDeletion(ctx, rebuild.projection, rebuild.generation);
 }
 
@@ -142,6 +143,8 @@ export async function promoteShadow(
     activeGeneration: rebuild.generation,
     builtVersion: rebuild.version,
     shadowGeneration: undefined,
+    shadowVersion: undefined,
+    frozenAfter: undefined,
     ...(rebuild.version === codeVersion ? { staleSince: undefined } : {}),
   });
   await ctx.db.patch(rebuild._id, { verify: { ...rebuild.verify, shadow: "promoted" } });

@@ -111,7 +111,11 @@ export async function appendEvents(
 async function applyLiveProjections(ctx: WriterCtx, reproject: Wiring, records: EventRecord[]): Promise<void> {
   for (const projection of reproject.registry.projections) {
     // The active generation, and a verify run's shadow while it is compared or kept.
-    const live = await ctx.runQuery(reproject.component.projections.liveGenerations, { name: projection.name });
+    const live = await ctx.runMutation(reproject.component.projections.liveAppendTargets, {
+      name: projection.name,
+      codeVersion: projection.version,
+      appendedAfter: records[0]!.globalPosition - 1,
+    });
     // The active generation's handlers send the effects; a shadow's are a verify run's, and send none.
     const runs = [
       { generation: live.active, mode: "live" as const },
