@@ -9,14 +9,16 @@ import { useDemoArchive } from "../support/demo-archive";
 import { foldSessionSummary } from "../support/demo-fold";
 import { sessionSummaries } from "../support/read-model";
 
-const outage = vi.hoisted(() => ({ untilMs: 0 }));
+/** The outage begins at the first read of the archive and lasts `durationMs` from then. */
+const outage = vi.hoisted(() => ({ durationMs: 0, endsAt: null as number | null }));
 
 vi.mock("../../src/archive/table.ts", async (importOriginal) => {
   const original = await importOriginal<typeof import("../../src/archive/table.ts")>();
   const { TransientStoreError } = await import("../../src/archive/errors.ts");
   const open = original.ArchiveTable.open.bind(original.ArchiveTable);
   original.ArchiveTable.open = (location, ...rest) => {
-    if (Date.now() < outage.untilMs) {
+    if (outage.durationMs > 0) outage.endsAt ??= Date.now() + outage.durationMs;
+    if (outage.endsAt !== null && Date.now() < outage.endsAt) {
       throw new TransientStoreError(`${location}/metadata/`, "503 SlowDown (gave up after 4 attempts)");
     }
     return open(location, ...rest);
@@ -28,7 +30,8 @@ const ADMIN = { subject: "ops-1", role: "admin" };
 const MINUTE = 60_000;
 const archive = useDemoArchive(3_000, 91);
 afterEach(() => {
-  outage.untilMs = 0;
+  outage.durationMs = 0;
+  outage.endsAt = null;
 });
 
 type T = ReturnType<typeof createConvexTest>;
@@ -67,7 +70,7 @@ const projectionOf = async (t: T, name: string) =>
 
 describe("an object-store outage", () => {
   it("of 4 minutes is ridden out by a chunk's retries: the rebuild completes with the exact read model", async () => {
-    outage.untilMs = Date.now() + 4 * MINUTE;
+    outage.durationMs = 4 * MINUTE;
     const t = createConvexTest();
     const { rebuildId } = (await t
       .withIdentity(ADMIN)
@@ -83,7 +86,7 @@ describe("an object-store outage", () => {
   });
 
   it("of an hour fails an automatic rebuild, which is retried with backoff and completes once the store is back", async () => {
-    outage.untilMs = Date.now() + 60 * MINUTE;
+    outage.durationMs = 60 * MINUTE;
     const t = createConvexTest();
     await t.mutation(internal.reproject.reconcile, {});
     await settle(t, 180);
@@ -105,7 +108,7 @@ describe("an object-store outage", () => {
   });
 
   it("that does not end: an automatic rebuild is retried 3 times, then the projection shows its automatic rebuild failed", async () => {
-    outage.untilMs = Number.MAX_SAFE_INTEGER;
+    outage.durationMs = Number.MAX_SAFE_INTEGER;
     const t = createConvexTest();
     await t.mutation(internal.reproject.reconcile, {});
     await settle(t, 24 * 60);
