@@ -33,4 +33,5 @@ export const {
   recordMaintenance,
   startSelfCheck,
   latestSelfCheck,
+  superviseRebuilds,
 } = reproject.functions();

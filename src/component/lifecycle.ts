@@ -12,6 +12,7 @@ import { internalMutation, mutation, query, type MutationCtx, type QueryCtx } fr
 import { recordAudit } from "./audit.ts";
 import { appFunctionsOf } from "./appFunctions.ts";
 import { notifyApp } from "./notifications.ts";
+import { retryIfAutomatic } from "./automaticRebuilds.ts";
 import { replayPool } from "./replayPool.ts";
 import {
   vCounters,
@@ -197,8 +198,9 @@ export const chunkFinished = internalMutation({
   returns: v.null(),
   handler: async (ctx, { workId, context, result }) => {
     const rebuild = await ctx.db.get(context.rebuildId);
-    if (!rebuild) return null;
-    if (rebuild.chunk?.workId === workId) {
+    // A late completion of a chunk the watchdog gave up on and replaced: the current chunk decides.
+    if (!rebuild || (rebuild.chunk && rebuild.chunk.workId !== workId)) return null;
+    if (rebuild.chunk) {
       await ctx.db.patch(rebuild._id, { chunk: undefined });
       const row = await findProjection(ctx, rebuild.projection);
       if (row?.chunkInFlight === rebuild._id) await ctx.db.patch(row._id, { chunkInFlight: undefined });
@@ -226,6 +228,18 @@ export async function failRebuild(ctx: MutationCtx, rebuild: Rebuild, error: Reb
     details: error.message,
   });
   await notifyApp(ctx, { ...rebuild, state: "failed" }, "failed", error.message);
+  await retryIfAutomatic(ctx, rebuild, error);
+}
+
+/** Back to running from paused or failed: the next chunk starts from the checkpoint. */
+export async function resumeRebuild(ctx: MutationCtx, rebuild: Rebuild): Promise<void> {
+  await ctx.db.patch(rebuild._id, {
+    state: "running",
+    updatedAt: Date.now(),
+    lastError: undefined,
+    finishedAt: undefined,
+  });
+  await enqueueNextChunk(ctx, rebuild._id);
 }
 
 /** Fails a running rebuild: an event its handlers rejected, found by the app's batch mutation. */
@@ -261,9 +275,17 @@ export const beginChunk = mutation({
     const rebuild = await rebuildById(ctx, args.rebuildId);
     if (!rebuild || rebuild.state !== "running") return null;
     const attempts = (rebuild.chunk?.attempts ?? 0) + 1;
+    // A retry follows a failure and its backoff: the rate measured before them says nothing now.
+    const retry =
+      attempts > 1
+        ? {
+            counters: { ...rebuild.counters, retried: rebuild.counters.retried + 1 },
+            rate: startRate(rebuild.processed, Date.now()),
+          }
+        : {};
     await ctx.db.patch(rebuild._id, {
       ...(rebuild.chunk ? { chunk: { ...rebuild.chunk, attempts } } : {}),
-      ...(attempts > 1 ? { counters: { ...rebuild.counters, retried: rebuild.counters.retried + 1 } } : {}),
+      ...retry,
     });
     const plan = await planOf(ctx, rebuild._id);
     return {
@@ -547,7 +569,9 @@ async function swapGeneration(ctx: MutationCtx, rebuild: Rebuild, row: Doc<"proj
     activeGeneration: rebuild.generation,
     builtVersion: rebuild.version,
     frozenAfter: undefined,
-    ...(rebuild.version === codeVersion ? { staleSince: undefined } : {}),
+    ...(rebuild.version === codeVersion
+      ? { staleSince: undefined, autoRebuildRetries: undefined, autoRebuildFailedAt: undefined }
+      : {}),
   });
   if (row.activeGeneration !== null && row.activeGeneration !== rebuild.generation) {
     await scheduleGenerationDeletion(ctx, rebuild.projection, row.activeGeneration);

@@ -8,9 +8,10 @@ import { rememberAppFunctions } from "./appFunctions.ts";
 import {
   activeRebuildOf,
   createRebuild,
-  enqueueNextChunk,
   rebuildById,
   cancelRebuild,
+  resumeRebuild,
+  scheduleGenerationDeletion,
   type Rebuild,
 } from "./lifecycle.ts";
 import { rebuildStatus } from "./status.ts";
@@ -55,16 +56,6 @@ export const trigger = mutation({
     return { status: "started" as const, rebuildId };
   },
 });
-
-async function resumeRebuild(ctx: MutationCtx, rebuild: Rebuild): Promise<void> {
-  await ctx.db.patch(rebuild._id, {
-    state: "running",
-    updatedAt: Date.now(),
-    lastError: undefined,
-    finishedAt: undefined,
-  });
-  await enqueueNextChunk(ctx, rebuild._id);
-}
 
 const vControlAction = v.union(
   v.literal("cancel"),

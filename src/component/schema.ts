@@ -15,6 +15,7 @@ import {
   vRebuildState,
   vSelfCheckReport,
   vVerifyExpectation,
+  vStall,
   vVerifyResult,
 } from "./validators.ts";
 
@@ -42,6 +43,10 @@ export default defineSchema({
     frozenAfter: v.optional(v.number()),
     /** The code version an automatic rebuild was started for: at most one per version, never a loop. */
     autoRebuildVersion: v.optional(v.number()),
+    /** Retries of that automatic rebuild after it failed (automaticRebuilds.ts), bounded. */
+    autoRebuildRetries: v.optional(v.number()),
+    /** Set when that automatic rebuild failed after its last retry; cleared when a rebuild of the version completes. */
+    autoRebuildFailedAt: v.optional(v.number()),
     /** Set when the projection left the code's registry; its data is kept until an admin deletes it. */
     removedAt: v.optional(v.number()),
     /**
@@ -89,6 +94,8 @@ export default defineSchema({
     triggeredBy: vActor,
     /** The chunk in flight on the replay pool, if any (at most one per projection). */
     chunk: v.optional(v.object({ workId: v.string(), attempts: v.number(), enqueuedAt: v.number() })),
+    /** The watchdog's last finding: no chunk in flight and no progress (the chunk chain broke). */
+    stall: v.optional(vStall),
   })
     .index("by_projection_state", ["projection", "state"])
     .index("by_state", ["state"])

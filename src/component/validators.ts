@@ -216,6 +216,17 @@ export type RebuildNotification = Infer<typeof vRebuildNotification>;
 export type AppFunctions = Infer<typeof vAppFunctions>;
 
 /** The actor of what the engine does by itself (automatic rebuilds, completions, maintenance). */
+export const vStall = v.object({
+  /** When the watchdog found the rebuild with no chunk in flight and no progress. */
+  detectedAt: v.number(),
+  /** The rebuild's `updatedAt` then: the rebuild is stalled until it moves past it. */
+  lastProgressAt: v.number(),
+  /** How many times the watchdog resumed it. */
+  resumes: v.number(),
+  /** Why the watchdog could not resume it (the replay pool refused the chunk). */
+  error: v.optional(v.string()),
+});
+
 export const SYSTEM: Actor = { subject: "system", name: "Reproject" };
 
 /** Differences a verify run keeps as samples. */

@@ -50,6 +50,7 @@ export const FUNCTION_NAMES = [
   "recordMaintenance",
   "startSelfCheck",
   "latestSelfCheck",
+  "superviseRebuilds",
 ] as const;
 
 /** Every Node action `reprojectNode(reproject)` defines. */

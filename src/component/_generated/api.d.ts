@@ -15,6 +15,7 @@ import type {
 } from "convex/server";
 import type * as appFunctions from "../appFunctions.js";
 import type * as audit from "../audit.js";
+import type * as automaticRebuilds from "../automaticRebuilds.js";
 import type * as componentApi from "../componentApi.js";
 import type * as deadLetters from "../deadLetters.js";
 import type * as lifecycle from "../lifecycle.js";
@@ -27,6 +28,7 @@ import type * as selfChecks from "../selfChecks.js";
 import type * as status from "../status.js";
 import type * as validators from "../validators.js";
 import type * as verify from "../verify.js";
+import type * as watchdog from "../watchdog.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -39,6 +41,7 @@ import type * as verify from "../verify.js";
 declare const fullApi: ApiFromModules<{
   appFunctions: typeof appFunctions;
   audit: typeof audit;
+  automaticRebuilds: typeof automaticRebuilds;
   componentApi: typeof componentApi;
   deadLetters: typeof deadLetters;
   lifecycle: typeof lifecycle;
@@ -51,6 +54,7 @@ declare const fullApi: ApiFromModules<{
   status: typeof status;
   validators: typeof validators;
   verify: typeof verify;
+  watchdog: typeof watchdog;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,

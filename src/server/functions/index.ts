@@ -8,6 +8,7 @@ import { maintenanceFunctions } from "./maintenance.ts";
 import { readModelFunctions } from "./read-models.ts";
 import { replayFunctions } from "./replay.ts";
 import { selfCheckFunctions } from "./self-check.ts";
+import { watchdogFunctions } from "./watchdog.ts";
 
 export function engineFunctions(wiring: Wiring) {
   const functions = {
@@ -17,6 +18,7 @@ export function engineFunctions(wiring: Wiring) {
     ...archiverFunctions(wiring),
     ...maintenanceFunctions(wiring),
     ...selfCheckFunctions(wiring),
+    ...watchdogFunctions(wiring),
   };
   return functions satisfies Record<(typeof FUNCTION_NAMES)[number], unknown>;
 }
