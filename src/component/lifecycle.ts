@@ -11,6 +11,7 @@ import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { recordAudit } from "./audit.ts";
 import { appFunctionsOf } from "./appFunctions.ts";
+import { scheduleGenerationDeletion } from "./generationDeletions.ts";
 import { replayPool } from "./replayPool.ts";
 import {
   vCounters,
@@ -139,16 +140,6 @@ async function discardFailedGenerations(ctx: MutationCtx, projection: string): P
     });
     if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, projection, rebuild.generation);
   }
-}
-
-/** Deletes a generation no query reads any more, in the background, through the app's function. */
-export async function scheduleGenerationDeletion(
-  ctx: MutationCtx,
-  projection: string,
-  generation: number,
-): Promise<void> {
-  const app = await appFunctionsOf(ctx);
-  await ctx.scheduler.runAfter(0, app.deleteGeneration as FunctionHandle<"mutation">, { projection, generation });
 }
 
 /** Puts the rebuild's next chunk on the replay pool unless it is not running or a chunk is in flight. */

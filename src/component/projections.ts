@@ -4,14 +4,8 @@ import { v } from "convex/values";
 import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import { recordAudit } from "./audit.ts";
 import { rememberAppFunctions } from "./appFunctions.ts";
-import {
-  activeRebuildOf,
-  createRebuild,
-  findProjection,
-  projectionRow,
-  scheduleGenerationDeletion,
-  type ProjectionCode,
-} from "./lifecycle.ts";
+import { scheduleGenerationDeletion } from "./generationDeletions.ts";
+import { activeRebuildOf, createRebuild, findProjection, projectionRow, type ProjectionCode } from "./lifecycle.ts";
 import { rebuildStatus } from "./status.ts";
 import { SYSTEM, vAppFunctions } from "./validators.ts";
 

@@ -5,14 +5,8 @@ import { v } from "convex/values";
 import { query, mutation, type MutationCtx } from "./_generated/server.js";
 import { recordAudit } from "./audit.ts";
 import { rememberAppFunctions } from "./appFunctions.ts";
-import {
-  activeRebuildOf,
-  createRebuild,
-  enqueueNextChunk,
-  rebuildById,
-  scheduleGenerationDeletion,
-  type Rebuild,
-} from "./lifecycle.ts";
+import { scheduleGenerationDeletion } from "./generationDeletions.ts";
+import { activeRebuildOf, createRebuild, enqueueNextChunk, rebuildById, type Rebuild } from "./lifecycle.ts";
 import { rebuildStatus } from "./status.ts";
 import { vActor, vAppFunctions, vRebuildOptions } from "./validators.ts";
 import { discardShadow, promoteShadow, releaseShadow } from "./verify.ts";

@@ -174,12 +174,16 @@ export const vAppFunctions = v.object({
   plan: v.string(),
   /** Node action `{ rebuildId }`: one chunk of a rebuild. */
   chunk: v.string(),
-  /** Mutation `{ projection, generation }`: deletes a batch of one generation's read-model documents. */
+  /** Mutation `{ projection, generation }`: deletes a page of one generation's read-model documents. */
   deleteGeneration: v.string(),
   /** Node action `{}`: the deployment's self-check probe. */
   selfCheck: v.string(),
 });
 export type AppFunctions = Infer<typeof vAppFunctions>;
+
+/** What one page of a generation's deletion did: `done` once nothing of the generation is left. */
+export const vGenerationDeletionPage = v.object({ deleted: v.number(), done: v.boolean() });
+export type GenerationDeletionPage = Infer<typeof vGenerationDeletionPage>;
 
 /** The actor of what the engine does by itself (automatic rebuilds, completions, maintenance). */
 export const SYSTEM: Actor = { subject: "system", name: "Reproject" };

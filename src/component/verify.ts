@@ -6,7 +6,8 @@ import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import { recordAudit } from "./audit.ts";
-import { rebuildById, scheduleGenerationDeletion, type Rebuild } from "./lifecycle.ts";
+import { scheduleGenerationDeletion } from "./generationDeletions.ts";
+import { rebuildById, type Rebuild } from "./lifecycle.ts";
 import { SYSTEM, VERIFY_SAMPLE_LIMIT, vDiffSample, type VerifyResult } from "./validators.ts";
 
 /** The tail is applied: from here the shadow is compared, and kept current by live appends. */

@@ -17,6 +17,7 @@ import type * as appFunctions from "../appFunctions.js";
 import type * as audit from "../audit.js";
 import type * as componentApi from "../componentApi.js";
 import type * as deadLetters from "../deadLetters.js";
+import type * as generationDeletions from "../generationDeletions.js";
 import type * as lifecycle from "../lifecycle.js";
 import type * as pins from "../pins.js";
 import type * as projections from "../projections.js";
@@ -40,6 +41,7 @@ declare const fullApi: ApiFromModules<{
   audit: typeof audit;
   componentApi: typeof componentApi;
   deadLetters: typeof deadLetters;
+  generationDeletions: typeof generationDeletions;
   lifecycle: typeof lifecycle;
   pins: typeof pins;
   projections: typeof projections;
