@@ -128,6 +128,9 @@ export default defineSchema({
     updatedAt: v.number(),
   }).index("by_projection_generation", ["projection", "generation"]),
 
+  /** One document: the app's archive maintenance run last scheduled (a `_scheduled_functions` id of the app). */
+  maintenanceRuns: defineTable({ jobId: v.string(), startedAt: v.number() }),
+
   /** Who did what to which projection or rebuild, and how it ended (refusals included). */
   auditLog: defineTable({ at: v.number(), ...vAuditEntry.fields }).index("by_at", ["at"]),
 });

@@ -19,6 +19,7 @@ import type * as componentApi from "../componentApi.js";
 import type * as deadLetters from "../deadLetters.js";
 import type * as generationDeletions from "../generationDeletions.js";
 import type * as lifecycle from "../lifecycle.js";
+import type * as maintenanceRuns from "../maintenanceRuns.js";
 import type * as pins from "../pins.js";
 import type * as projections from "../projections.js";
 import type * as rebuilds from "../rebuilds.js";
@@ -43,6 +44,7 @@ declare const fullApi: ApiFromModules<{
   deadLetters: typeof deadLetters;
   generationDeletions: typeof generationDeletions;
   lifecycle: typeof lifecycle;
+  maintenanceRuns: typeof maintenanceRuns;
   pins: typeof pins;
   projections: typeof projections;
   rebuilds: typeof rebuilds;
