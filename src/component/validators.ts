@@ -106,8 +106,11 @@ export const vDiffSample = v.object({
   kind: v.union(v.literal("only_in_active"), v.literal("only_in_shadow"), v.literal("changed")),
   /** Changed fields (kind `changed`). */
   fields: v.optional(v.array(v.string())),
+  /** Bounded previews of the two sides (src/replay/diff-sample.ts), not whole documents. */
   active: v.optional(v.any()),
   shadow: v.optional(v.any()),
+  /** A value, field, field name or the key was cut to keep the sample small. */
+  truncated: v.optional(v.boolean()),
 });
 export type DiffSample = Infer<typeof vDiffSample>;
 

@@ -3,6 +3,9 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import { api, internal } from "../../convex/_generated/api";
 import { appFunctions } from "../../src/server/app-functions.ts";
 import { reproject } from "../../convex/reproject";
+import { getDocumentSize } from "convex/values";
+import { VERIFY_SAMPLE_LIMIT } from "../../src/component/validators.ts";
+import { SAMPLE_MAX_BYTES } from "../../src/replay/diff-sample.ts";
 import { VERIFY_DIFF_BATCH } from "../../src/server/functions/read-models.ts";
 import { createConvexTest, inComponent, runUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
@@ -60,6 +63,49 @@ async function run(t: T, options: object) {
 
 const generationDocs = (t: T, generation: number) =>
   t.run(async (ctx) => (await ctx.db.query("sessionSummary").collect()).filter((doc) => doc.generation === generation));
+
+/** The state a verify run of generation 2 against generation 1 has once its tail is applied, and the app's functions it has been given. */
+async function diffingVerifyRun(t: T) {
+  const app = await t.run(() => appFunctions(reproject.wiring.refs));
+  return inComponent(t, async (ctx) => {
+    await ctx.db.insert("appFunctions", app);
+    await ctx.db.insert("projections", {
+      name: "sessionSummary",
+      version: 1,
+      activeGeneration: 1,
+      lastGeneration: 2,
+      shadowGeneration: 2,
+    });
+    return ctx.db.insert("rebuilds", {
+      projection: "sessionSummary",
+      version: 1,
+      generation: 2,
+      state: "running",
+      phase: "diffing",
+      mode: "verify",
+      dryRun: false,
+      errorPolicy: "fail",
+      archive: { location: "unused" },
+      processed: 0,
+      cursor: null,
+      counters: { found: 0, applied: 0, skipped: 0, filtered: 0, invalid: 0, failed: 0, deadLettered: 0, retried: 0 },
+      rate: { eventsPerSecond: 0, processed: 0, atMs: 0 },
+      startedAt: 0,
+      updatedAt: 0,
+      triggeredBy: { subject: "ops-1" },
+      verify: {
+        activeGeneration: 1,
+        compared: 0,
+        onlyInActive: 0,
+        onlyInShadow: 0,
+        changed: 0,
+        samples: [],
+        diffCursor: null,
+        shadow: "diffing",
+      },
+    });
+  });
+}
 
 describe("verify runs", () => {
   it("find no difference right after a clean rebuild, and discard their shadow", async () => {
@@ -185,46 +231,7 @@ describe("verify runs", () => {
         }
       });
     }
-    // The state a verify run has once its tail is applied, and the app's functions it has been given.
-    const app = await t.run(() => appFunctions(reproject.wiring.refs));
-    const rebuildId = await inComponent(t, async (ctx) => {
-      await ctx.db.insert("appFunctions", app);
-      await ctx.db.insert("projections", {
-        name: "sessionSummary",
-        version: 1,
-        activeGeneration: 1,
-        lastGeneration: 2,
-        shadowGeneration: 2,
-      });
-      return ctx.db.insert("rebuilds", {
-        projection: "sessionSummary",
-        version: 1,
-        generation: 2,
-        state: "running",
-        phase: "diffing",
-        mode: "verify",
-        dryRun: false,
-        errorPolicy: "fail",
-        archive: { location: "unused" },
-        processed: 0,
-        cursor: null,
-        counters: { found: 0, applied: 0, skipped: 0, filtered: 0, invalid: 0, failed: 0, deadLettered: 0, retried: 0 },
-        rate: { eventsPerSecond: 0, processed: 0, atMs: 0 },
-        startedAt: 0,
-        updatedAt: 0,
-        triggeredBy: { subject: "ops-1" },
-        verify: {
-          activeGeneration: 1,
-          compared: 0,
-          onlyInActive: 0,
-          onlyInShadow: 0,
-          changed: 0,
-          samples: [],
-          diffCursor: null,
-          shadow: "diffing",
-        },
-      });
-    });
+    const rebuildId = await diffingVerifyRun(t);
     let windows = 0;
     for (let done = false; !done; windows++) ({ done } = await t.mutation(internal.reproject.diffBatch, { rebuildId }));
     expect(windows).toBeGreaterThan(2);
@@ -240,5 +247,38 @@ describe("verify runs", () => {
       changed: expectedChanged,
     });
     expect(result.state).toBe("completed");
+  });
+
+  it("keep bounded samples of big documents, never whole documents in the rebuild's document", async () => {
+    // 30 documents of 100 KB that differ: 20 whole samples of both sides would weigh 4 MB, past
+    // the 1 MiB a document may hold.
+    const t = createConvexTest();
+    const doc = (i: number, side: string) => ({
+      streamId: `s${String(i).padStart(3, "0")}`,
+      eventCount: side === "active" ? 1 : 2,
+      notes: side.repeat(100_000 / side.length),
+    });
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 30; i++) {
+        await ctx.db.insert("sessionSummary", storedDocument(1, doc(i, "active").streamId, doc(i, "active")));
+        await ctx.db.insert("sessionSummary", storedDocument(2, doc(i, "shadow").streamId, doc(i, "shadow")));
+      }
+    });
+    const rebuildId = await diffingVerifyRun(t);
+    for (let done = false; !done;) ({ done } = await t.mutation(internal.reproject.diffBatch, { rebuildId }));
+
+    const result = (await inComponent(t, (ctx) => ctx.db.get(rebuildId)))!;
+    expect(result.verify).toMatchObject({ compared: 30, changed: 30 });
+    expect(getDocumentSize(result)).toBeLessThan(VERIFY_SAMPLE_LIMIT * SAMPLE_MAX_BYTES + 4_096);
+    expect(result.verify!.samples).toHaveLength(VERIFY_SAMPLE_LIMIT);
+    const [first] = result.verify!.samples;
+    expect(first).toMatchObject({
+      key: expect.stringContaining("s000"),
+      kind: "changed",
+      fields: ["eventCount", "notes"],
+      truncated: true,
+      active: { eventCount: 1, notes: expect.stringMatching(/^"activeactive.*…$/) },
+      shadow: { eventCount: 2, notes: expect.stringMatching(/^"shadowshadow.*…$/) },
+    });
   });
 });

@@ -8,6 +8,7 @@ import {
   vGenerationDeletionPage,
   type GenerationDeletionPage,
 } from "../../component/validators.ts";
+import { diffSample } from "../../replay/diff-sample.ts";
 import { TransactionBudget } from "../../replay/transaction-budget.ts";
 import { diffWindow, type Difference, type StoredDocument } from "../../replay/read-model-diff.ts";
 import { deleteGenerationArgs, diffBatchArgs, vDiffBatchAnswer } from "../function-validators.ts";
@@ -95,7 +96,7 @@ export function readModelFunctions({ component, registry, refs }: Wiring) {
           onlyInActive: count("only_in_active"),
           onlyInShadow: count("only_in_shadow"),
           changed: count("changed"),
-          samples: window.differences.slice(0, VERIFY_SAMPLE_LIMIT),
+          samples: window.differences.slice(0, VERIFY_SAMPLE_LIMIT).map(diffSample),
           lastKey: window.lastKey,
           done: window.done,
         });
