@@ -32,4 +32,5 @@ export const {
   recordMaintenance,
   startSelfCheck,
   latestSelfCheck,
+  applyRetention,
 } = reproject.functions();

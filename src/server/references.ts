@@ -50,6 +50,7 @@ export const FUNCTION_NAMES = [
   "recordMaintenance",
   "startSelfCheck",
   "latestSelfCheck",
+  "applyRetention",
 ] as const;
 
 /** Every Node action `reprojectNode(reproject)` defines. */

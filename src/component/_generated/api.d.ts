@@ -24,6 +24,7 @@ import type * as pins from "../pins.js";
 import type * as projections from "../projections.js";
 import type * as rebuilds from "../rebuilds.js";
 import type * as replayPool from "../replayPool.js";
+import type * as retention from "../retention.js";
 import type * as selfChecks from "../selfChecks.js";
 import type * as status from "../status.js";
 import type * as validators from "../validators.js";
@@ -49,6 +50,7 @@ declare const fullApi: ApiFromModules<{
   projections: typeof projections;
   rebuilds: typeof rebuilds;
   replayPool: typeof replayPool;
+  retention: typeof retention;
   selfChecks: typeof selfChecks;
   status: typeof status;
   validators: typeof validators;
