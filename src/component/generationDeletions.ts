@@ -90,8 +90,8 @@ export const pageFinished = internalMutation({
         outcome: "failed",
         details:
           `deleting generation ${deletion.generation} of ${deletion.projection} stopped after ${attempts} attempts ` +
-          `(${deletion.deleted} documents deleted): ${lastError}. Its documents stay until it is deleted again ` +
-          `(the next rebuild that replaces a generation, or the retention sweep, starts it again).`,
+          `(${deletion.deleted} documents deleted): ${lastError}. Its documents stay until the daily retention ` +
+          `sweep starts the deletion again (reproject:applyRetention runs it now).`,
       });
       return null;
     }

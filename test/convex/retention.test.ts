@@ -8,6 +8,7 @@ import { componentDocuments, createConvexTest, inComponent, runUntil, stepUntil 
 import { localDemoArchive } from "../support/demo-archive";
 import { foldSessionSummary, readArchiveEvents } from "../support/demo-fold";
 import { generationDocuments } from "../support/read-model";
+import { rebuildRow } from "../support/rebuild-row";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 1);
@@ -32,36 +33,18 @@ type T = ReturnType<typeof createConvexTest>;
 type RebuildFields = Partial<Doc<"rebuilds">> & Pick<Doc<"rebuilds">, "projection" | "state">;
 
 const letter = { eventId: "e", position: 1, eventType: "Play", eventVersion: 1, kind: "handler", reason: "rejected" };
-const ZERO_COUNTERS = {
-  found: 0,
-  applied: 0,
-  skipped: 0,
-  filtered: 0,
-  invalid: 0,
-  failed: 0,
-  deadLettered: 0,
-  retried: 0,
-};
 
 /** A rebuild as the engine stores it, with a plan of `planBytes` and `letters` dead letters. */
 async function storedRebuild(t: T, fields: RebuildFields, letters = 2, planBytes = 60_000): Promise<Id<"rebuilds">> {
   return inComponent(t, async (ctx) => {
-    const rebuildId = await ctx.db.insert("rebuilds", {
-      version: 1,
-      generation: 1,
-      phase: fields.state === "running" || fields.state === "paused" ? "archive" : "finishing",
-      dryRun: false,
-      errorPolicy: "dead-letter",
-      archive: { location: "unused" },
-      processed: 0,
-      cursor: null,
-      counters: ZERO_COUNTERS,
-      rate: { eventsPerSecond: 0, processed: 0, atMs: 0 },
-      startedAt: Date.now(),
-      updatedAt: Date.now(),
-      triggeredBy: { subject: ADMIN.subject },
-      ...fields,
-    });
+    const rebuildId = await ctx.db.insert(
+      "rebuilds",
+      rebuildRow({
+        phase: fields.state === "running" || fields.state === "paused" ? "archive" : "finishing",
+        errorPolicy: "dead-letter",
+        ...fields,
+      }),
+    );
     await ctx.db.insert("rebuildPlans", { rebuildId, planJson: JSON.stringify({ padding: "p".repeat(planBytes) }) });
     for (let i = 0; i < letters; i++) {
       await ctx.db.insert("deadLetters", {

@@ -5,12 +5,14 @@ import { appFunctions } from "../../src/server/app-functions.ts";
 import { reproject } from "../../convex/reproject";
 import { getDocumentSize } from "convex/values";
 import { VERIFY_SAMPLE_LIMIT } from "../../src/component/validators.ts";
+import { startDiffing } from "../../src/component/verify.ts";
 import { SAMPLE_MAX_BYTES } from "../../src/replay/diff-sample.ts";
 import { VERIFY_DIFF_BATCH } from "../../src/server/functions/read-models.ts";
 import { createConvexTest, inComponent, runUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 import { foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
 import { storedDocument } from "../support/read-model";
+import { rebuildRow } from "../support/rebuild-row";
 
 const code = vi.hoisted(() => ({ countErrorsTwice: false }));
 
@@ -64,46 +66,23 @@ async function run(t: T, options: object) {
 const generationDocs = (t: T, generation: number) =>
   t.run(async (ctx) => (await ctx.db.query("sessionSummary").collect()).filter((doc) => doc.generation === generation));
 
-/** The state a verify run of generation 2 against generation 1 has once its tail is applied, and the app's functions it has been given. */
+/** A verify run of generation 2 against generation 1 whose tail is applied (diffing), and the app's functions it has been given. */
 async function diffingVerifyRun(t: T) {
   const app = await t.run(() => appFunctions(reproject.wiring.refs));
   return inComponent(t, async (ctx) => {
     await ctx.db.insert("appFunctions", app);
-    await ctx.db.insert("projections", {
+    const projectionId = await ctx.db.insert("projections", {
       name: "sessionSummary",
       version: 1,
       activeGeneration: 1,
       lastGeneration: 2,
-      shadowGeneration: 2,
     });
-    return ctx.db.insert("rebuilds", {
-      projection: "sessionSummary",
-      version: 1,
-      generation: 2,
-      state: "running",
-      phase: "diffing",
-      mode: "verify",
-      dryRun: false,
-      errorPolicy: "fail",
-      archive: { location: "unused" },
-      processed: 0,
-      cursor: null,
-      counters: { found: 0, applied: 0, skipped: 0, filtered: 0, invalid: 0, failed: 0, deadLettered: 0, retried: 0 },
-      rate: { eventsPerSecond: 0, processed: 0, atMs: 0 },
-      startedAt: 0,
-      updatedAt: 0,
-      triggeredBy: { subject: "ops-1" },
-      verify: {
-        activeGeneration: 1,
-        compared: 0,
-        onlyInActive: 0,
-        onlyInShadow: 0,
-        changed: 0,
-        samples: [],
-        diffCursor: null,
-        shadow: "diffing",
-      },
-    });
+    const rebuildId = await ctx.db.insert(
+      "rebuilds",
+      rebuildRow({ projection: "sessionSummary", generation: 2, state: "running", phase: "tail", mode: "verify" }),
+    );
+    await startDiffing(ctx, (await ctx.db.get(rebuildId))!, 1, projectionId);
+    return rebuildId;
   });
 }
 
