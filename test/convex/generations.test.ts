@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { reproject } from "../../convex/reproject";
-import { scheduleGenerationDeletion } from "../../src/component/generationDeletions.ts";
+import { internal } from "../../convex/_generated/api";
+import { GENERATION_DELETION_ATTEMPTS, scheduleGenerationDeletion } from "../../src/component/generationDeletions.ts";
 import { appFunctions } from "../../src/server/app-functions.ts";
 import { componentDocuments, createConvexTest, inComponent, runUntil, stepUntil } from "../support/convex";
 import { storedDocument } from "../support/read-model";
@@ -25,6 +26,9 @@ async function insertGeneration(t: T, generation: number, count: number, bytes: 
     });
   }
 }
+
+const insertDocument = (t: T, key: string, bytes: number) =>
+  t.run((ctx) => ctx.db.insert("sessionSummary", storedDocument(1, key, { streamId: key, notes: "x".repeat(bytes) })));
 
 /** The projection with generation 2 active, and the app's functions the engine runs, as a deployment has them. */
 async function projectionWithActiveGeneration(t: T) {
@@ -74,12 +78,8 @@ describe("deleting an old generation", () => {
     // The first page deletes the 100 KB document; the next reads the 390 KB one besides its own
     // reads, past the 400 KB a transaction may read, so every attempt fails until it shrinks.
     const t = createConvexTest({ bytesRead: 400_000 });
-    const insert = (key: string, bytes: number) =>
-      t.run((ctx) =>
-        ctx.db.insert("sessionSummary", storedDocument(1, key, { streamId: key, notes: "x".repeat(bytes) })),
-      );
-    await insert("a", 100_000);
-    const big = await insert("b", 390_000);
+    await insertDocument(t, "a", 100_000);
+    const big = await insertDocument(t, "b", 390_000);
     await projectionWithActiveGeneration(t);
 
     await inComponent(t, (ctx) => scheduleGenerationDeletion(ctx, "sessionSummary", 1));
@@ -95,17 +95,20 @@ describe("deleting an old generation", () => {
     expect(await generationsLeft(t)).toEqual({ one: 0, two: 0 });
   });
 
-  it("marks a deletion that keeps failing as failed, with the reason, in the audit log", async () => {
+  it("marks a deletion that keeps failing as failed, with the reason, in the audit log; the retention sweep starts it again", async () => {
     const t = createConvexTest({ bytesRead: 400_000 });
-    await t.run((ctx) =>
-      ctx.db.insert("sessionSummary", storedDocument(1, "s1", { streamId: "s1", notes: "x".repeat(500_000) })),
-    );
+    await insertDocument(t, "a", 100_000);
+    const big = await insertDocument(t, "b", 390_000);
     await projectionWithActiveGeneration(t);
 
     await inComponent(t, (ctx) => scheduleGenerationDeletion(ctx, "sessionSummary", 1));
     await runUntil(t, async () => (await componentDocuments(t, "generationDeletions"))[0]?.state === "failed", 200);
     const [failed] = await componentDocuments(t, "generationDeletions");
-    expect(failed).toMatchObject({ projection: "sessionSummary", generation: 1, attempts: 6 });
+    expect(failed).toMatchObject({
+      projection: "sessionSummary",
+      generation: 1,
+      attempts: GENERATION_DELETION_ATTEMPTS,
+    });
     const audit = await componentDocuments(t, "auditLog");
     expect(audit).toContainEqual(
       expect.objectContaining({
@@ -115,5 +118,10 @@ describe("deleting an old generation", () => {
         details: expect.stringMatching(/generation 1 .*6 attempts.*Read too much data/),
       }),
     );
+
+    await t.run((ctx) => ctx.db.replace(big, storedDocument(1, "b", { streamId: "b", notes: "small" })));
+    await t.mutation(internal.reproject.applyRetention, {});
+    await runUntil(t, async () => (await componentDocuments(t, "generationDeletions")).length === 0);
+    expect(await generationsLeft(t)).toEqual({ one: 0, two: 0 });
   });
 });
