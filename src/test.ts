@@ -11,15 +11,23 @@ import workpool from "@convex-dev/workpool/test";
 import type { TestConvex } from "convex-test";
 import type { GenericDataModel, GenericMutationCtx, GenericSchema, SchemaDefinition } from "convex/server";
 import schema from "./component/schema.ts";
+import { enforceDeploymentLimits, limitCheckedModules } from "./convex-test/deployment-limits.ts";
 
 // Two dots in a name mark files the Convex CLI never deploys (this one's siblings, test set-ups).
 const modules = import.meta.glob(["./component/**/*.*s", "!./component/**/*.*.*s"]);
 
+/**
+ * Registers the component as `name`, and makes convex-test refuse what a deployment refuses and it
+ * does not check: documents over 1 MiB or nested over 16 levels, arrays over 8,192 items and objects
+ * over 1,024 fields; the component's functions refuse arguments and results over 16 MiB (pass the
+ * app's modules through `limitCheckedModules` for its own functions).
+ */
 export function register<Schema extends SchemaDefinition<GenericSchema, boolean>>(
   t: TestConvex<Schema>,
   name = "reproject",
 ): void {
-  t.registerComponent(name, schema, modules);
+  enforceDeploymentLimits();
+  t.registerComponent(name, schema, limitCheckedModules(modules));
   workpool.register(t as unknown as TestConvex<SchemaDefinition<GenericSchema, boolean>>, `${name}/replayPool`);
 }
 
@@ -52,4 +60,6 @@ export async function finishRebuilds<Schema extends SchemaDefinition<GenericSche
   throw new Error(`rebuilds of ${still} were still running after ${maxRounds} rounds of scheduled work`);
 }
 
-export default { register, finishRebuilds, schema, modules };
+export { limitCheckedModules };
+
+export default { register, finishRebuilds, limitCheckedModules, schema, modules };

@@ -24,6 +24,7 @@ import {
   ZERO_COUNTERS,
   type Actor,
   type AppFunctions,
+  type ProjectionCode,
   type RebuildError,
   type RebuildOptions,
 } from "./validators.ts";
@@ -75,12 +76,7 @@ export async function activeRebuildOf(ctx: QueryCtx, projection: string): Promis
 }
 
 /** What the engine needs of a projection's code to start a rebuild of it. */
-export interface ProjectionCode {
-  name: string;
-  version: number;
-  /** The app's event log's last position now (0 before the log starts). */
-  logPosition?: number;
-}
+export type { ProjectionCode };
 
 export async function createRebuild(
   ctx: MutationCtx,
@@ -106,7 +102,9 @@ export async function createRebuild(
     errorPolicy: options.errorPolicy ?? "fail",
     ...(options.target ? { target: options.target } : {}),
     ...(options.mode ? { mode: options.mode } : {}),
-    ...(options.keepShadow ? { keepShadow: true } : {}),
+    // A shadow that may be promoted by itself is kept until then.
+    ...(options.keepShadow || options.promoteWithin ? { keepShadow: true } : {}),
+    ...(options.promoteWithin ? { promoteWithin: options.promoteWithin } : {}),
     archive: { location: archiveLocation },
     processed: 0,
     cursor: null,
@@ -140,6 +138,12 @@ async function discardFailedGenerations(ctx: MutationCtx, projection: string): P
     });
     if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, projection, rebuild.generation);
   }
+}
+
+/** Stops a rebuild for good; its partial generation is deleted in the background. */
+export async function cancelRebuild(ctx: MutationCtx, rebuild: Rebuild): Promise<void> {
+  await ctx.db.patch(rebuild._id, { state: "cancelled", finishedAt: Date.now(), updatedAt: Date.now() });
+  if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, rebuild.projection, rebuild.generation);
 }
 
 /** Puts the rebuild's next chunk on the replay pool unless it is not running or a chunk is in flight. */
@@ -299,14 +303,16 @@ export const vBatchOpening = v.union(
 );
 
 /**
- * While the projection has an active generation, live processing applies every appended event, so
- * a rebuild schedules no effect; before its first generation is live, the events after it reached
- * the engine were seen by no one.
+ * While the projection has an active generation of the code's version, live processing applies
+ * every appended event, so a rebuild schedules no effect; before its first generation is live, the
+ * events after it reached the engine were seen by no one, and while its active generation is of
+ * another version (frozen after a deploy), the events after `frozenAfter` were not either.
  */
 async function effectsAfter(ctx: QueryCtx, rebuild: Rebuild): Promise<number | null> {
   if (rebuild.dryRun || rebuild.mode === "verify" || rebuild.target) return null;
   const row = await findProjection(ctx, rebuild.projection);
-  return row && row.activeGeneration === null ? (row.effectsFrom ?? null) : null;
+  if (!row) return null;
+  return row.activeGeneration === null ? (row.effectsFrom ?? null) : (row.frozenAfter ?? null);
 }
 
 function opened(rebuild: Rebuild, effectsFrom: number | null) {
@@ -454,6 +460,7 @@ async function swapGeneration(ctx: MutationCtx, rebuild: Rebuild, row: Doc<"proj
   await ctx.db.patch(row._id, {
     activeGeneration: rebuild.generation,
     builtVersion: rebuild.version,
+    frozenAfter: undefined,
     ...(rebuild.version === codeVersion ? { staleSince: undefined } : {}),
   });
   if (row.activeGeneration !== null && row.activeGeneration !== rebuild.generation) {

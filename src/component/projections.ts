@@ -4,18 +4,76 @@ import { v } from "convex/values";
 import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import { recordAudit } from "./audit.ts";
 import { rememberAppFunctions } from "./appFunctions.ts";
-import { scheduleGenerationDeletion } from "./generationDeletions.ts";
-import { activeRebuildOf, createRebuild, findProjection, projectionRow, type ProjectionCode } from "./lifecycle.ts";
+import {
+  activeRebuildOf,
+  createRebuild,
+  findProjection,
+  projectionRow,
+  cancelRebuild,
+  rebuildById,
+  type ProjectionCode,
+} from "./lifecycle.ts";
 import { rebuildStatus } from "./status.ts";
-import { SYSTEM, vAppFunctions } from "./validators.ts";
+import { SYSTEM, vAppFunctions, vProjectionCode } from "./validators.ts";
 
-/** The generations of a projection that live appends keep current: the active one and a verify run's shadow. */
+/** The generations of a projection: the active one (what queries read) and a verify run's shadow. */
 export const liveGenerations = query({
   args: { name: v.string() },
   returns: v.object({ active: v.union(v.number(), v.null()), shadow: v.union(v.number(), v.null()) }),
   handler: async (ctx, { name }) => {
     const row = await findProjection(ctx, name);
     return { active: row?.activeGeneration ?? null, shadow: row?.shadowGeneration ?? null };
+  },
+});
+
+/**
+ * The generations of a projection that live appends keep current: the active one and a verify run's
+ * shadow, each only while it was built by the code's version (`codeVersion`). A generation is written
+ * by one handler version only: after a deploy that changes the version, the active generation
+ * serves what it holds, unchanged, until the rebuild at the new version swaps in, and the events
+ * appended meanwhile (after `frozenAfter`, the log position before the first of them) are that
+ * rebuild's to apply, effects included.
+ */
+export const liveAppendTargets = mutation({
+  args: { name: v.string(), codeVersion: v.number(), appendedAfter: v.number() },
+  returns: v.object({ active: v.union(v.number(), v.null()), shadow: v.union(v.number(), v.null()) }),
+  handler: async (ctx, { name, codeVersion, appendedAfter }) => {
+    const row = await findProjection(ctx, name);
+    if (!row) return { active: null, shadow: null };
+    const activeIsCurrent = row.activeGeneration !== null && row.builtVersion === codeVersion;
+    if (row.activeGeneration !== null && !activeIsCurrent && row.frozenAfter === undefined) {
+      await ctx.db.patch(row._id, { frozenAfter: appendedAfter });
+    }
+    const shadowIsCurrent = row.shadowGeneration !== undefined && (row.shadowVersion ?? codeVersion) === codeVersion;
+    return {
+      active: activeIsCurrent ? row.activeGeneration : null,
+      shadow: shadowIsCurrent ? row.shadowGeneration! : null,
+    };
+  },
+});
+
+/**
+ * A rebuild whose version is no longer the code's (a deploy changed the handlers under it) had a
+ * batch refused: it is cancelled, and the projection reconciled with the code at once, as the next
+ * `reconcile` would (a rebuild at the code's version starts unless one is already under way).
+ */
+export const supersede = mutation({
+  args: { rebuildId: v.string(), code: vProjectionCode, archiveLocation: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { rebuildId, code, archiveLocation }) => {
+    const rebuild = await rebuildById(ctx, rebuildId);
+    if (!rebuild || rebuild.state !== "running") return null;
+    await cancelRebuild(ctx, rebuild);
+    await recordAudit(ctx, {
+      actor: SYSTEM,
+      action: "rebuild_superseded",
+      projection: rebuild.projection,
+      rebuildId: rebuild._id,
+      outcome: "cancelled",
+      details: `its handlers are version ${rebuild.version}, the code's are version ${code.version}: no batch of another version is applied`,
+    });
+    await reconcileProjection(ctx, code, archiveLocation);
+    return null;
   },
 });
 
@@ -32,6 +90,7 @@ export const list = query({
           builtVersion: row.builtVersion ?? null,
           activeGeneration: row.activeGeneration,
           staleSince: row.staleSince ?? null,
+          frozenAfter: row.frozenAfter ?? null,
           lastRebuild: lastRebuild ? rebuildStatus(lastRebuild) : null,
         };
       }),
@@ -55,7 +114,7 @@ const vReconcileAction = v.union(
  */
 export const reconcile = mutation({
   args: {
-    code: v.array(v.object({ name: v.string(), version: v.number(), logPosition: v.optional(v.number()) })),
+    code: v.array(vProjectionCode),
     archiveLocation: v.string(),
     app: vAppFunctions,
   },
@@ -101,12 +160,14 @@ async function reconcileProjection(ctx: MutationCtx, projection: ProjectionCode,
 
   const active = await activeRebuildOf(ctx, projection.name);
   if (active && active.version === projection.version) return "waiting_for_rebuild" as const;
-  if (active) {
-    // Its handlers changed under it: restart it, once, for the new version.
-    await ctx.db.patch(active._id, { state: "cancelled", finishedAt: Date.now(), updatedAt: Date.now() });
-    if (!active.dryRun) await scheduleGenerationDeletion(ctx, projection.name, active.generation);
-  }
-  const rebuildId = await createRebuild(ctx, projection, {}, SYSTEM, archiveLocation);
+  // Its handlers changed under it: restart it, once, for the new version.
+  if (active) await cancelRebuild(ctx, active);
+  // A bump of a projection that declares its expectation is verified first, and promoted by itself within it.
+  const verifyFirst = projection.verifyBumps !== undefined && row.activeGeneration !== null;
+  const options = verifyFirst
+    ? { mode: "verify" as const, keepShadow: true, promoteWithin: projection.verifyBumps }
+    : {};
+  const rebuildId = await createRebuild(ctx, projection, options, SYSTEM, archiveLocation);
   await ctx.db.patch(row._id, { autoRebuildVersion: projection.version });
   await recordAudit(ctx, {
     actor: SYSTEM,

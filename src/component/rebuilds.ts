@@ -8,11 +8,8 @@ import { rememberAppFunctions } from "./appFunctions.ts";
 import { scheduleGenerationDeletion } from "./generationDeletions.ts";
 import { activeRebuildOf, createRebuild, enqueueNextChunk, rebuildById, type Rebuild } from "./lifecycle.ts";
 import { rebuildStatus } from "./status.ts";
-import { vActor, vAppFunctions, vRebuildOptions } from "./validators.ts";
+import { vActor, vAppFunctions, vProjectionCode, vRebuildOptions } from "./validators.ts";
 import { discardShadow, promoteShadow, releaseShadow } from "./verify.ts";
-
-/** The projection as the app's code declares it now. */
-const vProjectionCode = v.object({ name: v.string(), version: v.number(), logPosition: v.optional(v.number()) });
 
 export const trigger = mutation({
   args: {

@@ -14,6 +14,7 @@ import {
   vRebuildPhase,
   vRebuildState,
   vSelfCheckReport,
+  vVerifyExpectation,
   vVerifyResult,
 } from "./validators.ts";
 
@@ -32,6 +33,13 @@ export default defineSchema({
     lastRebuildId: v.optional(v.id("rebuilds")),
     /** A verify run's shadow generation that live appends keep up to date (while diffing, or kept). */
     shadowGeneration: v.optional(v.number()),
+    /** The version of the handlers that built the shadow: live appends of another version leave it alone. */
+    shadowVersion: v.optional(v.number()),
+    /**
+     * Set by the first live append after a deploy changed the version: the active generation holds the
+     * events up to this position and no later ones until the rebuild at the code's version swaps in.
+     */
+    frozenAfter: v.optional(v.number()),
     /** The code version an automatic rebuild was started for: at most one per version, never a loop. */
     autoRebuildVersion: v.optional(v.number()),
     /** Set when the projection left the code's registry; its data is kept until an admin deletes it. */
@@ -58,6 +66,7 @@ export default defineSchema({
     target: v.optional(v.string()),
     mode: v.optional(v.union(v.literal("rebuild"), v.literal("verify"))),
     keepShadow: v.optional(v.boolean()),
+    promoteWithin: v.optional(vVerifyExpectation),
     verify: v.optional(vVerifyResult),
     archive: v.object({ location: v.string(), snapshotId: v.optional(v.string()) }),
     /** Exact once planned. */

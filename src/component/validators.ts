@@ -14,6 +14,16 @@ export type Filter = Infer<typeof vFilter>;
 
 export const vErrorPolicy = v.union(v.literal("fail"), v.literal("dead-letter"));
 
+/**
+ * What a verify run may find and still be promoted by itself: differences only in `mayChange`, in at
+ * most `maxChangedShare` of the documents compared, and no document missing or added.
+ */
+export const vVerifyExpectation = v.object({
+  mayChange: v.array(v.string()),
+  maxChangedShare: v.number(),
+});
+export type VerifyExpectation = Infer<typeof vVerifyExpectation>;
+
 export const vRebuildOptions = v.object({
   filter: v.optional(vFilter),
   dryRun: v.optional(v.boolean()),
@@ -26,6 +36,8 @@ export const vRebuildOptions = v.object({
   mode: v.optional(v.union(v.literal("rebuild"), v.literal("verify"))),
   /** Verify only: keep the shadow generation for inspection or promotion instead of discarding it. */
   keepShadow: v.optional(v.boolean()),
+  /** Verify only: promote the shadow when the differences stay within this; keep it otherwise. */
+  promoteWithin: v.optional(vVerifyExpectation),
 });
 export type RebuildOptions = Infer<typeof vRebuildOptions>;
 
@@ -125,6 +137,10 @@ export const vVerifyResult = v.object({
   samples: v.array(vDiffSample),
   /** Last key compared (the diff goes in key order, a batch per transaction). */
   diffCursor: v.union(v.string(), v.null()),
+  /** Every field that differs in at least one document compared (a document has 1,024 fields at most). */
+  changedFields: v.optional(v.array(v.string())),
+  /** Against the rebuild's `promoteWithin`: whether it held, and what broke it. */
+  verdict: v.optional(v.object({ within: v.boolean(), reasons: v.array(v.string()) })),
   shadow: v.union(v.literal("diffing"), v.literal("kept"), v.literal("discarded"), v.literal("promoted")),
 });
 export type VerifyResult = Infer<typeof vVerifyResult>;
@@ -210,3 +226,14 @@ export const vPinnedSnapshots = v.object({
   ),
 });
 export type PinnedSnapshots = Infer<typeof vPinnedSnapshots>;
+
+/** A projection as the app's code declares it now. */
+export const vProjectionCode = v.object({
+  name: v.string(),
+  version: v.number(),
+  /** The app's event log's last position now (0 before the log starts). */
+  logPosition: v.optional(v.number()),
+  /** Its version bumps run as verify runs, promoted when their differences stay within this. */
+  verifyBumps: v.optional(vVerifyExpectation),
+});
+export type ProjectionCode = Infer<typeof vProjectionCode>;

@@ -8,7 +8,7 @@ import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import { recordAudit } from "./audit.ts";
 import { scheduleGenerationDeletion } from "./generationDeletions.ts";
 import { rebuildById, type Rebuild } from "./lifecycle.ts";
-import { SYSTEM, VERIFY_SAMPLE_LIMIT, vDiffSample, type VerifyResult } from "./validators.ts";
+import { SYSTEM, VERIFY_SAMPLE_LIMIT, vDiffSample, type VerifyExpectation, type VerifyResult } from "./validators.ts";
 
 /** The tail is applied: from here the shadow is compared, and kept current by live appends. */
 export async function startDiffing(
@@ -28,7 +28,7 @@ export async function startDiffing(
     shadow: "diffing",
   };
   await ctx.db.patch(rebuild._id, { phase: "diffing", verify, updatedAt: Date.now() });
-  await ctx.db.patch(projectionRowId, { shadowGeneration: rebuild.generation });
+  await ctx.db.patch(projectionRowId, { shadowGeneration: rebuild.generation, shadowVersion: rebuild.version });
 }
 
 /** What the next window compares, while the run is diffing: the two generations and the last key compared. */
@@ -64,11 +64,13 @@ export const recordDiff = mutation({
     onlyInShadow: v.number(),
     changed: v.number(),
     samples: v.array(vDiffSample),
+    /** The fields that differ in the window's changed documents. */
+    changedFields: v.array(v.string()),
     lastKey: v.union(v.string(), v.null()),
     done: v.boolean(),
   },
   returns: v.null(),
-  handler: async (ctx, { rebuildId, lastKey, done, samples, ...window }) => {
+  handler: async (ctx, { rebuildId, lastKey, done, samples, changedFields, ...window }) => {
     const rebuild = await rebuildById(ctx, rebuildId);
     if (!rebuild || rebuild.state !== "running" || rebuild.phase !== "diffing" || !rebuild.verify) return null;
     const verify = rebuild.verify;
@@ -80,6 +82,7 @@ export const recordDiff = mutation({
       changed: verify.changed + window.changed,
       samples: [...verify.samples, ...samples].slice(0, VERIFY_SAMPLE_LIMIT),
       diffCursor: lastKey ?? verify.diffCursor,
+      changedFields: [...new Set([...(verify.changedFields ?? []), ...changedFields])].sort(),
     };
     await ctx.db.patch(rebuild._id, { verify: next, updatedAt: Date.now() });
     if (done) await finishVerify(ctx, { ...rebuild, verify: next });
@@ -89,14 +92,14 @@ export const recordDiff = mutation({
 
 async function finishVerify(ctx: MutationCtx, rebuild: Rebuild & { verify: VerifyResult }) {
   const now = Date.now();
+  const verdict = rebuild.promoteWithin ? judgeDifferences(rebuild.verify, rebuild.promoteWithin) : undefined;
   const keep = rebuild.keepShadow === true;
-  await ctx.db.patch(rebuild._id, {
-    state: "completed",
-    phase: "finishing",
-    finishedAt: now,
-    updatedAt: now,
-    verify: { ...rebuild.verify, shadow: keep ? "kept" : "discarded" },
-  });
+  const verify: VerifyResult = {
+    ...rebuild.verify,
+    shadow: keep ? "kept" : "discarded",
+    ...(verdict ? { verdict } : {}),
+  };
+  await ctx.db.patch(rebuild._id, { state: "completed", phase: "finishing", finishedAt: now, updatedAt: now, verify });
   if (!keep) await releaseShadow(ctx, rebuild);
   const { onlyInActive, onlyInShadow, changed, compared } = rebuild.verify;
   await recordAudit(ctx, {
@@ -107,6 +110,55 @@ async function finishVerify(ctx: MutationCtx, rebuild: Rebuild & { verify: Verif
     outcome: onlyInActive + onlyInShadow + changed === 0 ? "no_differences" : "differences",
     details: `${compared} compared: ${changed} changed, ${onlyInActive} only in active, ${onlyInShadow} only in shadow; shadow ${keep ? "kept" : "discarded"}`,
   });
+  if (!verdict) return;
+  if (verdict.within && (await promoteShadow(ctx, { ...rebuild, verify }, rebuild.version)) === "promoted") {
+    await recordAudit(ctx, {
+      actor: SYSTEM,
+      action: "shadow_promoted",
+      projection: rebuild.projection,
+      rebuildId: rebuild._id,
+      outcome: "promoted_automatically",
+      details: `the differences stay within the expectation (${describeExpectation(rebuild.promoteWithin!)})`,
+    });
+    return;
+  }
+  await recordAudit(ctx, {
+    actor: SYSTEM,
+    action: "shadow_kept",
+    projection: rebuild.projection,
+    rebuildId: rebuild._id,
+    outcome: "waiting_for_operator",
+    details: `not promoted: ${verdict.reasons.join("; ")}; promote or discard it`,
+  });
+}
+
+/** Whether a verify run's differences stay within the expectation, and each way they do not. */
+export function judgeDifferences(
+  verify: VerifyResult,
+  expectation: VerifyExpectation,
+): { within: boolean; reasons: string[] } {
+  const reasons: string[] = [];
+  if (verify.onlyInActive > 0) reasons.push(`${verify.onlyInActive} documents would disappear`);
+  if (verify.onlyInShadow > 0) reasons.push(`${verify.onlyInShadow} documents would be added`);
+  const allowed = new Set(expectation.mayChange);
+  const unexpected = (verify.changedFields ?? []).filter((field) => !allowed.has(field));
+  if (unexpected.length > 0) reasons.push(`fields that may not change changed: ${unexpected.join(", ")}`);
+  const share = verify.compared === 0 ? 0 : verify.changed / verify.compared;
+  if (share > expectation.maxChangedShare) {
+    reasons.push(
+      `${formatShare(share)} of the documents changed, more than the ${formatShare(expectation.maxChangedShare)} expected`,
+    );
+  }
+  return { within: reasons.length === 0, reasons };
+}
+
+function describeExpectation({ mayChange, maxChangedShare }: VerifyExpectation): string {
+  const fields = mayChange.length > 0 ? `only ${mayChange.join(", ")} may change` : "no field may change";
+  return `${fields}, in at most ${formatShare(maxChangedShare)} of the documents, none missing or added`;
+}
+
+function formatShare(share: number): string {
+  return `${Number((share * 100).toFixed(2))}%`;
 }
 
 function projectionOf(ctx: MutationCtx, rebuild: Rebuild) {
@@ -119,7 +171,8 @@ function projectionOf(ctx: MutationCtx, rebuild: Rebuild) {
 /** Stops live appends to the shadow and deletes it in the background. */
 export async function releaseShadow(ctx: MutationCtx, rebuild: Rebuild): Promise<void> {
   const row = await projectionOf(ctx, rebuild);
-  if (row?.shadowGeneration === rebuild.generation) await ctx.db.patch(row._id, { shadowGeneration: undefined });
+  if (row?.shadowGeneration === rebuild.generation)
+    await ctx.db.patch(row._id, { shadowGeneration: undefined, shadowVersion: undefined });
   await scheduleGenerationDeletion(ctx, rebuild.projection, rebuild.generation);
 }
 
@@ -143,6 +196,8 @@ export async function promoteShadow(
     activeGeneration: rebuild.generation,
     builtVersion: rebuild.version,
     shadowGeneration: undefined,
+    shadowVersion: undefined,
+    frozenAfter: undefined,
     ...(rebuild.version === codeVersion ? { staleSince: undefined } : {}),
   });
   await ctx.db.patch(rebuild._id, { verify: { ...rebuild.verify, shadow: "promoted" } });

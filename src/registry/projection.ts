@@ -68,6 +68,17 @@ export interface ProjectionSpec<
    * (a new projection's events appended after it was deployed and before its first build is live).
    */
   effectsDuringRebuild?: EffectsDuringRebuild;
+  /**
+   * Version bumps are verified before they serve: the automatic rebuild of a new version runs as a
+   * verify run and its shadow is promoted by itself when only `mayChange` fields differ, in at most
+   * `maxChangedShare` (0 to 1, default 1) of the documents, none missing or added; otherwise it is
+   * kept for an operator to promote or discard. Without it, a bump's rebuild swaps in when complete.
+   */
+  verifyBumps?: {
+    /** Fields of either version's documents (a field the new version drops or adds differs too). */
+    mayChange: readonly string[];
+    maxChangedShare?: number;
+  };
   /** Handlers by event type; event types not listed here are skipped (and counted). */
   events: {
     [Type in keyof Contracts]: EventHandlerSpec<
@@ -100,6 +111,7 @@ export interface Projection<Name extends string, Doc extends Key, Key> {
   };
   readonly routes: ReadonlyMap<string, EventRoute<Doc, Key>>;
   readonly effectsDuringRebuild: EffectsDuringRebuild;
+  readonly verifyBumps: { readonly mayChange: readonly string[]; readonly maxChangedShare: number } | undefined;
 }
 
 /** What registries and engines hold: projections of any document and key type. */
@@ -144,6 +156,18 @@ export function defineProjection<
     if ((readModel.key as readonly string[]).includes(field)) throw fail(`verifyIgnores field ${field} is a key field`);
   }
 
+  const verifyBumps = spec.verifyBumps && {
+    mayChange: [...spec.verifyBumps.mayChange],
+    maxChangedShare: spec.verifyBumps.maxChangedShare ?? 1,
+  };
+  for (const field of verifyBumps?.mayChange ?? []) {
+    if (typeof field !== "string" || field.length === 0)
+      throw fail(`verifyBumps.mayChange lists ${JSON.stringify(field)}: it takes field names`);
+  }
+  const share = verifyBumps?.maxChangedShare;
+  if (share !== undefined && !(share >= 0 && share <= 1))
+    throw fail(`verifyBumps.maxChangedShare must be between 0 and 1 (a share of the documents), got ${share}`);
+
   const routes = new Map<string, EventRoute<Doc, Key>>();
   for (const [eventType, handler] of Object.entries(spec.events) as [
     string,
@@ -171,5 +195,6 @@ export function defineProjection<
     },
     routes,
     effectsDuringRebuild,
+    verifyBumps,
   };
 }

@@ -21,6 +21,13 @@ const MAX_RATE_LIMIT = 10_000_000;
 type Refusal = { status: "refused" | "rejected"; reason: string };
 type MutationCtx = GenericMutationCtx<any>;
 
+/** What is wrong with a verify run's expectation, or null. */
+export function verifyExpectationProblem({ maxChangedShare }: { maxChangedShare: number }): string | null {
+  if (!(maxChangedShare >= 0 && maxChangedShare <= 1))
+    return `maxChangedShare must be a share of the documents between 0 and 1, got ${maxChangedShare}`;
+  return null;
+}
+
 /** What is wrong with the options, or null. */
 function optionsProblem(options: RebuildOptions, envelope: EventEnvelope): string | null {
   if (options.rateLimit !== undefined && !(options.rateLimit >= 1 && options.rateLimit <= MAX_RATE_LIMIT)) {
@@ -46,6 +53,10 @@ function optionsProblem(options: RebuildOptions, envelope: EventEnvelope): strin
   }
   if (options.target !== undefined && isEmptyFilter(filter))
     return "target is only for filtered replays (give a filter)";
+  if (options.promoteWithin) {
+    if (options.mode !== "verify") return 'promoteWithin is for verify runs: add mode: "verify"';
+    return verifyExpectationProblem(options.promoteWithin);
+  }
   return null;
 }
 

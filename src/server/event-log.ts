@@ -111,7 +111,11 @@ export async function appendEvents(
 async function applyLiveProjections(ctx: WriterCtx, reproject: Wiring, records: EventRecord[]): Promise<void> {
   for (const projection of reproject.registry.projections) {
     // The active generation, and a verify run's shadow while it is compared or kept.
-    const live = await ctx.runQuery(reproject.component.projections.liveGenerations, { name: projection.name });
+    const live = await ctx.runMutation(reproject.component.projections.liveAppendTargets, {
+      name: projection.name,
+      codeVersion: projection.version,
+      appendedAfter: records[0]!.globalPosition - 1,
+    });
     // The active generation's handlers send the effects; a shadow's are a verify run's, and send none.
     const runs = [
       { generation: live.active, mode: "live" as const },
@@ -137,7 +141,14 @@ async function applyLiveProjections(ctx: WriterCtx, reproject: Wiring, records: 
 /** The projections' code as the component takes it, with the log's last position now (0 before it starts). */
 export async function projectionCode(ctx: { db: Db }, projections: readonly AnyProjection[]) {
   const logPosition = (await eventLogOf(ctx))?.lastPosition ?? 0;
-  return projections.map(({ name, version }) => ({ name, version, logPosition }));
+  return projections.map(({ name, version, verifyBumps }) => ({
+    name,
+    version,
+    logPosition,
+    ...(verifyBumps
+      ? { verifyBumps: { mayChange: [...verifyBumps.mayChange], maxChangedShare: verifyBumps.maxChangedShare } }
+      : {}),
+  }));
 }
 
 /** Events after `position` in position order, as the registry's records. */

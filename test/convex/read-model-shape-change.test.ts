@@ -6,7 +6,7 @@ import { v, type GenericValidator, type VObject } from "convex/values";
 import { validate } from "convex-helpers/validators";
 import { zodOutputToConvex } from "convex-helpers/server/zod4";
 import { internal } from "../../convex/_generated/api";
-import { createConvexTest, inComponent, runUntil } from "../support/convex";
+import { createConvexTest, projectionRowOf, settleRebuilds } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 import { sessionSummaryV2Document } from "../support/session-summary-v2";
 
@@ -39,26 +39,6 @@ afterEach(() => vi.useRealTimers());
 
 type T = ReturnType<typeof createConvexTest>;
 const storedSummaries = (t: T) => t.run((ctx) => ctx.db.query("sessionSummary").collect());
-const projectionRow = (t: T) =>
-  inComponent(t, (ctx) =>
-    ctx.db
-      .query("projections")
-      .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
-      .unique(),
-  );
-const settle = (t: T) =>
-  runUntil(
-    t,
-    async () =>
-      (
-        await inComponent(t, (ctx) =>
-          ctx.db
-            .query("rebuilds")
-            .withIndex("by_state", (q) => q.eq("state", "running"))
-            .collect(),
-        )
-      ).length === 0,
-  );
 
 /** The app's schema as a push at the deployed code's version evaluates it. */
 async function schemaAtDeployedVersion() {
@@ -70,7 +50,7 @@ describe("a version bump that changes the read model's shape", () => {
   it("passes schema validation of every stored document at version 2, and swaps without downtime", async () => {
     const t = createConvexTest();
     await t.mutation(internal.reproject.reconcile, {});
-    await settle(t);
+    await settleRebuilds(t);
     const v1Documents = await storedSummaries(t);
     expect(v1Documents.length).toBeGreaterThan(10);
     expect(v1Documents[0]!.document).toHaveProperty("errorCount");
@@ -98,9 +78,13 @@ describe("a version bump that changes the read model's shape", () => {
       action: "started",
     });
     // Until the v2 generation swaps in, readers get the v1 generation.
-    expect(await projectionRow(t)).toMatchObject({ activeGeneration: 1, builtVersion: 1, version: 2 });
-    await settle(t);
-    expect(await projectionRow(t)).toMatchObject({ activeGeneration: 2, builtVersion: 2 });
+    expect(await projectionRowOf(t, "sessionSummary")).toMatchObject({
+      activeGeneration: 1,
+      builtVersion: 1,
+      version: 2,
+    });
+    await settleRebuilds(t);
+    expect(await projectionRowOf(t, "sessionSummary")).toMatchObject({ activeGeneration: 2, builtVersion: 2 });
 
     const afterSwap = await storedSummaries(t);
     const v2Generation = afterSwap.filter((stored) => stored.generation === 2);

@@ -2,17 +2,22 @@
 // of an older version restarted once, removed projections reported with their data kept.
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
-import { createConvexTest, inComponent, runUntil, stepUntil } from "../support/convex";
+import {
+  createConvexTest,
+  inComponent,
+  projectionRowOf,
+  rebuildsOf,
+  settleRebuilds,
+  stepUntil,
+} from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 
 const code = vi.hoisted(() => ({ sessionSummaryVersion: 1 }));
 
 // The deployed code's version of sessionSummary, changeable between "deploys".
 vi.mock("../../convex/projections.ts", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../convex/projections.ts")>();
-  const { defineRegistry } = await import("../../src/registry/index.ts");
-  const sessionSummary = Object.create(original.sessionSummary, { version: { get: () => code.sessionSummaryVersion } });
-  return { ...original, sessionSummary, registry: defineRegistry([original.rebufferByCdn, sessionSummary]) };
+  const { withSessionSummaryVersion } = await import("../support/versioned-registry.ts");
+  return withSessionSummaryVersion(await importOriginal(), () => code.sessionSummaryVersion);
 });
 
 const ADMIN = { subject: "ops-1", role: "admin" };
@@ -26,35 +31,6 @@ beforeEach(() => {
 });
 afterEach(() => vi.useRealTimers());
 
-type T = ReturnType<typeof createConvexTest>;
-const rebuildsOf = (t: T, projection: string) =>
-  inComponent(t, (ctx) =>
-    ctx.db
-      .query("rebuilds")
-      .withIndex("by_projection", (q) => q.eq("projection", projection))
-      .collect(),
-  );
-const rowOf = (t: T, projection: string) =>
-  inComponent(t, (ctx) =>
-    ctx.db
-      .query("projections")
-      .withIndex("by_name", (q) => q.eq("name", projection))
-      .unique(),
-  );
-const settle = (t: T) =>
-  runUntil(
-    t,
-    async () =>
-      (
-        await inComponent(t, (ctx) =>
-          ctx.db
-            .query("rebuilds")
-            .withIndex("by_state", (q) => q.eq("state", "running"))
-            .collect(),
-        )
-      ).length === 0,
-  );
-
 describe("automatic rebuilds", () => {
   it("builds new projections once, then does nothing until a version changes", async () => {
     const t = createConvexTest();
@@ -67,7 +43,7 @@ describe("automatic rebuilds", () => {
       "already_requested",
       "already_requested",
     ]);
-    await settle(t);
+    await settleRebuilds(t);
     expect((await t.mutation(internal.reproject.reconcile, {})).map((outcome) => outcome.action)).toEqual([
       "up_to_date",
       "up_to_date",
@@ -87,13 +63,13 @@ describe("automatic rebuilds", () => {
   it("rebuilds a bumped projection exactly once, marking it stale until the new version is active", async () => {
     const t = createConvexTest();
     await t.mutation(internal.reproject.reconcile, {});
-    await settle(t);
+    await settleRebuilds(t);
     code.sessionSummaryVersion = 2;
     expect(await t.mutation(internal.reproject.reconcile, {})).toContainEqual({
       projection: "sessionSummary",
       action: "started",
     });
-    const stale = await rowOf(t, "sessionSummary");
+    const stale = await projectionRowOf(t, "sessionSummary");
     expect(stale).toMatchObject({ version: 2, builtVersion: 1, activeGeneration: 1 });
     expect(stale!.staleSince).toBeTypeOf("number");
     for (let round = 0; round < 3; round++) {
@@ -102,8 +78,8 @@ describe("automatic rebuilds", () => {
         action: "already_requested",
       });
     }
-    await settle(t);
-    const rebuilt = await rowOf(t, "sessionSummary");
+    await settleRebuilds(t);
+    const rebuilt = await projectionRowOf(t, "sessionSummary");
     expect(rebuilt).toMatchObject({ builtVersion: 2, activeGeneration: 2 });
     expect(rebuilt!.staleSince).toBeUndefined();
     expect((await rebuildsOf(t, "sessionSummary")).map((rebuild) => [rebuild.version, rebuild.state])).toEqual([
@@ -128,12 +104,12 @@ describe("automatic rebuilds", () => {
         projection: "sessionSummary",
         action: "already_requested",
       });
-      await settle(t);
+      await settleRebuilds(t);
       expect((await rebuildsOf(t, "sessionSummary")).map((rebuild) => [rebuild.version, rebuild.state])).toEqual([
         [1, "cancelled"],
         [2, "completed"],
       ]);
-      expect(await rowOf(t, "sessionSummary")).toMatchObject({ builtVersion: 2, activeGeneration: 2 });
+      expect(await projectionRowOf(t, "sessionSummary")).toMatchObject({ builtVersion: 2, activeGeneration: 2 });
     } finally {
       delete process.env.REPROJECT_CHUNK_MAX_BATCHES;
     }
@@ -158,7 +134,7 @@ describe("automatic rebuilds", () => {
       projection: "viewsByTitle",
       action: "removed",
     });
-    expect(await rowOf(t, "viewsByTitle")).toMatchObject({ activeGeneration: 4 });
+    expect(await projectionRowOf(t, "viewsByTitle")).toMatchObject({ activeGeneration: 4 });
     const reports = (await t.withIdentity(ADMIN).query(api.rebuilds.auditLog, {})).filter(
       (entry) => entry.action === "projection_removed",
     );

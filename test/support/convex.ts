@@ -4,19 +4,26 @@ import type {
   GenericMutationCtx,
   TableNamesInDataModel,
 } from "convex/server";
+import { fileURLToPath } from "node:url";
 import { convexTest } from "convex-test";
 import { afterEach, beforeEach, vi } from "vitest";
 import schema from "../../convex/schema";
 import { modules } from "../../convex/test.setup";
 import componentSchema from "../../src/component/schema";
 import reprojectTest from "reproject/test";
+import { nodeModulesIn } from "../../src/convex-test/node-modules";
+
+const checkedModules = reprojectTest.limitCheckedModules(modules, {
+  nodeModules: nodeModulesIn(fileURLToPath(new URL("../../convex/", import.meta.url))),
+});
 
 /**
  * A convex-test instance of the app with Reproject's component and the real replay Workpool inside it,
- * and Convex's transaction limits enforced (or tighter ones, to reach a limit with little data).
+ * Convex's transaction limits enforced (or tighter ones, to reach a limit with little data), and the
+ * value limits convex-test does not check (document and argument sizes, array lengths).
  */
 export function createConvexTest(transactionLimits: TransactionLimits = true) {
-  const t = convexTest({ schema, modules, transactionLimits });
+  const t = convexTest({ schema, modules: checkedModules, transactionLimits });
   reprojectTest.register(t);
   return t;
 }
@@ -43,6 +50,40 @@ export function componentDocuments<Table extends ComponentTable>(
   table: Table,
 ): Promise<DocumentByName<ComponentDataModel, Table>[]> {
   return inComponent(t, (ctx) => ctx.db.query(table).collect());
+}
+
+/** The rebuilds of a projection, oldest first. */
+export function rebuildsOf(t: ReturnType<typeof createConvexTest>, projection: string) {
+  return inComponent(t, (ctx) =>
+    ctx.db
+      .query("rebuilds")
+      .withIndex("by_projection", (q) => q.eq("projection", projection))
+      .collect(),
+  );
+}
+
+/** A projection's stored state (active generation, versions, staleness), or null. */
+export function projectionRowOf(t: ReturnType<typeof createConvexTest>, projection: string) {
+  return inComponent(t, (ctx) =>
+    ctx.db
+      .query("projections")
+      .withIndex("by_name", (q) => q.eq("name", projection))
+      .unique(),
+  );
+}
+
+/** Runs scheduled work until no rebuild is running. */
+export function settleRebuilds(t: ReturnType<typeof createConvexTest>): Promise<void> {
+  return runUntil(
+    t,
+    async () =>
+      (await inComponent(t, (ctx) =>
+        ctx.db
+          .query("rebuilds")
+          .withIndex("by_state", (q) => q.eq("state", "running"))
+          .first(),
+      )) === null,
+  );
 }
 
 /**

@@ -32,12 +32,19 @@ function fold(kind: "Play" | "Rebuffer" | "other") {
   };
 }
 
-/** Built from the app's event contracts (passed in: a test mocking the projections module builds it there). */
-export function sessionSummaryV2(events: typeof playbackEvents) {
+/**
+ * Built from the app's event contracts (passed in: a test mocking the projections module builds it
+ * there), with the expectation its version bump is verified against, if any.
+ */
+export function sessionSummaryV2(
+  events: typeof playbackEvents,
+  verifyBumps?: { mayChange: readonly string[]; maxChangedShare?: number },
+) {
   return defineProjection({
   name: "sessionSummary",
   version: 2,
   complexity: "light",
+  ...(verifyBumps ? { verifyBumps } : {}),
   readModel: {
     document: sessionSummaryV2Document,
     key: ["streamId"],

@@ -215,6 +215,23 @@ describe("projections and the registry", () => {
     );
   });
 
+  it("takes a version-bump expectation whose share is between 0 and 1, defaulting to any share", () => {
+    const spec = {
+      name: "verified",
+      version: 2,
+      complexity: "light" as const,
+      readModel: { document: documentSchema, key: ["id"], initial: () => ({ id: "", n: 0 }) },
+      events: {},
+    };
+    const verifying = (verifyBumps: unknown) => defineProjection({ ...spec, verifyBumps } as never);
+    expect(verifying({ mayChange: ["n"] }).verifyBumps).toEqual({ mayChange: ["n"], maxChangedShare: 1 });
+    expect(defineProjection(spec as never).verifyBumps).toBeUndefined();
+    expect(() => verifying({ mayChange: ["n"], maxChangedShare: 1.5 })).toThrow(
+      "projection verified: verifyBumps.maxChangedShare must be between 0 and 1 (a share of the documents), got 1.5",
+    );
+    expect(() => verifying({ mayChange: [""] })).toThrow('projection verified: verifyBumps.mayChange lists "": it takes field names');
+  });
+
   it("rejects two projections with one name", () => {
     expect(() => defineRegistry([totals, totals])).toThrow(new ProjectionDefinitionError("projection totals is declared twice"));
   });

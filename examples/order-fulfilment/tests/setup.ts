@@ -14,7 +14,9 @@ import { toJsonLines, type HistoryEvent } from "./history";
 const modules = import.meta.glob(["../convex/**/*.*s", "!../convex/**/*.*.*s"]);
 
 export function createApp() {
-  const t = convexTest(schema, modules);
+  // Refusing what a deployment refuses: oversized documents, arguments and results.
+  const checked = reprojectTest.limitCheckedModules(modules, { nodeModules: ["reprojectNode"] });
+  const t = convexTest({ schema, modules: checked });
   reprojectTest.register(t);
   return t;
 }

@@ -3,8 +3,9 @@
 // the process-wide hooks (scheduler timers, the schedule syscall, the limits config) find their
 // runtime through this async context rather than through globals.
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { FunctionKind } from "../../convex-test/registered-functions.ts";
 
-export type FunctionKind = "query" | "mutation" | "action";
+export type { FunctionKind };
 
 /**
  * `function-call`: a client call, a scheduled job or anything they call.

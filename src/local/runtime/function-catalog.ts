@@ -1,7 +1,7 @@
 // Resolves a function path ("module:export") to a function the app exports, and refuses calls a
 // Convex deployment would refuse: unknown functions, the wrong kind, internal functions from clients.
 import type { FunctionKind } from "./execution-context.ts";
-import { registeredFunctionKind, type RegisteredFunction } from "./instrumentation.ts";
+import { registeredFunctionKind, type RegisteredFunction } from "../../convex-test/registered-functions.ts";
 import type { ModuleLoader } from "./module-map.ts";
 
 /** A call the runtime will not make (or a request it cannot read); `httpStatus` is what the HTTP API answers. */

@@ -7,7 +7,7 @@
 // table's own documents for any other query), and pages through an index prefix from a list kept
 // in index order; convex-test still filters and sorts what it is handed itself, so answers are
 // unchanged.
-import { AsyncLocalStorage } from "node:async_hooks";
+import { patchDatabaseClass } from "../../convex-test/database-class.ts";
 import { compareValues, jsonToConvex, type JSONValue, type Value } from "convex/values";
 
 type Document = Record<string, unknown>;
@@ -48,7 +48,6 @@ interface FakeDatabase {
   paginate(args: PaginateArgs): unknown;
   [INDEXES]?: DatabaseIndexes;
   [CANDIDATES]?: Iterable<string>;
-  [PATCHED]?: true;
 }
 
 interface QueryWithSource {
@@ -70,7 +69,6 @@ interface PaginateArgs {
 
 const INDEXES = Symbol("reproject.indexes");
 const CANDIDATES = Symbol("reproject.candidates");
-const PATCHED = Symbol.for("reproject.indexedLookups");
 
 /** convex-test's ids are `<counter><table>`. */
 function tableOfId(id: string): string | null {
@@ -155,9 +153,7 @@ function indexDatabase(db: FakeDatabase): DatabaseIndexes {
   return (db[INDEXES] = indexes);
 }
 
-function patchDatabaseClass(prototype: FakeDatabase): void {
-  if (prototype[PATCHED]) return;
-  prototype[PATCHED] = true;
+function addIndexedLookups(prototype: FakeDatabase): void {
   const { commit, _resolveQuerySource: resolveQuerySource, paginate } = prototype;
   // A top-level commit is the one place committed documents change: follow it in the indexes.
   prototype.commit = function (this: FakeDatabase, ...args) {
@@ -287,23 +283,7 @@ function compareKeys(a: unknown[], b: unknown[]): number {
   return 0;
 }
 
-/**
- * Called as the runtime starts (idempotent). convex-test does not export its database class: it is found
- * through the context convex-test keeps in an AsyncLocalStorage, the first time a function runs,
- * and patched once for the process.
- */
+/** Called as the runtime starts (idempotent). */
 export function installIndexedLookups(): void {
-  if ((globalThis as { [PATCHED]?: true })[PATCHED]) return;
-  (globalThis as { [PATCHED]?: true })[PATCHED] = true;
-  const getStore = AsyncLocalStorage.prototype.getStore;
-  AsyncLocalStorage.prototype.getStore = function (this: AsyncLocalStorage<unknown>) {
-    const store = getStore.call(this) as
-      { components?: Record<string, { db?: FakeDatabase }>; transactionManager?: unknown } | undefined;
-    const db = store?.transactionManager ? store.components?.[""]?.db : undefined;
-    if (db) {
-      AsyncLocalStorage.prototype.getStore = getStore;
-      patchDatabaseClass(Object.getPrototypeOf(db) as FakeDatabase);
-    }
-    return store;
-  };
+  patchDatabaseClass("indexed lookups", (prototype) => addIndexedLookups(prototype as FakeDatabase));
 }

@@ -1,55 +1,29 @@
-// convex-test runs a function by calling the `_handler` of the module export it resolves, for client
-// calls, nested calls, scheduled jobs and component functions alike. Wrapping that handler is the one
-// place that sees every execution: to count it, to notice finished mutations, and to tell the
-// process-wide hooks which runtime and component the code belongs to.
-import { currentExecution, runInExecution, type FunctionKind, type RuntimeHooks } from "./execution-context.ts";
-import { loadOnce, type ModuleExports, type ModuleLoader } from "./module-map.ts";
+// Every execution's handler, wrapped (registered-functions.ts): to count it, to notice finished
+// mutations, and to tell the process-wide hooks which runtime and component the code belongs to.
+import { limitCheckedExports } from "../../convex-test/deployment-limits.ts";
+import { wrapHandlers, type FunctionKind, type Handler } from "../../convex-test/registered-functions.ts";
+import { currentExecution, runInExecution, type RuntimeHooks } from "./execution-context.ts";
+import { loadOnce, type ModuleLoader } from "./module-map.ts";
 
-type Handler = (ctx: unknown, args: unknown) => unknown;
-
-/** What `queryGeneric` and its siblings in `convex/server` attach to a registered function. */
-export interface RegisteredFunction {
-  readonly isQuery?: boolean;
-  readonly isMutation?: boolean;
-  readonly isAction?: boolean;
-  readonly isPublic?: boolean;
-  readonly isInternal?: boolean;
-  readonly _handler: Handler;
-}
-
-export function registeredFunctionKind(value: unknown): FunctionKind | undefined {
-  const isObject = (typeof value === "function" || typeof value === "object") && value !== null;
-  if (!isObject || typeof (value as Partial<RegisteredFunction>)._handler !== "function") return undefined;
-  const registered = value as RegisteredFunction;
-  if (registered.isQuery) return "query";
-  if (registered.isMutation) return "mutation";
-  if (registered.isAction) return "action";
-  return undefined;
-}
-
-/** The module loaders of one component, with every registered function instrumented for `runtime`. */
+/**
+ * The module loaders of one component, with every registered function instrumented for `runtime`
+ * and checking its arguments and result against a deployment's limits (`nodeModules`: the
+ * "use node" ones, whose actions take less).
+ */
 export function instrumentModules(
   modules: Map<string, ModuleLoader>,
   componentPath: string,
   runtime: RuntimeHooks,
+  nodeModules: ReadonlySet<string> = new Set(),
 ): Map<string, ModuleLoader> {
   return new Map(
     [...modules].map(([modulePath, load]) => [
       modulePath,
-      loadOnce(async () => instrumentExports(await load(), componentPath, runtime)),
+      loadOnce(async () => {
+        const checked = limitCheckedExports(modulePath, await load(), nodeModules.has(modulePath));
+        return wrapHandlers(checked, (handler, kind) => instrumentHandler(handler, kind, componentPath, runtime));
+      }),
     ]),
-  );
-}
-
-function instrumentExports(exports: ModuleExports, componentPath: string, runtime: RuntimeHooks): ModuleExports {
-  return Object.fromEntries(
-    Object.entries(exports).map(([name, value]) => {
-      const kind = registeredFunctionKind(value);
-      if (kind === undefined) return [name, value];
-      const registered = value as RegisteredFunction;
-      // A copy with the same flags, validators and invokers; convex-test only reads properties.
-      return [name, { ...registered, _handler: instrumentHandler(registered._handler, kind, componentPath, runtime) }];
-    }),
   );
 }
 

@@ -4,7 +4,9 @@ import { readdirSync } from "node:fs";
 import { join, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 
-export type ModuleExports = Record<string, unknown>;
+import type { ModuleExports } from "../../convex-test/registered-functions.ts";
+
+export type { ModuleExports };
 export type ModuleLoader = () => Promise<ModuleExports>;
 
 /** A module name with one extension: `test.setup.ts`, `*.test.ts`, `convex.config.ts` and `*.d.ts` are not modules. */

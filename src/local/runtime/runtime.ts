@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 import { makeFunctionReference, type GenericDataModel } from "convex/server";
 import { convexTest, type TestConvexForDataModel } from "convex-test";
 import type { Value } from "convex/values";
+import { enforceDeploymentLimits } from "../../convex-test/deployment-limits.ts";
+import { nodeModulesIn } from "../../convex-test/node-modules.ts";
 import { CallCounters, type CallCounts } from "./call-counters.ts";
 import {
   currentExecution,
@@ -189,13 +191,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
  */
 function hostFunctions(app: ComponentSource, components: readonly ComponentSource[], inRuntime: ExecutionContext) {
   trackSchedulerTimers();
-  const appModules = instrumentModules(app.modules, "", inRuntime.runtime);
+  const appModules = instrumentModules(app.modules, "", inRuntime.runtime, new Set(nodeModulesIn(app.directory)));
   const t = convexTest({
     schema: app.schema,
     modules: convexTestModuleMap(withSnapshotModule(appModules, "")),
     transactionLimits: convexLimitsExceptMaintenance,
   });
   interceptScheduleSyscalls();
+  enforceDeploymentLimits();
   for (const { componentPath, schema, modules } of components) {
     if (!schema) throw new Error(`component ${componentPath} has no schema module`);
     const instrumented = instrumentModules(modules, componentPath, inRuntime.runtime);

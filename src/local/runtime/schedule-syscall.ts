@@ -2,45 +2,17 @@
 // runs in (the Workpool schedules the app's onComplete mutations through function handles), and the
 // timer that starts a job is armed inside the schedule syscall. Intercepting that syscall tells the
 // runtime both: where each job runs, and which timer belongs to which job.
+import { interceptAsyncSyscalls, type AsyncSyscall } from "../../convex-test/syscalls.ts";
 import { currentExecution, runInExecution, type ScheduledJobRef, type SchedulerTimer } from "./execution-context.ts";
-
-interface ConvexSyscalls {
-  readonly syscall: (op: string, args: string) => string;
-  readonly asyncSyscall: (op: string, args: string) => Promise<string>;
-  readonly jsSyscall: (op: string, args: Record<string, unknown>) => unknown;
-}
 
 /** A mutation's `ctx.scheduler` and an action's: the second one calls the first inside convex-test. */
 const SCHEDULE_OPS = new Set(["1.0/schedule", "1.0/actions/schedule"]);
-const INTERCEPTED = Symbol.for("reproject.localRuntime.scheduleSyscalls");
 
-/**
- * Wraps the `Convex` global that convex-test installs when the first instance is created (it
- * delegates to the instance whose function is running), once per process.
- */
 export function interceptScheduleSyscalls(): void {
-  const host = globalThis as { Convex?: ConvexSyscalls & { [INTERCEPTED]?: true } };
-  const original = host.Convex;
-  if (!original)
-    throw new Error("convex-test has not installed the Convex syscalls: create a convexTest instance first");
-  if (original[INTERCEPTED]) return;
-  host.Convex = {
-    [INTERCEPTED]: true,
-    get syscall() {
-      return original.syscall;
-    },
-    get jsSyscall() {
-      return original.jsSyscall;
-    },
-    get asyncSyscall() {
-      const asyncSyscall = original.asyncSyscall;
-      return (op: string, args: string) =>
-        SCHEDULE_OPS.has(op) ? scheduleTracked(asyncSyscall, op, args) : asyncSyscall(op, args);
-    },
-  };
+  interceptAsyncSyscalls("local runtime: scheduled jobs", SCHEDULE_OPS, scheduleTracked);
 }
 
-function scheduleTracked(asyncSyscall: ConvexSyscalls["asyncSyscall"], op: string, args: string): Promise<string> {
+function scheduleTracked(op: string, args: string, asyncSyscall: AsyncSyscall): Promise<string> {
   const execution = currentExecution();
   if (!execution) return asyncSyscall(op, args);
   const armingTimers: SchedulerTimer[] = [];

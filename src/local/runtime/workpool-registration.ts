@@ -12,6 +12,8 @@ export interface ComponentSource {
   readonly componentPath: string;
   readonly schema: AnySchema | undefined;
   readonly modules: Map<string, ModuleLoader>;
+  /** The functions folder the modules were listed from. */
+  readonly directory: string;
 }
 
 /** The component sources under `directory`; its `schema` module, if any, is the schema. */
@@ -19,7 +21,7 @@ export async function loadComponentSource(componentPath: string, directory: stri
   const modules = listModules(directory);
   const loadSchema = modules.get("schema");
   const schema = loadSchema ? ((await loadSchema()).default as AnySchema | undefined) : undefined;
-  return { componentPath, schema, modules };
+  return { componentPath, schema, modules, directory };
 }
 
 /** The Workpool installed as `name` (convex.config.ts: `app.use(workpool, { name })`) and its nested batch worker. */

@@ -97,6 +97,11 @@ export function readModelFunctions({ component, registry, refs }: Wiring) {
           onlyInShadow: count("only_in_shadow"),
           changed: count("changed"),
           samples: window.differences.slice(0, VERIFY_SAMPLE_LIMIT).map(diffSample),
+          changedFields: [
+            ...new Set(
+              window.differences.flatMap((difference) => (difference.kind === "changed" ? difference.fields : [])),
+            ),
+          ],
           lastKey: window.lastKey,
           done: window.done,
         });

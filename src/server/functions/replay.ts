@@ -31,6 +31,23 @@ export function replayFunctions(wiring: Wiring) {
     return { status: "failed" as const, reason: describeEventError(committed.failure) };
   }
 
+  /**
+   * A generation is written by one handler version only: a batch of a rebuild whose version is no
+   * longer the code's (a deploy changed the handlers under it) is refused, and the rebuild is
+   * superseded by one at the code's version.
+   */
+  async function refuseOtherVersion(ctx: Parameters<typeof commitEvents>[0], rebuildId: string, rebuild: OpenRebuild) {
+    const projection = registry.require(rebuild.projection);
+    if (rebuild.version === projection.version) return null;
+    const [code] = await projectionCode(ctx, [projection]);
+    await ctx.runMutation(component.projections.supersede, {
+      rebuildId,
+      code: code!,
+      archiveLocation: archiveLocation(),
+    });
+    return { status: "stopped" as const, state: "superseded" };
+  }
+
   return {
     /** Stores the plan; the rebuild's total adds the events table's tail after the plan's high-water mark. */
     storePlan: internalMutationGeneric({
@@ -53,6 +70,8 @@ export function replayFunctions(wiring: Wiring) {
       handler: async (ctx, { rebuildId, expectedCursor, ...input }) => {
         const opening = await ctx.runQuery(component.lifecycle.openBatch, { rebuildId, expectedCursor });
         if (opening.status !== "open") return opening;
+        const superseded = await refuseOtherVersion(ctx, rebuildId, opening.rebuild);
+        if (superseded) return superseded;
         const events: EventRecord[] = eventsOfColumns(input.events);
         const failed = await commitOrFail(ctx, rebuildId, opening.rebuild, { ...input, events });
         return failed ?? { status: "applied" as const, cursor: input.lastPosition, usage: await transactionUsage(ctx) };
@@ -75,6 +94,8 @@ export function replayFunctions(wiring: Wiring) {
         // Another attempt moved the checkpoint: this one stops, the rebuild goes on from there.
         if (opening.status === "duplicate") return { status: "stopped" as const, state: "running" };
         const rebuild = opening.rebuild;
+        const superseded = await refuseOtherVersion(ctx, rebuildId, rebuild);
+        if (superseded) return superseded;
         const projection: AnyProjection = registry.require(rebuild.projection);
         const limit = projection.eventsPerMutation;
         const after = rebuild.cursor ?? 0;

@@ -51,6 +51,13 @@ export function VerifyResult({ status }: { status: RebuildStatus }) {
             ))}
           </dl>
           {shadow.text && <p className="verify-shadow-line">{shadow.text}</p>}
+          {verify.verdict && (
+            <p className="verify-verdict" data-within={verify.verdict.within} data-testid="verify-verdict">
+              {verify.verdict.within
+                ? "Within the projection's expectation for version bumps: promoted automatically."
+                : `Outside the projection's expectation for version bumps (${verify.verdict.reasons.join("; ")}): kept for an operator to promote or discard.`}
+            </p>
+          )}
           {verify.samples.length > 0 && (
             <DiffSamples
               samples={verify.samples}
