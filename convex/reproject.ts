@@ -34,4 +34,5 @@ export const {
   startSelfCheck,
   latestSelfCheck,
   superviseRebuilds,
+  applyRetention,
 } = reproject.functions();

@@ -13,6 +13,7 @@ import { recordAudit } from "./audit.ts";
 import { appFunctionsOf } from "./appFunctions.ts";
 import { notifyApp } from "./notifications.ts";
 import { retryIfAutomatic } from "./automaticRebuilds.ts";
+import { scheduleGenerationDeletion } from "./generationDeletions.ts";
 import { replayPool } from "./replayPool.ts";
 import {
   vCounters,
@@ -149,21 +150,10 @@ export async function cancelRebuild(ctx: MutationCtx, rebuild: Rebuild, lastErro
     updatedAt: now,
     ...(lastError ? { lastError } : {}),
   });
-  const plan = await planOf(ctx, rebuild._id);
-  if (plan) await ctx.db.delete(plan._id);
+  let pagesLeft = PLAN_PAGES_PER_CANCEL;
+  await deletePlan(ctx, rebuild._id, async () => --pagesLeft > 0);
   if (rebuild.mode === "verify") await releaseShadow(ctx, rebuild);
   else if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, rebuild.projection, rebuild.generation);
-}
-
-/** Deletes a generation no query reads any more, in the background, through the app's function. */
-
-export async function scheduleGenerationDeletion(
-  ctx: MutationCtx,
-  projection: string,
-  generation: number,
-): Promise<void> {
-  const app = await appFunctionsOf(ctx);
-  await ctx.scheduler.runAfter(0, app.deleteGeneration as FunctionHandle<"mutation">, { projection, generation });
 }
 
 /**
@@ -299,6 +289,28 @@ export const beginChunk = mutation({
     };
   },
 });
+
+/** Plan pages a cancel deletes at most (128 KiB each): a bigger plan keeps the rest, and its header, for retention. */
+const PLAN_PAGES_PER_CANCEL = 32;
+
+/**
+ * Deletes a rebuild's plan, its pages first and its header once none is left, asking `roomForAnother`
+ * after each page. Answers whether the plan is gone; when not, call it again (in another transaction).
+ */
+export async function deletePlan(
+  ctx: MutationCtx,
+  rebuildId: string,
+  roomForAnother: () => Promise<boolean>,
+): Promise<boolean> {
+  const pages = ctx.db.query("rebuildPlanPages").withIndex("by_rebuild_page", (q) => q.eq("rebuildId", rebuildId));
+  for await (const page of pages) {
+    await ctx.db.delete(page._id);
+    if (!(await roomForAnother())) return false;
+  }
+  const plan = await planOf(ctx, rebuildId);
+  if (plan) await ctx.db.delete(plan._id);
+  return true;
+}
 
 function planOf(ctx: QueryCtx, rebuildId: string) {
   return ctx.db

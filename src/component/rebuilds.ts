@@ -7,11 +7,10 @@ import { recordAudit } from "./audit.ts";
 import { rememberAppFunctions } from "./appFunctions.ts";
 import {
   activeRebuildOf,
+  cancelRebuild,
   createRebuild,
   rebuildById,
-  cancelRebuild,
   resumeRebuild,
-  scheduleGenerationDeletion,
   type Rebuild,
 } from "./lifecycle.ts";
 import { rebuildStatus } from "./status.ts";

@@ -138,6 +138,26 @@ export default defineSchema({
     at: v.number(),
   }).index("by_rebuild", ["rebuildId"]),
 
+  /**
+   * A generation being deleted in the background, a page per transaction; removed once done. A
+   * page that failed is retried with backoff; after the last attempt the deletion stays `failed`.
+   */
+  generationDeletions: defineTable({
+    projection: v.string(),
+    generation: v.number(),
+    state: v.union(v.literal("deleting"), v.literal("retrying"), v.literal("failed")),
+    /** Failed attempts at the current page. */
+    attempts: v.number(),
+    deleted: v.number(),
+    lastError: v.optional(v.string()),
+    retryAt: v.optional(v.number()),
+    requestedAt: v.number(),
+    updatedAt: v.number(),
+  }).index("by_projection_generation", ["projection", "generation"]),
+
+  /** One document: the app's archive maintenance run last scheduled (a `_scheduled_functions` id of the app). */
+  maintenanceRuns: defineTable({ jobId: v.string(), startedAt: v.number() }),
+
   /** Who did what to which projection or rebuild, and how it ended (refusals included). */
   auditLog: defineTable({ at: v.number(), ...vAuditEntry.fields }).index("by_at", ["at"]),
 });

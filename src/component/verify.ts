@@ -6,8 +6,9 @@ import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import { recordAudit } from "./audit.ts";
+import { scheduleGenerationDeletion } from "./generationDeletions.ts";
 import { notifyApp } from "./notifications.ts";
-import { rebuildById, scheduleGenerationDeletion, type Rebuild } from "./lifecycle.ts";
+import { rebuildById, type Rebuild } from "./lifecycle.ts";
 import { SYSTEM, VERIFY_SAMPLE_LIMIT, vDiffSample, type VerifyExpectation, type VerifyResult } from "./validators.ts";
 
 /** A verify run's result before its first window is compared with `activeGeneration`. */

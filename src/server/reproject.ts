@@ -57,7 +57,8 @@ export function defineReproject<P extends AnyProjection>(config: ReprojectConfig
     adminApi: () => adminApi(wiring),
     /**
      * Registers Reproject's schedules: resume stalled rebuilds (every minute), reconcile versions
-     * (every 10 minutes), archive old events (hourly), maintain the archive (daily at 03:17 UTC). Pass `internal.reproject` and
+     * (every 10 minutes), archive old events (hourly), maintain the archive (daily at 03:17 UTC),
+     * apply retention to the engine's records (daily at 04:07 UTC). Pass `internal.reproject` and
      * `internal.reprojectNode`: a function left unexported is a type error here, and a module that
      * is not the configured one fails the deploy with the fix.
      */
@@ -73,6 +74,7 @@ export function defineReproject<P extends AnyProjection>(config: ReprojectConfig
         functions.startMaintenance,
         {},
       );
+      crons.daily("reproject: apply retention", { hourUTC: 4, minuteUTC: 7 }, functions.applyRetention, {});
     },
   };
 }

@@ -4,11 +4,16 @@ import { api, internal } from "../../convex/_generated/api";
 import { appFunctions } from "../../src/server/app-functions.ts";
 import { reproject } from "../../convex/reproject";
 import { diffingFrom } from "../../src/component/verify.ts";
+import { getDocumentSize } from "convex/values";
+import { VERIFY_SAMPLE_LIMIT } from "../../src/component/validators.ts";
+import { startDiffing } from "../../src/component/verify.ts";
+import { SAMPLE_MAX_BYTES } from "../../src/replay/diff-sample.ts";
 import { VERIFY_DIFF_BATCH } from "../../src/server/functions/read-models.ts";
 import { createConvexTest, inComponent, runUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 import { foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
 import { storedDocument } from "../support/read-model";
+import { rebuildRow } from "../support/rebuild-row";
 
 const code = vi.hoisted(() => ({ countErrorsTwice: false }));
 
@@ -68,27 +73,24 @@ const summaryRow = (ctx: Parameters<Parameters<typeof inComponent>[1]>[0]) =>
 const generationDocs = (t: T, generation: number) =>
   t.run(async (ctx) => (await ctx.db.query("sessionSummary").collect()).filter((doc) => doc.generation === generation));
 
-/** A verify run of sessionSummary whose tail is applied, comparing its shadow `generation` with generation 1. */
-function verifyRunDiffing(generation: number) {
-  return {
-    projection: "sessionSummary",
-    version: 1,
-    generation,
-    state: "running" as const,
-    phase: "diffing" as const,
-    mode: "verify" as const,
-    dryRun: false,
-    errorPolicy: "fail" as const,
-    archive: { location: "unused" },
-    processed: 0,
-    cursor: null,
-    counters: { found: 0, applied: 0, skipped: 0, filtered: 0, invalid: 0, failed: 0, deadLettered: 0, retried: 0 },
-    rate: { eventsPerSecond: 0, processed: 0, atMs: 0 },
-    startedAt: 0,
-    updatedAt: 0,
-    triggeredBy: { subject: "ops-1" },
-    verify: diffingFrom(1),
-  };
+/** A verify run of generation 2 against generation 1 whose tail is applied (diffing), and the app's functions it has been given. */
+async function diffingVerifyRun(t: T) {
+  const app = await t.run(() => appFunctions(reproject.wiring));
+  return inComponent(t, async (ctx) => {
+    await ctx.db.insert("appFunctions", app);
+    const projectionId = await ctx.db.insert("projections", {
+      name: "sessionSummary",
+      version: 1,
+      activeGeneration: 1,
+      lastGeneration: 2,
+    });
+    const rebuildId = await ctx.db.insert(
+      "rebuilds",
+      rebuildRow({ projection: "sessionSummary", generation: 2, state: "running", phase: "tail", mode: "verify" }),
+    );
+    await startDiffing(ctx, (await ctx.db.get(rebuildId))!, 1, projectionId);
+    return rebuildId;
+  });
 }
 
 describe("verify runs", () => {
@@ -198,8 +200,8 @@ describe("verify runs", () => {
       const row = (await summaryRow(ctx))!;
       await ctx.db.patch(row._id, { lastGeneration: 2, shadowGeneration: 2 });
       const id = await ctx.db.insert("rebuilds", {
-        ...verifyRunDiffing(2),
-        state: "failed",
+        ...rebuildRow({ projection: "sessionSummary", generation: 2, state: "failed", phase: "diffing", mode: "verify" }),
+        verify: diffingFrom(1),
         lastError: { message: "chunk failed after its retries: S3 unreachable", at: 0 },
       });
       await ctx.db.insert("appFunctions", app);
@@ -251,19 +253,7 @@ describe("verify runs", () => {
         }
       });
     }
-    // The state a verify run has once its tail is applied, and the app's functions it has been given.
-    const app = await t.run(() => appFunctions(reproject.wiring));
-    const rebuildId = await inComponent(t, async (ctx) => {
-      await ctx.db.insert("appFunctions", app);
-      await ctx.db.insert("projections", {
-        name: "sessionSummary",
-        version: 1,
-        activeGeneration: 1,
-        lastGeneration: 2,
-        shadowGeneration: 2,
-      });
-      return ctx.db.insert("rebuilds", verifyRunDiffing(2));
-    });
+    const rebuildId = await diffingVerifyRun(t);
     let windows = 0;
     for (let done = false; !done; windows++) ({ done } = await t.mutation(internal.reproject.diffBatch, { rebuildId }));
     expect(windows).toBeGreaterThan(2);
@@ -279,5 +269,38 @@ describe("verify runs", () => {
       changed: expectedChanged,
     });
     expect(result.state).toBe("completed");
+  });
+
+  it("keep bounded samples of big documents, never whole documents in the rebuild's document", async () => {
+    // 30 documents of 100 KB that differ: 20 whole samples of both sides would weigh 4 MB, past
+    // the 1 MiB a document may hold.
+    const t = createConvexTest();
+    const doc = (i: number, side: string) => ({
+      streamId: `s${String(i).padStart(3, "0")}`,
+      eventCount: side === "active" ? 1 : 2,
+      notes: side.repeat(100_000 / side.length),
+    });
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 30; i++) {
+        await ctx.db.insert("sessionSummary", storedDocument(1, doc(i, "active").streamId, doc(i, "active")));
+        await ctx.db.insert("sessionSummary", storedDocument(2, doc(i, "shadow").streamId, doc(i, "shadow")));
+      }
+    });
+    const rebuildId = await diffingVerifyRun(t);
+    for (let done = false; !done;) ({ done } = await t.mutation(internal.reproject.diffBatch, { rebuildId }));
+
+    const result = (await inComponent(t, (ctx) => ctx.db.get(rebuildId)))!;
+    expect(result.verify).toMatchObject({ compared: 30, changed: 30 });
+    expect(getDocumentSize(result)).toBeLessThan(VERIFY_SAMPLE_LIMIT * SAMPLE_MAX_BYTES + 4_096);
+    expect(result.verify!.samples).toHaveLength(VERIFY_SAMPLE_LIMIT);
+    const [first] = result.verify!.samples;
+    expect(first).toMatchObject({
+      key: expect.stringContaining("s000"),
+      kind: "changed",
+      fields: ["eventCount", "notes"],
+      truncated: true,
+      active: { eventCount: 1, notes: expect.stringMatching(/^"activeactive.*…$/) },
+      shadow: { eventCount: 2, notes: expect.stringMatching(/^"shadowshadow.*…$/) },
+    });
   });
 });

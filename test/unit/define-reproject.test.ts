@@ -119,7 +119,7 @@ describe("reproject.crons", () => {
   const functions = anyApi.admin!.reproject as unknown as ExportedFunctions;
   const node = anyApi.reprojectNode as unknown as ExportedNodeFunctions;
 
-  it("schedules the watchdog, reconcile, the archiver and maintenance on the configured modules", () => {
+  it("schedules the watchdog, reconcile, the archiver, maintenance and retention on the configured modules", () => {
     const crons = cronJobs();
     reproject.crons(crons, functions, node);
     expect(Object.fromEntries(Object.entries(crons.crons).map(([name, job]) => [name, job.name]))).toEqual({
@@ -127,6 +127,7 @@ describe("reproject.crons", () => {
       "reproject: reconcile projection versions": "admin/reproject:reconcile",
       "reproject: archive old events": "reprojectNode:archive",
       "reproject: maintain the event archive": "admin/reproject:startMaintenance",
+      "reproject: apply retention": "admin/reproject:applyRetention",
     });
   });
 

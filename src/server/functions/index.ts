@@ -7,6 +7,7 @@ import { eventLogFunctions } from "./event-log.ts";
 import { maintenanceFunctions } from "./maintenance.ts";
 import { readModelFunctions } from "./read-models.ts";
 import { replayFunctions } from "./replay.ts";
+import { retentionFunctions } from "./retention.ts";
 import { selfCheckFunctions } from "./self-check.ts";
 import { watchdogFunctions } from "./watchdog.ts";
 
@@ -19,6 +20,7 @@ export function engineFunctions(wiring: Wiring) {
     ...maintenanceFunctions(wiring),
     ...selfCheckFunctions(wiring),
     ...watchdogFunctions(wiring),
+    ...retentionFunctions(wiring),
   };
   return functions satisfies Record<(typeof FUNCTION_NAMES)[number], unknown>;
 }
