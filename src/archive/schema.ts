@@ -97,6 +97,17 @@ export function isPrimitive(type: IcebergType): type is PrimitiveType {
   return typeof type === "string";
 }
 
+/** The highest field id in the schema, nested ones (struct fields, list elements, map keys and values) included; 0 for none. */
+export function highestFieldId(schema: IcebergSchema): number {
+  const highestIn = (type: IcebergType): number => {
+    if (isPrimitive(type)) return 0;
+    if (type.type === "struct") return Math.max(0, ...type.fields.map((field) => Math.max(field.id, highestIn(field.type))));
+    if (type.type === "list") return Math.max(type["element-id"], highestIn(type.element));
+    return Math.max(type["key-id"], type["value-id"], highestIn(type.key), highestIn(type.value));
+  };
+  return highestIn({ type: "struct", fields: schema.fields });
+}
+
 /** Top-level field by name (exact), or undefined. */
 export function fieldByName(schema: IcebergSchema, name: string): NestedField | undefined {
   return schema.fields.find((field) => field.name === name);
