@@ -10,7 +10,9 @@ import type { DataFile } from "../../src/archive/writer/parquet-data-file.ts";
 import { defineEnvelope, type EventEnvelope, type EventRecord } from "../../src/registry/index.ts";
 import { eventsFromBatch, replayColumns } from "../../src/replay/archive-events.ts";
 import { eventMatchesFilter, filterPredicate, typedFilter, type ReplayFilter } from "../../src/replay/filter.ts";
+import { demoEvents } from "../../src/local/demo/demo-events.ts";
 import { runCli } from "../support/cli.ts";
+import { archiveEventsOf, foldRebufferByCdn, foldSessionSummary } from "../support/demo-fold.ts";
 import { duckDbJsonRows } from "../support/nested-table.ts";
 
 const DAY_MS = 86_400_000;
@@ -206,5 +208,61 @@ describe("attributes in a struct column", () => {
     expect(scanned.map((event) => event.globalPosition)).toEqual(
       structEvents.filter((event) => event.globalPosition > 100 && event.attributes.express).map((event) => event.globalPosition),
     );
+  });
+});
+
+describe("the demo archive in the map layout (REPROJECT_DEMO_ATTRIBUTES_LAYOUT=map)", () => {
+  const EVENTS = 3_000;
+  const SEED = 3;
+  const MAP_LAYOUT = { REPROJECT_DEMO_ATTRIBUTES_LAYOUT: "map" };
+  const scratch = mkdtempSync(join(tmpdir(), "reproject-map-demo-"));
+  const records = [...demoEvents({ events: EVENTS, seed: SEED })];
+  const byCode = (a: unknown, b: unknown) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0);
+
+  let archive: string | undefined;
+  async function mapDemoArchive(): Promise<string> {
+    if (archive) return archive;
+    const dir = join(scratch, "events");
+    const generated = await runCli(["archive", "generate", dir, "--events", String(EVENTS), "--seed", String(SEED)], MAP_LAYOUT);
+    expect(generated.stderr).not.toMatch(/reproject archive/);
+    expect(generated.code).toBe(0);
+    return (archive = dir);
+  }
+
+  async function rebuildAndDump(args: string[]) {
+    const file = join(scratch, `dump-${Math.random().toString(36).slice(2)}.json`);
+    const result = await runCli(["rebuild", ...args, "--archive", await mapDemoArchive(), "--dump", file, "--json"], MAP_LAYOUT);
+    expect(result.stderr).not.toMatch(/reproject rebuild:/);
+    expect(result.code).toBe(0);
+    return JSON.parse(readFileSync(file, "utf8")) as Array<Record<string, unknown>>;
+  }
+
+  it("keeps cdn, device and country as keys of one map column", async () => {
+    const info = await runCli(["archive", "info", await mapDemoArchive()]);
+    const fields = (JSON.parse(info.stdout) as { schema: { fields: Array<{ name: string; type: unknown }> } }).schema.fields;
+    expect(fields.map((field) => field.name)).toEqual([
+      "global_position", "event_id", "event_type", "event_version", "occurred_at", "stream_id", "attributes", "payload",
+    ]);
+    expect(fields[6]!.type).toMatchObject({ type: "map", key: "string", value: "string" });
+  });
+
+  it("rebuild --where cdn=CDN1 folds exactly the events whose map holds that cdn", async () => {
+    const dump = await rebuildAndDump(["rebufferByCdn", "--where", "cdn=CDN1"]);
+    const matching = archiveEventsOf(records).filter((event) => event.cdn === "CDN1");
+    expect(matching.some((event) => event.type === "Rebuffer")).toBe(true);
+    expect(dump).toEqual(foldRebufferByCdn(matching).sort((a, b) => byCode(a.cdn, b.cdn) || byCode(a.device, b.device)));
+  });
+
+  it("rebuild --where country=US passes over the events written before country, whose maps lack the key", async () => {
+    const dump = await rebuildAndDump(["sessionSummary", "--where", "country=US"]);
+    const matching = records.filter((record) => record.attributes.country === "US");
+    expect(records.slice(0, EVENTS / 2).some((record) => record.attributes.country !== undefined)).toBe(false);
+    expect(dump).toEqual(foldSessionSummary(archiveEventsOf(matching)).sort((a, b) => byCode(a.streamId, b.streamId)));
+  });
+
+  it("the default envelope refuses the map-layout archive before reading an event, naming the missing columns", async () => {
+    const result = await runCli(["rebuild", "rebufferByCdn", "--archive", await mapDemoArchive()], { REPROJECT_DEMO_ATTRIBUTES_LAYOUT: "columns" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/it has no column "cdn" for the string attribute "cdn"/);
   });
 });
