@@ -81,7 +81,9 @@ async function scanEvents(dir: string, envelope: EventEnvelope, filter: ReplayFi
 
 /** The event as the archive gives it back: every declared attribute, null where the event has none. */
 function asArchived(event: EventRecord, envelope: EventEnvelope): EventRecord {
-  const attributes = Object.fromEntries(Object.keys(envelope.attributes).map((name) => [name, event.attributes[name] ?? null]));
+  const attributes = Object.fromEntries(
+    Object.keys(envelope.attributes).map((name) => [name, event.attributes[name] ?? null]),
+  );
   return { ...event, attributes };
 }
 
@@ -107,22 +109,36 @@ describe("attributes in a map<string, string> column", () => {
 
     // Counts per leaf (entries), no bounds: a bound over every key's values would prune nothing correctly.
     const file = dataFiles[0] as DataFile;
-    const entries = mapEvents.filter((event) => event.occurredAtMs < START_MS + DAY_MS).reduce((sum, event) => sum + Object.keys(event.attributes).length, 0);
+    const entries = mapEvents
+      .filter((event) => event.occurredAtMs < START_MS + DAY_MS)
+      .reduce((sum, event) => sum + Object.keys(event.attributes).length, 0);
     expect(file.valueCounts.get(9)).toBe(entries);
     expect(file.valueCounts.get(10)).toBe(entries);
     expect(file.valueCounts.has(7)).toBe(false);
     expect([7, 9, 10].some((id) => file.lowerBounds.has(id) || file.upperBounds.has(id))).toBe(false);
     expect(file.columnSizes.get(9)).toBeGreaterThan(0);
 
-    const expected = mapEvents.map((event) => ({ global_position: event.globalPosition, attributes: byKey(Object.entries(event.attributes)) }));
+    const expected = mapEvents.map((event) => ({
+      global_position: event.globalPosition,
+      attributes: byKey(Object.entries(event.attributes)),
+    }));
     const duckDb = (
-      await Promise.all(files.map((path) => duckDbJsonRows(path, "global_position", "{global_position: global_position, attributes: attributes}")))
+      await Promise.all(
+        files.map((path) =>
+          duckDbJsonRows(path, "global_position", "{global_position: global_position, attributes: attributes}"),
+        ),
+      )
     ).flat();
-    expect(duckDb.map((row) => ({ ...row, attributes: byKey(Object.entries(row.attributes as object)) }))).toEqual(expected);
+    expect(duckDb.map((row) => ({ ...row, attributes: byKey(Object.entries(row.attributes as object)) }))).toEqual(
+      expected,
+    );
 
     const result = await runCli(["archive", "rows", dir, "--columns", "global_position,attributes"]);
     expect(result.stderr).toBe("");
-    const rows = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as { global_position: number; attributes: object });
+    const rows = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { global_position: number; attributes: object });
     rows.sort((a, b) => a.global_position - b.global_position);
     expect(rows.map((row) => ({ ...row, attributes: byKey(Object.entries(row.attributes)) }))).toEqual(expected);
   });
@@ -180,7 +196,9 @@ describe("attributes in a struct column", () => {
     expect(dataFiles[0]!.lowerBounds.has(9)).toBe(true);
     const { events: scanned } = await scanEvents(dir, structEnvelope, {});
     expect(scanned).toEqual(structEvents.map((event) => asArchived(event, structEnvelope)));
-    const duckDb = (await Promise.all(parquetFiles(dir).map((path) => duckDbJsonRows(path, "global_position", "attrs")))).flat();
+    const duckDb = (
+      await Promise.all(parquetFiles(dir).map((path) => duckDbJsonRows(path, "global_position", "attrs")))
+    ).flat();
     expect(duckDb).toEqual(structEvents.map((event) => asArchived(event, structEnvelope).attributes));
   });
 
@@ -196,17 +214,29 @@ describe("attributes in a struct column", () => {
   });
 
   it("an attribute declared later becomes a new field of the struct on the next append; older files read it as null", async () => {
-    const before = defineEnvelope({ attributesColumn: { name: "attrs", type: "struct" }, attributes: { region: "string" } });
-    const { dir, table } = await writeArchive(before, structEvents.slice(0, 100).map((event) => ({ ...event, attributes: { region: event.attributes.region! } })));
+    const before = defineEnvelope({
+      attributesColumn: { name: "attrs", type: "struct" },
+      attributes: { region: "string" },
+    });
+    const { dir, table } = await writeArchive(
+      before,
+      structEvents.slice(0, 100).map((event) => ({ ...event, attributes: { region: event.attributes.region! } })),
+    );
     const store = new LocalObjectStore(dir);
     const append = await writeEventDataFiles(store, table, structEnvelope, structEvents.slice(100));
     const { table: evolved } = await commitAppend(store, table, append);
     expect(evolved.metadata.schemas.at(-1)!.fields.find((field) => field.name === "attrs")!.type).toMatchObject({
-      fields: [{ id: 9, name: "region" }, { id: 10, name: "priority", type: "double" }, { id: 11, name: "express", type: "boolean" }],
+      fields: [
+        { id: 9, name: "region" },
+        { id: 10, name: "priority", type: "double" },
+        { id: 11, name: "express", type: "boolean" },
+      ],
     });
     const { events: scanned } = await scanEvents(dir, structEnvelope, { attributes: { express: ["true"] } });
     expect(scanned.map((event) => event.globalPosition)).toEqual(
-      structEvents.filter((event) => event.globalPosition > 100 && event.attributes.express).map((event) => event.globalPosition),
+      structEvents
+        .filter((event) => event.globalPosition > 100 && event.attributes.express)
+        .map((event) => event.globalPosition),
     );
   });
 });
@@ -223,7 +253,10 @@ describe("the demo archive in the map layout (REPROJECT_DEMO_ATTRIBUTES_LAYOUT=m
   async function mapDemoArchive(): Promise<string> {
     if (archive) return archive;
     const dir = join(scratch, "events");
-    const generated = await runCli(["archive", "generate", dir, "--events", String(EVENTS), "--seed", String(SEED)], MAP_LAYOUT);
+    const generated = await runCli(
+      ["archive", "generate", dir, "--events", String(EVENTS), "--seed", String(SEED)],
+      MAP_LAYOUT,
+    );
     expect(generated.stderr).not.toMatch(/reproject archive/);
     expect(generated.code).toBe(0);
     return (archive = dir);
@@ -231,7 +264,10 @@ describe("the demo archive in the map layout (REPROJECT_DEMO_ATTRIBUTES_LAYOUT=m
 
   async function rebuildAndDump(args: string[]) {
     const file = join(scratch, `dump-${Math.random().toString(36).slice(2)}.json`);
-    const result = await runCli(["rebuild", ...args, "--archive", await mapDemoArchive(), "--dump", file, "--json"], MAP_LAYOUT);
+    const result = await runCli(
+      ["rebuild", ...args, "--archive", await mapDemoArchive(), "--dump", file, "--json"],
+      MAP_LAYOUT,
+    );
     expect(result.stderr).not.toMatch(/reproject rebuild:/);
     expect(result.code).toBe(0);
     return JSON.parse(readFileSync(file, "utf8")) as Array<Record<string, unknown>>;
@@ -239,9 +275,17 @@ describe("the demo archive in the map layout (REPROJECT_DEMO_ATTRIBUTES_LAYOUT=m
 
   it("keeps cdn, device and country as keys of one map column", async () => {
     const info = await runCli(["archive", "info", await mapDemoArchive()]);
-    const fields = (JSON.parse(info.stdout) as { schema: { fields: Array<{ name: string; type: unknown }> } }).schema.fields;
+    const fields = (JSON.parse(info.stdout) as { schema: { fields: Array<{ name: string; type: unknown }> } }).schema
+      .fields;
     expect(fields.map((field) => field.name)).toEqual([
-      "global_position", "event_id", "event_type", "event_version", "occurred_at", "stream_id", "attributes", "payload",
+      "global_position",
+      "event_id",
+      "event_type",
+      "event_version",
+      "occurred_at",
+      "stream_id",
+      "attributes",
+      "payload",
     ]);
     expect(fields[6]!.type).toMatchObject({ type: "map", key: "string", value: "string" });
   });
@@ -250,7 +294,9 @@ describe("the demo archive in the map layout (REPROJECT_DEMO_ATTRIBUTES_LAYOUT=m
     const dump = await rebuildAndDump(["rebufferByCdn", "--where", "cdn=CDN1"]);
     const matching = archiveEventsOf(records).filter((event) => event.cdn === "CDN1");
     expect(matching.some((event) => event.type === "Rebuffer")).toBe(true);
-    expect(dump).toEqual(foldRebufferByCdn(matching).sort((a, b) => byCode(a.cdn, b.cdn) || byCode(a.device, b.device)));
+    expect(dump).toEqual(
+      foldRebufferByCdn(matching).sort((a, b) => byCode(a.cdn, b.cdn) || byCode(a.device, b.device)),
+    );
   });
 
   it("rebuild --where country=US passes over the events written before country, whose maps lack the key", async () => {
@@ -261,7 +307,9 @@ describe("the demo archive in the map layout (REPROJECT_DEMO_ATTRIBUTES_LAYOUT=m
   });
 
   it("the default envelope refuses the map-layout archive before reading an event, naming the missing columns", async () => {
-    const result = await runCli(["rebuild", "rebufferByCdn", "--archive", await mapDemoArchive()], { REPROJECT_DEMO_ATTRIBUTES_LAYOUT: "columns" });
+    const result = await runCli(["rebuild", "rebufferByCdn", "--archive", await mapDemoArchive()], {
+      REPROJECT_DEMO_ATTRIBUTES_LAYOUT: "columns",
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/it has no column "cdn" for the string attribute "cdn"/);
   });
