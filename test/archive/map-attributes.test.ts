@@ -13,7 +13,7 @@ import { eventMatchesFilter, filterPredicate, typedFilter, type ReplayFilter } f
 import { demoEvents } from "../../src/local/demo/demo-events.ts";
 import { runCli } from "../support/cli.ts";
 import { archiveEventsOf, foldRebufferByCdn, foldSessionSummary } from "../support/demo-fold.ts";
-import { duckDbJsonRows } from "../support/nested-table.ts";
+import { duckDbJsonRows, map, optional, writeNestedTable } from "../support/nested-table.ts";
 
 const DAY_MS = 86_400_000;
 const START_MS = Date.UTC(2025, 2, 1);
@@ -312,5 +312,46 @@ describe("the demo archive in the map layout (REPROJECT_DEMO_ATTRIBUTES_LAYOUT=m
     });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/it has no column "cdn" for the string attribute "cdn"/);
+  });
+
+  it("rebuilds from an event table DuckDB wrote with a map attributes column: --where cdn=CDN1 folds exactly the rows whose map holds it", async () => {
+    // Rows without the key (a map of device only) and with a null map match nothing.
+    const select = `SELECT i::BIGINT AS global_position, 'e' || i AS event_id,
+        CASE WHEN i % 2 = 0 THEN 'Rebuffer' ELSE 'Play' END AS event_type, 2::INT AS event_version,
+        TIMESTAMPTZ '2025-01-01 00:00:00+00' + to_seconds(i) AS occurred_at, 's' || (i % 5) AS stream_id,
+        CASE WHEN i % 7 = 6 THEN NULL
+             WHEN i % 3 = 0 THEN MAP {'cdn': 'CDN1', 'device': 'Android'}
+             WHEN i % 3 = 1 THEN MAP {'cdn': 'CDN2', 'device': 'Web'}
+             ELSE MAP {'device': 'iOS'} END AS attributes,
+        '{"durationMs": ' || (i * 10) || '}' AS payload
+      FROM range(1, 601) t(i)`;
+    const fieldIds = `{global_position: 1, event_id: 2, event_type: 3, event_version: 4, occurred_at: 5, stream_id: 6,
+      attributes: {__duckdb_field_id: 7, key: 9, value: 10}, payload: 8}`;
+    const { table, dataFiles } = await writeNestedTable(
+      [
+        optional(1, "global_position", "long"),
+        optional(2, "event_id", "string"),
+        optional(3, "event_type", "string"),
+        optional(4, "event_version", "int"),
+        optional(5, "occurred_at", "timestamptz"),
+        optional(6, "stream_id", "string"),
+        optional(7, "attributes", map(9, "string", 10, "string")),
+        optional(8, "payload", "string"),
+      ],
+      [{ select, fieldIds }],
+    );
+    const rows = await runCli(["archive", "rows", table, "--columns", "global_position,attributes"]);
+    expect(rows.stdout.trim().split("\n").map((line) => JSON.parse(line))).toEqual(
+      await duckDbJsonRows(dataFiles[0]!, "global_position", "{global_position: global_position, attributes: attributes}"),
+    );
+
+    const file = join(scratch, "duckdb-dump.json");
+    const result = await runCli(["rebuild", "rebufferByCdn", "--archive", table, "--where", "cdn=CDN1", "--dump", file, "--json"], MAP_LAYOUT);
+    expect(result.stderr).not.toMatch(/reproject rebuild:/);
+    expect(result.code).toBe(0);
+    const matching = Array.from({ length: 600 }, (_, index) => index + 1).filter((i) => i % 2 === 0 && i % 7 !== 6 && i % 3 === 0);
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual([
+      { cdn: "CDN1", device: "Android", rebufferCount: matching.length, rebufferMs: matching.reduce((sum, i) => sum + i * 10, 0) },
+    ]);
   });
 });
