@@ -27,8 +27,8 @@ const ARCHIVED = 3_000;
 const history = useSplitDemoHistory(TOTAL, ARCHIVED, 43);
 
 /** Every third live event is appended without its country, as an app that could not locate the session would. */
-function withoutCountry<Event extends { attributes: Record<string, unknown> }>(event: Event): Event {
-  const { country: _country, ...attributes } = event.attributes;
+function withoutCountry<Event extends { attributes?: Record<string, unknown> }>(event: Event): Event {
+  const { country: _country, ...attributes } = event.attributes ?? {};
   return { ...event, attributes };
 }
 const stripped = (index: number) => index % 3 === 0;
