@@ -54,7 +54,10 @@ export function foldRebufferByCdn(events: Iterable<ArchiveEvent>) {
 }
 
 export function foldSessionSummary(events: Iterable<ArchiveEvent>) {
-  const rows = new Map<string, { streamId: string; eventCount: number; rebufferCount: number; errorCount: number; firstMs: number; lastMs: number }>();
+  const rows = new Map<
+    string,
+    { streamId: string; eventCount: number; rebufferCount: number; errorCount: number; firstMs: number; lastMs: number }
+  >();
   for (const event of events) {
     const row = rows.get(event.streamId) ?? {
       streamId: event.streamId,
@@ -72,7 +75,11 @@ export function foldSessionSummary(events: Iterable<ArchiveEvent>) {
     rows.set(event.streamId, row);
   }
   return [...rows.values()]
-    .map(({ firstMs, lastMs, ...row }) => ({ ...row, firstAt: new Date(firstMs).toISOString(), lastAt: new Date(lastMs).toISOString() }))
+    .map(({ firstMs, lastMs, ...row }) => ({
+      ...row,
+      firstAt: new Date(firstMs).toISOString(),
+      lastAt: new Date(lastMs).toISOString(),
+    }))
     .sort((a, b) => a.streamId.localeCompare(b.streamId));
 }
 
@@ -80,11 +87,22 @@ export function foldSessionSummary(events: Iterable<ArchiveEvent>) {
  * Streams an archive's events in position order without holding them all (for large archives), in
  * either of the demo's layouts: cdn and device as columns, or as keys of the `attributes` map.
  */
-export async function* streamArchiveEvents(location: string, s3Options?: Parameters<typeof ArchiveTable.open>[1]): AsyncGenerator<ArchiveEvent> {
+export async function* streamArchiveEvents(
+  location: string,
+  s3Options?: Parameters<typeof ArchiveTable.open>[1],
+): AsyncGenerator<ArchiveEvent> {
   const table = await ArchiveTable.open(location, s3Options);
   const mapLayout = !table.schema.fields.some((field) => field.name === "cdn");
   const attributeColumns = mapLayout ? ["attributes"] : ["cdn", "device"];
-  const columns = ["global_position", "event_type", "event_version", "occurred_at", "stream_id", ...attributeColumns, "payload"];
+  const columns = [
+    "global_position",
+    "event_type",
+    "event_version",
+    "occurred_at",
+    "stream_id",
+    ...attributeColumns,
+    "payload",
+  ];
   const plan = (await table.plan({ columns, orderBy: "global_position" }))!;
   for await (const batch of table.scan(plan)) {
     for (const row of batchRows(batch, plan.fields)) {
