@@ -4,8 +4,21 @@
 // Attributes kept in a map column need a map with string keys and values; in a struct column, a
 // field of each attribute's name (its key) and type.
 import { EnvelopeMismatchError } from "./errors.ts";
-import { fieldByName, isPrimitive, type IcebergSchema, type IcebergType, type PrimitiveTypeName } from "./schema.ts";
-import type { AttributesColumn, AttributeType, EnvelopeAttribute, EnvelopeRole, EventEnvelope } from "../registry/envelope.ts";
+import {
+  fieldByName,
+  isPrimitive,
+  typeText,
+  type IcebergSchema,
+  type IcebergType,
+  type PrimitiveTypeName,
+} from "./schema.ts";
+import type {
+  AttributesColumn,
+  AttributeType,
+  EnvelopeAttribute,
+  EnvelopeRole,
+  EventEnvelope,
+} from "../registry/envelope.ts";
 
 /** Iceberg types the replay reads as each core field, and as each attribute type. */
 const CORE_TYPES: Record<EnvelopeRole, readonly PrimitiveTypeName[]> = {
@@ -134,9 +147,4 @@ function attributesColumnProblems(
 
 function accepts(attributeType: AttributeType, type: IcebergType): boolean {
   return isPrimitive(type) && (ATTRIBUTE_TYPES[attributeType] as readonly string[]).includes(type);
-}
-
-function typeText(type: IcebergType): string {
-  if (isPrimitive(type)) return type;
-  return type.type === "map" ? `map<${typeText(type.key)}, ${typeText(type.value)}>` : type.type;
 }

@@ -8,6 +8,7 @@ import {
   fieldByName,
   isPrimitive,
   parsePrimitive,
+  typeText,
   type IcebergSchema,
   type NestedField,
   type PrimitiveType,
@@ -98,7 +99,7 @@ function testedValue(
     if (!isPrimitive(type)) {
       throw new ArchiveError(
         undefined,
-        `cannot filter on nested column "${field.name}" (${type.type}) itself: name a map key or struct field inside it`,
+        `cannot filter on nested column "${field.name}" (${typeText(type)}) itself: name a map key or struct field inside it`,
       );
     }
     return { type, statisticsField: field, valueOf: primitiveValue };
@@ -113,22 +114,20 @@ function testedValue(
       );
     }
     if (!isPrimitive(member.type)) {
-      throw new ArchiveError(undefined, `cannot filter on nested field "${field.name}.${key}" (${member.type.type})`);
+      throw new ArchiveError(
+        undefined,
+        `cannot filter on nested field "${field.name}.${key}" (${typeText(member.type)})`,
+      );
     }
     return { type: member.type, statisticsField: member, valueOf };
   }
   if (!isPrimitive(type) && type.type === "map" && type.key === "string" && isPrimitive(type.value)) {
     return { type: type.value, statisticsField: undefined, valueOf };
   }
-  const shown = isPrimitive(type) ? type : type.type === "map" ? `map<${describeType(type.key)}, ${describeType(type.value)}>` : type.type;
   throw new ArchiveError(
     undefined,
-    `filter on "${field.name}.${key}": column "${field.name}" is ${shown}; a key is looked up in a map with string keys and primitive values or a struct`,
+    `filter on "${field.name}.${key}": column "${field.name}" is ${typeText(type)}; a key is looked up in a map with string keys and primitive values or a struct`,
   );
-}
-
-function describeType(type: NestedField["type"]): string {
-  return isPrimitive(type) ? type : type.type;
 }
 
 function coerceValue(value: IcebergValue, type: PrimitiveType, column: string): IcebergValue {

@@ -33,7 +33,13 @@ export function primitiveValue(value: ArchiveValue | undefined): IcebergValue {
  */
 export function valueAtKey(value: ArchiveValue | undefined, key: string): ArchiveValue {
   if (value instanceof Map) return value.get(key) ?? null;
-  if (value === null || value === undefined || typeof value !== "object" || value instanceof Uint8Array || Array.isArray(value))
+  if (
+    value === null ||
+    value === undefined ||
+    typeof value !== "object" ||
+    value instanceof Uint8Array ||
+    Array.isArray(value)
+  )
     return null;
   return Object.hasOwn(value, key) ? (value[key] ?? null) : null;
 }

@@ -87,7 +87,9 @@ export function defineEnvelope(spec: EnvelopeSpec = {}): EventEnvelope {
   if (!isObject(spec)) throw new EnvelopeError(`the envelope declaration must be an object, got ${describe(spec)}`);
   for (const key of Object.keys(spec)) {
     if (key !== "columns" && key !== "attributes" && key !== "attributesColumn") {
-      throw new EnvelopeError(`the envelope declares "${key}"; it takes "columns", "attributes" and "attributesColumn"`);
+      throw new EnvelopeError(
+        `the envelope declares "${key}"; it takes "columns", "attributes" and "attributesColumn"`,
+      );
     }
   }
   const columns = envelopeColumns(spec.columns ?? {});
@@ -220,8 +222,13 @@ function envelopeColumns(declared: Partial<EnvelopeColumns>): EnvelopeColumns {
   return columns;
 }
 
-function envelopeAttribute(name: string, declared: unknown, container: AttributesColumn | undefined): EnvelopeAttribute {
-  if (typeof declared === "string") return placed(name, checkAttributeType(name, declared), undefined, undefined, container);
+function envelopeAttribute(
+  name: string,
+  declared: unknown,
+  container: AttributesColumn | undefined,
+): EnvelopeAttribute {
+  if (typeof declared === "string")
+    return placed(name, checkAttributeType(name, declared), undefined, undefined, container);
   if (!isObject(declared)) {
     throw new EnvelopeError(
       `attribute "${name}" must be a type (${ATTRIBUTE_TYPES.join(", ")}) or { column, key, type }, got ${describe(declared)}`,
@@ -231,7 +238,8 @@ function envelopeAttribute(name: string, declared: unknown, container: Attribute
     if (key !== "column" && key !== "key" && key !== "type")
       throw new EnvelopeError(`attribute "${name}" declares "${key}"; it takes "column", "key" and "type"`);
   }
-  const column = declared.column === undefined ? undefined : checkColumnName(declared.column, `attribute "${name}" column`);
+  const column =
+    declared.column === undefined ? undefined : checkColumnName(declared.column, `attribute "${name}" column`);
   const key = declared.key === undefined ? undefined : checkColumnName(declared.key, `attribute "${name}" key`);
   return placed(name, checkAttributeType(name, declared.type), column, key, container);
 }

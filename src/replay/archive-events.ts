@@ -60,7 +60,9 @@ export function eventsFromBatch(
     for (let index = 0; index < attributeCount; index++) {
       const value = attributeValues[index]![row] as AttributeValue | bigint | null | undefined;
       attributes[attributeNames[index]!] =
-        typeof value === "bigint" ? safeNumber(value, envelope, attributeNames[index]!, positions[row]) : (value ?? null);
+        typeof value === "bigint"
+          ? safeNumber(value, envelope, attributeNames[index]!, positions[row])
+          : (value ?? null);
     }
     events[row] = {
       globalPosition: Number(positions[row]),

@@ -341,17 +341,36 @@ describe("the demo archive in the map layout (REPROJECT_DEMO_ATTRIBUTES_LAYOUT=m
       [{ select, fieldIds }],
     );
     const rows = await runCli(["archive", "rows", table, "--columns", "global_position,attributes"]);
-    expect(rows.stdout.trim().split("\n").map((line) => JSON.parse(line))).toEqual(
-      await duckDbJsonRows(dataFiles[0]!, "global_position", "{global_position: global_position, attributes: attributes}"),
+    expect(
+      rows.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line)),
+    ).toEqual(
+      await duckDbJsonRows(
+        dataFiles[0]!,
+        "global_position",
+        "{global_position: global_position, attributes: attributes}",
+      ),
     );
 
     const file = join(scratch, "duckdb-dump.json");
-    const result = await runCli(["rebuild", "rebufferByCdn", "--archive", table, "--where", "cdn=CDN1", "--dump", file, "--json"], MAP_LAYOUT);
+    const result = await runCli(
+      ["rebuild", "rebufferByCdn", "--archive", table, "--where", "cdn=CDN1", "--dump", file, "--json"],
+      MAP_LAYOUT,
+    );
     expect(result.stderr).not.toMatch(/reproject rebuild:/);
     expect(result.code).toBe(0);
-    const matching = Array.from({ length: 600 }, (_, index) => index + 1).filter((i) => i % 2 === 0 && i % 7 !== 6 && i % 3 === 0);
+    const matching = Array.from({ length: 600 }, (_, index) => index + 1).filter(
+      (i) => i % 2 === 0 && i % 7 !== 6 && i % 3 === 0,
+    );
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual([
-      { cdn: "CDN1", device: "Android", rebufferCount: matching.length, rebufferMs: matching.reduce((sum, i) => sum + i * 10, 0) },
+      {
+        cdn: "CDN1",
+        device: "Android",
+        rebufferCount: matching.length,
+        rebufferMs: matching.reduce((sum, i) => sum + i * 10, 0),
+      },
     ]);
   });
 });

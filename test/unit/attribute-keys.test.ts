@@ -48,7 +48,7 @@ describe("conditions on a key inside a column", () => {
   it.each([
     [
       { column: "tags", op: "in" as const, values: ["x"] },
-      /cannot filter on nested column "tags" \(map\) itself: name a map key or struct field inside it/,
+      /cannot filter on nested column "tags" \(map<string, string>\) itself: name a map key or struct field inside it/,
     ],
     [
       { column: "info", key: "rank", op: "in" as const, values: [1] },
@@ -56,7 +56,7 @@ describe("conditions on a key inside a column", () => {
     ],
     [
       { column: "items", key: "0", op: "in" as const, values: ["x"] },
-      /column "items" is list; a key is looked up in a map with string keys and primitive values or a struct/,
+      /column "items" is list<string>; a key is looked up in a map with string keys and primitive values or a struct/,
     ],
     [
       { column: "info", key: "score", op: "in" as const, values: ["high"] },

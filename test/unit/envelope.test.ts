@@ -91,7 +91,10 @@ describe("defineEnvelope", () => {
     ],
     [
       "a boolean attribute in a string map",
-      { attributesColumn: { name: "attributes", type: "map" }, attributes: { express: { key: "x-express", type: "boolean" } } },
+      {
+        attributesColumn: { name: "attributes", type: "map" },
+        attributes: { express: { key: "x-express", type: "boolean" } },
+      },
       /attribute "express" is a boolean, but the map column "attributes" holds strings only/,
     ],
     [
@@ -106,7 +109,10 @@ describe("defineEnvelope", () => {
     ],
     [
       "two attributes on one key",
-      { attributesColumn: { name: "attributes", type: "map" }, attributes: { region: "string", area: { key: "region", type: "string" } } },
+      {
+        attributesColumn: { name: "attributes", type: "map" },
+        attributes: { region: "string", area: { key: "region", type: "string" } },
+      },
       /attributes "region" and "area" both use key "region" of column "attributes": each needs a key of its own/,
     ],
     [
@@ -116,12 +122,22 @@ describe("defineEnvelope", () => {
     ],
     [
       "a key on an attribute with a column of its own",
-      { attributesColumn: { name: "attributes", type: "map" }, attributes: { region: { column: "region", key: "Region", type: "string" } } },
+      {
+        attributesColumn: { name: "attributes", type: "map" },
+        attributes: { region: { column: "region", key: "Region", type: "string" } },
+      },
       /attribute "region" has a column of its own \("region"\) and a key "Region"/,
     ],
     [
       "a number attribute whose column is the string map's",
-      { attributesColumn: { name: "region", type: "map" }, attributes: { area: { column: "x", type: "string" }, region: { column: "y", type: "string" }, other: { column: "region", type: "number" } } },
+      {
+        attributesColumn: { name: "region", type: "map" },
+        attributes: {
+          area: { column: "x", type: "string" },
+          region: { column: "y", type: "string" },
+          other: { column: "region", type: "number" },
+        },
+      },
       /attribute "other" is a number, but the map column "region" holds strings only/,
     ],
   ])("refuses %s", (_, spec, message) => {
@@ -134,7 +150,11 @@ describe("attributes kept in one map or struct column", () => {
   it("puts every attribute without a column of its own under its key in the attributes column", () => {
     const envelope = defineEnvelope({
       attributesColumn: { name: "attributes", type: "map" },
-      attributes: { region: "string", channel: { key: "sales-channel", type: "string" }, priority: { column: "prio", type: "number" } },
+      attributes: {
+        region: "string",
+        channel: { key: "sales-channel", type: "string" },
+        priority: { column: "prio", type: "number" },
+      },
     });
     expect(envelope.attributesColumn).toEqual({ name: "attributes", type: "map" });
     expect(Object.entries(envelope.attributes)).toEqual([
@@ -154,8 +174,13 @@ describe("attributes kept in one map or struct column", () => {
   });
 
   it("reads its own declared attributes back as a declaration of the same envelope", () => {
-    const envelope = defineEnvelope({ attributesColumn: { name: "attributes", type: "map" }, attributes: { region: "string" } });
-    expect(defineEnvelope({ attributesColumn: envelope.attributesColumn, attributes: { ...envelope.attributes } })).toEqual(envelope);
+    const envelope = defineEnvelope({
+      attributesColumn: { name: "attributes", type: "map" },
+      attributes: { region: "string" },
+    });
+    expect(
+      defineEnvelope({ attributesColumn: envelope.attributesColumn, attributes: { ...envelope.attributes } }),
+    ).toEqual(envelope);
   });
 });
 

@@ -13,6 +13,7 @@ import {
   type NestedField,
   type PrimitiveTypeName,
   type StructType,
+  typeText,
 } from "../schema.ts";
 
 export const PARQUET_FIELD_ID_KEY = "PARQUET:field_id";
@@ -72,12 +73,6 @@ export function writableColumn(field: NestedField): WritableColumn {
 
 function isStringMap(type: StructType | MapType | IcebergType): type is MapType {
   return !isPrimitive(type) && type.type === "map" && type.key === "string" && type.value === "string";
-}
-
-function typeText(type: IcebergType): string {
-  if (isPrimitive(type)) return type;
-  if (type.type === "map") return `map<${typeText(type.key)}, ${typeText(type.value)}>`;
-  return type.type === "list" ? `list<${typeText(type.element)}>` : "struct";
 }
 
 function arrowTypeOf(column: WritableColumn): arrow.DataType {

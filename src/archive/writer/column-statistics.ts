@@ -50,7 +50,10 @@ export class ColumnStatistics {
     for (const accumulator of this.accumulators) {
       const [column, ...path] = accumulator.path;
       for (const data of batch.getChildAt(column!)!.data) {
-        addData(accumulator, path.reduce((parent, child) => parent.children[child]!, data));
+        addData(
+          accumulator,
+          path.reduce((parent, child) => parent.children[child]!, data),
+        );
       }
     }
   }
@@ -85,7 +88,12 @@ function accumulatorsOf(field: NestedField, path: number[], bounded: boolean): F
   if (column.kind === "map") {
     // A map's data has one child, its entries, whose children are the keys and the values.
     const key: NestedField = { id: column.keyId, name: `${field.name}.key`, required: true, type: "string" };
-    const value: NestedField = { id: column.valueId, name: `${field.name}.value`, required: column.valueRequired, type: "string" };
+    const value: NestedField = {
+      id: column.valueId,
+      name: `${field.name}.value`,
+      required: column.valueRequired,
+      type: "string",
+    };
     return [...accumulatorsOf(key, [...path, 0, 0], false), ...accumulatorsOf(value, [...path, 0, 1], false)];
   }
   return [{ field, type: column.kind, path, bounded, values: 0, nulls: 0, nans: 0, min: undefined, max: undefined }];
@@ -126,8 +134,10 @@ function addData(accumulator: FieldAccumulator, data: arrow.Data): void {
         const start = (offset + index) * width;
         const min = accumulator.min as Uint8Array | undefined;
         const max = accumulator.max as Uint8Array | undefined;
-        if (!min || compareBytes(bytes, start, start + width, min) < 0) accumulator.min = bytes.slice(start, start + width);
-        if (!max || compareBytes(bytes, start, start + width, max) > 0) accumulator.max = bytes.slice(start, start + width);
+        if (!min || compareBytes(bytes, start, start + width, min) < 0)
+          accumulator.min = bytes.slice(start, start + width);
+        if (!max || compareBytes(bytes, start, start + width, max) > 0)
+          accumulator.max = bytes.slice(start, start + width);
       }
       return;
     }

@@ -100,10 +100,22 @@ function attributesColumnField(
       id,
       name: container.name,
       required: false,
-      type: { type: "map", "key-id": keyId, key: "string", "value-id": valueId, value: "string", "value-required": false },
+      type: {
+        type: "map",
+        "key-id": keyId,
+        key: "string",
+        "value-id": valueId,
+        value: "string",
+        "value-required": false,
+      },
     };
   }
-  return { id, name: container.name, required: false, type: { type: "struct", fields: structFields(keyedAttributes(envelope), nextId) } };
+  return {
+    id,
+    name: container.name,
+    required: false,
+    type: { type: "struct", fields: structFields(keyedAttributes(envelope), nextId) },
+  };
 }
 
 function structFields(attributes: readonly EnvelopeAttribute[], nextId: () => number): NestedField[] {
@@ -171,15 +183,21 @@ export function eventAppendSchema(metadata: TableMetadata, envelope: EventEnvelo
   if (container?.type === "struct" && existing && !isPrimitive(existing.type) && existing.type.type === "struct") {
     // Attributes declared since the struct was written become new optional fields of it.
     const members = existing.type.fields;
-    const missing = keyedAttributes(envelope).filter((attribute) => !members.some((member) => member.name === attribute.key));
+    const missing = keyedAttributes(envelope).filter(
+      (attribute) => !members.some((member) => member.name === attribute.key),
+    );
     if (missing.length > 0) {
-      const evolved: NestedField = { ...existing, type: { type: "struct", fields: [...members, ...structFields(missing, nextId)] } };
+      const evolved: NestedField = {
+        ...existing,
+        type: { type: "struct", fields: [...members, ...structFields(missing, nextId)] },
+      };
       fields = fields.map((field) => (field === existing ? evolved : field));
     }
   }
-  const schema = fields.length === current.fields.length && fields.every((field, index) => field === current.fields[index])
-    ? current
-    : { ...current, fields };
+  const schema =
+    fields.length === current.fields.length && fields.every((field, index) => field === current.fields[index])
+      ? current
+      : { ...current, fields };
   checkArchiveCarriesEnvelope(schema, envelope, metadata.location);
   return schema;
 }

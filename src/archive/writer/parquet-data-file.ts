@@ -86,7 +86,9 @@ export async function writeParquetDataFile(
 
   const chunks: Uint8Array[] = [];
   try {
-    const output = ((await transformParquetStream(input, writerProperties(target.schema))) as ReadableStream<Uint8Array>).getReader();
+    const output = (
+      (await transformParquetStream(input, writerProperties(target.schema))) as ReadableStream<Uint8Array>
+    ).getReader();
     for (let read = await output.read(); !read.done; read = await output.read()) chunks.push(read.value);
   } catch (error) {
     if (sourceError !== undefined) throw sourceError;
@@ -118,7 +120,16 @@ function checkBatchColumns(batch: arrow.RecordBatch, target: DataFileTarget): vo
 }
 
 /** Integer-like columns are delta-encoded instead of dictionary-encoded (positions and times shrink to a few bits a row). */
-const DELTA_ENCODED_TYPES = new Set<string>(["int", "long", "date", "time", "timestamp", "timestamptz", "timestamp_ns", "timestamptz_ns"] satisfies WritableType[]);
+const DELTA_ENCODED_TYPES = new Set<string>([
+  "int",
+  "long",
+  "date",
+  "time",
+  "timestamp",
+  "timestamptz",
+  "timestamp_ns",
+  "timestamptz_ns",
+] satisfies WritableType[]);
 
 function writerProperties(schema: IcebergSchema) {
   let builder = new WriterPropertiesBuilder()
@@ -127,7 +138,9 @@ function writerProperties(schema: IcebergSchema) {
     .setMaxRowGroupSize(PARQUET_ROW_GROUP_ROWS);
   for (const field of schema.fields) {
     if (!DELTA_ENCODED_TYPES.has(writableColumn(field).kind)) continue;
-    builder = builder.setColumnDictionaryEnabled(field.name, false).setColumnEncoding(field.name, Encoding.DELTA_BINARY_PACKED);
+    builder = builder
+      .setColumnDictionaryEnabled(field.name, false)
+      .setColumnEncoding(field.name, Encoding.DELTA_BINARY_PACKED);
   }
   // Built per file: parquet-wasm consumes the properties object it is given.
   return builder.build();

@@ -2,7 +2,7 @@
 // and UTF-8 buffers: no intermediate per-value objects, so millions of rows cost little heap.
 import * as arrow from "apache-arrow";
 import { ArchiveError } from "../errors.ts";
-import type { IcebergSchema, NestedField, StructType } from "../schema.ts";
+import { typeText, type IcebergSchema, type NestedField, type StructType } from "../schema.ts";
 import { valueAtKey, type ArchiveValue } from "../values.ts";
 import { arrowSchemaFor, writableColumn } from "./arrow-schema.ts";
 import { uuidBytes } from "./writer-ids.ts";
@@ -32,7 +32,8 @@ export class RowBatchBuilder<Row extends object> {
     readonly schema: IcebergSchema,
     readonly capacity: number = DEFAULT_ROWS_PER_BATCH,
   ) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`batch capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`batch capacity must be a positive integer, got ${capacity}`);
     this.arrowSchema = arrowSchemaFor(schema);
     this.reset();
   }
@@ -80,7 +81,10 @@ export class RowBatchBuilder<Row extends object> {
 
   private checkUsable(): void {
     if (this.failure !== undefined) {
-      throw new ArchiveError(undefined, `this batch builder refused a row earlier (${(this.failure as Error).message}); start a new one`);
+      throw new ArchiveError(
+        undefined,
+        `this batch builder refused a row earlier (${(this.failure as Error).message}); start a new one`,
+      );
     }
   }
 
@@ -108,7 +112,12 @@ export function* rowBatches<Row extends object>(
 }
 
 /** A column's builder; `previous` (the column's last batch) sizes string buffers so they rarely regrow. */
-function columnBuilderFor(field: NestedField, arrowType: arrow.DataType, capacity: number, previous?: arrow.Data): ColumnBuilder {
+function columnBuilderFor(
+  field: NestedField,
+  arrowType: arrow.DataType,
+  capacity: number,
+  previous?: arrow.Data,
+): ColumnBuilder {
   const column = writableColumn(field);
   const expectedBytes = previous?.values?.byteLength ?? 0;
   switch (column.kind) {
@@ -138,7 +147,9 @@ function columnBuilderFor(field: NestedField, arrowType: arrow.DataType, capacit
         value instanceof Uint8Array && value.length === column.length ? value : undefined,
       );
     case "decimal":
-      return new FixedBytesColumn(field, arrowType, capacity, DECIMAL128_BYTES, (value) => toDecimal128(value, column.precision, column.scale));
+      return new FixedBytesColumn(field, arrowType, capacity, DECIMAL128_BYTES, (value) =>
+        toDecimal128(value, column.precision, column.scale),
+      );
     case "struct":
       return new StructColumn(field, arrowType as arrow.Struct, capacity, previous);
     case "map":
@@ -179,7 +190,10 @@ class Validity {
   isNull(index: number, value: unknown): boolean {
     if (value !== null && value !== undefined) return false;
     if (this.field.required) {
-      throw new ArchiveError(undefined, `column "${this.field.name}" is required but row ${index} of the batch has no value`);
+      throw new ArchiveError(
+        undefined,
+        `column "${this.field.name}" is required but row ${index} of the batch has no value`,
+      );
     }
     if (!this.bitmap) this.bitmap = new Uint8Array(Math.ceil(this.capacity / 8)).fill(0xff);
     this.bitmap[index >> 3]! &= ~(1 << (index & 7));
@@ -188,7 +202,9 @@ class Validity {
   }
 
   props(length: number): ValidityProps {
-    return this.bitmap ? { nullCount: this.nullCount, nullBitmap: this.bitmap.subarray(0, Math.ceil(length / 8)) } : { nullCount: 0 };
+    return this.bitmap
+      ? { nullCount: this.nullCount, nullBitmap: this.bitmap.subarray(0, Math.ceil(length / 8)) }
+      : { nullCount: 0 };
   }
 }
 
@@ -235,7 +251,12 @@ class BooleanColumn implements ColumnBuilder {
   }
 
   finish(length: number): arrow.Data {
-    return columnData(new arrow.Bool(), length, this.validity.props(length), this.bits.subarray(0, Math.ceil(length / 8)));
+    return columnData(
+      new arrow.Bool(),
+      length,
+      this.validity.props(length),
+      this.bits.subarray(0, Math.ceil(length / 8)),
+    );
   }
 }
 
@@ -321,7 +342,9 @@ class FixedBytesColumn implements ColumnBuilder {
   finish(length: number): arrow.Data {
     const bytes = this.bytes.subarray(0, length * this.width);
     // Arrow's Decimal vectors hold their values as 32-bit words.
-    const values = arrow.DataType.isDecimal(this.arrowType) ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4) : bytes;
+    const values = arrow.DataType.isDecimal(this.arrowType)
+      ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4)
+      : bytes;
     return columnData(this.arrowType, length, this.validity.props(length), values);
   }
 }
@@ -383,7 +406,8 @@ class StringMapColumn implements ColumnBuilder {
 
   set(index: number, value: unknown): void {
     if (!this.validity.isNull(index, value)) {
-      if (typeof value !== "object" || value instanceof Uint8Array || Array.isArray(value)) throw invalidValue(this.field, index, value);
+      if (typeof value !== "object" || value instanceof Uint8Array || Array.isArray(value))
+        throw invalidValue(this.field, index, value);
       const entries = value instanceof Map ? value.entries() : Object.entries(value as Record<string, unknown>);
       for (const [key, entry] of entries) {
         if (typeof key !== "string" || (entry !== null && entry !== undefined && typeof entry !== "string")) {
@@ -435,15 +459,24 @@ class GrowingStrings {
       this.nulls++;
     } else {
       // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
-      if (this.used + value.length * 3 > this.bytes.length) this.bytes = grow(this.bytes, Math.max(this.bytes.length * 2, this.used + value.length * 3));
+      if (this.used + value.length * 3 > this.bytes.length)
+        this.bytes = grow(this.bytes, Math.max(this.bytes.length * 2, this.used + value.length * 3));
       this.used += utf8Encoder.encodeInto(value, this.bytes.subarray(this.used)).written;
     }
     this.offsets[++this.count] = this.used;
   }
 
   finish(type: arrow.Utf8): arrow.Data {
-    const validity = this.validity ? { nullCount: this.nulls, nullBitmap: this.validity.subarray(0, Math.ceil(this.count / 8)) } : { nullCount: 0 };
-    return columnData(type, this.count, validity, this.bytes.subarray(0, this.used), this.offsets.subarray(0, this.count + 1));
+    const validity = this.validity
+      ? { nullCount: this.nulls, nullBitmap: this.validity.subarray(0, Math.ceil(this.count / 8)) }
+      : { nullCount: 0 };
+    return columnData(
+      type,
+      this.count,
+      validity,
+      this.bytes.subarray(0, this.used),
+      this.offsets.subarray(0, this.count + 1),
+    );
   }
 }
 
@@ -459,7 +492,9 @@ const INT32_MAX = 2 ** 31 - 1;
 const DECIMAL128_BYTES = 16;
 
 function toInt32(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX ? value : undefined;
+  return typeof value === "number" && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX
+    ? value
+    : undefined;
 }
 
 function toInt64(value: unknown): bigint | undefined {
@@ -474,7 +509,8 @@ function toFloat(value: unknown): number | undefined {
 /** A uuid as the reader returns it (canonical text) or as its 16 bytes. */
 function toUuidBytes(value: unknown): Uint8Array | undefined {
   if (value instanceof Uint8Array) return value.length === 16 ? value : undefined;
-  if (typeof value !== "string" || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) return undefined;
+  if (typeof value !== "string" || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value))
+    return undefined;
   return uuidBytes(value);
 }
 
@@ -500,9 +536,10 @@ function toDecimal128(value: unknown, precision: number, scale: number): Uint8Ar
 }
 
 function invalidValue(field: NestedField, index: number, value: unknown): ArchiveError {
-  const shown = typeof value === "bigint" ? `${value}n` : typeof value === "string" ? JSON.stringify(value) : String(value);
+  const shown =
+    typeof value === "bigint" ? `${value}n` : typeof value === "string" ? JSON.stringify(value) : String(value);
   return new ArchiveError(
     undefined,
-    `column "${field.name}" (${typeof field.type === "string" ? field.type : field.type.type}) cannot hold ${shown} (${typeof value}) at row ${index} of the batch`,
+    `column "${field.name}" (${typeText(field.type)}) cannot hold ${shown} (${typeof value}) at row ${index} of the batch`,
   );
 }

@@ -33,9 +33,12 @@ export function resolveAppendSchema(metadata: TableMetadata, schema: IcebergSche
     seen.add(field.id);
     if (current.fields.some((candidate) => candidate.id === field.id)) continue;
     if (field.id <= metadata["last-column-id"]) {
-      throw refuse(`new column "${field.name}" reuses field id ${field.id}; new ids start above ${metadata["last-column-id"]}`);
+      throw refuse(
+        `new column "${field.name}" reuses field id ${field.id}; new ids start above ${metadata["last-column-id"]}`,
+      );
     }
-    if (field.required) throw refuse(`new column "${field.name}" is required, but files written before it cannot have it`);
+    if (field.required)
+      throw refuse(`new column "${field.name}" is required, but files written before it cannot have it`);
   }
   const schemaId = Math.max(...metadata.schemas.map((candidate) => candidate["schema-id"])) + 1;
   return { schema: { ...schema, type: "struct", "schema-id": schemaId }, isNew: true };
@@ -46,7 +49,9 @@ function sameFields(a: readonly NestedField[], b: readonly NestedField[]): boole
 }
 
 function sameField(a: NestedField, b: NestedField): boolean {
-  return a.id === b.id && a.name === b.name && a.required === b.required && JSON.stringify(a.type) === JSON.stringify(b.type);
+  return (
+    a.id === b.id && a.name === b.name && a.required === b.required && JSON.stringify(a.type) === JSON.stringify(b.type)
+  );
 }
 
 /** Whether `next` is the struct column `field` with new optional fields (ids above `lastId`) after its own. */
@@ -54,7 +59,10 @@ function addsStructFields(field: NestedField, next: NestedField, lastId: number)
   if (typeof field.type === "string" || typeof next.type === "string") return false;
   if (field.type.type !== "struct" || next.type.type !== "struct") return false;
   if (field.id !== next.id || field.name !== next.name || field.required !== next.required) return false;
-  const [kept, added] = [next.type.fields.slice(0, field.type.fields.length), next.type.fields.slice(field.type.fields.length)];
+  const [kept, added] = [
+    next.type.fields.slice(0, field.type.fields.length),
+    next.type.fields.slice(field.type.fields.length),
+  ];
   return sameFields(field.type.fields, kept) && added.every((member) => !member.required && member.id > lastId);
 }
 
