@@ -57,20 +57,22 @@ const MICROS_PER_MS = 1000;
 export function eventArchiveSchema(envelope: EventEnvelope): IcebergSchema {
   const { columns } = envelope;
   const container = envelope.attributesColumn;
-  const core = (name: string, type: WritableType) => ({ name, required: true, type });
-  const fields: Array<Omit<NestedField, "id">> = [
+  // Each top-level field given its id (1, 2, ... in order); nested ids are handed out after them.
+  const core = (name: string, type: WritableType) => (id: number) => ({ id, name, required: true, type });
+  const fields: Array<(id: number) => NestedField> = [
     core(columns.position, "long"),
     core(columns.id, "string"),
     core(columns.type, "string"),
     core(columns.version, "int"),
     core(columns.occurredAt, "timestamptz"),
     core(columns.stream, "string"),
-    ...ownColumnAttributes(envelope).map((attribute) => ({
+    ...ownColumnAttributes(envelope).map((attribute) => (id: number) => ({
+      id,
       name: attribute.column,
       required: false,
       type: ATTRIBUTE_COLUMN_TYPES[attribute.type],
     })),
-    ...(container ? [{ name: container.name, required: false, type: "string" as const }] : []),
+    ...(container ? [(id: number) => attributesColumnField(envelope, container, id, () => ++nextId)] : []),
     core(columns.payload, "string"),
   ];
   let nextId = fields.length;
@@ -78,11 +80,7 @@ export function eventArchiveSchema(envelope: EventEnvelope): IcebergSchema {
     type: "struct",
     "schema-id": 0,
     "identifier-field-ids": [1],
-    fields: fields.map((field, index) =>
-      container && field.name === container.name
-        ? attributesColumnField(envelope, container, index + 1, () => ++nextId)
-        : { id: index + 1, ...field },
-    ),
+    fields: fields.map((field, index) => field(index + 1)),
   };
 }
 
