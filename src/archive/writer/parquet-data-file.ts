@@ -120,16 +120,7 @@ function checkBatchColumns(batch: arrow.RecordBatch, target: DataFileTarget): vo
 }
 
 /** Integer-like columns are delta-encoded instead of dictionary-encoded (positions and times shrink to a few bits a row). */
-const DELTA_ENCODED_TYPES = new Set<string>([
-  "int",
-  "long",
-  "date",
-  "time",
-  "timestamp",
-  "timestamptz",
-  "timestamp_ns",
-  "timestamptz_ns",
-] satisfies WritableType[]);
+const DELTA_ENCODED_TYPES = new Set<string>(["int", "long", "date", "time", "timestamp", "timestamptz", "timestamp_ns", "timestamptz_ns"] satisfies WritableType[]);
 
 function writerProperties(schema: IcebergSchema) {
   let builder = new WriterPropertiesBuilder()
