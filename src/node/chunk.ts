@@ -199,9 +199,9 @@ class Chunk {
       // reads whole documents, whatever types the projection consumes.
       const after = this.cursor ?? 0;
       const limit = Math.min(this.sizer.size, this.tailPageSize, mark - after);
-      const events = await this.ctx.runQuery(this.wiring.refs.eventsAfter, { after, limit });
-      // A short page ends where the table does: every position from there to the mark is missing.
-      const gap = positionGap(after, events, events.length < limit ? mark : undefined);
+      const { rows: events, cut } = await this.ctx.runQuery(this.wiring.refs.eventsAfter, { after, limit });
+      // A short page not cut at its bytes ends where the table does: every position from there to the mark is missing.
+      const gap = positionGap(after, events, events.length < limit && !cut ? mark : undefined);
       if (gap) {
         const error = gapFailure(gap, after);
         await this.ctx.runMutation(this.wiring.component.lifecycle.fail, { rebuildId: this.rebuildId, error });

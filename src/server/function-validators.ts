@@ -60,6 +60,8 @@ export const vTailOutcome = v.union(
 
 export const eventsAfterArgs = { after: v.number(), limit: v.number() };
 export const vEventRecords = v.array(vEventRecord);
+/** A page of the events table: `cut` when it stopped at its bytes before its count (more may follow at once). */
+export const vEventPage = v.object({ rows: vEventRecords, cut: v.boolean() });
 
 export const diffBatchArgs = { rebuildId: v.string() };
 export const vDiffBatchAnswer = v.object({ done: v.boolean() });

@@ -83,7 +83,7 @@ export function engineReferences({ functions, node }: ReprojectModules) {
       validators.deleteGenerationArgs,
       vGenerationDeletionPage,
     ),
-    eventsAfter: reference("query", fn("eventsAfter"), validators.eventsAfterArgs, validators.vEventRecords),
+    eventsAfter: reference("query", fn("eventsAfter"), validators.eventsAfterArgs, validators.vEventPage),
     eventLogState: reference("query", fn("eventLogState"), {}, validators.vEventLogState),
     startLog: reference("mutation", fn("startLog"), validators.startLogArgs, validators.vEventLogStart),
     eventsToArchive: reference(

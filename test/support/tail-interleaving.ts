@@ -61,8 +61,9 @@ function withAppendsAfterTailPages(ctx: GenericActionCtx<any>, wiring: Wiring): 
     runQuery: (async (reference: any, args: any) => {
       const answer = await ctx.runQuery(reference, args);
       if (nameOf(reference) === getFunctionName(wiring.refs.eventsAfter)) {
-        const events = interleavedAppends.next((answer as unknown[]).length);
-        interleavedAppends.pages.push((answer as unknown[]).length);
+        const { rows } = answer as { rows: unknown[] };
+        const events = interleavedAppends.next(rows.length);
+        interleavedAppends.pages.push(rows.length);
         interleavedAppends.appended.push(events.length);
         if (events.length > 0) await ctx.runMutation(internal.reproject.append, { events });
       }

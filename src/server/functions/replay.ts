@@ -103,8 +103,8 @@ export function replayFunctions(wiring: Wiring) {
         const projection: AnyProjection = registry.require(rebuild.projection);
         const limit = projection.eventsPerMutation;
         const after = rebuild.cursor ?? 0;
-        const remaining = await eventsThrough(ctx, after, after + limit + 1);
-        const caughtUp = remaining.length <= limit;
+        const { rows: remaining, cut } = await eventsThrough(ctx, after, after + limit + 1);
+        const caughtUp = !cut && remaining.length <= limit;
         const gap = positionGap(after, remaining, caughtUp ? through : undefined);
         if (gap) {
           const error = gapFailure(gap, after);
