@@ -57,7 +57,7 @@ describe("defineReproject", () => {
   it("accepts a complete configuration and resolves the default module paths", () => {
     const reproject = defineReproject(valid);
     expect(reproject.wiring.modules).toEqual({ functions: "reproject", node: "reprojectNode" });
-    expect(Object.keys(reproject.functions())).toHaveLength(20);
+    expect(Object.keys(reproject.functions())).toHaveLength(21);
     expect(Object.keys(reproject.adminApi())).toHaveLength(12);
   });
 
