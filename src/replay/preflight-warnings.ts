@@ -57,6 +57,6 @@ export function preflightWarnings({
   return warnings;
 }
 
-function formatMiB(bytes: number): string {
+export function formatMiB(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 }
