@@ -2,6 +2,7 @@
 // the archive's statistics cannot prune, an archive of many small files, a rate limit that makes
 // the rebuild last more than a day.
 import type { PruningStats, ScanSlice } from "../archive/plan.ts";
+import { formatMiB } from "../progress/preflight-wording.ts";
 
 /** Above this many data files to open... */
 export const SMALL_FILES_COUNT = 1_000;
@@ -55,8 +56,4 @@ export function preflightWarnings({
     });
   }
   return warnings;
-}
-
-export function formatMiB(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 }
