@@ -104,12 +104,12 @@ function durationEstimate(
     };
   }
   const rate = rateLimit === undefined ? measured : Math.min(measured, rateLimit);
-  const capped = rate < measured ? `, capped by the rate limit of ${rateLimit} events/s` : "";
+  const capped = rate < measured ? ` (${Math.round(measured)} events/s), capped by the rate limit` : "";
   return {
     seconds: Math.ceil(events / rate),
     eventsPerSecond: Math.round(rate),
     basis: "measured",
-    note: `median rate of ${runs} earlier completed rebuild(s) of ${projection}: ${Math.round(measured)} events/s${capped}`,
+    note: `median rate of ${runs} earlier completed rebuild(s) of ${projection}${capped}`,
   };
 }
 
