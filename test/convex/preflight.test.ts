@@ -83,6 +83,9 @@ describe("the pre-flight plan", () => {
     // Same events as the first run: the same writes, per event and in all.
     expect(plan.estimate.documentsWritten).toMatchObject({ basis: "measured", count: stored!.usage!.documentsWritten });
     expect(plan.estimate.bytesWritten).toMatchObject({ basis: "measured", count: stored!.usage!.bytesWritten });
+    const capped = await preflight(t, "rebufferByCdn", { rateLimit: 1 });
+    expect(capped.estimate.duration).toMatchObject({ basis: "measured", eventsPerSecond: 1, seconds: first.total });
+    expect(capped.estimate.duration.note).toMatch(/capped by the rate limit$/);
     const dryRun = await preflight(t, "rebufferByCdn", { dryRun: true });
     expect(dryRun.estimate.documentsWritten).toEqual({ count: 0, perEvent: 0, basis: "dry_run" });
   });
