@@ -4,7 +4,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import { api } from "../../convex/_generated/api";
 import { registry } from "../../convex/projections";
 import { EVENTS_PER_MUTATION } from "../../src/registry/complexity";
-import { createConvexTest, rebuildsOf, runUntil } from "../support/convex";
+import { createConvexTest, rebuildsOf, rebuildToEnd as rebuild } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 import { localManyFileArchive, type ManyFileArchive } from "../support/many-file-archive";
 
@@ -20,14 +20,6 @@ beforeEach(() => {
   process.env.REPROJECT_ARCHIVE = archive;
 });
 afterEach(() => vi.useRealTimers());
-
-async function rebuild(t: T, projection: string, options: object = {}) {
-  const admin = t.withIdentity(ADMIN);
-  const answer = (await admin.mutation(api.rebuilds.trigger, { projection, options })) as { rebuildId: string };
-  const status = async () => (await admin.query(api.rebuilds.status, { rebuildId: answer.rebuildId }))!;
-  await runUntil(t, async () => (await status()).state !== "running");
-  return status();
-}
 
 const preflight = (t: T, projection: string, options: object = {}) =>
   t.withIdentity(ADMIN).action(api.reprojectNode.preflight, { projection, options });
