@@ -3,5 +3,15 @@
 import { reprojectNode } from "reproject/node";
 import { reproject } from "./reproject";
 
-export const { initializeLog, plan, chunk, archive, compact, expire, cleanOrphans, maintain, probeNodeRuntime } =
-  reprojectNode(reproject);
+export const {
+  initializeLog,
+  plan,
+  preflight,
+  chunk,
+  archive,
+  compact,
+  expire,
+  cleanOrphans,
+  maintain,
+  probeNodeRuntime,
+} = reprojectNode(reproject);

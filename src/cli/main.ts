@@ -3,11 +3,12 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import { archiveCommand } from "./commands/archive.ts";
 import { demoCommand } from "./commands/demo.ts";
+import { planCommand } from "./commands/plan.ts";
 import { rebuildCommand } from "./commands/rebuild.ts";
 import { rebuildsCommand } from "./commands/rebuilds.ts";
 import { UsageError, type CliCommand } from "./command.ts";
 
-const COMMANDS: CliCommand[] = [archiveCommand, rebuildCommand, rebuildsCommand, demoCommand];
+const COMMANDS: CliCommand[] = [archiveCommand, planCommand, rebuildCommand, rebuildsCommand, demoCommand];
 
 export function usage(): string {
   const lines = ["Usage: reproject <command> [options]", "", "Commands:"];

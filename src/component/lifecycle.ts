@@ -6,6 +6,7 @@ import { vOnCompleteArgs } from "@convex-dev/workpool";
 import type { FunctionHandle } from "convex/server";
 import { v, type Infer } from "convex/values";
 import { startRate, updateRate } from "../progress/rate.ts";
+import { addBatchWrites } from "../progress/write-usage.ts";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
@@ -16,6 +17,7 @@ import { retryIfAutomatic } from "./automaticRebuilds.ts";
 import { scheduleGenerationDeletion } from "./generationDeletions.ts";
 import { replayPool } from "./replayPool.ts";
 import {
+  vBatchWrites,
   vCounters,
   vDeadLetter,
   vFilter,
@@ -474,9 +476,10 @@ export const commitBatch = mutation({
     lastPosition: v.number(),
     counters: vCounters,
     deadLetters: v.array(vDeadLetter),
+    writes: v.optional(vBatchWrites),
   },
   returns: v.null(),
-  handler: async (ctx, { rebuildId, lastPosition, counters: batch, deadLetters }) => {
+  handler: async (ctx, { rebuildId, lastPosition, counters: batch, deadLetters, writes }) => {
     const rebuild = await rebuildById(ctx, rebuildId);
     if (!rebuild) throw new Error(`commitBatch: no rebuild ${rebuildId}`);
     const now = Date.now();
@@ -494,6 +497,7 @@ export const commitBatch = mutation({
       cursor: lastPosition,
       counters,
       processed: counters.found,
+      ...(writes ? { usage: addBatchWrites(rebuild.usage, writes) } : {}),
       rate: updateRate(rebuild.rate, counters.found, now),
       updatedAt: now,
     });

@@ -17,6 +17,7 @@ import {
   vVerifyExpectation,
   vStall,
   vVerifyResult,
+  vWriteUsage,
 } from "./validators.ts";
 
 export default defineSchema({
@@ -86,6 +87,8 @@ export default defineSchema({
     /** Highest position in the pinned archive snapshot: the live tail starts after it. */
     archiveHighWaterMark: v.optional(v.number()),
     counters: vCounters,
+    /** Absent on rebuilds stored before batches measured their writes. */
+    usage: v.optional(vWriteUsage),
     rate: vRate,
     startedAt: v.number(),
     updatedAt: v.number(),

@@ -89,6 +89,12 @@ export const ZERO_COUNTERS: Counters = {
   retried: 0,
 };
 
+/** What one batch wrote to the read model (handlers' writes, measured before the checkpoint advances). */
+export const vBatchWrites = v.object({ documentsWritten: v.number(), bytesWritten: v.number() });
+
+/** What a rebuild's batches wrote so far, summed: the per-event figures a pre-flight plan estimates from. */
+export const vWriteUsage = v.object({ batches: v.number(), ...vBatchWrites.fields });
+
 export const vRate = v.object({ eventsPerSecond: v.number(), processed: v.number(), atMs: v.number() });
 
 export const vRebuildError = v.object({
@@ -266,3 +272,36 @@ export const vProjectionCode = v.object({
   verifyBumps: v.optional(vVerifyExpectation),
 });
 export type ProjectionCode = Infer<typeof vProjectionCode>;
+
+/** How a pre-flight figure was obtained: measured on earlier rebuilds, from the complexity class or the rate limit, or not at all. */
+export const vEstimateBasis = v.union(
+  v.literal("measured"),
+  v.literal("complexity_class"),
+  v.literal("rate_limit"),
+  v.literal("dry_run"),
+  v.literal("none"),
+);
+
+/** A pre-flight plan's estimate of a rebuild's duration and Convex usage (src/component/estimates.ts). */
+export const vRebuildEstimate = v.object({
+  /** The earlier completed rebuilds the measured figures come from, newest first. */
+  measuredOn: v.array(v.string()),
+  duration: v.object({
+    seconds: v.union(v.number(), v.null()),
+    eventsPerSecond: v.union(v.number(), v.null()),
+    basis: vEstimateBasis,
+    note: v.string(),
+  }),
+  mutations: v.object({ count: v.number(), eventsPerMutation: v.number(), basis: vEstimateBasis }),
+  documentsWritten: v.object({
+    count: v.union(v.number(), v.null()),
+    perEvent: v.union(v.number(), v.null()),
+    basis: vEstimateBasis,
+  }),
+  bytesWritten: v.object({
+    count: v.union(v.number(), v.null()),
+    perEvent: v.union(v.number(), v.null()),
+    basis: vEstimateBasis,
+  }),
+});
+export type RebuildEstimate = Infer<typeof vRebuildEstimate>;

@@ -4,7 +4,7 @@
 //   "use node";
 //   import { reprojectNode } from "reproject/node";
 //   import { reproject } from "./reproject";
-//   export const { initializeLog, plan, chunk, archive, compact, expire, cleanOrphans, maintain, probeNodeRuntime } =
+//   export const { initializeLog, plan, preflight, chunk, archive, compact, expire, cleanOrphans, maintain, probeNodeRuntime } =
 //     reprojectNode(reproject);
 import { internalActionGeneric } from "convex/server";
 import { runSelfCheck } from "../archive/self-check.ts";
@@ -16,6 +16,7 @@ import { chunkAction } from "./chunk.ts";
 import { initializeLogAction } from "./initialize-log.ts";
 import { maintenanceActions } from "./maintenance.ts";
 import { planAction } from "./planning.ts";
+import { preflightAction } from "./preflight.ts";
 
 export function reprojectNode(reproject: { wiring: Wiring }) {
   const { wiring } = reproject;
@@ -24,6 +25,12 @@ export function reprojectNode(reproject: { wiring: Wiring }) {
     initializeLog: initializeLogAction(wiring),
     /** Pins the archive's current snapshot and plans what a rebuild reads. */
     plan: planAction(wiring),
+    /**
+     * Public, for admins: what a rebuild with these options would read (files, row groups, rows,
+     * bytes, what the filter skips), its exact event count, estimated duration and Convex usage, and
+     * warnings, planned as the rebuild would plan it. Stores nothing.
+     */
+    preflight: preflightAction(wiring),
     /** One chunk of a rebuild: seconds of archive (then live) events, batch by batch. */
     chunk: chunkAction(wiring),
     /** Moves events older than the retention window into the archive. */

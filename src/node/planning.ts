@@ -7,7 +7,7 @@ import { checkArchiveCarriesEnvelope } from "../archive/archive-envelope.ts";
 import { NoTableYetError } from "../archive/errors.ts";
 import { ArchiveTable } from "../archive/table.ts";
 import { pagePlan, pageWrites } from "../replay/plan-pages.ts";
-import { planRebuildScan } from "../replay/rebuild-scan.ts";
+import { planRebuildScan, pruningOf } from "../replay/rebuild-scan.ts";
 import type { Wiring } from "../server/wiring.ts";
 import { failFastOnPermanentErrors } from "./permanent-errors.ts";
 
@@ -41,18 +41,7 @@ async function planRebuild(
     pageCount: paged?.pages.length ?? 0,
     ...(scan ? { snapshotId: String(scan.snapshotId) } : {}),
     total: scan?.plan.rowCount ?? 0,
-    ...(stats
-      ? {
-          pruning: {
-            dataFiles: stats.dataFiles,
-            dataFilesSkipped: stats.dataFilesSkipped,
-            rowGroups: stats.rowGroups,
-            rowGroupsSkipped: stats.rowGroupsSkipped,
-            rows: stats.rows,
-            rowsSkipped: stats.rowsSkipped,
-          },
-        }
-      : {}),
+    ...(stats ? { pruning: pruningOf(stats) } : {}),
   });
   return null;
 }
@@ -61,7 +50,7 @@ async function planRebuild(
  * The archive table, or null where the archiver has not created it yet (a new deployment): then
  * every event is still in the events table, and the rebuild reads that alone.
  */
-async function openUnlessNotWrittenYet(location: string): Promise<ArchiveTable | null> {
+export async function openUnlessNotWrittenYet(location: string): Promise<ArchiveTable | null> {
   try {
     return await ArchiveTable.open(location);
   } catch (error) {

@@ -1,7 +1,7 @@
 // What a rebuild reads from the archive, decided at trigger time: the current snapshot pinned, its
 // slices planned with the filter pushed down and ordered by position, and the snapshot's highest
 // position (where the live tail takes over).
-import type { ScanPlan } from "../archive/plan.ts";
+import type { PruningStats, ScanPlan } from "../archive/plan.ts";
 import type { ArchiveTable } from "../archive/table.ts";
 import type { EventEnvelope } from "../registry/index.ts";
 import { replayColumns } from "./archive-events.ts";
@@ -36,5 +36,17 @@ export async function planRebuildScan(
     snapshotId,
     plan,
     highWaterMark: highWaterMark === undefined || highWaterMark === null ? 0 : Number(highWaterMark),
+  };
+}
+
+/** What a rebuild records of the plan's pushdown (manifest counts stay out: an operator reads files and row groups). */
+export function pruningOf(stats: PruningStats) {
+  return {
+    dataFiles: stats.dataFiles,
+    dataFilesSkipped: stats.dataFilesSkipped,
+    rowGroups: stats.rowGroups,
+    rowGroupsSkipped: stats.rowGroupsSkipped,
+    rows: stats.rows,
+    rowsSkipped: stats.rowsSkipped,
   };
 }

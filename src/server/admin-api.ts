@@ -29,7 +29,7 @@ export function verifyExpectationProblem({ maxChangedShare }: { maxChangedShare:
 }
 
 /** What is wrong with the options, or null. */
-function optionsProblem(options: RebuildOptions, envelope: EventEnvelope): string | null {
+export function rebuildOptionsProblem(options: RebuildOptions, envelope: EventEnvelope): string | null {
   if (options.rateLimit !== undefined && !(options.rateLimit >= 1 && options.rateLimit <= MAX_RATE_LIMIT)) {
     return `rateLimit must be between 1 and ${MAX_RATE_LIMIT} events per second, got ${options.rateLimit}`;
   }
@@ -113,7 +113,7 @@ export function adminApi(wiring: Wiring) {
           `unknown projection "${projection.slice(0, 100)}"; known: ${registry.projections.map((p) => p.name).join(", ")}`,
         );
       }
-      const problem = optionsProblem(options, envelope);
+      const problem = rebuildOptionsProblem(options, envelope);
       if (problem) return reject(ctx, auth.actor, "trigger", problem, projection);
       // A filtered replay goes to a named generation of its own, never to the active read model.
       const effective = isEmptyFilter(options.filter)

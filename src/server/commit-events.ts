@@ -65,10 +65,13 @@ export async function commitEvents(
     deadLettered: batch.deadLettered,
     retried: 0,
   };
+  // Before the checkpoint's own writes: what the handlers wrote for these events.
+  const metrics = await ctx.meta.getTransactionMetrics();
   await ctx.runMutation(component.lifecycle.commitBatch, {
     rebuildId,
     lastPosition: input.lastPosition,
     counters,
+    writes: { documentsWritten: metrics.documentsWritten.used, bytesWritten: metrics.bytesWritten.used },
     deadLetters: result.deadLetters.map((letter) => ({
       eventId: letter.eventId,
       position: letter.globalPosition,

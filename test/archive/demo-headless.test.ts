@@ -84,6 +84,10 @@ it("`reproject demo --headless` rebuilds both projections, then sessionSummary a
       triggeredBy: "system",
     },
   ]);
+  // The version-bump rebuild's pre-flight plan: its exact events, its rate measured on the first round.
+  expect(summary.preflight.events.total).toBe(EVENTS + summary.events.live);
+  expect(summary.preflight.estimate.duration.basis).toBe("measured");
+  expect(summary.preflight.estimate.measuredOn).toHaveLength(1);
   expect(summary.calls.total.mutations).toBeGreaterThan(0);
   expect(summary.calls.components["reproject/replayPool"].actions).toBeGreaterThan(0);
 

@@ -114,6 +114,14 @@ describe("rebuilding from the panel", () => {
     await dialog.getByText("Filtered replay into target “cdn1-january”").waitFor();
     await expect(dialog.getByText("cdn = CDN1").isVisible()).resolves.toBe(true);
     await expect(dialog.getByText("from 2025-01-05 00:00:00 UTC").isVisible()).resolves.toBe(true);
+    // The pre-flight plan, before Start: what the filter skips and the exact number of events.
+    const preflightEvents = dialog.getByTestId("preflight-events");
+    await preflightEvents.waitFor();
+    const plannedEvents = await preflightEvents.textContent();
+    await expect(dialog.locator(".fact", { hasText: "Data files" }).locator("dd").textContent()).resolves.toMatch(
+      /^[\d,]+ to read, [1-9][\d,]* skipped, of [\d,]+$/,
+    );
+    await savePanelScreenshot(page, "trigger-review-preflight", { fullPage: false });
     const rebuildId = await followAnswer(page);
     await page.locator('.screen-header [data-state="completed"]').waitFor({ timeout: 45_000 });
 
@@ -124,6 +132,7 @@ describe("rebuilding from the panel", () => {
     expect(applied).toBe(demoRebuffers(true));
     expect(found).toBe(applied + skipped + filtered + invalid + failed);
     expect(found).toBe(status.total);
+    expect(plannedEvents).toBe(COUNT.format(status.total!));
     // The day partitions outside the range were not read at all.
     expect(status.pruning!.rowsSkipped).toBeGreaterThan(0);
     expect(found + status.pruning!.rowsSkipped).toBe(DEMO.events);

@@ -7,6 +7,7 @@ import type {
 import { fileURLToPath } from "node:url";
 import { convexTest } from "convex-test";
 import { afterEach, beforeEach, vi } from "vitest";
+import { api } from "../../convex/_generated/api";
 import schema from "../../convex/schema";
 import { modules } from "../../convex/test.setup";
 import componentSchema from "../../src/component/schema";
@@ -128,4 +129,18 @@ export function useArchiverTestClock(): void {
     delete process.env.REPROJECT_ARCHIVE_RETENTION_MS;
     delete process.env.REPROJECT_ARCHIVE;
   });
+}
+
+/** Triggers a rebuild as an admin and runs the scheduled work until it is over: its final status. */
+export async function rebuildToEnd(
+  t: ReturnType<typeof createConvexTest>,
+  projection: string,
+  options: object = {},
+  admin: { subject: string; role: string } = { subject: "ops-1", role: "admin" },
+) {
+  const caller = t.withIdentity(admin);
+  const answer = (await caller.mutation(api.rebuilds.trigger, { projection, options })) as { rebuildId: string };
+  const status = async () => (await caller.query(api.rebuilds.status, { rebuildId: answer.rebuildId }))!;
+  await runUntil(t, async () => (await status()).state !== "running");
+  return status();
 }

@@ -4,6 +4,7 @@
 // QueryClient's default mutationFn (the local runtime).
 import type { QueryClient } from "@tanstack/react-query";
 import type { ConvexReactClient } from "convex/react";
+import type { Value } from "convex/values";
 import type { BackendConfig } from "./config.ts";
 
 /** How the live connection to the backend is doing, for the top bar. */
@@ -29,6 +30,8 @@ export interface Backend {
   readonly convex: ConvexReactClient | null;
   readonly connection: Store<ConnectionState>;
   readonly authentication: Store<AuthStatus>;
+  /** Runs a public action ("module:function") once, as the signed-in identity: actions are not subscriptions. */
+  runAction(path: string, args: Record<string, Value>): Promise<Value>;
   /** Ends every subscription; the backend is not used afterwards. */
   close(): void;
 }

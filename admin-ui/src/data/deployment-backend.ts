@@ -6,6 +6,7 @@ import { ConvexQueryClient } from "@convex-dev/react-query";
 import { QueryClient } from "@tanstack/react-query";
 import type { AuthTokenFetcher } from "convex/browser";
 import { ConvexReactClient } from "convex/react";
+import { makeFunctionReference } from "convex/server";
 import { Store, type AuthStatus, type Backend, type ConnectionState } from "./backend.ts";
 import type { BackendConfig } from "./config.ts";
 import { tokenProvider } from "./deployment-auth.ts";
@@ -56,6 +57,7 @@ export function createDeploymentBackend(config: Extract<BackendConfig, { kind: "
     convex,
     connection,
     authentication,
+    runAction: (path, args) => convex.action(makeFunctionReference<"action">(path), args),
     close() {
       stopWatching();
       convexQueryClient.unsubscribe?.();

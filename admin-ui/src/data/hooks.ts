@@ -5,7 +5,7 @@ import { useContext, useSyncExternalStore } from "react";
 import type { AuthStatus, Backend, ConnectionState } from "./backend.ts";
 import { BackendContext } from "./BackendProvider.tsx";
 
-function useBackend(): Backend {
+export function useBackend(): Backend {
   const backend = useContext(BackendContext);
   if (!backend) throw new Error("useBackend needs a <BackendProvider> above it");
   return backend;

@@ -13,6 +13,7 @@ import { BackendError } from "./backend-error.ts";
 import { Store, type AuthStatus, type Backend, type ConnectionState } from "./backend.ts";
 import type { BackendConfig, DevIdentity } from "./config.ts";
 
+type FunctionKind = "query" | "mutation" | "action";
 type ConvexQueryKey = readonly ["convexQuery", string, Record<string, Value>, ...unknown[]];
 type AnyQuery = Query<unknown, Error, unknown, readonly unknown[]>;
 
@@ -36,7 +37,7 @@ export function createLocalRuntimeBackend(
   const token = identity ? encodeIdentityToken({ ...identity }) : null;
   const monitor = new Store<ConnectionState>({ status: "connecting" });
   const streams = new Map<string, QueryStream>();
-  const call = (kind: "query" | "mutation", path: string, args: Value, signal?: AbortSignal) =>
+  const call = (kind: FunctionKind, path: string, args: Value, signal?: AbortSignal) =>
     callFunction(config.url, token, kind, path, args, signal);
 
   const queryClient = new QueryClient({
@@ -134,6 +135,7 @@ export function createLocalRuntimeBackend(
     convex: null,
     connection: monitor,
     authentication: new Store<AuthStatus>(token ? "claimed" : "anonymous"),
+    runAction: (path, args) => call("action", path, args),
     close() {
       unsubscribeCache();
       for (const stream of [...streams.values()]) stream.close();
@@ -221,7 +223,7 @@ class QueryStream {
 async function callFunction(
   baseUrl: string,
   token: string | null,
-  kind: "query" | "mutation",
+  kind: FunctionKind,
   path: string,
   args: Value,
   signal?: AbortSignal,

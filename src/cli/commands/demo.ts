@@ -5,6 +5,7 @@ import { runDemo, type DemoSummary } from "../../local/demo/run-demo.ts";
 import { parseCommandArgs, parsePositiveInteger, printUsage, RUNTIME_COMMAND_FLAGS } from "../args.ts";
 import { UsageError, type CliCommand } from "../command.ts";
 import { muteFunctionLogs } from "../function-logs.ts";
+import { describePreflight } from "../preflight-table.ts";
 import { formatCount } from "../progress-bar.ts";
 
 const DEFAULT_EVENTS = 1_000_000;
@@ -88,6 +89,9 @@ function describeSummary(summary: DemoSummary): string {
     "",
     `Automatic rebuild: ${summary.redeploy.projection} version ${summary.redeploy.fromVersion} → ${summary.redeploy.toVersion}; reconcile answered ` +
       summary.reconcile.afterRedeploy.map(({ projection, action }) => `${projection} ${action}`).join(", "),
+    "",
+    "Its pre-flight plan, before it started:",
+    describePreflight(summary.preflight).trimEnd(),
     "",
     `Convex function calls: ${formatCount(calls.total.queries)} queries, ${formatCount(calls.total.mutations)} mutations, ` +
       `${formatCount(calls.total.actions)} actions (${formatCount(calls.total.scheduled)} scheduled)`,

@@ -82,7 +82,7 @@ export const rebuildCommand: CliCommand = {
     if (problem) throw new UsageError(`--where: ${problem}`);
     if (values.verify && filter)
       throw new UsageError("--verify compares whole generations: it takes no --from, --to, --types or --where");
-    const location = archiveLocation(values.archive);
+    const location = localArchiveLocation(values.archive);
     // A missing archive or envelope column is reported before the runtime starts, with the file or column at fault.
     checkArchiveCarriesEnvelope((await ArchiveTable.open(location)).schema, envelope, location);
 
@@ -171,7 +171,7 @@ function parseWhere(where: string | undefined): Record<string, string[]> | undef
 }
 
 /** Local paths are resolved here, so the runtime's functions read the same table whatever their directory. */
-function archiveLocation(table: string): string {
+export function localArchiveLocation(table: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(table) ? table : resolve(table);
 }
 

@@ -18,6 +18,7 @@ import type * as audit from "../audit.js";
 import type * as automaticRebuilds from "../automaticRebuilds.js";
 import type * as componentApi from "../componentApi.js";
 import type * as deadLetters from "../deadLetters.js";
+import type * as estimates from "../estimates.js";
 import type * as generationDeletions from "../generationDeletions.js";
 import type * as lifecycle from "../lifecycle.js";
 import type * as maintenanceRuns from "../maintenanceRuns.js";
@@ -47,6 +48,7 @@ declare const fullApi: ApiFromModules<{
   automaticRebuilds: typeof automaticRebuilds;
   componentApi: typeof componentApi;
   deadLetters: typeof deadLetters;
+  estimates: typeof estimates;
   generationDeletions: typeof generationDeletions;
   lifecycle: typeof lifecycle;
   maintenanceRuns: typeof maintenanceRuns;

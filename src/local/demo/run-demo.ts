@@ -5,9 +5,11 @@
 import { rmSync } from "node:fs";
 import { api, internal } from "../../../convex/_generated/api.js";
 import { localAdminIdentity } from "../../cli/admin-identity.ts";
-import { startProgressBoard } from "../../cli/progress-bar.ts";
+import { formatCount, formatDuration, startProgressBoard } from "../../cli/progress-bar.ts";
 import { watchRebuilds, type RebuildStatus } from "../../cli/rebuild-watch.ts";
+import { describeDuration } from "../../progress/preflight-wording.ts";
 import { runFunction } from "../../cli/runtime-calls.ts";
+import type { PreflightPlan } from "../../node/preflight.ts";
 import type { CallCounts } from "../runtime/call-counters.ts";
 import { encodeIdentityToken } from "../runtime/identity.ts";
 import { startLocalRuntime, type LocalRuntime } from "../runtime/runtime.ts";
@@ -65,6 +67,8 @@ export interface DemoSummary {
   reconcile: { initial: ReconcileOutcome[]; afterRedeploy: ReconcileOutcome[] };
   redeploy: { projection: string; fromVersion: number; toVersion: number; convexDir: string };
   rebuilds: RebuildSummary[];
+  /** The pre-flight plan of the version-bump rebuild, made before reconcile starts it. */
+  preflight: PreflightPlan;
   /** Wall-clock time of the demo, and of its two rebuild rounds; events/s over the rebuilds. */
   seconds: number;
   rebuildSeconds: number;
@@ -172,6 +176,17 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
       `redeploy: ${redeploy.projection} version ${redeploy.fromVersion} → ${redeploy.toVersion} (functions copied to ${redeploy.convexDir}); ` +
         `runtime restarted from its saved state`,
     );
+    const preflight = await runFunction(
+      runtime,
+      "action",
+      api.reprojectNode.preflight,
+      { projection: BUMPED_PROJECTION },
+      ADMIN,
+    );
+    log(
+      `pre-flight plan of the ${BUMPED_PROJECTION} rebuild: ${preflight.events.total.toLocaleString("en-US")} events, ` +
+        describeDuration(preflight.estimate.duration, formatDuration, formatCount),
+    );
     const second = await rebuildRound("reconcile (after the redeploy)");
     const calls = addCallCounts(callsBeforeRedeploy, runtime.stats().calls);
     const readModels = await readModelTotals(runtime);
@@ -185,6 +200,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
       reconcile: { initial: first.outcomes, afterRedeploy: second.outcomes },
       redeploy,
       rebuilds,
+      preflight,
       seconds: (performance.now() - startedAt) / 1000,
       rebuildSeconds,
       rebuildEventsPerSecond: Math.round(processed / rebuildSeconds),

@@ -3,6 +3,7 @@ import type { RebuildOptions } from "../../data/api-types.ts";
 import { formatCount } from "../../format.ts";
 import { Fact, Facts } from "../Facts.tsx";
 import { FilterSummary } from "../FilterSummary.tsx";
+import { PreflightFacts } from "./PreflightFacts.tsx";
 
 export function TriggerReview({
   projection,
@@ -50,6 +51,7 @@ export function TriggerReview({
               : "fail the rebuild"}
         </Fact>
       </Facts>
+      <PreflightFacts projection={projection} options={options} />
     </div>
   );
 }
