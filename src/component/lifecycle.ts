@@ -13,6 +13,7 @@ import { recordAudit } from "./audit.ts";
 import { appFunctionsOf } from "./appFunctions.ts";
 import { notifyApp } from "./notifications.ts";
 import { replayPool } from "./replayPool.ts";
+import { recordSample } from "./samples.ts";
 import {
   vCounters,
   vDeadLetter,
@@ -433,13 +434,15 @@ export const commitBatch = mutation({
     }
     const counters = { ...rebuild.counters };
     for (const key of Object.keys(batch) as (keyof typeof batch)[]) counters[key] += batch[key];
+    const rate = updateRate(rebuild.rate, counters.found, now);
     await ctx.db.patch(rebuild._id, {
       cursor: lastPosition,
       counters,
       processed: counters.found,
-      rate: updateRate(rebuild.rate, counters.found, now),
+      rate,
       updatedAt: now,
     });
+    await recordSample(ctx, rebuild._id, { at: now, processed: counters.found, eventsPerSecond: rate.eventsPerSecond });
     return null;
   },
 });

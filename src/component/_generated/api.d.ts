@@ -23,6 +23,7 @@ import type * as pins from "../pins.js";
 import type * as projections from "../projections.js";
 import type * as rebuilds from "../rebuilds.js";
 import type * as replayPool from "../replayPool.js";
+import type * as samples from "../samples.js";
 import type * as selfChecks from "../selfChecks.js";
 import type * as status from "../status.js";
 import type * as validators from "../validators.js";
@@ -47,6 +48,7 @@ declare const fullApi: ApiFromModules<{
   projections: typeof projections;
   rebuilds: typeof rebuilds;
   replayPool: typeof replayPool;
+  samples: typeof samples;
   selfChecks: typeof selfChecks;
   status: typeof status;
   validators: typeof validators;
