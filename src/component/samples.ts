@@ -6,8 +6,8 @@ import { query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import type { Doc } from "./_generated/dataModel.js";
 
 export const MAX_SAMPLES_PER_REBUILD = 300;
-/** Spacing of a new rebuild's samples: 300 of them cover its first 10 minutes. */
-const FIRST_SAMPLE_INTERVAL_MS = 2_000;
+/** Spacing of a new rebuild's samples: 300 of them cover its first 5 minutes. */
+const FIRST_SAMPLE_INTERVAL_MS = 1_000;
 
 export interface ProgressPoint {
   at: number;

@@ -18,8 +18,10 @@ interface Point {
   percent: number | null;
 }
 
+/** The samples after the rebuild's start, where nothing was processed yet. */
 function pointsOf(samples: readonly Sample[], status: RebuildStatus): Point[] {
-  return samples.map((sample) => ({
+  const start = { at: status.startedAt, processed: 0, eventsPerSecond: 0 };
+  return [start, ...samples].map((sample) => ({
     t: (sample.at - status.startedAt) / 1000,
     eventsPerSecond: Math.round(sample.eventsPerSecond),
     percent: status.total ? Math.min(100, (sample.processed / status.total) * 100) : null,
@@ -52,7 +54,7 @@ export function RebuildCharts({ status }: { status: RebuildStatus }) {
                   <span className="muted num">{formatCount(rows.length)} samples</span>
                 )}
               </div>
-              {points.length === 0 ? (
+              {rows.length === 0 ? (
                 <p className="empty">No batch committed yet.</p>
               ) : (
                 <div className="grid-2 charts">
