@@ -35,6 +35,14 @@ describe("charts in the panel", () => {
   afterAll(() => browser?.close());
 
   it("draws a rebuild's events/s and progress from its samples, live and after it completed", async () => {
+    // A rebuild cancelled after its first batches: the past rebuilds chart shows outcomes apart.
+    const cancelled = await runtime.mutation<{ rebuildId: string }>("rebuilds:trigger", { projection: PROJECTION });
+    await waitUntil(
+      async () =>
+        (await runtime.query<RebuildStatus>("rebuilds:status", { rebuildId: cancelled.rebuildId })).processed > 0,
+      "the first batches of the rebuild to cancel",
+    );
+    await runtime.mutation("rebuilds:cancel", { rebuildId: cancelled.rebuildId });
     const started = await runtime.mutation<{ status: string; rebuildId: string }>("rebuilds:trigger", {
       projection: PROJECTION,
     });
@@ -96,6 +104,12 @@ describe("charts in the panel", () => {
     );
     expect(await past.locator(".recharts-line-dot").count()).toBe(finished.length);
     await expect(past.locator(".recharts-label", { hasText: "duration" }).count()).resolves.toBe(1);
+    for (const state of ["completed", "cancelled"] as const) {
+      const bars = past.locator(`.recharts-bar-rectangle path[fill="var(--${state})"]`);
+      expect(await bars.count(), `bars of ${state} rebuilds`).toBe(
+        finished.filter((rebuild) => rebuild.state === state).length,
+      );
+    }
     await saveDocsScreenshot(page, "panel-past-rebuilds");
 
     // Live projections apply appends inline: never behind the event log, whose position is shown.

@@ -87,8 +87,7 @@ export function PastRebuildsChart({
                   : [`${formatCount(Number(value))} events/s`, "rate"]
               }
             />
-            <Legend />
-            <Bar yAxisId="duration" dataKey="durationSec" name="duration" isAnimationActive={false}>
+            <Bar yAxisId="duration" dataKey="durationSec" name="duration" maxBarSize={56} isAnimationActive={false}>
               {bars.map((bar, index) => (
                 <Cell key={index} fill={OUTCOME_COLOURS[bar.state]} data-state={bar.state} />
               ))}
