@@ -3,6 +3,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, components } from "../../convex/_generated/api";
 import { MAX_SAMPLES_PER_REBUILD, deleteRebuildSamples } from "../../src/component/samples";
+import { ZERO_COUNTERS } from "../../src/component/validators";
 import { createConvexTest, inComponent } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 
@@ -47,16 +48,7 @@ describe("rebuild samples", () => {
         ctx.runMutation(components.reproject.lifecycle.commitBatch, {
           rebuildId,
           lastPosition: batch * eventsPerBatch,
-          counters: {
-            found: eventsPerBatch,
-            applied: eventsPerBatch,
-            skipped: 0,
-            filtered: 0,
-            invalid: 0,
-            failed: 0,
-            deadLettered: 0,
-            retried: 0,
-          },
+          counters: { ...ZERO_COUNTERS, found: eventsPerBatch, applied: eventsPerBatch },
           deadLetters: [],
         }),
       );
