@@ -25,7 +25,8 @@ function samplesOf(ctx: QueryCtx, rebuildId: string) {
  */
 export async function recordSample(ctx: MutationCtx, rebuildId: string, point: ProgressPoint): Promise<void> {
   const [latest, previous] = await samplesOf(ctx, rebuildId).order("desc").take(2);
-  if (latest && previous && point.at - previous.at < latest.intervalMs) {
+  const followsLatest = latest && (point.at === latest.at || (previous && point.at - previous.at < latest.intervalMs));
+  if (followsLatest) {
     await ctx.db.patch(latest._id, point);
     return;
   }

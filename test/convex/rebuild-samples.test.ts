@@ -27,6 +27,18 @@ function samplesOf(t: T, rebuildId: string): Promise<Sample[]> {
   return t.withIdentity(ADMIN).query(api.rebuilds.samples, { rebuildId });
 }
 
+/** The engine's commit of a batch of `events` ending at `lastPosition`, as the app's batch mutation makes it. */
+function commitBatch(t: T, rebuildId: string, lastPosition: number, events: number) {
+  return t.run((ctx) =>
+    ctx.runMutation(components.reproject.lifecycle.commitBatch, {
+      rebuildId,
+      lastPosition,
+      counters: { ...ZERO_COUNTERS, found: events, applied: events },
+      deadLetters: [],
+    }),
+  );
+}
+
 function expectRising(samples: Sample[]) {
   for (let i = 1; i < samples.length; i++) {
     expect(samples[i]!.at).toBeGreaterThan(samples[i - 1]!.at);
@@ -44,14 +56,7 @@ describe("rebuild samples", () => {
     const startMs = Date.now();
     for (let batch = 1; batch <= batches; batch++) {
       vi.setSystemTime(startMs + batch * batchMs);
-      await t.run((ctx) =>
-        ctx.runMutation(components.reproject.lifecycle.commitBatch, {
-          rebuildId,
-          lastPosition: batch * eventsPerBatch,
-          counters: { ...ZERO_COUNTERS, found: eventsPerBatch, applied: eventsPerBatch },
-          deadLetters: [],
-        }),
-      );
+      await commitBatch(t, rebuildId, batch * eventsPerBatch, eventsPerBatch);
     }
     const samples = await samplesOf(t, rebuildId);
     expect(samples.length).toBeLessThanOrEqual(MAX_SAMPLES_PER_REBUILD);
@@ -63,6 +68,16 @@ describe("rebuild samples", () => {
     expect(samples.at(-1)!.eventsPerSecond).toBeCloseTo(eventsPerBatch / (batchMs / 1000), 6);
     const widestGapMs = Math.max(...samples.slice(1).map((sample, i) => sample.at - samples[i]!.at));
     expect(widestGapMs).toBeLessThan((batches * batchMs) / (MAX_SAMPLES_PER_REBUILD / 4));
+  });
+
+  it("gives batches committed in the same millisecond one sample, with the later count", async () => {
+    const t = createConvexTest();
+    const rebuildId = await start(t);
+    vi.setSystemTime(Date.now() + 1_000);
+    await commitBatch(t, rebuildId, 500, 500);
+    await commitBatch(t, rebuildId, 800, 300);
+    const samples = await samplesOf(t, rebuildId);
+    expect(samples.map((sample) => [sample.at, sample.processed])).toEqual([[Date.now(), 800]]);
   });
 
   it("samples a real rebuild up to its last batch", async () => {
