@@ -8,6 +8,7 @@ import type { ProjectionInfo, RebuildStatus } from "../../admin-ui/src/data/api-
 import { launchChromium } from "../support/browser.ts";
 import { openPanel, RuntimeClient, waitUntil } from "../support/panel-browser.ts";
 import { DEMO } from "../support/panel-stack.ts";
+import { STALL_AFTER_MS } from "../../admin-ui/src/components/charts/stall.ts";
 
 const PROJECTION = "rebufferByCdn";
 const DOCS = new URL("../../docs/", import.meta.url).pathname;
@@ -120,6 +121,32 @@ describe("charts in the panel", () => {
     await expect(page.locator('[data-field="log-position"]').textContent()).resolves.toBe(
       new Intl.NumberFormat("en-US").format(projections[0]!.logPosition),
     );
+    expect(errors).toEqual([]);
+  });
+
+  it("marks a running rebuild stalled once its samples show no progress for over a minute", async () => {
+    // Slowed down so that it still runs while the page's clock is two minutes ahead of its last sample.
+    const started = await runtime.mutation<{ status: string; rebuildId: string }>("rebuilds:trigger", {
+      projection: PROJECTION,
+      options: { rateLimit: 2_000 },
+    });
+    expect(started.status).toBe("started");
+    const { page, errors } = await openPanel(browser, { hash: `#/rebuilds/${started.rebuildId}` });
+    await waitUntil(async () => (await linePoints(page, "progress")) >= 2, "a first sample drawn");
+    await expect(page.locator('[data-field="stalled"]').count()).resolves.toBe(0);
+
+    await page.clock.setFixedTime(Date.now() + 2 * STALL_AFTER_MS);
+    await page.locator('[data-field="stalled"]', { hasText: "Stalled: no progress for" }).waitFor();
+    for (const chart of ["events-per-second", "progress"]) {
+      await expect(page.locator(`[data-chart="${chart}"] .recharts-reference-area`).count()).resolves.toBe(1);
+    }
+    await saveDocsScreenshot(page, "panel-charts-stalled");
+    await expect(runtime.mutation("rebuilds:cancel", { rebuildId: started.rebuildId })).resolves.toMatchObject({
+      status: "cancelled",
+    });
+    // A rebuild that no longer runs is not stalled, whatever the clock says.
+    await page.locator('.screen-header [data-state="cancelled"]').waitFor();
+    await expect(page.locator('[data-field="stalled"]').count()).resolves.toBe(0);
     expect(errors).toEqual([]);
   });
 });
