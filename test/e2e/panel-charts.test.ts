@@ -6,7 +6,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ProjectionInfo, RebuildStatus } from "../../admin-ui/src/data/api-types.ts";
 import { launchChromium } from "../support/browser.ts";
-import { openPanel, RuntimeClient, waitUntil } from "../support/panel-browser.ts";
+import { LAPTOP, openPanel, PHONE, RuntimeClient, waitUntil } from "../support/panel-browser.ts";
 import { DEMO } from "../support/panel-stack.ts";
 import { STALL_AFTER_MS } from "../../admin-ui/src/components/charts/stall.ts";
 
@@ -91,6 +91,12 @@ describe("charts in the panel", () => {
     expect(heights.at(-1)).toBe(Math.min(...heights));
     await expect(page.locator('[data-field="stalled"]').count()).resolves.toBe(0);
     await saveDocsScreenshot(page, "panel-charts");
+    // On a phone the charts shrink to the screen: no sideways scrolling, even before they are redrawn.
+    await page.setViewportSize(PHONE);
+    await expect(
+      page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
+    ).resolves.toBe(0);
+    await page.setViewportSize(LAPTOP);
 
     // The history screen charts the projection's past rebuilds, this one included.
     await page.getByRole("link", { name: "History" }).click();

@@ -63,45 +63,47 @@ export function PastRebuildsChart({
       {bars.length === 0 ? (
         <p className="empty">No finished rebuild yet.</p>
       ) : (
-        <ResponsiveContainer width="100%" height={240}>
-          <ComposedChart data={bars} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
-            <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
-            <XAxis dataKey="label" />
-            <YAxis
-              yAxisId="duration"
-              tickFormatter={(seconds: number) => formatElapsed(seconds * 1000)}
-              width={72}
-              label={{ value: "duration", angle: -90, position: "insideLeft" }}
-            />
-            <YAxis
-              yAxisId="rate"
-              orientation="right"
-              tickFormatter={formatCount}
-              width={64}
-              label={{ value: "events/s", angle: 90, position: "insideRight" }}
-            />
-            <Tooltip
-              formatter={(value, name) =>
-                name === "duration"
-                  ? [formatElapsed(Number(value) * 1000), "duration"]
-                  : [`${formatCount(Number(value))} events/s`, "rate"]
-              }
-            />
-            <Bar yAxisId="duration" dataKey="durationSec" name="duration" maxBarSize={56} isAnimationActive={false}>
-              {bars.map((bar, index) => (
-                <Cell key={index} fill={OUTCOME_COLOURS[bar.state]} data-state={bar.state} />
-              ))}
-            </Bar>
-            <Line
-              yAxisId="rate"
-              dataKey="eventsPerSecond"
-              name="rate"
-              stroke="var(--accent)"
-              strokeWidth={2}
-              isAnimationActive={false}
-            />
-          </ComposedChart>
-        </ResponsiveContainer>
+        <div className="chart">
+          <ResponsiveContainer width="100%" height={240}>
+            <ComposedChart data={bars} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+              <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
+              <XAxis dataKey="label" />
+              <YAxis
+                yAxisId="duration"
+                tickFormatter={(seconds: number) => formatElapsed(seconds * 1000)}
+                width={72}
+                label={{ value: "duration", angle: -90, position: "insideLeft" }}
+              />
+              <YAxis
+                yAxisId="rate"
+                orientation="right"
+                tickFormatter={formatCount}
+                width={64}
+                label={{ value: "events/s", angle: 90, position: "insideRight" }}
+              />
+              <Tooltip
+                formatter={(value, name) =>
+                  name === "duration"
+                    ? [formatElapsed(Number(value) * 1000), "duration"]
+                    : [`${formatCount(Number(value))} events/s`, "rate"]
+                }
+              />
+              <Bar yAxisId="duration" dataKey="durationSec" name="duration" maxBarSize={56} isAnimationActive={false}>
+                {bars.map((bar, index) => (
+                  <Cell key={index} fill={OUTCOME_COLOURS[bar.state]} data-state={bar.state} />
+                ))}
+              </Bar>
+              <Line
+                yAxisId="rate"
+                dataKey="eventsPerSecond"
+                name="rate"
+                stroke="var(--accent)"
+                strokeWidth={2}
+                isAnimationActive={false}
+              />
+            </ComposedChart>
+          </ResponsiveContainer>
+        </div>
       )}
     </section>
   );
