@@ -33,4 +33,6 @@ export const {
   recordMaintenance,
   startSelfCheck,
   latestSelfCheck,
+  superviseRebuilds,
+  applyRetention,
 } = reproject.functions();

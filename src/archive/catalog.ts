@@ -1,7 +1,7 @@
 // Finding a table's current metadata: a table directory or s3:// prefix (version-hint.text, else the
 // highest numbered metadata file), an explicit metadata file, or an Iceberg REST catalog.
 import { gunzipSync } from "node:zlib";
-import { ArchiveError, ArchiveNotFoundError, CorruptArchiveError } from "./errors.ts";
+import { ArchiveError, ArchiveNotFoundError, CorruptArchiveError, NoTableYetError } from "./errors.ts";
 import { parseTableMetadata, type TableMetadata } from "./metadata.ts";
 import { openObjectStore } from "./store/open-store.ts";
 import type { ObjectStore } from "./store/object-store.ts";
@@ -87,12 +87,13 @@ export async function findCurrentMetadataKey(store: ObjectStore): Promise<string
     if (hinted) return hinted.key;
     if (/\.metadata\.json/.test(hint) && keys.includes(`metadata/${hint}`)) return `metadata/${hint}`;
   }
+  if (keys.length === 0) {
+    throw new NoTableYetError(`${store.root}/metadata/`, "no Iceberg table here (no metadata/ folder or it is empty)");
+  }
   if (candidates.length === 0) {
     throw new ArchiveNotFoundError(
       `${store.root}/metadata/`,
-      keys.length === 0
-        ? "no Iceberg table here (no metadata/ folder or it is empty)"
-        : "has no *.metadata.json file, so there is no table to read",
+      "has no *.metadata.json file, so there is no table to read",
     );
   }
   candidates.sort((a, b) => a.version - b.version || a.key.localeCompare(b.key));

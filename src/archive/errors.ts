@@ -17,6 +17,16 @@ export class ArchiveNotFoundError extends ArchiveError {
   override name = "ArchiveNotFoundError";
 }
 
+/**
+ * Nothing at all at a table location (a directory or an object-store prefix): no metadata/ folder,
+ * or an empty one. The archiver creates the table there on its first run; until then there is no
+ * archive yet. A location that names a metadata file, a bucket or a catalog table that is missing is
+ * an ArchiveNotFoundError, not this.
+ */
+export class NoTableYetError extends ArchiveNotFoundError {
+  override name = "NoTableYetError";
+}
+
 /** A file exists but cannot be what the metadata says it is (bad magic, truncated, bad JSON/Avro/Parquet). */
 export class CorruptArchiveError extends ArchiveError {
   override name = "CorruptArchiveError";

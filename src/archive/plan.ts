@@ -14,7 +14,14 @@ import {
 } from "./manifest.ts";
 import { currentSchema, partitionSpecById, snapshotSchema, type Snapshot, type TableMetadata } from "./metadata.ts";
 import { openParquetDataFile, type ParquetDataFile } from "./parquet-file.ts";
-import { bindPredicate, compareValues, rangeMayMatch, type BoundCondition, type RowPredicate } from "./predicate.ts";
+import {
+  bindPredicate,
+  compareValues,
+  rangeMayMatch,
+  statisticsConditions,
+  type BoundCondition,
+  type RowPredicate,
+} from "./predicate.ts";
 import {
   fieldById,
   isPrimitive,
@@ -121,7 +128,8 @@ export async function planScan(
   const schema = snapshotSchemaForRead(metadata, snapshot);
   const fields = projectSchema(schema, options.columns);
   const predicate = options.predicate ?? [];
-  const bound = bindPredicate(schema, predicate);
+  // A condition on a map key has no statistics to prune with: the scan filters its rows.
+  const bound = statisticsConditions(bindPredicate(schema, predicate));
   const orderField = options.orderBy ? projectSchema(schema, [options.orderBy])[0] : undefined;
   const stats: PruningStats = {
     manifests: 0,

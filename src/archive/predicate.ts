@@ -1,20 +1,27 @@
 // Row predicates (a conjunction of per-column conditions) and the three places they prune: ranges
-// of values known from partitions, file bounds or row-group statistics, and single rows.
+// of values known from partitions, file bounds or row-group statistics, and single rows. A
+// condition may test the value under a key of a map column or a field of a struct column: a
+// struct's field has statistics of its own (by its field id), a map key has none, so a condition on
+// it only filters rows.
 import { ArchiveError } from "./errors.ts";
 import {
   fieldByName,
   isPrimitive,
   parsePrimitive,
+  typeText,
   type IcebergSchema,
   type NestedField,
   type PrimitiveType,
 } from "./schema.ts";
 import type { IcebergValue } from "./single-value.ts";
+import { primitiveValue, valueAtKey, type ArchiveValue } from "./values.ts";
 
 export type ColumnCondition =
-  | { column: string; op: "in"; values: IcebergValue[] }
+  | { column: string; key?: string; op: "in"; values: IcebergValue[] }
   | {
       column: string;
+      /** A map key or struct field inside the column: the condition tests the value there (null when absent). */
+      key?: string;
       op: "range";
       min?: IcebergValue;
       minInclusive?: boolean;
@@ -27,6 +34,7 @@ export type RowPredicate = ColumnCondition[];
 
 export type ValueComparator = (a: IcebergValue, b: IcebergValue) => number;
 
+/** A condition on a field whose statistics (partition values, file bounds, row-group min/max) bound the tested values. */
 export interface BoundCondition {
   field: NestedField;
   type: PrimitiveType;
@@ -35,8 +43,25 @@ export interface BoundCondition {
   compare: ValueComparator;
 }
 
-/** Checks each condition's column exists and is primitive, and coerces values to the column's representation. */
-export function bindPredicate(schema: IcebergSchema, predicate: RowPredicate): BoundCondition[] {
+/** A condition as a scan tests it on each row. */
+export interface RowCondition {
+  /** The top-level column the scan reads for it. */
+  column: NestedField;
+  /** The type of the tested value. */
+  type: PrimitiveType;
+  condition: ColumnCondition;
+  compare: ValueComparator;
+  /** The tested value of a row, from the column's value: the value itself, or the one under the condition's key. */
+  valueOf: (value: ArchiveValue | undefined) => IcebergValue;
+  /** The field whose statistics bound the tested values: the column, a struct's field; none for a map key. */
+  statisticsField: NestedField | undefined;
+}
+
+/**
+ * Checks each condition's column exists and the tested value is primitive (the column's own, a struct
+ * field's or a map value's), and coerces values to its representation.
+ */
+export function bindPredicate(schema: IcebergSchema, predicate: RowPredicate): RowCondition[] {
   return predicate.map((condition) => {
     const field = fieldByName(schema, condition.column);
     if (!field) {
@@ -45,16 +70,64 @@ export function bindPredicate(schema: IcebergSchema, predicate: RowPredicate): B
         `filter on unknown column "${condition.column}"; the table has ${schema.fields.map((f) => `"${f.name}"`).join(", ")}`,
       );
     }
-    if (!isPrimitive(field.type)) throw new ArchiveError(undefined, `cannot filter on nested column "${field.name}"`);
-    const type = field.type;
+    const { type, statisticsField, valueOf } = testedValue(field, condition.key);
+    const shown = condition.key === undefined ? field.name : `${field.name}.${condition.key}`;
     const coerce = (value: IcebergValue | undefined) =>
-      value === undefined ? undefined : coerceValue(value, type, field.name);
+      value === undefined ? undefined : coerceValue(value, type, shown);
     const bound: ColumnCondition =
       condition.op === "in"
-        ? { column: condition.column, op: "in", values: condition.values.map((value) => coerce(value)!) }
+        ? { ...condition, values: condition.values.map((value) => coerce(value)!) }
         : { ...condition, min: coerce(condition.min), max: coerce(condition.max) };
-    return { field, type, condition: bound, compare: comparatorFor(type) };
+    return { column: field, type, condition: bound, compare: comparatorFor(type), valueOf, statisticsField };
   });
+}
+
+/** The conditions whose values statistics bound, as the planner prunes with them. */
+export function statisticsConditions(conditions: readonly RowCondition[]): BoundCondition[] {
+  return conditions.flatMap(({ statisticsField, type, condition, compare }) =>
+    statisticsField ? [{ field: statisticsField, type, condition, compare }] : [],
+  );
+}
+
+/** What a condition on `field` (under `key`, if any) tests, and which statistics bound it. */
+function testedValue(
+  field: NestedField,
+  key: string | undefined,
+): Pick<RowCondition, "type" | "statisticsField" | "valueOf"> {
+  const type = field.type;
+  if (key === undefined) {
+    if (!isPrimitive(type)) {
+      throw new ArchiveError(
+        undefined,
+        `cannot filter on nested column "${field.name}" (${typeText(type)}) itself: name a map key or struct field inside it`,
+      );
+    }
+    return { type, statisticsField: field, valueOf: primitiveValue };
+  }
+  const valueOf = (value: ArchiveValue | undefined) => primitiveValue(valueAtKey(value, key));
+  if (!isPrimitive(type) && type.type === "struct") {
+    const member = type.fields.find((candidate) => candidate.name === key);
+    if (!member) {
+      throw new ArchiveError(
+        undefined,
+        `filter on "${field.name}.${key}": struct column "${field.name}" has no field "${key}"; its fields are ${type.fields.map((f) => `"${f.name}"`).join(", ")}`,
+      );
+    }
+    if (!isPrimitive(member.type)) {
+      throw new ArchiveError(
+        undefined,
+        `cannot filter on nested field "${field.name}.${key}" (${typeText(member.type)})`,
+      );
+    }
+    return { type: member.type, statisticsField: member, valueOf };
+  }
+  if (!isPrimitive(type) && type.type === "map" && type.key === "string" && isPrimitive(type.value)) {
+    return { type: type.value, statisticsField: undefined, valueOf };
+  }
+  throw new ArchiveError(
+    undefined,
+    `filter on "${field.name}.${key}": column "${field.name}" is ${typeText(type)}; a key is looked up in a map with string keys and primitive values or a struct`,
+  );
 }
 
 function coerceValue(value: IcebergValue, type: PrimitiveType, column: string): IcebergValue {

@@ -121,7 +121,7 @@ class SliceReader {
     this.conditions = bindPredicate(plan.schema, plan.predicate);
     this.orderField = plan.orderBy ? fieldByName(plan.schema, plan.orderBy) : undefined;
     const needed = new Map(plan.fields.map((field) => [field.id, field]));
-    for (const { field } of this.conditions) needed.set(field.id, field);
+    for (const { column } of this.conditions) needed.set(column.id, column);
     if (this.orderField) needed.set(this.orderField.id, this.orderField);
     this.readFields = [...needed.values()];
   }
@@ -208,8 +208,8 @@ class SliceReader {
       } else if (cursorApplies && compareValues(primitiveValue(orderColumn[row]), after) <= 0) {
         counts.rowsBeforeCursor++;
       } else if (
-        this.conditions.every(({ field, condition, compare }) =>
-          valueMatches(condition, primitiveValue(columns.get(field.id)![row]), compare),
+        this.conditions.every(({ column, condition, compare, valueOf }) =>
+          valueMatches(condition, valueOf(columns.get(column.id)![row]), compare),
         )
       ) {
         selection.push(row);

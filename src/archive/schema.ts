@@ -97,6 +97,25 @@ export function isPrimitive(type: IcebergType): type is PrimitiveType {
   return typeof type === "string";
 }
 
+/** A type as text: `long`, `struct`, `list<string>`, `map<string, int>`. */
+export function typeText(type: IcebergType): string {
+  if (isPrimitive(type)) return type;
+  if (type.type === "map") return `map<${typeText(type.key)}, ${typeText(type.value)}>`;
+  return type.type === "list" ? `list<${typeText(type.element)}>` : "struct";
+}
+
+/** The highest field id in the schema, nested ones (struct fields, list elements, map keys and values) included; 0 for none. */
+export function highestFieldId(schema: IcebergSchema): number {
+  const highestIn = (type: IcebergType): number => {
+    if (isPrimitive(type)) return 0;
+    if (type.type === "struct")
+      return Math.max(0, ...type.fields.map((field) => Math.max(field.id, highestIn(field.type))));
+    if (type.type === "list") return Math.max(type["element-id"], highestIn(type.element));
+    return Math.max(type["key-id"], type["value-id"], highestIn(type.key), highestIn(type.value));
+  };
+  return highestIn({ type: "struct", fields: schema.fields });
+}
+
 /** Top-level field by name (exact), or undefined. */
 export function fieldByName(schema: IcebergSchema, name: string): NestedField | undefined {
   return schema.fields.find((field) => field.name === name);

@@ -21,10 +21,27 @@ export type ColumnValues = ArrayLike<ArchiveValue>;
 
 /**
  * A value of a primitive column as the primitive it is. Order columns, equality-delete columns and
- * predicate columns are primitive (Iceberg and bindPredicate allow no others), so nothing is converted.
+ * the values predicates test are primitive (Iceberg and bindPredicate allow no others), so nothing is converted.
  */
 export function primitiveValue(value: ArchiveValue | undefined): IcebergValue {
   return (value ?? null) as IcebergValue;
+}
+
+/**
+ * The value under `key` of a map (a `Map`) or struct (an object) value: null when the map lacks the
+ * key, the struct the field or the value is null itself, as a column a file lacks reads as null.
+ */
+export function valueAtKey(value: ArchiveValue | undefined, key: string): ArchiveValue {
+  if (value instanceof Map) return value.get(key) ?? null;
+  if (
+    value === null ||
+    value === undefined ||
+    typeof value !== "object" ||
+    value instanceof Uint8Array ||
+    Array.isArray(value)
+  )
+    return null;
+  return Object.hasOwn(value, key) ? (value[key] ?? null) : null;
 }
 
 /** Turns a column as hyparquet decoded it (logical types stripped) into Iceberg values. */

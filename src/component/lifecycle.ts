@@ -12,6 +12,8 @@ import { internalMutation, mutation, query, type MutationCtx, type QueryCtx } fr
 import { recordAudit } from "./audit.ts";
 import { appFunctionsOf } from "./appFunctions.ts";
 import { notifyApp } from "./notifications.ts";
+import { retryIfAutomatic } from "./automaticRebuilds.ts";
+import { scheduleGenerationDeletion } from "./generationDeletions.ts";
 import { replayPool } from "./replayPool.ts";
 import { recordSample } from "./samples.ts";
 import {
@@ -29,7 +31,7 @@ import {
   type RebuildError,
   type RebuildOptions,
 } from "./validators.ts";
-import { startDiffing } from "./verify.ts";
+import { releaseShadow, startDiffing } from "./verify.ts";
 
 export type Rebuild = Doc<"rebuilds">;
 
@@ -130,37 +132,41 @@ async function discardFailedGenerations(ctx: MutationCtx, projection: string): P
     .withIndex("by_projection_state", (q) => q.eq("projection", projection).eq("state", "failed"))
     .collect();
   for (const rebuild of failed) {
-    await ctx.db.patch(rebuild._id, {
-      state: "cancelled",
-      lastError: {
-        ...rebuild.lastError!,
-        message: `${rebuild.lastError?.message ?? "failed"} (superseded by a new rebuild)`,
-      },
+    await cancelRebuild(ctx, rebuild, {
+      ...rebuild.lastError!,
+      message: `${rebuild.lastError?.message ?? "failed"} (superseded by a new rebuild)`,
     });
-    if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, projection, rebuild.generation);
   }
 }
 
-/** Deletes a generation no query reads any more, in the background, through the app's function. */
-/** Stops a rebuild for good; its partial generation is deleted in the background. */
-export async function cancelRebuild(ctx: MutationCtx, rebuild: Rebuild): Promise<void> {
-  await ctx.db.patch(rebuild._id, { state: "cancelled", finishedAt: Date.now(), updatedAt: Date.now() });
-  if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, rebuild.projection, rebuild.generation);
+/**
+ * Cancels a rebuild for good: its plan is deleted now, its generation in the background. A verify
+ * run's shadow stops receiving live appends first, so that none writes into a generation being deleted.
+ */
+export async function cancelRebuild(ctx: MutationCtx, rebuild: Rebuild, lastError?: RebuildError): Promise<void> {
+  const now = Date.now();
+  await ctx.db.patch(rebuild._id, {
+    state: "cancelled",
+    finishedAt: rebuild.finishedAt ?? now,
+    updatedAt: now,
+    ...(lastError ? { lastError } : {}),
+  });
+  let pagesLeft = PLAN_PAGES_PER_CANCEL;
+  await deletePlan(ctx, rebuild._id, async () => --pagesLeft > 0);
+  if (rebuild.mode === "verify") await releaseShadow(ctx, rebuild);
+  else if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, rebuild.projection, rebuild.generation);
 }
 
-export async function scheduleGenerationDeletion(
-  ctx: MutationCtx,
-  projection: string,
-  generation: number,
-): Promise<void> {
-  const app = await appFunctionsOf(ctx);
-  await ctx.scheduler.runAfter(0, app.deleteGeneration as FunctionHandle<"mutation">, { projection, generation });
-}
-
-/** Puts the rebuild's next chunk on the replay pool unless it is not running or a chunk is in flight. */
+/**
+ * Puts the rebuild's next chunk on the replay pool unless it is not running or a chunk of its
+ * projection is in flight: a cancelled or superseded rebuild's chunk may still be running, and this
+ * one waits for its onComplete (one chunk per projection, not only per rebuild).
+ */
 export async function enqueueNextChunk(ctx: MutationCtx, rebuildId: Id<"rebuilds">): Promise<void> {
   const rebuild = await ctx.db.get(rebuildId);
   if (!rebuild || rebuild.state !== "running" || rebuild.chunk) return;
+  const row = await findProjection(ctx, rebuild.projection);
+  if (row?.chunkInFlight !== undefined && row.chunkInFlight !== rebuildId) return;
   const app: AppFunctions = await appFunctionsOf(ctx);
   const work = (rebuild.phase === "planning" ? app.plan : app.chunk) as FunctionHandle<"action">;
   const workId = await replayPool.enqueueAction(
@@ -174,21 +180,29 @@ export async function enqueueNextChunk(ctx: MutationCtx, rebuildId: Id<"rebuilds
     },
   );
   await ctx.db.patch(rebuildId, { chunk: { workId, attempts: 0, enqueuedAt: Date.now() } });
+  if (row) await ctx.db.patch(row._id, { chunkInFlight: rebuildId });
 }
 
-/** onComplete of every chunk: frees the projection's slot and chains the next chunk. */
+/** onComplete of every chunk: frees the projection's slot and chains the next chunk, of this rebuild or of one that waited. */
 export const chunkFinished = internalMutation({
   args: vOnCompleteArgs(v.object({ rebuildId: v.id("rebuilds") })),
   returns: v.null(),
   handler: async (ctx, { workId, context, result }) => {
     const rebuild = await ctx.db.get(context.rebuildId);
-    if (!rebuild) return null;
-    if (rebuild.chunk?.workId === workId) await ctx.db.patch(rebuild._id, { chunk: undefined });
+    // A late completion of a chunk the watchdog gave up on and replaced: the current chunk decides.
+    if (!rebuild || (rebuild.chunk && rebuild.chunk.workId !== workId)) return null;
+    if (rebuild.chunk) {
+      await ctx.db.patch(rebuild._id, { chunk: undefined });
+      const row = await findProjection(ctx, rebuild.projection);
+      if (row?.chunkInFlight === rebuild._id) await ctx.db.patch(row._id, { chunkInFlight: undefined });
+    }
     if (result.kind === "failed" && rebuild.state === "running") {
       await failRebuild(ctx, rebuild, { message: `chunk failed after its retries: ${result.error}`, at: Date.now() });
-      return null;
+    } else {
+      await enqueueNextChunk(ctx, rebuild._id);
     }
-    await enqueueNextChunk(ctx, rebuild._id);
+    const waiting = await activeRebuildOf(ctx, rebuild.projection);
+    if (waiting && waiting._id !== rebuild._id) await enqueueNextChunk(ctx, waiting._id);
     return null;
   },
 });
@@ -205,6 +219,18 @@ export async function failRebuild(ctx: MutationCtx, rebuild: Rebuild, error: Reb
     details: error.message,
   });
   await notifyApp(ctx, { ...rebuild, state: "failed" }, "failed", error.message);
+  await retryIfAutomatic(ctx, rebuild, error);
+}
+
+/** Back to running from paused or failed: the next chunk starts from the checkpoint. */
+export async function resumeRebuild(ctx: MutationCtx, rebuild: Rebuild): Promise<void> {
+  await ctx.db.patch(rebuild._id, {
+    state: "running",
+    updatedAt: Date.now(),
+    lastError: undefined,
+    finishedAt: undefined,
+  });
+  await enqueueNextChunk(ctx, rebuild._id);
 }
 
 /** Fails a running rebuild: an event its handlers rejected, found by the app's batch mutation. */
@@ -240,9 +266,17 @@ export const beginChunk = mutation({
     const rebuild = await rebuildById(ctx, args.rebuildId);
     if (!rebuild || rebuild.state !== "running") return null;
     const attempts = (rebuild.chunk?.attempts ?? 0) + 1;
+    // A retry follows a failure and its backoff: the rate measured before them says nothing now.
+    const retry =
+      attempts > 1
+        ? {
+            counters: { ...rebuild.counters, retried: rebuild.counters.retried + 1 },
+            rate: startRate(rebuild.processed, Date.now()),
+          }
+        : {};
     await ctx.db.patch(rebuild._id, {
       ...(rebuild.chunk ? { chunk: { ...rebuild.chunk, attempts } } : {}),
-      ...(attempts > 1 ? { counters: { ...rebuild.counters, retried: rebuild.counters.retried + 1 } } : {}),
+      ...retry,
     });
     const plan = await planOf(ctx, rebuild._id);
     return {
@@ -256,6 +290,28 @@ export const beginChunk = mutation({
     };
   },
 });
+
+/** Plan pages a cancel deletes at most (128 KiB each): a bigger plan keeps the rest, and its header, for retention. */
+const PLAN_PAGES_PER_CANCEL = 32;
+
+/**
+ * Deletes a rebuild's plan, its pages first and its header once none is left, asking `roomForAnother`
+ * after each page. Answers whether the plan is gone; when not, call it again (in another transaction).
+ */
+export async function deletePlan(
+  ctx: MutationCtx,
+  rebuildId: string,
+  roomForAnother: () => Promise<boolean>,
+): Promise<boolean> {
+  const pages = ctx.db.query("rebuildPlanPages").withIndex("by_rebuild_page", (q) => q.eq("rebuildId", rebuildId));
+  for await (const page of pages) {
+    await ctx.db.delete(page._id);
+    if (!(await roomForAnother())) return false;
+  }
+  const plan = await planOf(ctx, rebuildId);
+  if (plan) await ctx.db.delete(plan._id);
+  return true;
+}
 
 function planOf(ctx: QueryCtx, rebuildId: string) {
   return ctx.db
@@ -324,7 +380,8 @@ export const storePlan = mutation({
     { rebuildId, planJson, pageCount, snapshotId, total, liveEvents, pruning, archiveHighWaterMark },
   ) => {
     const rebuild = await rebuildById(ctx, rebuildId);
-    if (!rebuild || rebuild.phase !== "planning") return null;
+    // A rebuild cancelled while it was planning keeps no plan.
+    if (!rebuild || rebuild.phase !== "planning" || rebuild.state === "cancelled") return null;
     const existing = await planOf(ctx, rebuild._id);
     if (existing) await ctx.db.delete(existing._id);
     const stale = await ctx.db
@@ -527,7 +584,9 @@ async function swapGeneration(ctx: MutationCtx, rebuild: Rebuild, row: Doc<"proj
     activeGeneration: rebuild.generation,
     builtVersion: rebuild.version,
     frozenAfter: undefined,
-    ...(rebuild.version === codeVersion ? { staleSince: undefined } : {}),
+    ...(rebuild.version === codeVersion
+      ? { staleSince: undefined, autoRebuildRetries: undefined, autoRebuildFailedAt: undefined }
+      : {}),
   });
   if (row.activeGeneration !== null && row.activeGeneration !== rebuild.generation) {
     await scheduleGenerationDeletion(ctx, rebuild.projection, row.activeGeneration);

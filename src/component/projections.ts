@@ -91,6 +91,14 @@ export const list = query({
           activeGeneration: row.activeGeneration,
           staleSince: row.staleSince ?? null,
           frozenAfter: row.frozenAfter ?? null,
+          automaticRebuild:
+            row.autoRebuildVersion === undefined
+              ? null
+              : {
+                  version: row.autoRebuildVersion,
+                  retries: row.autoRebuildRetries ?? 0,
+                  failedAt: row.autoRebuildFailedAt ?? null,
+                },
           lastRebuild: lastRebuild ? rebuildStatus(lastRebuild) : null,
         };
       }),
@@ -103,6 +111,7 @@ const vReconcileAction = v.union(
   v.literal("started"),
   v.literal("restarted"),
   v.literal("already_requested"),
+  v.literal("automatic_rebuild_failed"),
   v.literal("waiting_for_rebuild"),
   v.literal("removed"),
 );
@@ -156,7 +165,11 @@ async function reconcileProjection(ctx: MutationCtx, projection: ProjectionCode,
   if (upToDate) return "up_to_date" as const;
   if (row.activeGeneration !== null && row.staleSince === undefined)
     await ctx.db.patch(row._id, { staleSince: Date.now() });
-  if (row.autoRebuildVersion === projection.version) return "already_requested" as const;
+  if (row.autoRebuildVersion === projection.version) {
+    return row.autoRebuildFailedAt === undefined
+      ? ("already_requested" as const)
+      : ("automatic_rebuild_failed" as const);
+  }
 
   const active = await activeRebuildOf(ctx, projection.name);
   if (active && active.version === projection.version) return "waiting_for_rebuild" as const;
@@ -168,7 +181,11 @@ async function reconcileProjection(ctx: MutationCtx, projection: ProjectionCode,
     ? { mode: "verify" as const, keepShadow: true, promoteWithin: projection.verifyBumps }
     : {};
   const rebuildId = await createRebuild(ctx, projection, options, SYSTEM, archiveLocation);
-  await ctx.db.patch(row._id, { autoRebuildVersion: projection.version });
+  await ctx.db.patch(row._id, {
+    autoRebuildVersion: projection.version,
+    autoRebuildRetries: undefined,
+    autoRebuildFailedAt: undefined,
+  });
   await recordAudit(ctx, {
     actor: SYSTEM,
     action: "version_rebuild",

@@ -7,15 +7,15 @@ import { recordAudit } from "./audit.ts";
 import { rememberAppFunctions } from "./appFunctions.ts";
 import {
   activeRebuildOf,
+  cancelRebuild,
   createRebuild,
-  enqueueNextChunk,
   rebuildById,
-  scheduleGenerationDeletion,
+  resumeRebuild,
   type Rebuild,
 } from "./lifecycle.ts";
 import { rebuildStatus } from "./status.ts";
 import { vActor, vAppFunctions, vProjectionCode, vRebuildOptions } from "./validators.ts";
-import { discardShadow, promoteShadow, releaseShadow } from "./verify.ts";
+import { discardShadow, promoteShadow } from "./verify.ts";
 
 export const trigger = mutation({
   args: {
@@ -55,16 +55,6 @@ export const trigger = mutation({
     return { status: "started" as const, rebuildId };
   },
 });
-
-async function resumeRebuild(ctx: MutationCtx, rebuild: Rebuild): Promise<void> {
-  await ctx.db.patch(rebuild._id, {
-    state: "running",
-    updatedAt: Date.now(),
-    lastError: undefined,
-    finishedAt: undefined,
-  });
-  await enqueueNextChunk(ctx, rebuild._id);
-}
 
 const vControlAction = v.union(
   v.literal("cancel"),
@@ -129,9 +119,7 @@ async function applyControl(
   switch (action) {
     case "cancel":
       if (rebuild.state !== "running" && rebuild.state !== "paused") return "not_active";
-      await ctx.db.patch(rebuild._id, { state: "cancelled", finishedAt: now, updatedAt: now });
-      if (rebuild.mode === "verify") await releaseShadow(ctx, rebuild);
-      else if (!rebuild.dryRun) await scheduleGenerationDeletion(ctx, rebuild.projection, rebuild.generation);
+      await cancelRebuild(ctx, rebuild);
       return "cancelled";
     case "pause":
       if (rebuild.state !== "running") return "not_running";

@@ -15,6 +15,7 @@ import {
   vRebuildState,
   vSelfCheckReport,
   vVerifyExpectation,
+  vStall,
   vVerifyResult,
 } from "./validators.ts";
 
@@ -42,6 +43,10 @@ export default defineSchema({
     frozenAfter: v.optional(v.number()),
     /** The code version an automatic rebuild was started for: at most one per version, never a loop. */
     autoRebuildVersion: v.optional(v.number()),
+    /** Retries of that automatic rebuild after it failed (automaticRebuilds.ts), bounded. */
+    autoRebuildRetries: v.optional(v.number()),
+    /** Set when that automatic rebuild failed after its last retry; cleared when a rebuild of the version completes. */
+    autoRebuildFailedAt: v.optional(v.number()),
     /** Set when the projection left the code's registry; its data is kept until an admin deletes it. */
     removedAt: v.optional(v.number()),
     /**
@@ -49,6 +54,8 @@ export default defineSchema({
      * never saw the events after it until a generation is active, so a gated rebuild schedules their effects.
      */
     effectsFrom: v.optional(v.number()),
+    /** The rebuild whose chunk is on the replay pool: at most one per projection, whatever rebuild it is of. */
+    chunkInFlight: v.optional(v.id("rebuilds")),
   }).index("by_name", ["name"]),
 
   /** A rebuild and its checkpoint: the cursor advances in the transaction that applies each batch. */
@@ -87,6 +94,8 @@ export default defineSchema({
     triggeredBy: vActor,
     /** The chunk in flight on the replay pool, if any (at most one per projection). */
     chunk: v.optional(v.object({ workId: v.string(), attempts: v.number(), enqueuedAt: v.number() })),
+    /** The watchdog's last finding: no chunk in flight and no progress (the chunk chain broke). */
+    stall: v.optional(vStall),
   })
     .index("by_projection_state", ["projection", "state"])
     .index("by_state", ["state"])
@@ -141,6 +150,26 @@ export default defineSchema({
     ...vDeadLetter.fields,
     at: v.number(),
   }).index("by_rebuild", ["rebuildId"]),
+
+  /**
+   * A generation being deleted in the background, a page per transaction; removed once done. A
+   * page that failed is retried with backoff; after the last attempt the deletion stays `failed`.
+   */
+  generationDeletions: defineTable({
+    projection: v.string(),
+    generation: v.number(),
+    state: v.union(v.literal("deleting"), v.literal("retrying"), v.literal("failed")),
+    /** Failed attempts at the current page. */
+    attempts: v.number(),
+    deleted: v.number(),
+    lastError: v.optional(v.string()),
+    retryAt: v.optional(v.number()),
+    requestedAt: v.number(),
+    updatedAt: v.number(),
+  }).index("by_projection_generation", ["projection", "generation"]),
+
+  /** One document: the app's archive maintenance run last scheduled (a `_scheduled_functions` id of the app). */
+  maintenanceRuns: defineTable({ jobId: v.string(), startedAt: v.number() }),
 
   /** Who did what to which projection or rebuild, and how it ended (refusals included). */
   auditLog: defineTable({ at: v.number(), ...vAuditEntry.fields }).index("by_at", ["at"]),

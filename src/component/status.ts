@@ -1,14 +1,22 @@
 // What status queries return for a rebuild: its checkpoint plus derived progress (percent, rate, ETA).
+// Only stored facts, no clock: a reactive query does not re-run as time passes, so whatever depends
+// on time is written when it happens (a retried chunk restarts the rate, the watchdog marks a stall)
+// and `rateMeasuredAt` lets a client judge the rate's age by its own clock.
 import { estimateSecondsLeft, percentDone } from "../progress/rate.ts";
 import type { Doc } from "./_generated/dataModel.js";
 
-/** A rate not updated for this long is stale: the rebuild is idle (paused, queued, retrying). */
-const RATE_STALE_MS = 30_000;
+/** Stalled: the watchdog found no chunk in flight and no progress, and the rebuild has not moved since. */
+function isStalled(rebuild: Doc<"rebuilds">): boolean {
+  return (
+    rebuild.state === "running" && rebuild.stall !== undefined && rebuild.updatedAt <= rebuild.stall.lastProgressAt
+  );
+}
 
-export function rebuildStatus(rebuild: Doc<"rebuilds">, now = Date.now()) {
+export function rebuildStatus(rebuild: Doc<"rebuilds">) {
   const total = rebuild.total ?? null;
-  const active = rebuild.state === "running";
-  const eventsPerSecond = active && now - rebuild.rate.atMs < RATE_STALE_MS ? rebuild.rate.eventsPerSecond : 0;
+  const stalled = isStalled(rebuild);
+  const active = rebuild.state === "running" && !stalled;
+  const eventsPerSecond = active ? rebuild.rate.eventsPerSecond : 0;
   return {
     rebuildId: rebuild._id,
     projection: rebuild.projection,
@@ -20,6 +28,9 @@ export function rebuildStatus(rebuild: Doc<"rebuilds">, now = Date.now()) {
     total,
     percent: total === null ? 0 : rebuild.state === "completed" ? 100 : percentDone(rebuild.processed, total),
     eventsPerSecond: Math.round(eventsPerSecond),
+    rateMeasuredAt: rebuild.rate.atMs,
+    stalled,
+    stall: rebuild.stall ?? null,
     etaSeconds: total === null || !active ? null : estimateSecondsLeft(rebuild.processed, total, eventsPerSecond),
     cursor: rebuild.cursor,
     pruning: rebuild.pruning ?? null,

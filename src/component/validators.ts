@@ -118,8 +118,11 @@ export const vDiffSample = v.object({
   kind: v.union(v.literal("only_in_active"), v.literal("only_in_shadow"), v.literal("changed")),
   /** Changed fields (kind `changed`). */
   fields: v.optional(v.array(v.string())),
+  /** Bounded previews of the two sides (src/replay/diff-sample.ts), not whole documents. */
   active: v.optional(v.any()),
   shadow: v.optional(v.any()),
+  /** A value, field, field name or the key was cut to keep the sample small. */
+  truncated: v.optional(v.boolean()),
 });
 export type DiffSample = Infer<typeof vDiffSample>;
 
@@ -190,7 +193,7 @@ export const vAppFunctions = v.object({
   plan: v.string(),
   /** Node action `{ rebuildId }`: one chunk of a rebuild. */
   chunk: v.string(),
-  /** Mutation `{ projection, generation }`: deletes a batch of one generation's read-model documents. */
+  /** Mutation `{ projection, generation }`: deletes a page of one generation's read-model documents. */
   deleteGeneration: v.string(),
   /** Node action `{}`: the deployment's self-check probe. */
   selfCheck: v.string(),
@@ -215,7 +218,22 @@ export const vRebuildNotification = v.object({
 export type RebuildNotification = Infer<typeof vRebuildNotification>;
 export type AppFunctions = Infer<typeof vAppFunctions>;
 
+/** What one page of a generation's deletion did: `done` once nothing of the generation is left. */
+export const vGenerationDeletionPage = v.object({ deleted: v.number(), done: v.boolean() });
+export type GenerationDeletionPage = Infer<typeof vGenerationDeletionPage>;
+
 /** The actor of what the engine does by itself (automatic rebuilds, completions, maintenance). */
+export const vStall = v.object({
+  /** When the watchdog found the rebuild with no chunk in flight and no progress. */
+  detectedAt: v.number(),
+  /** The rebuild's `updatedAt` then: the rebuild is stalled until it moves past it. */
+  lastProgressAt: v.number(),
+  /** How many times the watchdog resumed it. */
+  resumes: v.number(),
+  /** Why the watchdog could not resume it (the replay pool refused the chunk). */
+  error: v.optional(v.string()),
+});
+
 export const SYSTEM: Actor = { subject: "system", name: "Reproject" };
 
 /** Differences a verify run keeps as samples. */

@@ -6,18 +6,14 @@ import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import { recordAudit } from "./audit.ts";
+import { scheduleGenerationDeletion } from "./generationDeletions.ts";
 import { notifyApp } from "./notifications.ts";
-import { rebuildById, scheduleGenerationDeletion, type Rebuild } from "./lifecycle.ts";
+import { rebuildById, type Rebuild } from "./lifecycle.ts";
 import { SYSTEM, VERIFY_SAMPLE_LIMIT, vDiffSample, type VerifyExpectation, type VerifyResult } from "./validators.ts";
 
-/** The tail is applied: from here the shadow is compared, and kept current by live appends. */
-export async function startDiffing(
-  ctx: MutationCtx,
-  rebuild: Rebuild,
-  activeGeneration: number | null,
-  projectionRowId: Doc<"projections">["_id"],
-) {
-  const verify: VerifyResult = {
+/** A verify run's result before its first window is compared with `activeGeneration`. */
+export function diffingFrom(activeGeneration: number | null): VerifyResult {
+  return {
     activeGeneration,
     compared: 0,
     onlyInActive: 0,
@@ -27,7 +23,16 @@ export async function startDiffing(
     diffCursor: null,
     shadow: "diffing",
   };
-  await ctx.db.patch(rebuild._id, { phase: "diffing", verify, updatedAt: Date.now() });
+}
+
+/** The tail is applied: from here the shadow is compared, and kept current by live appends. */
+export async function startDiffing(
+  ctx: MutationCtx,
+  rebuild: Rebuild,
+  activeGeneration: number | null,
+  projectionRowId: Doc<"projections">["_id"],
+) {
+  await ctx.db.patch(rebuild._id, { phase: "diffing", verify: diffingFrom(activeGeneration), updatedAt: Date.now() });
   await ctx.db.patch(projectionRowId, { shadowGeneration: rebuild.generation, shadowVersion: rebuild.version });
 }
 

@@ -30,6 +30,12 @@ export const DEFAULT_CHECKPOINT_ROWS = 100_000;
 /** The chunk ends here, at a batch boundary; the next one (if any) starts from the checkpoint. */
 class ChunkStopped extends Error {}
 
+class BudgetSpent extends ChunkStopped {
+  constructor() {
+    super("budget spent");
+  }
+}
+
 type ActionCtx = GenericActionCtx<any>;
 
 export function chunkAction(wiring: Wiring) {
@@ -112,7 +118,7 @@ class Chunk {
           // handlers must end within its budget too, with what it read committed by position.
           if (this.budgetSpent()) {
             await this.commitPending();
-            throw new ChunkStopped("budget spent");
+            throw new BudgetSpent();
           }
         }
       }
@@ -159,35 +165,54 @@ class Chunk {
   }
 
   /**
-   * Replays the events table after the cursor until `finishTail` can hand over in one transaction;
-   * a page that skips a position fails the rebuild (its read model would miss those events).
+   * Replays the events table after the cursor until `finishTail` can hand over in one transaction.
+   * Each round reads the log's last position first (its high-water mark), commits the pages up to it
+   * while appends go on above it, then tries the handover, which takes what was appended meanwhile
+   * if it fits one batch. A round processes the whole gap found at its start, so while appends come
+   * slower than the rebuild applies them, each round's gap is smaller than the last one's.
    */
   async catchUpWithTail(): Promise<void> {
     const rebuild = await this.ctx.runQuery(this.wiring.component.lifecycle.beginTail, { rebuildId: this.rebuildId });
     if (!rebuild) return;
     this.cursor = rebuild.cursor;
     for (;;) {
+      const mark = (await this.ctx.runQuery(this.wiring.refs.eventLogState, {}))?.lastPosition ?? 0;
+      await this.commitTailThrough(mark);
+      const outcome = await this.ctx.runMutation(this.wiring.refs.finishTail, {
+        rebuildId: this.rebuildId,
+        expectedCursor: this.cursor,
+        through: mark,
+      });
+      if (outcome.status !== "behind") return;
+      if (this.budgetSpent()) throw new BudgetSpent();
+    }
+  }
+
+  /**
+   * Commits the events table's pages up to `mark`, in batches cut like the archive's, so that the
+   * handover's own batch holds only what was appended since: it cannot be cut. A page that skips a
+   * position fails the rebuild (its read model would miss those events).
+   */
+  private async commitTailThrough(mark: number): Promise<void> {
+    while ((this.cursor ?? 0) < mark) {
       // Tail pages stay within the class default even when archive batches have grown: a query
       // reads whole documents, whatever types the projection consumes.
-      const limit = Math.min(this.sizer.size, this.tailPageSize);
       const after = this.cursor ?? 0;
-      const events = await this.ctx.runQuery(this.wiring.refs.eventsAfter, { after, limit });
-      const gap = positionGap(after, events);
+      const limit = Math.min(this.sizer.size, this.tailPageSize, mark - after);
+      const { rows: events, cut } = await this.ctx.runQuery(this.wiring.refs.eventsAfter, { after, limit });
+      // A short page not cut at its bytes ends where the table does: every position from there to the mark is missing.
+      const gap = positionGap(after, events, events.length < limit && !cut ? mark : undefined);
       if (gap) {
         const error = gapFailure(gap, after);
         await this.ctx.runMutation(this.wiring.component.lifecycle.fail, { rebuildId: this.rebuildId, error });
         throw new ChunkStopped(error.message);
       }
-      // The page is committed in batches cut like the archive's, so that finishTail's own batch
-      // holds only what was appended since: it cannot be cut.
-      await this.addAll(events);
-      await this.commitPending();
-      if (events.length < limit) {
-        const outcome = await this.ctx.runMutation(this.wiring.refs.finishTail, {
-          rebuildId: this.rebuildId,
-          expectedCursor: this.cursor,
-        });
-        if (outcome.status !== "behind") return;
+      try {
+        await this.addAll(events);
+        await this.commitPending();
+      } catch (error) {
+        // The handover is one transaction: once the tail reached its mark, it is tried whatever the budget.
+        if (!(error instanceof BudgetSpent) || this.cursor !== mark) throw error;
       }
     }
   }
@@ -199,7 +224,7 @@ class Chunk {
       const { done } = await this.ctx.runMutation(this.wiring.refs.diffBatch, { rebuildId: this.rebuildId });
       if (done) return;
       this.batches++;
-      if (this.budgetSpent()) throw new ChunkStopped("budget spent");
+      if (this.budgetSpent()) throw new BudgetSpent();
     }
   }
 
@@ -241,7 +266,7 @@ class Chunk {
     this.footprint.learn(outcome.usage, units);
     this.rowsCommitted += rowsOf(run);
     await this.honourRateLimit();
-    if (this.budgetSpent()) throw new ChunkStopped("budget spent");
+    if (this.budgetSpent()) throw new BudgetSpent();
   }
 
   private async honourRateLimit(): Promise<void> {

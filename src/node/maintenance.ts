@@ -51,6 +51,8 @@ const vExpiry = v.object({
   outcome: v.union(v.literal("completed"), v.literal("nothing_to_do"), v.literal("deferred")),
   /** Why it was deferred: rebuilds about to pin a snapshot. */
   reason: v.optional(v.string()),
+  expiredSnapshots: v.number(),
+  /** The first LISTED_IN_RESULT of them: a table can expire more snapshots than a value may hold ids. */
   expiredSnapshotIds: v.array(v.string()),
   keptForPins: v.array(v.string()),
   filesDeleted: v.number(),
@@ -62,6 +64,7 @@ const vOrphans = v.object({
   filesScanned: v.number(),
   filesDeleted: v.number(),
   bytesDeleted: v.number(),
+  /** The first LISTED_IN_RESULT of them. */
   orphans: v.array(v.string()),
 });
 
@@ -72,6 +75,12 @@ const vRunResult = v.object({
 });
 
 type Failed = { outcome: "failed"; error: string };
+
+/**
+ * Snapshot ids and orphans listed in a result (and its audit entry) at most; the counts cover all of
+ * them. A result is a Convex value (arrays of at most 8,192 items) and an audit entry a document.
+ */
+export const LISTED_IN_RESULT = 20;
 
 export function maintenanceActions({ refs }: Wiring) {
   return {
@@ -207,7 +216,7 @@ async function runExpiry(
   // Read the pins first: a rebuild that starts planning after this read pins the current snapshot,
   // which expiry never removes; one planning now might pin one that is about to stop being current.
   const pins = await ctx.runQuery(refs.pinnedSnapshots, {});
-  const empty = { expiredSnapshotIds: [], keptForPins: [], filesDeleted: 0, bytesDeleted: 0 };
+  const empty = { expiredSnapshots: 0, expiredSnapshotIds: [], keptForPins: [], filesDeleted: 0, bytesDeleted: 0 };
   if (pins.planning.length > 0) {
     return {
       outcome: "deferred",
@@ -223,15 +232,13 @@ async function runExpiry(
   });
   return {
     outcome: result.expiredSnapshotIds.length === 0 ? "nothing_to_do" : "completed",
-    expiredSnapshotIds: result.expiredSnapshotIds.map(String),
-    keptForPins: result.pinnedSnapshotIds.map(String),
+    expiredSnapshots: result.expiredSnapshotIds.length,
+    expiredSnapshotIds: result.expiredSnapshotIds.slice(0, LISTED_IN_RESULT).map(String),
+    keptForPins: result.pinnedSnapshotIds.slice(0, LISTED_IN_RESULT).map(String),
     filesDeleted: Object.values(result.filesDeleted).reduce((sum, count) => sum + count, 0),
     bytesDeleted: result.bytesDeleted,
   };
 }
-
-/** Orphans listed in the result (and its audit entry) at most; the counts cover all of them. */
-const LISTED_ORPHANS = 100;
 
 async function runOrphanCleanup(args: {
   olderThanMs?: number;
@@ -249,7 +256,7 @@ async function runOrphanCleanup(args: {
     filesScanned: result.filesScanned,
     filesDeleted: result.dryRun ? 0 : result.orphans.length,
     bytesDeleted: result.dryRun ? 0 : result.bytesDeleted,
-    orphans: result.orphans.slice(0, LISTED_ORPHANS).map((orphan) => orphan.key),
+    orphans: result.orphans.slice(0, LISTED_IN_RESULT).map((orphan) => orphan.key),
   };
 }
 

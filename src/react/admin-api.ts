@@ -22,6 +22,8 @@ export interface RebuildProgressStatus {
   percent: number;
   eventsPerSecond: number;
   etaSeconds: number | null;
+  /** The watchdog found it running with nothing in flight and no progress, and it has not moved since. */
+  stalled?: boolean;
   startedAt: number;
   updatedAt: number;
   finishedAt: number | null;

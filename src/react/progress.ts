@@ -18,7 +18,7 @@ export function rebuildDurationMs(status: RebuildProgressStatus, now = Date.now(
 
 /** The current rate while running; once over, the average over the whole run. */
 export function rateText(status: RebuildProgressStatus): string {
-  if (status.state === "running") return formatRate(status.eventsPerSecond);
+  if (status.state === "running") return status.stalled ? "stalled" : formatRate(status.eventsPerSecond);
   if (status.state === "paused") return "paused";
   const seconds = rebuildDurationMs(status) / 1000;
   return status.processed > 0 && seconds > 0 ? `avg ${formatRate(status.processed / seconds)}` : "—";
@@ -26,7 +26,7 @@ export function rateText(status: RebuildProgressStatus): string {
 
 export function etaText(status: RebuildProgressStatus): string {
   if (status.state === "completed") return "done";
-  if (status.state !== "running") return "—";
+  if (status.state !== "running" || status.stalled) return "—";
   if (status.total === null) return "planning…";
   return status.etaSeconds === null ? "estimating…" : formatEta(status.etaSeconds);
 }

@@ -1,9 +1,9 @@
 // Applying a batch of stored events to a projection: decode every event (skipping types the
 // projection does not consume), load the documents the batch will touch in one storage call, run
 // the handlers in order against the keyed read model, and return the writes together with exact
-// counters. Permanent event errors either stop the batch with nothing to write (`fail`) or are
-// returned as dead letters while the batch goes on (`dead-letter`). Storage errors are not event
-// errors: they are thrown, and the caller retries the batch.
+// counters. Permanent event errors, a document a handler left invalid included, either stop the
+// batch with nothing to write (`fail`) or are returned as dead letters while it goes on
+// (`dead-letter`). Storage errors are not event errors: they are thrown, and the caller retries the batch.
 import { InvalidEventError, describeThrown, type EventError, type EventErrorKind } from "./errors.ts";
 import { decodeEvent } from "./decode-event.ts";
 import { EffectRecorder, type EffectsGate, type HandlerMode, type PendingEffect } from "./effects.ts";
@@ -53,9 +53,9 @@ export interface BatchResult<Doc> {
   /** Effects the applied events asked for, to schedule in the transaction that writes the batch; empty on a failure. */
   effects: PendingEffect[];
   /**
-   * What stopped the batch, with nothing to write: under `fail`, the first event error; under
-   * either policy, a document the handlers left invalid (its effect cannot be set aside alone, so
-   * it is never dead-lettered). Throw EventFailedError(failure) to roll back a transaction.
+   * What stopped the batch, with nothing to write: under `fail`, the first event error, a document
+   * the handlers left invalid included (under `dead-letter` the event that left it so is a dead
+   * letter). Throw EventFailedError(failure) to roll back a transaction.
    */
   failure: EventError | null;
 }
@@ -75,6 +75,20 @@ export async function applyBatch<Doc extends Key, Key>(
   projection: Projection<string, Doc, Key>,
   events: readonly EventRecord[],
   options: ApplyBatchOptions<Doc>,
+): Promise<BatchResult<Doc>> {
+  const result = await applyEvents(projection, events, options, false);
+  if (result.failure?.kind !== "invalid_document") return result;
+  // Documents are validated once a batch, so which event left one invalid is known only by
+  // validating after every event: the batch runs again that way, and that event fails the batch
+  // (`fail`) or is dead-lettered (`dead-letter`).
+  return applyEvents(projection, events, options, true);
+}
+
+async function applyEvents<Doc extends Key, Key>(
+  projection: Projection<string, Doc, Key>,
+  events: readonly EventRecord[],
+  options: ApplyBatchOptions<Doc>,
+  validateEachEvent: boolean,
 ): Promise<BatchResult<Doc>> {
   const { document, encodeKey, keyFields, initial } = projection.readModel;
   const readModel = new KeyedReadModel<Key, Doc>({
@@ -138,8 +152,14 @@ export async function applyBatch<Doc extends Key, Key>(
       effects.beginEvent(event.eventId, event.globalPosition);
       try {
         await route.handle(ctx, event);
-        counters.applied++;
-        continue;
+        const problem = validateEachEvent ? readModel.eventProblem() : null;
+        if (problem === null) {
+          counters.applied++;
+          continue;
+        }
+        readModel.undoEvent();
+        effects.undoEvent();
+        error = eventError("invalid_document", projection.name, event, problem);
       } catch (thrown) {
         const storageFailure = readModel.storageFailure;
         if (storageFailure !== null) throw storageFailure.error;

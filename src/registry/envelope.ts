@@ -1,6 +1,6 @@
 // The app's event envelope: which archive columns hold an event's position, id, type, version,
-// time, stream and payload, and which attribute columns it carries with their types. Declared once
-// by the app; the replay, the filters, the live `appendEvents`, the archiver and the archive writer
+// time, stream and payload, and which attributes it carries with their types: each in a column of
+// its own, or under its key in one map or struct column (`attributesColumn`). Declared once by the app; the replay, the filters, the live `appendEvents`, the archiver and the archive writer
 // all read events through it.
 import { EnvelopeError } from "./errors.ts";
 
@@ -24,22 +24,40 @@ export interface EnvelopeColumns {
 export type EnvelopeRole = keyof EnvelopeColumns;
 
 export interface EnvelopeAttribute {
-  /** The archive column that holds it. */
+  /** The archive column that holds it (the attributes column for one kept under a key). */
   readonly column: string;
+  /** Its key in the attributes column (a map key or a struct field name); absent for a column of its own. */
+  readonly key?: string;
   readonly type: AttributeType;
+}
+
+/** How one column holds many attributes: a `map<string, string>` (strings only) or a struct (a typed field each). */
+export type AttributesColumnType = "map" | "struct";
+
+export interface AttributesColumn {
+  readonly name: string;
+  readonly type: AttributesColumnType;
 }
 
 export interface EventEnvelope {
   readonly columns: Readonly<EnvelopeColumns>;
-  /** Attribute name → its column and type, in declaration order. */
+  /** Attribute name → its column (and key) and type, in declaration order. */
   readonly attributes: Readonly<Record<string, EnvelopeAttribute>>;
+  /** The map or struct column that holds every attribute not given a column of its own, if declared. */
+  readonly attributesColumn?: Readonly<AttributesColumn>;
 }
 
 export interface EnvelopeSpec {
   /** Column names; each one left out takes its name from DEFAULT_ENVELOPE_COLUMNS. */
   columns?: Partial<EnvelopeColumns>;
-  /** Attribute name → its type (the column has the attribute's name), or its column and type. */
-  attributes?: Record<string, AttributeType | { column?: string; type: AttributeType }>;
+  /**
+   * Attribute name → its type, or { column?, key?, type }. Without `attributesColumn` an attribute
+   * is a column of the attribute's name or of `column`; with it, an attribute without `column` is
+   * kept in that column under `key` (the attribute's name by default).
+   */
+  attributes?: Record<string, AttributeType | { column?: string; key?: string; type: AttributeType }>;
+  /** One map or struct column holding the attributes, e.g. { name: "attributes", type: "map" }. */
+  attributesColumn?: AttributesColumn;
 }
 
 export const DEFAULT_ENVELOPE_COLUMNS: Readonly<EnvelopeColumns> = Object.freeze({
@@ -54,24 +72,35 @@ export const DEFAULT_ENVELOPE_COLUMNS: Readonly<EnvelopeColumns> = Object.freeze
 
 const ROLES = Object.keys(DEFAULT_ENVELOPE_COLUMNS) as EnvelopeRole[];
 const ATTRIBUTE_TYPES: readonly AttributeType[] = ["string", "number", "boolean"];
+const ATTRIBUTES_COLUMN_TYPES: readonly AttributesColumnType[] = ["map", "struct"];
 /** Attribute names travel as Convex record keys, CLI `--where` keys and JSON fields: plain identifiers. */
 const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-/** Any top-level column name but one that reads as a nested path or has control characters. */
+/** Any top-level column name (or map key, or struct field name) but one that reads as a nested path or has control characters. */
 const COLUMN_NAME = /^[^.\p{Cc}]{1,128}$/u;
 
 /**
  * Declares the app's event envelope. Throws EnvelopeError for an unknown column role, a bad name, a
- * column used twice (an attribute may not reuse a core column) or an unknown attribute type.
+ * column used twice (an attribute may not reuse a core column), an unknown attribute type, a key
+ * used twice or without an attributes column, or a number or boolean attribute in a string map.
  */
 export function defineEnvelope(spec: EnvelopeSpec = {}): EventEnvelope {
   if (!isObject(spec)) throw new EnvelopeError(`the envelope declaration must be an object, got ${describe(spec)}`);
   for (const key of Object.keys(spec)) {
-    if (key !== "columns" && key !== "attributes") {
-      throw new EnvelopeError(`the envelope declares "${key}"; it takes "columns" and "attributes"`);
+    if (key !== "columns" && key !== "attributes" && key !== "attributesColumn") {
+      throw new EnvelopeError(
+        `the envelope declares "${key}"; it takes "columns", "attributes" and "attributesColumn"`,
+      );
     }
   }
   const columns = envelopeColumns(spec.columns ?? {});
   const users = new Map<string, string>(ROLES.map((role) => [columns[role], `the event's ${role}`]));
+  const container = spec.attributesColumn === undefined ? undefined : attributesColumnOf(spec.attributesColumn);
+  if (container) {
+    const user = users.get(container.name);
+    if (user) throw new EnvelopeError(`attributesColumn "${container.name}" already holds ${user}`);
+    users.set(container.name, "the attributes column");
+  }
+  const keys = new Map<string, string>();
   const attributes: Record<string, EnvelopeAttribute> = {};
   if (!isObject(spec.attributes ?? {}))
     throw new EnvelopeError(`attributes must be an object, got ${describe(spec.attributes)}`);
@@ -81,14 +110,27 @@ export function defineEnvelope(spec: EnvelopeSpec = {}): EventEnvelope {
         `attribute name "${name.slice(0, 80)}" must be a letter then up to 63 letters, digits or "_"`,
       );
     }
-    const attribute = envelopeAttribute(name, declared);
-    const user = users.get(attribute.column);
-    if (user)
-      throw new EnvelopeError(`attribute "${name}" uses column "${attribute.column}", which already holds ${user}`);
-    users.set(attribute.column, `attribute "${name}"`);
+    const attribute = envelopeAttribute(name, declared, container);
+    if (attribute.key !== undefined) {
+      const other = keys.get(attribute.key);
+      if (other)
+        throw new EnvelopeError(
+          `attributes "${other}" and "${name}" both use key "${attribute.key}" of column "${attribute.column}": each needs a key of its own`,
+        );
+      keys.set(attribute.key, name);
+    } else {
+      const user = users.get(attribute.column);
+      if (user)
+        throw new EnvelopeError(`attribute "${name}" uses column "${attribute.column}", which already holds ${user}`);
+      users.set(attribute.column, `attribute "${name}"`);
+    }
     attributes[name] = Object.freeze(attribute);
   }
-  return Object.freeze({ columns: Object.freeze(columns), attributes: Object.freeze(attributes) });
+  return Object.freeze({
+    columns: Object.freeze(columns),
+    attributes: Object.freeze(attributes),
+    ...(container ? { attributesColumn: Object.freeze(container) } : {}),
+  });
 }
 
 /** The declared attribute of that name, if any. */
@@ -180,19 +222,70 @@ function envelopeColumns(declared: Partial<EnvelopeColumns>): EnvelopeColumns {
   return columns;
 }
 
-function envelopeAttribute(name: string, declared: unknown): EnvelopeAttribute {
-  if (typeof declared === "string") return { column: name, type: checkAttributeType(name, declared) };
+function envelopeAttribute(
+  name: string,
+  declared: unknown,
+  container: AttributesColumn | undefined,
+): EnvelopeAttribute {
+  if (typeof declared === "string")
+    return placed(name, checkAttributeType(name, declared), undefined, undefined, container);
   if (!isObject(declared)) {
     throw new EnvelopeError(
-      `attribute "${name}" must be a type (${ATTRIBUTE_TYPES.join(", ")}) or { column, type }, got ${describe(declared)}`,
+      `attribute "${name}" must be a type (${ATTRIBUTE_TYPES.join(", ")}) or { column, key, type }, got ${describe(declared)}`,
     );
   }
   for (const key of Object.keys(declared)) {
-    if (key !== "column" && key !== "type")
-      throw new EnvelopeError(`attribute "${name}" declares "${key}"; it takes "column" and "type"`);
+    if (key !== "column" && key !== "key" && key !== "type")
+      throw new EnvelopeError(`attribute "${name}" declares "${key}"; it takes "column", "key" and "type"`);
   }
-  const column = declared.column === undefined ? name : checkColumnName(declared.column, `attribute "${name}" column`);
-  return { column, type: checkAttributeType(name, declared.type) };
+  const column =
+    declared.column === undefined ? undefined : checkColumnName(declared.column, `attribute "${name}" column`);
+  const key = declared.key === undefined ? undefined : checkColumnName(declared.key, `attribute "${name}" key`);
+  return placed(name, checkAttributeType(name, declared.type), column, key, container);
+}
+
+/** Where the attribute lives: in the attributes column (under its key) unless it names a column of its own. */
+function placed(
+  name: string,
+  type: AttributeType,
+  column: string | undefined,
+  key: string | undefined,
+  container: AttributesColumn | undefined,
+): EnvelopeAttribute {
+  if (!container || (column !== undefined && column !== container.name)) {
+    if (key !== undefined) {
+      throw new EnvelopeError(
+        container
+          ? `attribute "${name}" has a column of its own ("${column}") and a key "${key}": a key is only for attributes kept in the attributes column "${container.name}"; drop one of them`
+          : `attribute "${name}" declares key "${key}", which needs an attributes column: add attributesColumn: { name, type: "map" | "struct" } to defineEnvelope`,
+      );
+    }
+    return { column: column ?? name, type };
+  }
+  if (container.type === "map" && type !== "string") {
+    throw new EnvelopeError(
+      `attribute "${name}" is ${type === "number" ? "a number" : "a boolean"}, but the map column "${container.name}" holds strings only (map<string, string>): ` +
+        `declare it "string", give it a column of its own ({ column: "${name}", type: "${type}" }), or make attributesColumn a struct`,
+    );
+  }
+  return { column: container.name, key: key ?? name, type };
+}
+
+function attributesColumnOf(declared: unknown): AttributesColumn {
+  if (!isObject(declared)) {
+    throw new EnvelopeError(`attributesColumn must be { name, type: "map" | "struct" }, got ${describe(declared)}`);
+  }
+  for (const key of Object.keys(declared)) {
+    if (key !== "name" && key !== "type")
+      throw new EnvelopeError(`attributesColumn declares "${key}"; it takes "name" and "type"`);
+  }
+  const name = checkColumnName(declared.name, "attributesColumn name");
+  if (!ATTRIBUTES_COLUMN_TYPES.includes(declared.type as AttributesColumnType)) {
+    throw new EnvelopeError(
+      `attributesColumn "${name}" has type ${describe(declared.type)}; it is "map" (map<string, string>) or "struct"`,
+    );
+  }
+  return { name, type: declared.type as AttributesColumnType };
 }
 
 function checkColumnName(column: unknown, what: string): string {

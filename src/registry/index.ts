@@ -17,6 +17,8 @@ export {
   DEFAULT_ENVELOPE_COLUMNS,
   type AttributeType,
   type AttributeValue,
+  type AttributesColumn,
+  type AttributesColumnType,
   type EnvelopeAttribute,
   type EnvelopeColumns,
   type EnvelopeRole,

@@ -141,22 +141,45 @@ export class KeyedReadModel<Key, Doc extends Key> implements ReadModel<Doc, Key>
         continue;
       }
       if (current === stored) continue;
-      const parsed = this.#options.schema.safeParse(current);
-      if (!parsed.success) {
-        const reason = `read-model document ${encoded} is invalid: ${describeIssues("document", parsed.error.issues)}`;
-        return { ok: false, eventIndex: entry.changedBy, reason };
-      }
-      const doc = parsed.data;
-      for (const field of this.#options.keyFields) {
-        if (doc[field] !== entry.key[field]) {
-          const reason = `read-model document ${encoded} has its key field ${field} changed to ${JSON.stringify(doc[field])}`;
-          return { ok: false, eventIndex: entry.changedBy, reason };
-        }
-      }
-      if (stored === null) writes.push({ op: "insert", key: encoded, doc });
-      else if (!sameValue(stored, doc)) writes.push({ op: "replace", key: encoded, doc });
+      const checked = this.#check(entry, current);
+      if ("reason" in checked) return { ok: false, eventIndex: entry.changedBy, reason: checked.reason };
+      if (stored === null) writes.push({ op: "insert", key: encoded, doc: checked.doc });
+      else if (!sameValue(stored, checked.doc)) writes.push({ op: "replace", key: encoded, doc: checked.doc });
     }
     return { ok: true, writes };
+  }
+
+  /**
+   * Why a document the current event changed is invalid, or null: validation after each event, for
+   * finding which event left a document invalid (the batch validates once, in `writes`).
+   */
+  eventProblem(): string | null {
+    for (let index = 0; index < this.#journalLength; index++) {
+      const entry = this.#changedEntries[index] as Entry<Key, Doc>;
+      if (entry.current === null || entry.current === entry.stored) continue;
+      const checked = this.#check(entry, entry.current);
+      if ("reason" in checked) return checked.reason;
+    }
+    return null;
+  }
+
+  /** The document as the schema validates (and normalises) it, still carrying its key's values. */
+  #check(entry: Entry<Key, Doc>, current: Doc): { doc: Doc } | { reason: string } {
+    const parsed = this.#options.schema.safeParse(current);
+    if (!parsed.success) {
+      return {
+        reason: `read-model document ${entry.encoded} is invalid: ${describeIssues("document", parsed.error.issues)}`,
+      };
+    }
+    const doc = parsed.data;
+    for (const field of this.#options.keyFields) {
+      if (doc[field] !== entry.key[field]) {
+        return {
+          reason: `read-model document ${entry.encoded} has its key field ${field} changed to ${JSON.stringify(doc[field])}`,
+        };
+      }
+    }
+    return { doc };
   }
 
   #record(entry: Entry<Key, Doc>, value: Doc | null): void {

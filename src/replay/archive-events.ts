@@ -1,13 +1,19 @@
 // Archive rows as events: the columns the app's envelope declares mapped onto the registry's
-// EventRecord, the core ones onto its fields and each declared attribute column onto an attribute.
+// EventRecord, the core ones onto its fields and each declared attribute (a column, or a key of the
+// attributes map or struct column) onto an attribute. A key the map lacks reads as null.
 import { ArchiveError } from "../archive/errors.ts";
 import type { RowBatch } from "../archive/scan.ts";
-import type { ColumnValues } from "../archive/values.ts";
-import type { AttributeValue, EventEnvelope, EventRecord } from "../registry/index.ts";
+import { valueAtKey, type ColumnValues } from "../archive/values.ts";
+import type { AttributeValue, EnvelopeAttribute, EventEnvelope, EventRecord } from "../registry/index.ts";
 
-/** The columns a replay reads: the envelope's core columns and every declared attribute column. */
+/** The columns a replay reads: the envelope's core columns and every column holding declared attributes. */
 export function replayColumns(envelope: EventEnvelope): string[] {
-  return [...Object.values(envelope.columns), ...Object.values(envelope.attributes).map((attribute) => attribute.column)];
+  return [
+    ...new Set([
+      ...Object.values(envelope.columns),
+      ...Object.values(envelope.attributes).map((attribute) => attribute.column),
+    ]),
+  ];
 }
 
 /** A row the replay passes over by its type alone: its position is all it needs. */
@@ -42,7 +48,7 @@ export function eventsFromBatch(
   const streams = columnOf(batch, columns.stream);
   const payloads = columnOf(batch, columns.payload);
   const attributeNames = Object.keys(envelope.attributes);
-  const attributeValues = attributeNames.map((name) => columnOf(batch, envelope.attributes[name]!.column));
+  const attributeValues = attributeNames.map((name) => attributeColumn(batch, envelope.attributes[name]!));
   const attributeCount = attributeNames.length;
   const events = new Array<EventRecord | SkippedRow>(batch.rowCount);
   for (let row = 0; row < batch.rowCount; row++) {
@@ -54,7 +60,9 @@ export function eventsFromBatch(
     for (let index = 0; index < attributeCount; index++) {
       const value = attributeValues[index]![row] as AttributeValue | bigint | null | undefined;
       attributes[attributeNames[index]!] =
-        typeof value === "bigint" ? safeNumber(value, envelope, attributeNames[index]!, positions[row]) : (value ?? null);
+        typeof value === "bigint"
+          ? safeNumber(value, envelope, attributeNames[index]!, positions[row])
+          : (value ?? null);
     }
     events[row] = {
       globalPosition: Number(positions[row]),
@@ -69,6 +77,14 @@ export function eventsFromBatch(
     };
   }
   return events;
+}
+
+/** One attribute's values: its column, or the values under its key of the attributes column. */
+function attributeColumn(batch: RowBatch, attribute: EnvelopeAttribute): ColumnValues {
+  const values = columnOf(batch, attribute.column);
+  const key = attribute.key;
+  if (key === undefined) return values;
+  return Array.from(values, (value) => valueAtKey(value, key));
 }
 
 function columnOf(batch: RowBatch, name: string): ColumnValues {
@@ -87,9 +103,16 @@ function safeNumber(value: bigint, envelope: EventEnvelope, attribute: string, p
   if (!Number.isSafeInteger(number)) {
     throw new ArchiveError(
       undefined,
-      `attribute "${attribute}" (column "${envelope.attributes[attribute]!.column}") of the event at ${envelope.columns.position} ${String(position)} ` +
+      `attribute "${attribute}" (${attributePlace(envelope.attributes[attribute]!)}) of the event at ${envelope.columns.position} ${String(position)} ` +
         `is ${value}, beyond the integers a number holds exactly (2^53): store it as a string attribute instead`,
     );
   }
   return number;
+}
+
+/** `column "prio"`, or `key "region" of column "attributes"`. */
+function attributePlace(attribute: EnvelopeAttribute): string {
+  return attribute.key === undefined
+    ? `column "${attribute.column}"`
+    : `key "${attribute.key}" of column "${attribute.column}"`;
 }

@@ -7,6 +7,7 @@
 // metrics of the batches committed before.
 import { BatchKeys } from "../registry/batch-keys.ts";
 import type { AnyProjection, EventRecord } from "../registry/index.ts";
+import { LIMIT_SHARE } from "./transaction-budget.ts";
 
 /** The per-transaction limits a batch is sized by. */
 export type TransactionMetric =
@@ -31,9 +32,6 @@ const TRANSACTION_METRICS = Object.keys(CONVEX_TRANSACTION_LIMITS) as Transactio
 
 /** A mutation's arguments may weigh 16 MiB. */
 export const ARGUMENT_BYTES_LIMIT = 16 * MiB;
-
-/** A batch aims at half of each limit: what a unit costs varies from one batch to the next. */
-export const LIMIT_SHARE = 0.5;
 
 /** Bytes of an event's fields besides its strings: its numbers and the columns' framing. */
 const EVENT_FIXED_BYTES = 64;

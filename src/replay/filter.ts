@@ -89,7 +89,15 @@ export function filterPredicate(filter: ReplayFilter | undefined, envelope: Even
     });
   }
   if (typed.eventTypes?.length) predicate.push({ column: envelope.columns.type, op: "in", values: typed.eventTypes });
-  for (const { attribute, values } of typed.attributes) predicate.push({ column: attribute.column, op: "in", values });
+  // An attribute under a map key is filtered row by row; under a struct field, its statistics prune too.
+  for (const { attribute, values } of typed.attributes) {
+    predicate.push({
+      column: attribute.column,
+      ...(attribute.key !== undefined ? { key: attribute.key } : {}),
+      op: "in",
+      values,
+    });
+  }
   return predicate;
 }
 

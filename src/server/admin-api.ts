@@ -231,6 +231,7 @@ export function adminApi(wiring: Wiring) {
             complexity: code?.complexity ?? null,
             eventTypes: code ? [...code.eventTypes] : [],
             staleSince: row?.staleSince ?? null,
+            automaticRebuild: row?.automaticRebuild ?? null,
             removed: !code,
             lastRebuild: row?.lastRebuild ?? null,
             logPosition,

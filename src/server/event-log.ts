@@ -2,7 +2,7 @@
 // App mutations append through `appendEvents`, which also applies the projections that have an
 // active read model inline, in the same transaction; a running rebuild catches up from the table.
 import type { GenericDatabaseReader, GenericMutationCtx } from "convex/server";
-import { v, type GenericId } from "convex/values";
+import { getDocumentSize, v, type GenericId } from "convex/values";
 import {
   applyBatch,
   attributesProblem,
@@ -151,17 +151,55 @@ export async function projectionCode(ctx: { db: Db }, projections: readonly AnyP
   }));
 }
 
-/** Events after `position` in position order, as the registry's records. */
-export async function eventsAfter(ctx: { db: Db }, position: number, limit: number): Promise<EventRecord[]> {
-  return (await eventRowsAfter(ctx, position, limit)).map(eventRecordOf);
+/**
+ * Bytes of events one read gathers at most: half of the 16 MiB a transaction may read, so a page of
+ * big events (a page holds up to the class's event count) is cut rather than failing its query.
+ */
+export const EVENT_PAGE_BYTES = 8 << 20;
+
+/** Rows in position order; `cut` when the next one would have taken the page past EVENT_PAGE_BYTES. */
+export interface EventPage<Row> {
+  rows: Row[];
+  cut: boolean;
 }
 
-/** The table's rows after `position` in position order, with their system fields. */
-export async function eventRowsAfter(ctx: { db: Db }, position: number, limit: number): Promise<EventRow[]> {
-  return (await ctx.db
+/** Up to `limit` events after `position` in position order, as the registry's records. */
+export async function eventsAfter(ctx: { db: Db }, position: number, limit: number): Promise<EventPage<EventRecord>> {
+  const page = await eventRowsAfter(ctx, position, limit);
+  return { rows: page.rows.map(eventRecordOf), cut: page.cut };
+}
+
+/**
+ * Events in positions `after` < position <= `through`, in position order: an index range with both
+ * ends, so a transaction that reads it conflicts only with appends inside it, not with later ones.
+ */
+export async function eventsThrough(ctx: { db: Db }, after: number, through: number): Promise<EventPage<EventRecord>> {
+  const range = ctx.db
     .query("events")
-    .withIndex("by_position", (q) => q.gt("position", position))
-    .take(limit)) as EventRow[];
+    .withIndex("by_position", (q) => q.gt("position", after).lte("position", through));
+  const page = await pageOf(range, Number.POSITIVE_INFINITY);
+  return { rows: page.rows.map(eventRecordOf), cut: page.cut };
+}
+
+/** Up to `limit` of the table's rows after `position` in position order, with their system fields. */
+export function eventRowsAfter(ctx: { db: Db }, position: number, limit: number): Promise<EventPage<EventRow>> {
+  return pageOf(
+    ctx.db.query("events").withIndex("by_position", (q) => q.gt("position", position)),
+    limit,
+  );
+}
+
+async function pageOf(rows: AsyncIterable<unknown>, limit: number): Promise<EventPage<EventRow>> {
+  const page: EventRow[] = [];
+  let bytes = 0;
+  for await (const row of rows) {
+    const size = getDocumentSize(row as Parameters<typeof getDocumentSize>[0]);
+    if (page.length > 0 && bytes + size > EVENT_PAGE_BYTES) return { rows: page, cut: true };
+    page.push(row as EventRow);
+    bytes += size;
+    if (page.length >= limit) break;
+  }
+  return { rows: page, cut: false };
 }
 
 /** A row of the `events` table; `_creationTime` is when it was appended, by the deployment's clock. */

@@ -43,7 +43,12 @@ export const vBatchOutcome = v.union(
   v.object({ status: v.literal("failed"), reason: v.string() }),
 );
 
-export const finishTailArgs = { rebuildId: v.string(), expectedCursor: v.union(v.number(), v.null()) };
+export const finishTailArgs = {
+  rebuildId: v.string(),
+  expectedCursor: v.union(v.number(), v.null()),
+  /** The log's last position, read before the call: the handover must find every position up to it. */
+  through: v.number(),
+};
 
 export const vTailOutcome = v.union(
   v.object({ status: v.literal("completed") }),
@@ -55,6 +60,8 @@ export const vTailOutcome = v.union(
 
 export const eventsAfterArgs = { after: v.number(), limit: v.number() };
 export const vEventRecords = v.array(vEventRecord);
+/** A page of the events table: `cut` when it stopped at its bytes before its count (more may follow at once). */
+export const vEventPage = v.object({ rows: vEventRecords, cut: v.boolean() });
 
 export const diffBatchArgs = { rebuildId: v.string() };
 export const vDiffBatchAnswer = v.object({ done: v.boolean() });

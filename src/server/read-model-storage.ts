@@ -20,7 +20,7 @@ type ReadModelQuery = {
   withIndex(
     index: string,
     range: (q: IndexRange) => unknown,
-  ): {
+  ): AsyncIterable<StoredDocument> & {
     take(n: number): Promise<StoredDocument[]>;
     unique(): Promise<StoredDocument | null>;
     paginate(options: {

@@ -4,7 +4,7 @@
 // `internal` api, so that the app's `convex/reproject.ts` does not depend on its own types.
 import { makeFunctionReference, type FunctionReference, type FunctionType } from "convex/server";
 import { v, type Infer, type ObjectType, type PropertyValidators, type Validator } from "convex/values";
-import { vPinnedSnapshots } from "../component/validators.ts";
+import { vGenerationDeletionPage, vPinnedSnapshots } from "../component/validators.ts";
 import type { ReprojectModules } from "./config.ts";
 import * as validators from "./function-validators.ts";
 
@@ -50,6 +50,8 @@ export const FUNCTION_NAMES = [
   "recordMaintenance",
   "startSelfCheck",
   "latestSelfCheck",
+  "superviseRebuilds",
+  "applyRetention",
 ] as const;
 
 /** Every Node action `reprojectNode(reproject)` defines. */
@@ -75,8 +77,13 @@ export function engineReferences({ functions, node }: ReprojectModules) {
     applyBatch: reference("mutation", fn("applyBatch"), validators.applyBatchArgs, validators.vBatchOutcome),
     finishTail: reference("mutation", fn("finishTail"), validators.finishTailArgs, validators.vTailOutcome),
     diffBatch: reference("mutation", fn("diffBatch"), validators.diffBatchArgs, validators.vDiffBatchAnswer),
-    deleteGeneration: reference("mutation", fn("deleteGeneration"), validators.deleteGenerationArgs, v.number()),
-    eventsAfter: reference("query", fn("eventsAfter"), validators.eventsAfterArgs, validators.vEventRecords),
+    deleteGeneration: reference(
+      "mutation",
+      fn("deleteGeneration"),
+      validators.deleteGenerationArgs,
+      vGenerationDeletionPage,
+    ),
+    eventsAfter: reference("query", fn("eventsAfter"), validators.eventsAfterArgs, validators.vEventPage),
     eventLogState: reference("query", fn("eventLogState"), {}, validators.vEventLogState),
     startLog: reference("mutation", fn("startLog"), validators.startLogArgs, validators.vEventLogStart),
     eventsToArchive: reference(

@@ -56,14 +56,16 @@ export function defineReproject<P extends AnyProjection>(config: ReprojectConfig
     /** The public rebuild API behind `authorize`, for the panel, the React hooks and the CLI. */
     adminApi: () => adminApi(wiring),
     /**
-     * Registers Reproject's schedules: reconcile versions (every 10 minutes), archive old events
-     * (hourly), maintain the archive (daily at 03:17 UTC). Pass `internal.reproject` and
+     * Registers Reproject's schedules: resume stalled rebuilds (every minute), reconcile versions
+     * (every 10 minutes), archive old events (hourly), maintain the archive (daily at 03:17 UTC),
+     * apply retention to the engine's records (daily at 04:07 UTC). Pass `internal.reproject` and
      * `internal.reprojectNode`: a function left unexported is a type error here, and a module that
      * is not the configured one fails the deploy with the fix.
      */
     crons: (crons: Crons, functions: ExportedFunctions, node: ExportedNodeFunctions) => {
       checkExported(functions, FUNCTION_NAMES, wiring.modules.functions, "functions", "reproject.functions()");
       checkExported(node, NODE_FUNCTION_NAMES, wiring.modules.node, "node", "reprojectNode(reproject)");
+      crons.interval("reproject: resume stalled rebuilds", { minutes: 1 }, functions.superviseRebuilds, {});
       crons.interval("reproject: reconcile projection versions", { minutes: 10 }, functions.reconcile, {});
       crons.interval("reproject: archive old events", { hours: 1 }, node.archive, {});
       crons.daily(
@@ -72,6 +74,7 @@ export function defineReproject<P extends AnyProjection>(config: ReprojectConfig
         functions.startMaintenance,
         {},
       );
+      crons.daily("reproject: apply retention", { hourUTC: 4, minuteUTC: 7 }, functions.applyRetention, {});
     },
   };
 }

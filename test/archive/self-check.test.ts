@@ -141,7 +141,7 @@ describe("the self check probe", () => {
     const step = failedStep(report);
     expect(step.target).toContain(`s3://${bucket}/archive/evnets at S3 endpoint ${s3Endpoint()}`);
     expect(step.error).toBe(
-      `ArchiveNotFoundError: s3://${bucket}/archive/evnets/metadata/: no Iceberg table here (no metadata/ folder or it is empty)`,
+      `NoTableYetError: s3://${bucket}/archive/evnets/metadata/: no Iceberg table here (no metadata/ folder or it is empty)`,
     );
     expect(step.check).toContain("REPROJECT_ARCHIVE names the table's root");
     expect(report.summary).toBe(`archive-metadata failed (${step.target}): ${step.error}`);

@@ -7,6 +7,8 @@ import { api, internal } from "../../convex/_generated/api";
 import { recorded, resetRecorded } from "../support/commit-recorder";
 import { createConvexTest, runUntil } from "../support/convex";
 import { installIndexedLookups } from "../../src/local/runtime/indexed-lookups.ts";
+import { liveEventOf } from "../../src/local/demo/live-events.ts";
+import { archiveEventsOf, foldSessionSummary } from "../support/demo-fold";
 import { localDemoArchive, splitDemoHistory } from "../support/demo-archive";
 import { reshapedDemoArchive } from "../support/reshaped-archive";
 import { KEYS_PER_EVENT, noteOf, withNote } from "../support/wide-projections";
@@ -105,6 +107,25 @@ describe("batches sized by what they touch", () => {
     const docs = await documents<{ key: string; events: number }>(t, "eventFanOut", status.generation);
     expect(docs).toHaveLength(1_200 * KEYS_PER_EVENT);
     expect(docs.every((doc) => doc.events === 1)).toBe(true);
+  });
+
+  it("reads a live tail of 30 KB events in pages cut at their bytes: no tail query reads past 16 MiB", async () => {
+    // 700 live events carrying 30 KB each (a field the handlers ignore): 21 MB, past what one query
+    // may read, in fewer events than a tail page holds.
+    const history = await splitDemoHistory(800, 100, 44);
+    process.env.REPROJECT_ARCHIVE = history.archive;
+    const t = createConvexTest();
+    await t.action(internal.reprojectNode.initializeLog, { archiveHighWaterMark: 100 });
+    const live = history.all.slice(100).map(withNote(NOTE_BYTES)).map(liveEventOf);
+    for (let from = 0; from < live.length; from += 100)
+      await t.mutation(internal.reproject.append, { events: live.slice(from, from + 100) });
+    const status = await rebuild(t, "sessionSummary");
+    expect(status.lastError?.message ?? null).toBeNull();
+    expect(status).toMatchObject({ state: "completed", processed: 800 });
+    const docs = await documents<{ streamId: string }>(t, "sessionSummary", status.generation);
+    expect(docs.sort((a, b) => a.streamId.localeCompare(b.streamId))).toEqual(
+      foldSessionSummary(archiveEventsOf(history.all)),
+    );
   });
 
   describe("events whose payloads are 30 KB", () => {

@@ -7,7 +7,7 @@ import { localDemoArchive, tamperedDemoArchive } from "../support/demo-archive";
 import { foldRebufferByCdn, foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
 import { generationDocuments } from "../support/read-model";
 
-const bug = vi.hoisted(() => ({ failingEventId: null as string | null }));
+const bug = vi.hoisted(() => ({ failingEventId: null as string | null, invalidatingEventId: null as string | null }));
 
 // A handler bug on demand: sessionSummary's handlers throw for one event id while `bug` says so.
 vi.mock("../../convex/projections.ts", async (importOriginal) => {
@@ -21,6 +21,7 @@ beforeEach(() => vi.useFakeTimers());
 afterEach(() => {
   vi.useRealTimers();
   bug.failingEventId = null;
+  bug.invalidatingEventId = null;
 });
 
 /** Positions (1-based) of the tampered events, far enough apart to land in different batches. */
@@ -136,6 +137,45 @@ describe("a handler bug", () => {
     const docs = await generationDocuments(t, "sessionSummary", done.generation);
     const model = docs.sort((a, b) => a.streamId.localeCompare(b.streamId));
     expect(model).toEqual(foldSessionSummary(events));
+  });
+});
+
+describe("a handler that leaves a document invalid", () => {
+  /** A demo archive whose 2,346th event makes the handlers leave its session's document invalid. */
+  async function invalidatingOneEvent() {
+    const archive = await localDemoArchive(5_000, 23);
+    process.env.REPROJECT_ARCHIVE = archive;
+    const events = await readArchiveEvents(archive);
+    const victim = events[2_345]!;
+    bug.invalidatingEventId = await eventIdAt(archive, victim.position);
+    return { events, victim };
+  }
+
+  it("dead-letter policy: the event that left it invalid is set aside, the rest of its batch applied, and the rebuild completes", async () => {
+    const { events, victim } = await invalidatingOneEvent();
+    const { t, admin, rebuildId, status } = await rebuild("sessionSummary", { errorPolicy: "dead-letter" });
+    expect(status.state).toBe("completed");
+    const letters = await admin.query(api.rebuilds.deadLetters, { rebuildId });
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ position: victim.position, eventId: bug.invalidatingEventId });
+    expect(letters[0]!.reason).toMatch(/read-model document .* is invalid: document.errorCount: Too small/);
+    expect(status.counters).toMatchObject({
+      found: events.length,
+      applied: events.length - 1,
+      failed: 1,
+      deadLettered: 1,
+    });
+    const docs = await generationDocuments(t, "sessionSummary", status.generation);
+    const model = docs.sort((a, b) => a.streamId.localeCompare(b.streamId));
+    expect(model).toEqual(foldSessionSummary(events.filter((event) => event.position !== victim.position)));
+  });
+
+  it("fail policy: the rebuild fails naming the event that left the document invalid, not a later one of its session", async () => {
+    const { events, victim } = await invalidatingOneEvent();
+    const { status } = await rebuild("sessionSummary", { errorPolicy: "fail" });
+    expect(status.state).toBe("failed");
+    expect(status.lastError).toMatchObject({ position: victim.position, eventId: bug.invalidatingEventId });
+    expect(status.lastError!.message).toMatch(/read-model document .* is invalid: document.errorCount: Too small/);
   });
 });
 

@@ -31,7 +31,9 @@ function statusOf(t: T, rebuildId: string) {
 }
 
 async function trigger(t: T, projection = "sessionSummary", options?: object) {
-  return (await t.withIdentity(ADMIN).mutation(api.rebuilds.trigger, { projection, ...(options ? { options } : {}) })) as {
+  return (await t
+    .withIdentity(ADMIN)
+    .mutation(api.rebuilds.trigger, { projection, ...(options ? { options } : {}) })) as {
     status: string;
     rebuildId: string;
   };
@@ -39,8 +41,7 @@ async function trigger(t: T, projection = "sessionSummary", options?: object) {
 
 async function activeSessionSummaries(t: T, generation: number) {
   const docs = await generationDocuments(t, "sessionSummary", generation);
-  return docs
-    .sort((a, b) => a.streamId.localeCompare(b.streamId));
+  return docs.sort((a, b) => a.streamId.localeCompare(b.streamId));
 }
 
 function countersAddUp(status: Status) {
@@ -104,9 +105,42 @@ describe("rebuild lifecycle", () => {
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 10_000);
     expect((await statusOf(t, rebuildId))!.processed).toBe(cancelled.processed);
     expect(await partial()).toEqual([]);
-    const row = await inComponent(t, (ctx) => ctx.db.query("projections").withIndex("by_name", (q) => q.eq("name", "rebufferByCdn")).unique());
+    const row = await inComponent(t, (ctx) =>
+      ctx.db
+        .query("projections")
+        .withIndex("by_name", (q) => q.eq("name", "rebufferByCdn"))
+        .unique(),
+    );
     expect(row!.activeGeneration).toBeNull();
     expect((await t.withIdentity(ADMIN).mutation(api.rebuilds.resume, { rebuildId })).status).toBe("not_resumable");
+  });
+
+  it("keeps no plan for a cancelled rebuild, cancelled while planning or after", async () => {
+    const t = createConvexTest();
+    const plansOf = (rebuildId: string) =>
+      inComponent(t, (ctx) =>
+        ctx.db
+          .query("rebuildPlans")
+          .withIndex("by_rebuild", (q) => q.eq("rebuildId", rebuildId))
+          .collect(),
+      );
+    const planned = await trigger(t, "rebufferByCdn");
+    await stepUntil(t, async () => ((await statusOf(t, planned.rebuildId))?.processed ?? 0) > 0);
+    expect(await plansOf(planned.rebuildId)).toHaveLength(1);
+    expect((await t.withIdentity(ADMIN).mutation(api.rebuilds.cancel, { rebuildId: planned.rebuildId })).status).toBe(
+      "cancelled",
+    );
+    expect(await plansOf(planned.rebuildId)).toEqual([]);
+
+    // Cancelled before its planning action ran: the plan that action makes is not stored.
+    const planning = await trigger(t, "rebufferByCdn");
+    expect((await statusOf(t, planning.rebuildId))!.phase).toBe("planning");
+    expect((await t.withIdentity(ADMIN).mutation(api.rebuilds.cancel, { rebuildId: planning.rebuildId })).status).toBe(
+      "cancelled",
+    );
+    await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 10_000);
+    expect(await plansOf(planning.rebuildId)).toEqual([]);
+    expect(await inComponent(t, (ctx) => ctx.db.query("rebuildPlans").collect())).toEqual([]);
   });
 
   it("reports progress while running and exactly 100% at the end", async () => {
@@ -134,7 +168,9 @@ describe("rebuild lifecycle", () => {
 describe("admin rights and the audit log", () => {
   it("refuses callers without an identity or the admin role, and audits every attempt", async () => {
     const t = createConvexTest();
-    expect(await t.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })).toMatchObject({ status: "refused" });
+    expect(await t.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })).toMatchObject({
+      status: "refused",
+    });
     const viewer = t.withIdentity({ subject: "viewer-7", role: "viewer" });
     expect(await viewer.mutation(api.rebuilds.trigger, { projection: "sessionSummary" })).toMatchObject({
       status: "refused",
@@ -166,12 +202,17 @@ describe("admin rights and the audit log", () => {
       status: "rejected",
       reason: 'unknown projection "nope"; known: rebufferByCdn, sessionSummary',
     });
-    expect(await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary", options: { rateLimit: -5 } })).toMatchObject({
+    expect(
+      await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary", options: { rateLimit: -5 } }),
+    ).toMatchObject({
       status: "rejected",
       reason: expect.stringContaining("rateLimit must be between 1"),
     });
     expect(
-      await admin.mutation(api.rebuilds.trigger, { projection: "sessionSummary", options: { filter: { fromMs: 10, toMs: 5 } } }),
+      await admin.mutation(api.rebuilds.trigger, {
+        projection: "sessionSummary",
+        options: { filter: { fromMs: 10, toMs: 5 } },
+      }),
     ).toMatchObject({ status: "rejected", reason: "filter.fromMs (10) must be before filter.toMs (5)" });
     expect(await admin.mutation(api.rebuilds.cancel, { rebuildId: "not-an-id" })).toMatchObject({ status: "rejected" });
     expect(await inComponent(t, (ctx) => ctx.db.query("rebuilds").collect())).toHaveLength(0);

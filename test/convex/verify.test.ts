@@ -3,11 +3,17 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import { api, internal } from "../../convex/_generated/api";
 import { appFunctions } from "../../src/server/app-functions.ts";
 import { reproject } from "../../convex/reproject";
+import { diffingFrom } from "../../src/component/verify.ts";
+import { getDocumentSize } from "convex/values";
+import { VERIFY_SAMPLE_LIMIT } from "../../src/component/validators.ts";
+import { startDiffing } from "../../src/component/verify.ts";
+import { SAMPLE_MAX_BYTES } from "../../src/replay/diff-sample.ts";
 import { VERIFY_DIFF_BATCH } from "../../src/server/functions/read-models.ts";
 import { createConvexTest, inComponent, runUntil } from "../support/convex";
 import { localDemoArchive } from "../support/demo-archive";
 import { foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
 import { storedDocument } from "../support/read-model";
+import { rebuildRow } from "../support/rebuild-row";
 
 const code = vi.hoisted(() => ({ countErrorsTwice: false }));
 
@@ -58,8 +64,34 @@ async function run(t: T, options: object) {
   return (await admin.query(api.rebuilds.status, { rebuildId }))!;
 }
 
+const summaryRow = (ctx: Parameters<Parameters<typeof inComponent>[1]>[0]) =>
+  ctx.db
+    .query("projections")
+    .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
+    .unique();
+
 const generationDocs = (t: T, generation: number) =>
   t.run(async (ctx) => (await ctx.db.query("sessionSummary").collect()).filter((doc) => doc.generation === generation));
+
+/** A verify run of generation 2 against generation 1 whose tail is applied (diffing), and the app's functions it has been given. */
+async function diffingVerifyRun(t: T) {
+  const app = await t.run(() => appFunctions(reproject.wiring));
+  return inComponent(t, async (ctx) => {
+    await ctx.db.insert("appFunctions", app);
+    const projectionId = await ctx.db.insert("projections", {
+      name: "sessionSummary",
+      version: 1,
+      activeGeneration: 1,
+      lastGeneration: 2,
+    });
+    const rebuildId = await ctx.db.insert(
+      "rebuilds",
+      rebuildRow({ projection: "sessionSummary", generation: 2, state: "running", phase: "tail", mode: "verify" }),
+    );
+    await startDiffing(ctx, (await ctx.db.get(rebuildId))!, 1, projectionId);
+    return rebuildId;
+  });
+}
 
 describe("verify runs", () => {
   it("find no difference right after a clean rebuild, and discard their shadow", async () => {
@@ -76,12 +108,7 @@ describe("verify runs", () => {
     expect(verified.verify!.compared).toBe(foldSessionSummary(events).length);
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 1_000);
     expect(await generationDocs(t, verified.generation)).toEqual([]);
-    const row = await inComponent(t, (ctx) =>
-      ctx.db
-        .query("projections")
-        .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
-        .unique(),
-    );
+    const row = await inComponent(t, summaryRow);
     expect(row).toMatchObject({ activeGeneration: built.generation });
     expect(row!.shadowGeneration).toBeUndefined();
   });
@@ -146,12 +173,7 @@ describe("verify runs", () => {
       status: "promoted",
     });
     await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 1_000);
-    const row = await inComponent(t, (ctx) =>
-      ctx.db
-        .query("projections")
-        .withIndex("by_name", (q) => q.eq("name", "sessionSummary"))
-        .unique(),
-    );
+    const row = await inComponent(t, summaryRow);
     expect(row!.activeGeneration).toBe(kept.generation);
     expect(await generationDocs(t, built.generation)).toEqual([]);
     const promoted = await generationDocs(t, kept.generation);
@@ -164,6 +186,52 @@ describe("verify runs", () => {
     ]);
     expect(audit).toContainEqual(["promote", "promoted"]);
     expect(audit).toContainEqual(["discard", "discarded"]);
+  });
+
+  it("stop live appends writing into the shadow of a run that failed while diffing once a new rebuild deletes it", async () => {
+    const t = createConvexTest();
+    await t.action(internal.reprojectNode.initializeLog, {});
+    const first = await run(t, {});
+    expect(first.state).toBe("completed");
+    // A verify run that failed while diffing (its chunk failed after its retries): its shadow,
+    // generation 2, still receives live appends, so that resuming it compares a current shadow.
+    const app = await t.run(() => appFunctions(reproject.wiring));
+    const failedId = await inComponent(t, async (ctx) => {
+      const row = (await summaryRow(ctx))!;
+      await ctx.db.patch(row._id, { lastGeneration: 2, shadowGeneration: 2 });
+      const id = await ctx.db.insert("rebuilds", {
+        ...rebuildRow({ projection: "sessionSummary", generation: 2, state: "failed", phase: "diffing", mode: "verify" }),
+        verify: diffingFrom(1),
+        lastError: { message: "chunk failed after its retries: S3 unreachable", at: 0 },
+      });
+      await ctx.db.insert("appFunctions", app);
+      return id;
+    });
+    const liveEvent = (eventId: string) => ({
+      eventId,
+      eventType: "Play",
+      eventVersion: 1,
+      occurredAtMs: Date.now(),
+      streamId: "live-session",
+      attributes: { cdn: "CDN1", device: "Android", country: "FR" },
+      payload: {},
+    });
+    await t.mutation(internal.reproject.append, { events: [liveEvent("before-supersede")] });
+    expect((await generationDocs(t, 2)).map((doc) => doc.document.streamId)).toEqual(["live-session"]);
+
+    // A new rebuild supersedes it: the shadow pointer is gone before its generation is deleted.
+    const replacing = await run(t, {});
+    expect(replacing.state).toBe("completed");
+    const superseded = (await inComponent(t, (ctx) => ctx.db.get(failedId)))!;
+    expect(superseded.state).toBe("cancelled");
+    const row = await inComponent(t, summaryRow);
+    expect(row!.shadowGeneration).toBeUndefined();
+    await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(50), 10_000);
+    await t.mutation(internal.reproject.append, { events: [liveEvent("after-supersede")] });
+    expect(await generationDocs(t, 2)).toEqual([]);
+    expect(
+      (await generationDocs(t, replacing.generation)).some((doc) => doc.document.streamId === "live-session"),
+    ).toBe(true);
   });
 
   it("diff generations larger than one transaction may read, in windows", async () => {
@@ -185,46 +253,7 @@ describe("verify runs", () => {
         }
       });
     }
-    // The state a verify run has once its tail is applied, and the app's functions it has been given.
-    const app = await t.run(() => appFunctions(reproject.wiring));
-    const rebuildId = await inComponent(t, async (ctx) => {
-      await ctx.db.insert("appFunctions", app);
-      await ctx.db.insert("projections", {
-        name: "sessionSummary",
-        version: 1,
-        activeGeneration: 1,
-        lastGeneration: 2,
-        shadowGeneration: 2,
-      });
-      return ctx.db.insert("rebuilds", {
-        projection: "sessionSummary",
-        version: 1,
-        generation: 2,
-        state: "running",
-        phase: "diffing",
-        mode: "verify",
-        dryRun: false,
-        errorPolicy: "fail",
-        archive: { location: "unused" },
-        processed: 0,
-        cursor: null,
-        counters: { found: 0, applied: 0, skipped: 0, filtered: 0, invalid: 0, failed: 0, deadLettered: 0, retried: 0 },
-        rate: { eventsPerSecond: 0, processed: 0, atMs: 0 },
-        startedAt: 0,
-        updatedAt: 0,
-        triggeredBy: { subject: "ops-1" },
-        verify: {
-          activeGeneration: 1,
-          compared: 0,
-          onlyInActive: 0,
-          onlyInShadow: 0,
-          changed: 0,
-          samples: [],
-          diffCursor: null,
-          shadow: "diffing",
-        },
-      });
-    });
+    const rebuildId = await diffingVerifyRun(t);
     let windows = 0;
     for (let done = false; !done; windows++) ({ done } = await t.mutation(internal.reproject.diffBatch, { rebuildId }));
     expect(windows).toBeGreaterThan(2);
@@ -240,5 +269,38 @@ describe("verify runs", () => {
       changed: expectedChanged,
     });
     expect(result.state).toBe("completed");
+  });
+
+  it("keep bounded samples of big documents, never whole documents in the rebuild's document", async () => {
+    // 30 documents of 100 KB that differ: 20 whole samples of both sides would weigh 4 MB, past
+    // the 1 MiB a document may hold.
+    const t = createConvexTest();
+    const doc = (i: number, side: string) => ({
+      streamId: `s${String(i).padStart(3, "0")}`,
+      eventCount: side === "active" ? 1 : 2,
+      notes: side.repeat(100_000 / side.length),
+    });
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 30; i++) {
+        await ctx.db.insert("sessionSummary", storedDocument(1, doc(i, "active").streamId, doc(i, "active")));
+        await ctx.db.insert("sessionSummary", storedDocument(2, doc(i, "shadow").streamId, doc(i, "shadow")));
+      }
+    });
+    const rebuildId = await diffingVerifyRun(t);
+    for (let done = false; !done;) ({ done } = await t.mutation(internal.reproject.diffBatch, { rebuildId }));
+
+    const result = (await inComponent(t, (ctx) => ctx.db.get(rebuildId)))!;
+    expect(result.verify).toMatchObject({ compared: 30, changed: 30 });
+    expect(getDocumentSize(result)).toBeLessThan(VERIFY_SAMPLE_LIMIT * SAMPLE_MAX_BYTES + 4_096);
+    expect(result.verify!.samples).toHaveLength(VERIFY_SAMPLE_LIMIT);
+    const [first] = result.verify!.samples;
+    expect(first).toMatchObject({
+      key: expect.stringContaining("s000"),
+      kind: "changed",
+      fields: ["eventCount", "notes"],
+      truncated: true,
+      active: { eventCount: 1, notes: expect.stringMatching(/^"activeactive.*…$/) },
+      shadow: { eventCount: 2, notes: expect.stringMatching(/^"shadowshadow.*…$/) },
+    });
   });
 });

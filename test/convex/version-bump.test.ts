@@ -115,6 +115,44 @@ describe("automatic rebuilds", () => {
     }
   });
 
+  it("never has two chunks of one projection in flight when it restarts a running rebuild", async () => {
+    const t = createConvexTest();
+    process.env.REPROJECT_CHUNK_MAX_BATCHES = "1";
+    try {
+      await t.mutation(internal.reproject.reconcile, {});
+      const [old] = await rebuildsOf(t, "sessionSummary");
+      const oldRebuild = () => inComponent(t, (ctx) => ctx.db.get(old!._id));
+      // The old rebuild's chunk is on the pool when reconcile cancels it: it may still be running.
+      await stepUntil(t, async () => {
+        const rebuild = await oldRebuild();
+        return (rebuild?.processed ?? 0) > 0 && rebuild?.chunk !== undefined;
+      });
+      code.sessionSummaryVersion = 2;
+      expect(await t.mutation(internal.reproject.reconcile, {})).toContainEqual({
+        projection: "sessionSummary",
+        action: "restarted",
+      });
+      const inFlight = async () =>
+        (await rebuildsOf(t, "sessionSummary")).filter((rebuild) => rebuild.chunk !== undefined).map((r) => r.version);
+      // The new rebuild waits for the old chunk's onComplete before its first piece of work.
+      expect(await inFlight()).toEqual([1]);
+      await stepUntil(t, async () => {
+        expect((await inFlight()).length).toBeLessThanOrEqual(1);
+        return (await rebuildsOf(t, "sessionSummary")).some((rebuild) => rebuild.state === "completed");
+      });
+      expect((await rebuildsOf(t, "sessionSummary")).map((rebuild) => [rebuild.version, rebuild.state])).toEqual([
+        [1, "cancelled"],
+        [2, "completed"],
+      ]);
+      expect(await projectionRowOf(t, "sessionSummary")).toMatchObject({ builtVersion: 2, activeGeneration: 2 });
+      // The restarted rebuild's plan went with it.
+      const plans = await inComponent(t, (ctx) => ctx.db.query("rebuildPlans").collect());
+      expect(plans.map((plan) => plan.rebuildId)).not.toContain(old!._id);
+    } finally {
+      delete process.env.REPROJECT_CHUNK_MAX_BATCHES;
+    }
+  });
+
   it("reports a projection that left the code once, and keeps its data", async () => {
     const t = createConvexTest();
     await inComponent(t, async (ctx) => {

@@ -56,7 +56,7 @@ beforeEach(() => {
     AWS_ACCESS_KEY_ID: S3_LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: S3_LOCAL_CREDENTIALS.secretAccessKey,
     AWS_REGION: "us-east-1",
-    // Half a row group per chunk, so crashes spread over many chunks (each chunk gets 5 attempts).
+    // Half a row group per chunk, so crashes spread over many chunks (each chunk gets 8 attempts).
     REPROJECT_CHUNK_MAX_BATCHES: "4",
   });
 });

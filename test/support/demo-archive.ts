@@ -9,6 +9,7 @@ import { demoEvents } from "../../src/local/demo/demo-events.ts";
 import { generateDemoArchive } from "../../src/local/demo/generate-demo-archive.ts";
 import type { EventRecord } from "../../src/registry/index.ts";
 import { envelope } from "../../convex/envelope.ts";
+import { readArchiveEvents, type ArchiveEvent } from "./demo-fold.ts";
 
 const cache = new Map<string, Promise<string>>();
 
@@ -73,4 +74,25 @@ export function useSplitDemoHistory(total: number, archived: number, seed: numbe
     delete process.env.REPROJECT_CHUNK_MAX_BATCHES;
   });
   return history;
+}
+
+/**
+ * For a suite of rebuilds over one demo archive on fake timers: registers its hooks and returns the
+ * archive's location and events, filled in before the first test; `env` is set for each test.
+ */
+export function useDemoArchive(size: number, seed: number, env: Record<string, string> = {}) {
+  const archive = { location: "", events: [] as ArchiveEvent[] };
+  beforeAll(async () => {
+    archive.location = await localDemoArchive(size, seed);
+    archive.events = await readArchiveEvents(archive.location);
+  });
+  beforeEach(() => {
+    vi.useFakeTimers();
+    Object.assign(process.env, { REPROJECT_ARCHIVE: archive.location, ...env });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    for (const name of Object.keys(env)) delete process.env[name];
+  });
+  return archive;
 }

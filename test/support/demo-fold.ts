@@ -54,7 +54,10 @@ export function foldRebufferByCdn(events: Iterable<ArchiveEvent>) {
 }
 
 export function foldSessionSummary(events: Iterable<ArchiveEvent>) {
-  const rows = new Map<string, { streamId: string; eventCount: number; rebufferCount: number; errorCount: number; firstMs: number; lastMs: number }>();
+  const rows = new Map<
+    string,
+    { streamId: string; eventCount: number; rebufferCount: number; errorCount: number; firstMs: number; lastMs: number }
+  >();
   for (const event of events) {
     const row = rows.get(event.streamId) ?? {
       streamId: event.streamId,
@@ -72,25 +75,48 @@ export function foldSessionSummary(events: Iterable<ArchiveEvent>) {
     rows.set(event.streamId, row);
   }
   return [...rows.values()]
-    .map(({ firstMs, lastMs, ...row }) => ({ ...row, firstAt: new Date(firstMs).toISOString(), lastAt: new Date(lastMs).toISOString() }))
+    .map(({ firstMs, lastMs, ...row }) => ({
+      ...row,
+      firstAt: new Date(firstMs).toISOString(),
+      lastAt: new Date(lastMs).toISOString(),
+    }))
     .sort((a, b) => a.streamId.localeCompare(b.streamId));
 }
 
-/** Streams an archive's events in position order without holding them all (for large archives). */
-export async function* streamArchiveEvents(location: string, s3Options?: Parameters<typeof ArchiveTable.open>[1]): AsyncGenerator<ArchiveEvent> {
+/**
+ * Streams an archive's events in position order without holding them all (for large archives), in
+ * either of the demo's layouts: cdn and device as columns, or as keys of the `attributes` map.
+ */
+export async function* streamArchiveEvents(
+  location: string,
+  s3Options?: Parameters<typeof ArchiveTable.open>[1],
+): AsyncGenerator<ArchiveEvent> {
   const table = await ArchiveTable.open(location, s3Options);
-  const columns = ["global_position", "event_type", "event_version", "occurred_at", "stream_id", "cdn", "device", "payload"];
+  const mapLayout = !table.schema.fields.some((field) => field.name === "cdn");
+  const attributeColumns = mapLayout ? ["attributes"] : ["cdn", "device"];
+  const columns = [
+    "global_position",
+    "event_type",
+    "event_version",
+    "occurred_at",
+    "stream_id",
+    ...attributeColumns,
+    "payload",
+  ];
   const plan = (await table.plan({ columns, orderBy: "global_position" }))!;
   for await (const batch of table.scan(plan)) {
-    for (const [position, type, version, occurredAt, streamId, cdn, device, payload] of batchRows(batch, plan.fields)) {
+    for (const row of batchRows(batch, plan.fields)) {
+      const [position, type, version, occurredAt, streamId] = row;
+      const payload = row.at(-1);
+      const attributes = mapLayout ? (row[5] as Map<string, string> | null) : undefined;
       yield {
         position: Number(position),
         type: type as string,
         version: Number(version),
         occurredAtMs: Number((occurredAt as bigint) / 1000n),
         streamId: streamId as string,
-        cdn: cdn as string | null,
-        device: device as string | null,
+        cdn: mapLayout ? (attributes?.get("cdn") ?? null) : (row[5] as string | null),
+        device: mapLayout ? (attributes?.get("device") ?? null) : (row[6] as string | null),
         payload: payload as string,
       };
     }

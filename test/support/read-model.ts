@@ -28,6 +28,12 @@ export async function generationDocuments<Table extends ReadModelTable>(
   return docs.filter((doc) => doc.generation === generation).map((doc) => doc.document as ReadModelDocuments[Table]);
 }
 
+/** sessionSummary's documents of one generation, by stream id: comparable with foldSessionSummary. */
+export async function sessionSummaries(t: T, generation: number): Promise<ReadModelDocuments["sessionSummary"][]> {
+  const docs = await generationDocuments(t, "sessionSummary", generation);
+  return docs.sort((a, b) => a.streamId.localeCompare(b.streamId));
+}
+
 /** The projection's documents of every generation in a read-model table, in storage order. */
 export async function allDocuments<Table extends ReadModelTable>(t: T, table: Table): Promise<ReadModelDocuments[Table][]> {
   const docs = await t.run((ctx) => ctx.db.query(table).collect());

@@ -6,10 +6,10 @@ import {
   ARGUMENT_BYTES_LIMIT,
   BatchFootprint,
   CONVEX_TRANSACTION_LIMITS,
-  LIMIT_SHARE,
   eventArgumentBytes,
   type TransactionUsage,
 } from "../../src/replay/batch-footprint.ts";
+import { LIMIT_SHARE } from "../../src/replay/transaction-budget.ts";
 
 let position = 0;
 const event = (fields: Partial<EventRecord> = {}): EventRecord => ({

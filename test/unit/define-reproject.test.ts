@@ -57,7 +57,7 @@ describe("defineReproject", () => {
   it("accepts a complete configuration and resolves the default module paths", () => {
     const reproject = defineReproject(valid);
     expect(reproject.wiring.modules).toEqual({ functions: "reproject", node: "reprojectNode" });
-    expect(Object.keys(reproject.functions())).toHaveLength(19);
+    expect(Object.keys(reproject.functions())).toHaveLength(21);
     expect(Object.keys(reproject.adminApi())).toHaveLength(12);
   });
 
@@ -119,13 +119,15 @@ describe("reproject.crons", () => {
   const functions = anyApi.admin!.reproject as unknown as ExportedFunctions;
   const node = anyApi.reprojectNode as unknown as ExportedNodeFunctions;
 
-  it("schedules reconcile, the archiver and maintenance on the configured modules", () => {
+  it("schedules the watchdog, reconcile, the archiver, maintenance and retention on the configured modules", () => {
     const crons = cronJobs();
     reproject.crons(crons, functions, node);
     expect(Object.fromEntries(Object.entries(crons.crons).map(([name, job]) => [name, job.name]))).toEqual({
+      "reproject: resume stalled rebuilds": "admin/reproject:superviseRebuilds",
       "reproject: reconcile projection versions": "admin/reproject:reconcile",
       "reproject: archive old events": "reprojectNode:archive",
       "reproject: maintain the event archive": "admin/reproject:startMaintenance",
+      "reproject: apply retention": "admin/reproject:applyRetention",
     });
   });
 

@@ -82,11 +82,105 @@ describe("defineEnvelope", () => {
     [
       "an unknown key of the declaration",
       { attribute: {} },
-      /the envelope declares "attribute"; it takes "columns" and "attributes"/,
+      /the envelope declares "attribute"; it takes "columns", "attributes" and "attributesColumn"/,
+    ],
+    [
+      "a number attribute in a string map",
+      { attributesColumn: { name: "attributes", type: "map" }, attributes: { priority: "number" } },
+      /attribute "priority" is a number, but the map column "attributes" holds strings only \(map<string, string>\): declare it "string", give it a column of its own \(\{ column: "priority", type: "number" \}\), or make attributesColumn a struct/,
+    ],
+    [
+      "a boolean attribute in a string map",
+      {
+        attributesColumn: { name: "attributes", type: "map" },
+        attributes: { express: { key: "x-express", type: "boolean" } },
+      },
+      /attribute "express" is a boolean, but the map column "attributes" holds strings only/,
+    ],
+    [
+      "an attributes column of an unknown type",
+      { attributesColumn: { name: "attributes", type: "list" } },
+      /attributesColumn "attributes" has type "list" \(string\); it is "map" \(map<string, string>\) or "struct"/,
+    ],
+    [
+      "an attributes column on a core column",
+      { attributesColumn: { name: "payload", type: "map" } },
+      /attributesColumn "payload" already holds the event's payload/,
+    ],
+    [
+      "two attributes on one key",
+      {
+        attributesColumn: { name: "attributes", type: "map" },
+        attributes: { region: "string", area: { key: "region", type: "string" } },
+      },
+      /attributes "region" and "area" both use key "region" of column "attributes": each needs a key of its own/,
+    ],
+    [
+      "a key without an attributes column",
+      { attributes: { region: { key: "Region", type: "string" } } },
+      /attribute "region" declares key "Region", which needs an attributes column: add attributesColumn/,
+    ],
+    [
+      "a key on an attribute with a column of its own",
+      {
+        attributesColumn: { name: "attributes", type: "map" },
+        attributes: { region: { column: "region", key: "Region", type: "string" } },
+      },
+      /attribute "region" has a column of its own \("region"\) and a key "Region"/,
+    ],
+    [
+      "a number attribute whose column is the string map's",
+      {
+        attributesColumn: { name: "region", type: "map" },
+        attributes: {
+          area: { column: "x", type: "string" },
+          region: { column: "y", type: "string" },
+          other: { column: "region", type: "number" },
+        },
+      },
+      /attribute "other" is a number, but the map column "region" holds strings only/,
     ],
   ])("refuses %s", (_, spec, message) => {
     expect(() => defineEnvelope(spec as EnvelopeSpec)).toThrow(EnvelopeError);
     expect(() => defineEnvelope(spec as EnvelopeSpec)).toThrow(message);
+  });
+});
+
+describe("attributes kept in one map or struct column", () => {
+  it("puts every attribute without a column of its own under its key in the attributes column", () => {
+    const envelope = defineEnvelope({
+      attributesColumn: { name: "attributes", type: "map" },
+      attributes: {
+        region: "string",
+        channel: { key: "sales-channel", type: "string" },
+        priority: { column: "prio", type: "number" },
+      },
+    });
+    expect(envelope.attributesColumn).toEqual({ name: "attributes", type: "map" });
+    expect(Object.entries(envelope.attributes)).toEqual([
+      ["region", { column: "attributes", key: "region", type: "string" }],
+      ["channel", { column: "attributes", key: "sales-channel", type: "string" }],
+      ["priority", { column: "prio", type: "number" }],
+    ]);
+  });
+
+  it("keeps attributes of any type in a struct column, each its field", () => {
+    const envelope = defineEnvelope({
+      attributesColumn: { name: "attrs", type: "struct" },
+      attributes: { region: "string", priority: "number", express: "boolean" },
+    });
+    expect(envelope.attributes.priority).toEqual({ column: "attrs", key: "priority", type: "number" });
+    expect(envelope.attributes.express).toEqual({ column: "attrs", key: "express", type: "boolean" });
+  });
+
+  it("reads its own declared attributes back as a declaration of the same envelope", () => {
+    const envelope = defineEnvelope({
+      attributesColumn: { name: "attributes", type: "map" },
+      attributes: { region: "string" },
+    });
+    expect(
+      defineEnvelope({ attributesColumn: envelope.attributesColumn, attributes: { ...envelope.attributes } }),
+    ).toEqual(envelope);
   });
 });
 

@@ -17,6 +17,11 @@ describe("a stalled rebuild", () => {
     expect(stalledSince(samples, running, START + 4_001 + STALL_AFTER_MS)).toBe(START + 4_000);
   });
 
+  it("is one the engine's watchdog found stalled, since the progress it last saw", () => {
+    const watched = { ...running, stalled: true, stall: { lastProgressAt: START + 3_000 } };
+    expect(stalledSince([sample(2, 200)], watched, START + 10_000)).toBe(START + 3_000);
+  });
+
   it("counts from the start when no batch ever committed", () => {
     expect(stalledSince([], running, START + STALL_AFTER_MS + 1)).toBe(START);
   });

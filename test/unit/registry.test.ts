@@ -365,7 +365,7 @@ describe("applyBatch", () => {
     await expect(applyBatch(swallowing, notes, { storage: failing, policy: "dead-letter" })).rejects.toBe(outage);
   });
 
-  it("fails the batch on a document its schema rejects, naming the event that changed it last, whatever the policy", async () => {
+  it("fails the batch on a document its schema rejects, naming the event that left it invalid; dead-letters that event under the dead-letter policy", async () => {
     const storage = new MemoryReadModelStorage<Totals>();
     const negative = measured("a", 2, { amount: -3 });
     // v2 allows a negative amount, v3 does not: this one is rejected before the handler.
@@ -389,14 +389,21 @@ describe("applyBatch", () => {
       },
     });
     const notes = [measured("a", 1, { text: "one" }, "Noted"), measured("a", 1, { text: "two" }, "Noted")];
-    const result = await applyBatch(lenient, [...events, ...notes], { storage, policy: "dead-letter" });
-    expect(result.failure).toMatchObject({
-      kind: "invalid_document",
-      eventId: notes[1]?.eventId,
-      reason: "read-model document a is invalid: document.total: Too small: expected number to be >=0",
-    });
-    expect(result.counters).toEqual({ found: 4, applied: 1, skipped: 2, invalid: 0, failed: 1, deadLettered: 0 });
-    expect(result.writes).toEqual([]);
+    const reason = "read-model document a is invalid: document.total: Too small: expected number to be >=0";
+    // The first note leaves the document invalid, the second only keeps it so: the first is named.
+    const failed = await applyBatch(lenient, [...events, ...notes], { storage, policy: "fail" });
+    expect(failed.failure).toMatchObject({ kind: "invalid_document", eventId: notes[0]?.eventId, reason });
+    expect(failed.counters).toEqual({ found: 3, applied: 0, skipped: 2, invalid: 0, failed: 1, deadLettered: 0 });
+    expect(failed.writes).toEqual([]);
+
+    // Each note, undone, would leave it invalid on its own: both are set aside and the batch goes on.
+    const lettered = await applyBatch(lenient, [...events, ...notes], { storage, policy: "dead-letter" });
+    expect(lettered.failure).toBeNull();
+    expect(lettered.deadLetters.map(({ kind, eventId }) => ({ kind, eventId }))).toEqual(
+      notes.map((note) => ({ kind: "invalid_document", eventId: note.eventId })),
+    );
+    expect(lettered.counters).toEqual({ found: 4, applied: 0, skipped: 2, invalid: 0, failed: 2, deadLettered: 2 });
+    expect(lettered.writes).toEqual([]);
   });
 
   it("fails only its own event when a handler uses a key whose field is not a string", async () => {

@@ -40,10 +40,32 @@ describe("the Arrow schema of a data file", () => {
   it("refuses a column type the writer cannot write, naming the column", () => {
     const schema: IcebergSchema = {
       "schema-id": 0,
-      fields: [{ id: 1, name: "price", required: true, type: { type: "struct", fields: [{ id: 2, name: "amount", required: true, type: "long" }] } }],
+      fields: [{ id: 1, name: "prices", required: true, type: { type: "list", "element-id": 2, element: "long", "element-required": true } }],
     };
     expect(() => arrowSchemaFor(schema)).toThrow(UnsupportedArchiveFeatureError);
-    expect(() => arrowSchemaFor(schema)).toThrow(/column "price" has type struct/);
+    expect(() => arrowSchemaFor(schema)).toThrow(/column "prices" has type list<long>; .* structs of those and map<string, string>/);
+    const intMap: IcebergSchema = {
+      "schema-id": 0,
+      fields: [{ id: 1, name: "counts", required: false, type: { type: "map", "key-id": 2, key: "string", "value-id": 3, value: "int", "value-required": false } }],
+    };
+    expect(() => arrowSchemaFor(intMap)).toThrow(/column "counts" has type map<string, int>/);
+  });
+
+  it("writes map<string, string> and struct values, and refuses a map value that is not a string, naming the column", () => {
+    const schema: IcebergSchema = {
+      "schema-id": 0,
+      fields: [
+        { id: 1, name: "tags", required: false, type: { type: "map", "key-id": 3, key: "string", "value-id": 4, value: "string", "value-required": false } },
+        { id: 2, name: "info", required: false, type: { type: "struct", fields: [{ id: 5, name: "score", required: false, type: "double" }] } },
+      ],
+    };
+    const [batch] = [...rowBatches([{ tags: new Map([["a", "x"], ["b", null]]), info: { score: 1.5 } }, { tags: null, info: null }, { tags: {}, info: {} }], schema)];
+    expect(batch!.toArray().map((row) => JSON.parse(JSON.stringify(row)))).toEqual([
+      { tags: { a: "x", b: null }, info: { score: 1.5 } },
+      { tags: null, info: null },
+      { tags: {}, info: { score: null } },
+    ]);
+    expect(() => [...rowBatches([{ tags: new Map([["n", 2]]) }], schema)]).toThrow(/column "tags" .* cannot hold "\{ n: 2 \}"/);
   });
 });
 

@@ -5,6 +5,7 @@ import { rebuildHref } from "../routing.ts";
 import { FilterSummary } from "./FilterSummary.tsx";
 import { RebuildControls } from "./RebuildControls.tsx";
 import { RebuildTags } from "./RebuildTags.tsx";
+import { StallNotice } from "./StallNotice.tsx";
 import { StateBadge } from "./StateBadge.tsx";
 import { RebuildProgress } from "../../../src/react/index.ts";
 
@@ -23,7 +24,7 @@ export function RebuildCard({ status }: { status: RebuildStatus }) {
         </h3>
         <div className="card-header-side">
           <RebuildTags status={status} />
-          <StateBadge state={status.state} />
+          <StateBadge state={status.state} stalled={status.stalled} />
         </div>
       </div>
       {status.filter && (
@@ -40,6 +41,7 @@ export function RebuildCard({ status }: { status: RebuildStatus }) {
             : "Verify run: builds a shadow generation, then compares it with the active one. Nothing is swapped."}
         </p>
       )}
+      <StallNotice status={status} />
       <RebuildProgress status={status} />
       <div className="card-footer">
         <RebuildControls status={status} />

@@ -12,7 +12,16 @@ const STATE_LABELS: Record<RebuildState, string> = {
   cancelled: "Cancelled",
 };
 
-export function StateBadge({ state }: { state: RebuildState }) {
+/** A running rebuild the watchdog found with nothing in flight and no progress shows as stalled. */
+export function StateBadge({ state, stalled = false }: { state: RebuildState; stalled?: boolean }) {
+  if (stalled && state === "running") {
+    return (
+      <span className="badge" data-tone="paused" data-state="stalled">
+        <span className="badge-dot" aria-hidden="true" />
+        Stalled
+      </span>
+    );
+  }
   return (
     <span className="badge" data-tone={state} data-state={state}>
       <span className="badge-dot" aria-hidden="true" />

@@ -96,7 +96,7 @@ function HistoryTable({ rebuilds }: { rebuilds: RebuildStatus[] }) {
                 <span className="muted"> · gen {rebuild.generation}</span> <RebuildTags status={rebuild} />
               </th>
               <td data-label="State">
-                <StateBadge state={rebuild.state} />
+                <StateBadge state={rebuild.state} stalled={rebuild.stalled} />
                 {rebuild.state !== "completed" && <span className="num muted"> {formatPercent(rebuild.percent)}</span>}
               </td>
               <td data-label="Events" className="num align-end">

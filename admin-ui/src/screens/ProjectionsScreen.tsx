@@ -110,7 +110,7 @@ function ProjectionsTable({ rows, onRebuild }: { rows: ProjectionInfo[]; onRebui
               <td data-label="Last rebuild">
                 {row.lastRebuild ? (
                   <a className="last-rebuild" href={rebuildHref(row.lastRebuild.rebuildId)}>
-                    <StateBadge state={row.lastRebuild.state} />
+                    <StateBadge state={row.lastRebuild.state} stalled={row.lastRebuild.stalled} />
                     <span className="num percent">{formatPercent(row.lastRebuild.percent)}</span>
                     <span className="muted">
                       gen {row.lastRebuild.generation}
@@ -147,10 +147,15 @@ function ProjectionsTable({ rows, onRebuild }: { rows: ProjectionInfo[]; onRebui
 }
 
 function Freshness({ row }: { row: ProjectionInfo }) {
-  if (row.removed)
+  if (row.removed) return <span className="badge" data-tone="failed">Removed from code</span>;
+  const automatic = row.automaticRebuild;
+  if (automatic?.failedAt != null)
     return (
-      <span className="badge" data-tone="failed">
-        Removed from code
+      <span className="stale" data-testid="automatic-rebuild-failed">
+        <span className="badge" data-tone="failed">
+          Automatic rebuild failed
+        </span>{" "}
+        for v{automatic.version} after {automatic.retries} retries, at <Timestamp ms={automatic.failedAt} />
       </span>
     );
   if (row.behind !== null) return <Behind lag={row.behind} />;

@@ -12,6 +12,7 @@ import { PlanFacts, RunFacts } from "../components/RebuildFacts.tsx";
 import { RebuildOutcome } from "../components/RebuildOutcome.tsx";
 import { RebuildTags } from "../components/RebuildTags.tsx";
 import { ScreenHeader } from "../components/ScreenHeader.tsx";
+import { StallNotice } from "../components/StallNotice.tsx";
 import { StateBadge } from "../components/StateBadge.tsx";
 import { VerifyResult } from "../components/verify/VerifyResult.tsx";
 import { RebuildProgress, useRebuildStatus } from "../../../src/react/index.ts";
@@ -65,7 +66,7 @@ function RebuildDetail({ status }: { status: RebuildStatus }) {
         action={
           <span className="header-badges">
             <RebuildTags status={status} />
-            <StateBadge state={status.state} />
+            <StateBadge state={status.state} stalled={status.stalled} />
           </span>
         }
       />
@@ -73,6 +74,7 @@ function RebuildDetail({ status }: { status: RebuildStatus }) {
         <div className="card-header">
           <h3 id="progress-heading">Progress</h3>
         </div>
+        <StallNotice status={status} />
         <RebuildProgress status={status} />
         <div className="card-footer card-footer-stack">
           <RebuildOutcome status={status} />

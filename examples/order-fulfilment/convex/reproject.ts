@@ -16,5 +16,5 @@ export const reproject = defineReproject({
 export const {
   storePlan, applyBatch, finishTail, diffBatch, deleteGeneration, reconcile, eventsAfter, startLog, append,
   eventLogState, readModelPage, eventsToArchive, recordArchived, deleteArchived, pinnedSnapshots, startMaintenance,
-  recordMaintenance, startSelfCheck, latestSelfCheck,
+  recordMaintenance, startSelfCheck, latestSelfCheck, superviseRebuilds, applyRetention,
 } = reproject.functions();

@@ -1,6 +1,8 @@
 // Per-column metrics of a data file, as Iceberg manifests carry them: value, null and NaN counts
 // and lower/upper bounds in the binary single-value form. Computed from the Arrow batches being
-// written, so the bounds are exact (or truncated the Iceberg way), never taken on trust.
+// written, so the bounds are exact (or truncated the Iceberg way), never taken on trust. Metrics are
+// per primitive field, as Iceberg keeps them: a struct's fields each have theirs; a map's key and
+// value have counts only (their bounds would mix every key's values).
 import type * as arrow from "apache-arrow";
 import type { IcebergSchema, NestedField, PrimitiveType } from "../schema.ts";
 import { encodeSingleValue } from "../single-value.ts";
@@ -20,9 +22,15 @@ export interface ColumnMetrics {
 
 type Comparable = number | bigint | boolean | Uint8Array;
 
+type PrimitiveKind = Exclude<WritableColumn["kind"], "struct" | "map">;
+
 interface FieldAccumulator {
   field: NestedField;
-  type: WritableColumn["kind"];
+  type: PrimitiveKind;
+  /** Child indexes from the top-level column's Arrow data down to this field's. */
+  path: number[];
+  /** False for a map's key and value: counts only. */
+  bounded: boolean;
   values: number;
   nulls: number;
   nans: number;
@@ -34,22 +42,20 @@ export class ColumnStatistics {
   private readonly accumulators: FieldAccumulator[];
 
   constructor(readonly schema: IcebergSchema) {
-    this.accumulators = schema.fields.map((field) => ({
-      field,
-      type: writableColumn(field).kind,
-      values: 0,
-      nulls: 0,
-      nans: 0,
-      min: undefined,
-      max: undefined,
-    }));
+    this.accumulators = schema.fields.flatMap((field, column) => accumulatorsOf(field, [column], true));
   }
 
   /** Adds a batch whose columns are the schema's fields, in order. */
   add(batch: arrow.RecordBatch): void {
-    this.accumulators.forEach((accumulator, column) => {
-      for (const data of batch.getChildAt(column)!.data) addData(accumulator, data);
-    });
+    for (const accumulator of this.accumulators) {
+      const [column, ...path] = accumulator.path;
+      for (const data of batch.getChildAt(column!)!.data) {
+        addData(
+          accumulator,
+          path.reduce((parent, child) => parent.children[child]!, data),
+        );
+      }
+    }
   }
 
   metrics(): ColumnMetrics {
@@ -60,16 +66,37 @@ export class ColumnStatistics {
       lowerBounds: new Map(),
       upperBounds: new Map(),
     };
-    for (const { field, type, values, nulls, nans, min, max } of this.accumulators) {
+    for (const { field, type, bounded, values, nulls, nans, min, max } of this.accumulators) {
       metrics.valueCounts.set(field.id, values);
       metrics.nullValueCounts.set(field.id, nulls);
       if (type === "float" || type === "double") metrics.nanValueCounts.set(field.id, nans);
+      if (!bounded) continue;
       if (min !== undefined) metrics.lowerBounds.set(field.id, lowerBound(field, type, min));
       const upper = max === undefined ? undefined : upperBound(field, type, max);
       if (upper !== undefined) metrics.upperBounds.set(field.id, upper);
     }
     return metrics;
   }
+}
+
+/** One accumulator per primitive field under `field`; `path` leads to its Arrow data. */
+function accumulatorsOf(field: NestedField, path: number[], bounded: boolean): FieldAccumulator[] {
+  const column = writableColumn(field);
+  if (column.kind === "struct") {
+    return column.fields.flatMap((member, index) => accumulatorsOf(member, [...path, index], bounded));
+  }
+  if (column.kind === "map") {
+    // A map's data has one child, its entries, whose children are the keys and the values.
+    const key: NestedField = { id: column.keyId, name: `${field.name}.key`, required: true, type: "string" };
+    const value: NestedField = {
+      id: column.valueId,
+      name: `${field.name}.value`,
+      required: column.valueRequired,
+      type: "string",
+    };
+    return [...accumulatorsOf(key, [...path, 0, 0], false), ...accumulatorsOf(value, [...path, 0, 1], false)];
+  }
+  return [{ field, type: column.kind, path, bounded, values: 0, nulls: 0, nans: 0, min: undefined, max: undefined }];
 }
 
 function addData(accumulator: FieldAccumulator, data: arrow.Data): void {
@@ -80,6 +107,7 @@ function addData(accumulator: FieldAccumulator, data: arrow.Data): void {
       : () => true;
   accumulator.values += length;
   accumulator.nulls += data.nullCount;
+  if (!accumulator.bounded) return;
   switch (accumulator.type) {
     case "string":
     case "binary": {
@@ -106,8 +134,10 @@ function addData(accumulator: FieldAccumulator, data: arrow.Data): void {
         const start = (offset + index) * width;
         const min = accumulator.min as Uint8Array | undefined;
         const max = accumulator.max as Uint8Array | undefined;
-        if (!min || compareBytes(bytes, start, start + width, min) < 0) accumulator.min = bytes.slice(start, start + width);
-        if (!max || compareBytes(bytes, start, start + width, max) > 0) accumulator.max = bytes.slice(start, start + width);
+        if (!min || compareBytes(bytes, start, start + width, min) < 0)
+          accumulator.min = bytes.slice(start, start + width);
+        if (!max || compareBytes(bytes, start, start + width, max) > 0)
+          accumulator.max = bytes.slice(start, start + width);
       }
       return;
     }
@@ -163,14 +193,14 @@ function compareBytes(bytes: Uint8Array, start: number, end: number, other: Uint
   return end - start - other.length;
 }
 
-function lowerBound(field: NestedField, type: WritableColumn["kind"], value: Comparable): Uint8Array {
+function lowerBound(field: NestedField, type: PrimitiveKind, value: Comparable): Uint8Array {
   if (type === "string") return utf8Prefix(value as Uint8Array, BOUND_TRUNCATE_LENGTH);
   if (type === "binary") return (value as Uint8Array).slice(0, BOUND_TRUNCATE_LENGTH);
   return exactBound(field, value);
 }
 
 /** A truncated upper bound must still be >= every value, so its last kept character is incremented; undefined when no such bound exists. */
-function upperBound(field: NestedField, type: WritableColumn["kind"], value: Comparable): Uint8Array | undefined {
+function upperBound(field: NestedField, type: PrimitiveKind, value: Comparable): Uint8Array | undefined {
   if (type === "string") return truncatedStringUpperBound(value as Uint8Array);
   if (type === "binary") return truncatedBinaryUpperBound(value as Uint8Array);
   return exactBound(field, value);

@@ -1,12 +1,16 @@
 // The event archive table, laid out by the app's event envelope: its schema, partitioning by day of
 // the envelope's time column, rows sorted by position in every file, and appending events to it.
-// An attribute the envelope declares and the table lacks becomes a new optional column on the
-// next append (files written before it read it as null).
+// An attribute the envelope declares and the table lacks becomes a new optional column (or struct
+// field) on the next append (files written before it read it as null). Attributes kept in a map
+// column are its keys: an attribute the map lacks needs no schema change, and reads as null.
 import {
   attributeNamed,
   attributesProblem,
   isAttributeValue,
+  type AttributesColumn,
   type AttributeType,
+  type AttributeValue,
+  type EnvelopeAttribute,
   type EventEnvelope,
 } from "../../registry/envelope.ts";
 import type { EventRecord } from "../../registry/event-record.ts";
@@ -15,7 +19,7 @@ import { ArchiveError } from "../errors.ts";
 import { currentSchema, currentSnapshot, type PartitionSpec, type TableMetadata } from "../metadata.ts";
 import { columnUpperBound, planScan } from "../plan.ts";
 import { scanPlan } from "../scan.ts";
-import { fieldByName, type IcebergSchema, type NestedField } from "../schema.ts";
+import { fieldByName, isPrimitive, type IcebergSchema, type NestedField } from "../schema.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import type { WritableType } from "./arrow-schema.ts";
 import { writePartitionedDataFiles } from "./partitioned-data-files.ts";
@@ -46,32 +50,87 @@ export const ATTRIBUTE_COLUMN_TYPES: Readonly<Record<AttributeType, WritableType
 const MICROS_PER_MS = 1000;
 
 /**
- * The schema of a new event archive: the core columns (required), each declared attribute
- * (optional), and the payload, the widest column, last.
+ * The schema of a new event archive: the core columns (required), each declared attribute column
+ * and the attributes column (optional), and the payload, the widest column, last. Nested ids (the
+ * map's key and value, the struct's fields) follow the top-level ones.
  */
 export function eventArchiveSchema(envelope: EventEnvelope): IcebergSchema {
   const { columns } = envelope;
-  const core = (name: string, type: WritableType) => ({ name, required: true, type });
-  const fields: Array<Omit<NestedField, "id">> = [
+  const container = envelope.attributesColumn;
+  // Each top-level field given its id (1, 2, ... in order); nested ids are handed out after them.
+  const core = (name: string, type: WritableType) => (id: number) => ({ id, name, required: true, type });
+  const fields: Array<(id: number) => NestedField> = [
     core(columns.position, "long"),
     core(columns.id, "string"),
     core(columns.type, "string"),
     core(columns.version, "int"),
     core(columns.occurredAt, "timestamptz"),
     core(columns.stream, "string"),
-    ...Object.values(envelope.attributes).map((attribute) => ({
+    ...ownColumnAttributes(envelope).map((attribute) => (id: number) => ({
+      id,
       name: attribute.column,
       required: false,
       type: ATTRIBUTE_COLUMN_TYPES[attribute.type],
     })),
+    ...(container ? [(id: number) => attributesColumnField(envelope, container, id, () => ++nextId)] : []),
     core(columns.payload, "string"),
   ];
+  let nextId = fields.length;
   return {
     type: "struct",
     "schema-id": 0,
     "identifier-field-ids": [1],
-    fields: fields.map((field, index) => ({ id: index + 1, ...field })),
+    fields: fields.map((field, index) => field(index + 1)),
   };
+}
+
+/** The attributes column: a `map<string, string>` (optional values), or a struct of an optional field per attribute kept in it. */
+function attributesColumnField(
+  envelope: EventEnvelope,
+  container: AttributesColumn,
+  id: number,
+  nextId: () => number,
+): NestedField {
+  if (container.type === "map") {
+    const keyId = nextId();
+    const valueId = nextId();
+    return {
+      id,
+      name: container.name,
+      required: false,
+      type: {
+        type: "map",
+        "key-id": keyId,
+        key: "string",
+        "value-id": valueId,
+        value: "string",
+        "value-required": false,
+      },
+    };
+  }
+  return {
+    id,
+    name: container.name,
+    required: false,
+    type: { type: "struct", fields: structFields(keyedAttributes(envelope), nextId) },
+  };
+}
+
+function structFields(attributes: readonly EnvelopeAttribute[], nextId: () => number): NestedField[] {
+  return attributes.map((attribute) => ({
+    id: nextId(),
+    name: attribute.key!,
+    required: false,
+    type: ATTRIBUTE_COLUMN_TYPES[attribute.type],
+  }));
+}
+
+function ownColumnAttributes(envelope: EventEnvelope): EnvelopeAttribute[] {
+  return Object.values(envelope.attributes).filter((attribute) => attribute.key === undefined);
+}
+
+function keyedAttributes(envelope: EventEnvelope): EnvelopeAttribute[] {
+  return Object.values(envelope.attributes).filter((attribute) => attribute.key !== undefined);
 }
 
 /** Partitioned by day of the envelope's time column. */
@@ -106,15 +165,37 @@ export function eventSortOrder(envelope: EventEnvelope): SortOrder {
 export function eventAppendSchema(metadata: TableMetadata, envelope: EventEnvelope): IcebergSchema {
   const current = currentSchema(metadata);
   let lastId = metadata["last-column-id"];
-  const added = Object.values(envelope.attributes)
+  const nextId = () => ++lastId;
+  const added = ownColumnAttributes(envelope)
     .filter((attribute) => !fieldByName(current, attribute.column))
     .map((attribute): NestedField => ({
-      id: ++lastId,
+      id: nextId(),
       name: attribute.column,
       required: false,
       type: ATTRIBUTE_COLUMN_TYPES[attribute.type],
     }));
-  const schema = added.length === 0 ? current : { ...current, fields: [...current.fields, ...added] };
+  const container = envelope.attributesColumn;
+  const existing = container && fieldByName(current, container.name);
+  if (container && !existing) added.push(attributesColumnField(envelope, container, nextId(), nextId));
+  let fields = [...current.fields, ...added];
+  if (container?.type === "struct" && existing && !isPrimitive(existing.type) && existing.type.type === "struct") {
+    // Attributes declared since the struct was written become new optional fields of it.
+    const members = existing.type.fields;
+    const missing = keyedAttributes(envelope).filter(
+      (attribute) => !members.some((member) => member.name === attribute.key),
+    );
+    if (missing.length > 0) {
+      const evolved: NestedField = {
+        ...existing,
+        type: { type: "struct", fields: [...members, ...structFields(missing, nextId)] },
+      };
+      fields = fields.map((field) => (field === existing ? evolved : field));
+    }
+  }
+  const schema =
+    fields.length === current.fields.length && fields.every((field, index) => field === current.fields[index])
+      ? current
+      : { ...current, fields };
   checkArchiveCarriesEnvelope(schema, envelope, metadata.location);
   return schema;
 }
@@ -134,6 +215,9 @@ export function archiveRowOf(envelope: EventEnvelope, event: EventRecord): Archi
     [columns.stream]: event.streamId,
     [columns.payload]: event.payload,
   };
+  // Keys of the attributes column; an attribute the event lacks (or holds as null) is left out: it reads as null.
+  const keyed = envelope.attributesColumn ? new Map<string, AttributeValue>() : undefined;
+  if (keyed) row[envelope.attributesColumn!.name] = keyed;
   for (const name in event.attributes) {
     const attribute = attributeNamed(envelope, name);
     const value = event.attributes[name];
@@ -143,7 +227,8 @@ export function archiveRowOf(envelope: EventEnvelope, event: EventRecord): Archi
         `event ${event.eventId} at position ${event.globalPosition}: ${attributesProblem(envelope, event.attributes)}`,
       );
     }
-    row[attribute.column] = value;
+    if (attribute.key === undefined) row[attribute.column] = value;
+    else if (value !== null && value !== undefined) keyed!.set(attribute.key, value);
   }
   return row;
 }

@@ -3,7 +3,7 @@
 // writer one at a time, so memory holds one batch and the row group being encoded, plus the
 // compressed file until it is stored.
 import * as arrow from "apache-arrow";
-import { parquetMetadata } from "hyparquet";
+import { parquetMetadata, parquetSchema, type SchemaTree } from "hyparquet";
 import {
   Compression,
   EnabledStatistics,
@@ -86,7 +86,9 @@ export async function writeParquetDataFile(
 
   const chunks: Uint8Array[] = [];
   try {
-    const output = ((await transformParquetStream(input, writerProperties(target.schema))) as ReadableStream<Uint8Array>).getReader();
+    const output = (
+      (await transformParquetStream(input, writerProperties(target.schema))) as ReadableStream<Uint8Array>
+    ).getReader();
     for (let read = await output.read(); !read.done; read = await output.read()) chunks.push(read.value);
   } catch (error) {
     if (sourceError !== undefined) throw sourceError;
@@ -127,7 +129,9 @@ function writerProperties(schema: IcebergSchema) {
     .setMaxRowGroupSize(PARQUET_ROW_GROUP_ROWS);
   for (const field of schema.fields) {
     if (!DELTA_ENCODED_TYPES.has(writableColumn(field).kind)) continue;
-    builder = builder.setColumnDictionaryEnabled(field.name, false).setColumnEncoding(field.name, Encoding.DELTA_BINARY_PACKED);
+    builder = builder
+      .setColumnDictionaryEnabled(field.name, false)
+      .setColumnEncoding(field.name, Encoding.DELTA_BINARY_PACKED);
   }
   // Built per file: parquet-wasm consumes the properties object it is given.
   return builder.build();
@@ -142,25 +146,39 @@ function toWasmBatch(batch: arrow.RecordBatch): WasmRecordBatch {
   }
 }
 
-/** Column sizes by field id and row-group start offsets, read back from the footer just written. */
+/** Column sizes by (leaf) field id and row-group start offsets, read back from the footer just written. */
 function parquetLayout(bytes: Uint8Array): { columnSizes: Map<number, number>; splitOffsets: number[] } {
   const metadata = parquetMetadata(bytes);
-  const fieldIds = new Map<string, number>();
-  for (const element of metadata.schema.slice(1)) {
-    if (element.field_id !== undefined) fieldIds.set(element.name, element.field_id);
-  }
+  const fieldIds = leafFieldIds(parquetSchema(metadata), []);
   const columnSizes = new Map<number, number>();
   const splitOffsets: number[] = [];
   for (const rowGroup of metadata.row_groups) {
     const first = rowGroup.columns[0]?.meta_data;
     if (first) splitOffsets.push(Number(first.dictionary_page_offset ?? first.data_page_offset));
     for (const column of rowGroup.columns) {
-      const fieldId = column.meta_data && fieldIds.get(column.meta_data.path_in_schema[0]!);
+      const fieldId = column.meta_data && fieldIds.get(column.meta_data.path_in_schema.join(PATH_SEPARATOR));
       if (fieldId === undefined || !column.meta_data) continue;
       columnSizes.set(fieldId, (columnSizes.get(fieldId) ?? 0) + Number(column.meta_data.total_compressed_size));
     }
   }
   return { columnSizes, splitOffsets };
+}
+
+/** Joins a column's path in the schema; a control character, which no column name holds. */
+const PATH_SEPARATOR = "\u0000";
+
+/** Each Parquet leaf column's path → its field id (a map's key and value have ids, its entries group none). */
+function leafFieldIds(tree: SchemaTree, path: string[]): Map<string, number> {
+  const ids = new Map<string, number>();
+  for (const child of tree.children) {
+    const childPath = [...path, child.element.name];
+    if (child.children.length > 0) {
+      for (const [leaf, id] of leafFieldIds(child, childPath)) ids.set(leaf, id);
+    } else if (child.element.field_id !== undefined) {
+      ids.set(childPath.join(PATH_SEPARATOR), child.element.field_id);
+    }
+  }
+  return ids;
 }
 
 function concatenate(chunks: Uint8Array[]): Uint8Array {

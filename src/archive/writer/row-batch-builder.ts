@@ -2,7 +2,8 @@
 // and UTF-8 buffers: no intermediate per-value objects, so millions of rows cost little heap.
 import * as arrow from "apache-arrow";
 import { ArchiveError } from "../errors.ts";
-import type { IcebergSchema, NestedField } from "../schema.ts";
+import { typeText, type IcebergSchema, type NestedField, type StructType } from "../schema.ts";
+import { valueAtKey, type ArchiveValue } from "../values.ts";
 import { arrowSchemaFor, writableColumn } from "./arrow-schema.ts";
 import { uuidBytes } from "./writer-ids.ts";
 
@@ -31,7 +32,8 @@ export class RowBatchBuilder<Row extends object> {
     readonly schema: IcebergSchema,
     readonly capacity: number = DEFAULT_ROWS_PER_BATCH,
   ) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`batch capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`batch capacity must be a positive integer, got ${capacity}`);
     this.arrowSchema = arrowSchemaFor(schema);
     this.reset();
   }
@@ -79,7 +81,10 @@ export class RowBatchBuilder<Row extends object> {
 
   private checkUsable(): void {
     if (this.failure !== undefined) {
-      throw new ArchiveError(undefined, `this batch builder refused a row earlier (${(this.failure as Error).message}); start a new one`);
+      throw new ArchiveError(
+        undefined,
+        `this batch builder refused a row earlier (${(this.failure as Error).message}); start a new one`,
+      );
     }
   }
 
@@ -87,7 +92,7 @@ export class RowBatchBuilder<Row extends object> {
   private reset(previous?: arrow.Data[]): void {
     this.rows = 0;
     this.columns = this.schema.fields.map((field, column) =>
-      columnBuilderFor(field, this.arrowSchema.fields[column]!.type, this.capacity, previous?.[column]?.values.byteLength),
+      columnBuilderFor(field, this.arrowSchema.fields[column]!.type, this.capacity, previous?.[column]),
     );
   }
 }
@@ -106,8 +111,15 @@ export function* rowBatches<Row extends object>(
   if (builder.length > 0) yield builder.build();
 }
 
-function columnBuilderFor(field: NestedField, arrowType: arrow.DataType, capacity: number, expectedBytes = 0): ColumnBuilder {
+/** A column's builder; `previous` (the column's last batch) sizes string buffers so they rarely regrow. */
+function columnBuilderFor(
+  field: NestedField,
+  arrowType: arrow.DataType,
+  capacity: number,
+  previous?: arrow.Data,
+): ColumnBuilder {
   const column = writableColumn(field);
+  const expectedBytes = previous?.values?.byteLength ?? 0;
   switch (column.kind) {
     case "int":
     case "date":
@@ -135,7 +147,13 @@ function columnBuilderFor(field: NestedField, arrowType: arrow.DataType, capacit
         value instanceof Uint8Array && value.length === column.length ? value : undefined,
       );
     case "decimal":
-      return new FixedBytesColumn(field, arrowType, capacity, DECIMAL128_BYTES, (value) => toDecimal128(value, column.precision, column.scale));
+      return new FixedBytesColumn(field, arrowType, capacity, DECIMAL128_BYTES, (value) =>
+        toDecimal128(value, column.precision, column.scale),
+      );
+    case "struct":
+      return new StructColumn(field, arrowType as arrow.Struct, capacity, previous);
+    case "map":
+      return new StringMapColumn(field, arrowType, capacity);
   }
 }
 
@@ -172,7 +190,10 @@ class Validity {
   isNull(index: number, value: unknown): boolean {
     if (value !== null && value !== undefined) return false;
     if (this.field.required) {
-      throw new ArchiveError(undefined, `column "${this.field.name}" is required but row ${index} of the batch has no value`);
+      throw new ArchiveError(
+        undefined,
+        `column "${this.field.name}" is required but row ${index} of the batch has no value`,
+      );
     }
     if (!this.bitmap) this.bitmap = new Uint8Array(Math.ceil(this.capacity / 8)).fill(0xff);
     this.bitmap[index >> 3]! &= ~(1 << (index & 7));
@@ -181,7 +202,9 @@ class Validity {
   }
 
   props(length: number): ValidityProps {
-    return this.bitmap ? { nullCount: this.nullCount, nullBitmap: this.bitmap.subarray(0, Math.ceil(length / 8)) } : { nullCount: 0 };
+    return this.bitmap
+      ? { nullCount: this.nullCount, nullBitmap: this.bitmap.subarray(0, Math.ceil(length / 8)) }
+      : { nullCount: 0 };
   }
 }
 
@@ -228,7 +251,12 @@ class BooleanColumn implements ColumnBuilder {
   }
 
   finish(length: number): arrow.Data {
-    return columnData(new arrow.Bool(), length, this.validity.props(length), this.bits.subarray(0, Math.ceil(length / 8)));
+    return columnData(
+      new arrow.Bool(),
+      length,
+      this.validity.props(length),
+      this.bits.subarray(0, Math.ceil(length / 8)),
+    );
   }
 }
 
@@ -314,9 +342,149 @@ class FixedBytesColumn implements ColumnBuilder {
   finish(length: number): arrow.Data {
     const bytes = this.bytes.subarray(0, length * this.width);
     // Arrow's Decimal vectors hold their values as 32-bit words.
-    const values = arrow.DataType.isDecimal(this.arrowType) ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4) : bytes;
+    const values = arrow.DataType.isDecimal(this.arrowType)
+      ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4)
+      : bytes;
     return columnData(this.arrowType, length, this.validity.props(length), values);
   }
+}
+
+/** A struct's value as a `Map` or an object keyed by field name (as the reader returns it); its fields are columns of their own. */
+class StructColumn implements ColumnBuilder {
+  private readonly validity: Validity;
+  private readonly members: Array<{ name: string; builder: ColumnBuilder }>;
+
+  constructor(
+    private readonly field: NestedField,
+    private readonly arrowType: arrow.Struct,
+    capacity: number,
+    previous: arrow.Data | undefined,
+  ) {
+    this.validity = new Validity(field, capacity);
+    this.members = (field.type as StructType).fields.map((member, index) => ({
+      name: member.name,
+      builder: columnBuilderFor(
+        { ...member, name: `${field.name}.${member.name}` },
+        arrowType.children[index]!.type,
+        capacity,
+        previous?.children[index],
+      ),
+    }));
+  }
+
+  set(index: number, value: unknown): void {
+    const isNull = this.validity.isNull(index, value);
+    if (!isNull && (typeof value !== "object" || value instanceof Uint8Array || Array.isArray(value)))
+      throw invalidValue(this.field, index, value);
+    for (const { name, builder } of this.members) {
+      builder.set(index, isNull ? null : valueAtKey(value as ArchiveValue, name));
+    }
+  }
+
+  finish(length: number): arrow.Data {
+    const children = this.members.map(({ builder }) => builder.finish(length));
+    return arrow.makeData({ type: this.arrowType, length, ...this.validity.props(length), children });
+  }
+}
+
+/** A `map<string, string>` value as a `Map` or an object; a null value is kept, an entry with a null key refused. */
+class StringMapColumn implements ColumnBuilder {
+  private readonly validity: Validity;
+  private readonly offsets: Int32Array;
+  private readonly keys = new GrowingStrings();
+  private readonly values = new GrowingStrings();
+  private entries = 0;
+
+  constructor(
+    private readonly field: NestedField,
+    private readonly arrowType: arrow.DataType,
+    capacity: number,
+  ) {
+    this.validity = new Validity(field, capacity);
+    this.offsets = new Int32Array(capacity + 1);
+  }
+
+  set(index: number, value: unknown): void {
+    if (!this.validity.isNull(index, value)) {
+      if (typeof value !== "object" || value instanceof Uint8Array || Array.isArray(value))
+        throw invalidValue(this.field, index, value);
+      const entries = value instanceof Map ? value.entries() : Object.entries(value as Record<string, unknown>);
+      for (const [key, entry] of entries) {
+        if (typeof key !== "string" || (entry !== null && entry !== undefined && typeof entry !== "string")) {
+          throw invalidValue(this.field, index, `{ ${String(key)}: ${String(entry)} }`);
+        }
+        this.keys.push(key);
+        this.values.push(entry ?? null);
+        this.entries++;
+      }
+    }
+    this.offsets[index + 1] = this.entries;
+  }
+
+  finish(length: number): arrow.Data {
+    const mapType = this.arrowType as arrow.Map_;
+    const entriesType = mapType.children[0]!.type as arrow.Struct;
+    const [keyType, valueType] = entriesType.children.map((child) => child.type) as [arrow.Utf8, arrow.Utf8];
+    const child = arrow.makeData({
+      type: entriesType,
+      length: this.entries,
+      nullCount: 0,
+      children: [this.keys.finish(keyType), this.values.finish(valueType)],
+    });
+    return arrow.makeData({
+      type: mapType,
+      length,
+      ...this.validity.props(length),
+      valueOffsets: this.offsets.slice(0, length + 1),
+      child,
+    });
+  }
+}
+
+/** Strings (or nulls) of unknown number: offsets, bytes and validity grow as they come. */
+class GrowingStrings {
+  private offsets = new Int32Array(1024 + 1);
+  private bytes = new Uint8Array(MIN_VALUE_BYTES);
+  private validity: Uint8Array | undefined;
+  private count = 0;
+  private used = 0;
+  private nulls = 0;
+
+  push(value: string | null): void {
+    if (this.count + 1 >= this.offsets.length) this.offsets = grow(this.offsets, this.offsets.length * 2);
+    if (value === null) {
+      this.validity ??= new Uint8Array(Math.ceil(this.offsets.length / 8)).fill(0xff);
+      if (this.validity.length * 8 <= this.count) this.validity = grow(this.validity, this.validity.length * 2, 0xff);
+      this.validity[this.count >> 3]! &= ~(1 << (this.count & 7));
+      this.nulls++;
+    } else {
+      // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
+      if (this.used + value.length * 3 > this.bytes.length)
+        this.bytes = grow(this.bytes, Math.max(this.bytes.length * 2, this.used + value.length * 3));
+      this.used += utf8Encoder.encodeInto(value, this.bytes.subarray(this.used)).written;
+    }
+    this.offsets[++this.count] = this.used;
+  }
+
+  finish(type: arrow.Utf8): arrow.Data {
+    const validity = this.validity
+      ? { nullCount: this.nulls, nullBitmap: this.validity.subarray(0, Math.ceil(this.count / 8)) }
+      : { nullCount: 0 };
+    return columnData(
+      type,
+      this.count,
+      validity,
+      this.bytes.subarray(0, this.used),
+      this.offsets.subarray(0, this.count + 1),
+    );
+  }
+}
+
+function grow<T extends Int32Array | Uint8Array>(array: T, length: number, fill = 0): T {
+  const grown = new (array.constructor as new (length: number) => T)(length);
+  if (fill !== 0) grown.fill(fill);
+  grown.set(array);
+  return grown;
 }
 
 const INT32_MIN = -(2 ** 31);
@@ -324,7 +492,9 @@ const INT32_MAX = 2 ** 31 - 1;
 const DECIMAL128_BYTES = 16;
 
 function toInt32(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX ? value : undefined;
+  return typeof value === "number" && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX
+    ? value
+    : undefined;
 }
 
 function toInt64(value: unknown): bigint | undefined {
@@ -339,7 +509,8 @@ function toFloat(value: unknown): number | undefined {
 /** A uuid as the reader returns it (canonical text) or as its 16 bytes. */
 function toUuidBytes(value: unknown): Uint8Array | undefined {
   if (value instanceof Uint8Array) return value.length === 16 ? value : undefined;
-  if (typeof value !== "string" || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) return undefined;
+  if (typeof value !== "string" || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value))
+    return undefined;
   return uuidBytes(value);
 }
 
@@ -365,9 +536,10 @@ function toDecimal128(value: unknown, precision: number, scale: number): Uint8Ar
 }
 
 function invalidValue(field: NestedField, index: number, value: unknown): ArchiveError {
-  const shown = typeof value === "bigint" ? `${value}n` : typeof value === "string" ? JSON.stringify(value) : String(value);
+  const shown =
+    typeof value === "bigint" ? `${value}n` : typeof value === "string" ? JSON.stringify(value) : String(value);
   return new ArchiveError(
     undefined,
-    `column "${field.name}" (${String(field.type)}) cannot hold ${shown} (${typeof value}) at row ${index} of the batch`,
+    `column "${field.name}" (${typeText(field.type)}) cannot hold ${shown} (${typeof value}) at row ${index} of the batch`,
   );
 }

@@ -1,6 +1,7 @@
 // Which table schema an append writes with. The same fields as a schema the table has: that one.
-// Otherwise the current schema plus new optional columns (the only evolution an append makes,
-// e.g. `country` added part-way through the event archive): a new schema id. Files written before
+// Otherwise the current schema plus new optional columns or new optional fields of a struct column
+// (the only evolutions an append makes, e.g. `country` added part-way through the event archive):
+// a new schema id. Files written before
 // simply lack the new columns, which readers fill with nulls by field id.
 import { ArchiveError } from "../errors.ts";
 import { currentSchema, type TableMetadata } from "../metadata.ts";
@@ -23,7 +24,8 @@ export function resolveAppendSchema(metadata: TableMetadata, schema: IcebergSche
   for (const field of current.fields) {
     const next = schema.fields.find((candidate) => candidate.id === field.id);
     if (!next) throw refuse(`it drops column "${field.name}" (field ${field.id}) of the current schema`);
-    if (!sameField(field, next)) throw refuse(`it changes column "${field.name}" (field ${field.id})`);
+    if (!sameField(field, next) && !addsStructFields(field, next, metadata["last-column-id"]))
+      throw refuse(`it changes column "${field.name}" (field ${field.id})`);
   }
   const seen = new Set<number>();
   for (const field of schema.fields) {
@@ -31,9 +33,12 @@ export function resolveAppendSchema(metadata: TableMetadata, schema: IcebergSche
     seen.add(field.id);
     if (current.fields.some((candidate) => candidate.id === field.id)) continue;
     if (field.id <= metadata["last-column-id"]) {
-      throw refuse(`new column "${field.name}" reuses field id ${field.id}; new ids start above ${metadata["last-column-id"]}`);
+      throw refuse(
+        `new column "${field.name}" reuses field id ${field.id}; new ids start above ${metadata["last-column-id"]}`,
+      );
     }
-    if (field.required) throw refuse(`new column "${field.name}" is required, but files written before it cannot have it`);
+    if (field.required)
+      throw refuse(`new column "${field.name}" is required, but files written before it cannot have it`);
   }
   const schemaId = Math.max(...metadata.schemas.map((candidate) => candidate["schema-id"])) + 1;
   return { schema: { ...schema, type: "struct", "schema-id": schemaId }, isNew: true };
@@ -44,7 +49,21 @@ function sameFields(a: readonly NestedField[], b: readonly NestedField[]): boole
 }
 
 function sameField(a: NestedField, b: NestedField): boolean {
-  return a.id === b.id && a.name === b.name && a.required === b.required && JSON.stringify(a.type) === JSON.stringify(b.type);
+  return (
+    a.id === b.id && a.name === b.name && a.required === b.required && JSON.stringify(a.type) === JSON.stringify(b.type)
+  );
+}
+
+/** Whether `next` is the struct column `field` with new optional fields (ids above `lastId`) after its own. */
+function addsStructFields(field: NestedField, next: NestedField, lastId: number): boolean {
+  if (typeof field.type === "string" || typeof next.type === "string") return false;
+  if (field.type.type !== "struct" || next.type.type !== "struct") return false;
+  if (field.id !== next.id || field.name !== next.name || field.required !== next.required) return false;
+  const [kept, added] = [
+    next.type.fields.slice(0, field.type.fields.length),
+    next.type.fields.slice(field.type.fields.length),
+  ];
+  return sameFields(field.type.fields, kept) && added.every((member) => !member.required && member.id > lastId);
 }
 
 function describeFields(schema: IcebergSchema): string {

@@ -23,7 +23,7 @@ import {
   type Snapshot,
   type TableMetadata,
 } from "../metadata.ts";
-import type { IcebergSchema } from "../schema.ts";
+import { highestFieldId, type IcebergSchema } from "../schema.ts";
 import type { ObjectStore } from "../store/object-store.ts";
 import { arrowSchemaFor } from "./arrow-schema.ts";
 import { encodeManifest, partitionSummaries } from "./manifest.ts";
@@ -89,7 +89,7 @@ export async function createTable(
     location: (table.location ?? store.root).replace(/\/+$/, ""),
     "last-sequence-number": 0,
     "last-updated-ms": now,
-    "last-column-id": Math.max(0, ...table.schema.fields.map((field) => field.id)),
+    "last-column-id": highestFieldId(table.schema),
     "current-schema-id": 0,
     schemas: [{ ...table.schema, type: "struct", "schema-id": 0 }],
     "default-spec-id": table.partitionSpec["spec-id"],
@@ -321,7 +321,7 @@ export async function commitSnapshot(
     ...base,
     "last-sequence-number": sequenceNumber,
     "last-updated-ms": timestampMs,
-    "last-column-id": Math.max(base["last-column-id"], ...schema.fields.map((field) => field.id)),
+    "last-column-id": Math.max(base["last-column-id"], highestFieldId(schema)),
     schemas: isNew ? [...base.schemas, schema] : base.schemas,
     "current-schema-id": schema["schema-id"],
     "current-snapshot-id": snapshotId,

@@ -34,6 +34,7 @@ const SPAN_MICROS = DEMO_SPAN_DAYS * 86_400_000 * MICROS_PER_MS;
 /** The demo's envelope before `country` was added: the archive's first half is written with it. */
 export const ENVELOPE_BEFORE_COUNTRY = defineEnvelope({
   columns: envelope.columns,
+  ...(envelope.attributesColumn ? { attributesColumn: envelope.attributesColumn } : {}),
   attributes: Object.fromEntries(Object.entries(envelope.attributes).filter(([name]) => name !== "country")),
 });
 

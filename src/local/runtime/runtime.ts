@@ -17,6 +17,7 @@ import {
 import { FunctionCatalog } from "./function-catalog.ts";
 import { settle } from "./function-result.ts";
 import { startHttpServer, type HttpServer } from "./http-server.ts";
+import { routeFunctionLogsToStderr } from "./function-logs.ts";
 import { installIndexedLookups } from "./indexed-lookups.ts";
 import type { LocalIdentity } from "./identity.ts";
 import { instrumentModules } from "./instrumentation.ts";
@@ -91,6 +92,7 @@ const REPROJECT_COMPONENT_DIR = fileURLToPath(new URL("../../component/", import
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const startedAt = performance.now();
   installIndexedLookups();
+  routeFunctionLogsToStderr();
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const [app, reproject, replayPool, appPool] = await Promise.all([
     loadComponentSource("", options.convexDir ?? PROJECT_CONVEX_DIR),

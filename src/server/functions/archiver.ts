@@ -25,7 +25,7 @@ export function archiverFunctions({ component }: Wiring) {
       args: eventsToArchiveArgs,
       returns: vEventRecords,
       handler: async (ctx, { after, cutoffMs, limit }) => {
-        const rows = await eventRowsAfter(ctx, after, Math.min(limit, ARCHIVE_PAGE_EVENTS));
+        const { rows } = await eventRowsAfter(ctx, after, Math.min(limit, ARCHIVE_PAGE_EVENTS));
         const firstTooRecent = rows.findIndex((row) => row._creationTime >= cutoffMs);
         return (firstTooRecent === -1 ? rows : rows.slice(0, firstTooRecent)).map(eventRecordOf);
       },

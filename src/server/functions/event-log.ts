@@ -9,6 +9,7 @@ import {
   startLogArgs,
   vEventLogStart,
   vEventLogState,
+  vEventPage,
   vEventRecords,
 } from "../function-validators.ts";
 import type { Wiring } from "../wiring.ts";
@@ -17,7 +18,7 @@ export function eventLogFunctions(wiring: Wiring) {
   return {
     eventsAfter: internalQueryGeneric({
       args: eventsAfterArgs,
-      returns: vEventRecords,
+      returns: vEventPage,
       handler: (ctx, { after, limit }) => eventsAfter(ctx, after, limit),
     }),
 

@@ -7,7 +7,9 @@ import { eventLogFunctions } from "./event-log.ts";
 import { maintenanceFunctions } from "./maintenance.ts";
 import { readModelFunctions } from "./read-models.ts";
 import { replayFunctions } from "./replay.ts";
+import { retentionFunctions } from "./retention.ts";
 import { selfCheckFunctions } from "./self-check.ts";
+import { watchdogFunctions } from "./watchdog.ts";
 
 export function engineFunctions(wiring: Wiring) {
   const functions = {
@@ -17,6 +19,8 @@ export function engineFunctions(wiring: Wiring) {
     ...archiverFunctions(wiring),
     ...maintenanceFunctions(wiring),
     ...selfCheckFunctions(wiring),
+    ...watchdogFunctions(wiring),
+    ...retentionFunctions(wiring),
   };
   return functions satisfies Record<(typeof FUNCTION_NAMES)[number], unknown>;
 }

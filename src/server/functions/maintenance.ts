@@ -1,7 +1,7 @@
 // Archive maintenance, the Convex side: which snapshots rebuilds have pinned, the single entry
-// point the cron uses (one run at a time), and the audit trail. The work itself is the Node
+// point the cron uses (one run at a time, the run in flight known by its job id), and the audit trail. The work itself is the Node
 // actions of ../../node/maintenance.ts.
-import { internalMutationGeneric, internalQueryGeneric, getFunctionName, type GenericMutationCtx } from "convex/server";
+import { internalMutationGeneric, internalQueryGeneric, type GenericMutationCtx } from "convex/server";
 import { v, type Infer } from "convex/values";
 import { SYSTEM, vPinnedSnapshots, type PinnedSnapshots } from "../../component/validators.ts";
 import { recordAudit } from "../audit.ts";
@@ -11,9 +11,6 @@ import type { Wiring } from "../wiring.ts";
 
 export type MaintenanceOperation = Infer<typeof vMaintenanceOperation>;
 export const MAINTENANCE_OPERATIONS: readonly MaintenanceOperation[] = ["compact", "expire", "cleanOrphans"];
-
-/** A maintenance run lasts at most a Node action's 10 minutes: scheduled runs older than this are over. */
-const RUN_HORIZON_MS = 15 * 60_000;
 
 const vStartAnswer = v.union(
   v.object({ status: v.literal("started"), jobId: v.id("_scheduled_functions") }),
@@ -31,15 +28,12 @@ export function maintenanceFunctions({ component, refs }: Wiring) {
       details: entry.details,
     });
 
-  const maintainFunction = getFunctionName(refs.maintain);
+  /** Whether the run startMaintenance scheduled last is still pending or in progress: one job read. */
   async function runInFlight(ctx: GenericMutationCtx<any>): Promise<boolean> {
-    const since = Date.now() - RUN_HORIZON_MS;
-    for await (const job of ctx.db.system.query("_scheduled_functions").order("desc")) {
-      if (job._creationTime < since) break;
-      const name = job.name.replace(/\.js:/, ":");
-      if (name === maintainFunction && (job.state.kind === "pending" || job.state.kind === "inProgress")) return true;
-    }
-    return false;
+    const latest = await ctx.runQuery(component.maintenanceRuns.latest, {});
+    const jobId = latest && ctx.db.system.normalizeId("_scheduled_functions", latest.jobId);
+    const job = jobId ? await ctx.db.system.get(jobId) : null;
+    return job?.state.kind === "pending" || job?.state.kind === "inProgress";
   }
 
   return {
@@ -73,6 +67,7 @@ export function maintenanceFunctions({ component, refs }: Wiring) {
         const jobId = await ctx.scheduler.runAfter(0, refs.maintain, {
           operations: operations ?? [...MAINTENANCE_OPERATIONS],
         });
+        await ctx.runMutation(component.maintenanceRuns.started, { jobId });
         return { status: "started" as const, jobId };
       },
     }),

@@ -3,14 +3,17 @@
 import { internalMutationGeneric, internalQueryGeneric, type GenericDatabaseReader } from "convex/server";
 import { v } from "convex/values";
 import type { AnyProjection } from "../../registry/index.ts";
-import { VERIFY_SAMPLE_LIMIT } from "../../component/validators.ts";
+import {
+  VERIFY_SAMPLE_LIMIT,
+  vGenerationDeletionPage,
+  type GenerationDeletionPage,
+} from "../../component/validators.ts";
+import { diffSample } from "../../replay/diff-sample.ts";
+import { TransactionBudget } from "../../replay/transaction-budget.ts";
 import { diffWindow, type Difference, type StoredDocument } from "../../replay/read-model-diff.ts";
 import { deleteGenerationArgs, diffBatchArgs, vDiffBatchAnswer } from "../function-validators.ts";
 import { documentFields, generationRows } from "../read-model-storage.ts";
 import type { Wiring } from "../wiring.ts";
-
-/** Deletes per transaction: well under Convex's 16,000 writes and 16 MiB per mutation. */
-export const GENERATION_DELETE_BATCH = 2_000;
 
 /** Documents read per side per transaction: 2,000 reads, far inside Convex's 32,000 and 16 MiB. */
 export const VERIFY_DIFF_BATCH = 1_000;
@@ -47,21 +50,24 @@ export function readModelFunctions({ component, registry, refs }: Wiring) {
     }),
 
     /**
-     * Deletes a generation no query reads (replaced, cancelled, superseded) in background batches;
-     * the component schedules it.
+     * Deletes a page of a generation no query reads (replaced, cancelled, superseded): documents
+     * until the next one could take the transaction past half of a limit, whatever their size. The
+     * component runs the pages (src/component/generationDeletions.ts).
      */
     deleteGeneration: internalMutationGeneric({
       args: deleteGenerationArgs,
-      returns: v.number(),
-      handler: async (ctx, { projection, generation }) => {
+      returns: vGenerationDeletionPage,
+      handler: async (ctx, { projection, generation }): Promise<GenerationDeletionPage> => {
         const live = await ctx.runQuery(component.projections.liveGenerations, { name: projection });
-        if (live.active === generation) return 0; // never delete what queries read
-        const batch = await generationRows(ctx.db, projection, generation).take(GENERATION_DELETE_BATCH);
-        for (const row of batch) await ctx.db.delete(row._id);
-        if (batch.length === GENERATION_DELETE_BATCH) {
-          await ctx.scheduler.runAfter(0, refs.deleteGeneration, { projection, generation });
+        if (live.active === generation) return { deleted: 0, done: true }; // never delete what queries read
+        const budget = await TransactionBudget.start(ctx.meta);
+        let deleted = 0;
+        for await (const row of generationRows(ctx.db, projection, generation)) {
+          await ctx.db.delete(row._id);
+          deleted++;
+          if (!(await budget.roomForAnother())) return { deleted, done: false };
         }
-        return batch.length;
+        return { deleted, done: true };
       },
     }),
 
@@ -90,7 +96,7 @@ export function readModelFunctions({ component, registry, refs }: Wiring) {
           onlyInActive: count("only_in_active"),
           onlyInShadow: count("only_in_shadow"),
           changed: count("changed"),
-          samples: window.differences.slice(0, VERIFY_SAMPLE_LIMIT),
+          samples: window.differences.slice(0, VERIFY_SAMPLE_LIMIT).map(diffSample),
           changedFields: [
             ...new Set(
               window.differences.flatMap((difference) => (difference.kind === "changed" ? difference.fields : [])),

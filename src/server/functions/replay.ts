@@ -10,7 +10,7 @@ import { appFunctions } from "../app-functions.ts";
 import { archiveLocation } from "../archive-location.ts";
 import { positionGap } from "../../replay/position-gap.ts";
 import { commitEvents, eventFailure, gapFailure, type CommitInput, type OpenRebuild } from "../commit-events.ts";
-import { countEventsAfter, eventLogOf, eventsAfter, projectionCode } from "../event-log.ts";
+import { countEventsAfter, eventsThrough, projectionCode } from "../event-log.ts";
 import { transactionUsage } from "../transaction-usage.ts";
 import { applyBatchArgs, finishTailArgs, storePlanArgs, vBatchOutcome, vTailOutcome } from "../function-validators.ts";
 import type { Wiring } from "../wiring.ts";
@@ -82,13 +82,17 @@ export function replayFunctions(wiring: Wiring) {
      * The handover: in one transaction, apply whatever is left of the events table after the cursor
      * and complete the rebuild (swapping its generation in). Appends that commit before this
      * transaction are in the table and applied here; appends after it see the new generation active.
-     * Answers `behind` when more is left than one batch, so the chunk goes on catching up first.
-     * Positions missing after the cursor (the table's are contiguous) fail the rebuild: no swap.
+     * It reads one batch's window of positions after the cursor and not the log's document, so on a
+     * deployment it conflicts only with an append into that window while it runs (Convex retries it,
+     * and the retry applies that append too), never with later ones. Answers `behind` when the window
+     * is full, so the chunk goes on catching up first. `through` is the log's last position the chunk
+     * read before: positions up to it (the table's are contiguous) must all be there, or the rebuild
+     * fails: no swap.
      */
     finishTail: internalMutationGeneric({
       args: finishTailArgs,
       returns: vTailOutcome,
-      handler: async (ctx, { rebuildId, expectedCursor }) => {
+      handler: async (ctx, { rebuildId, expectedCursor, through }) => {
         const opening = await ctx.runQuery(component.lifecycle.openBatch, { rebuildId, expectedCursor, phase: "tail" });
         if (opening.status === "stopped") return opening;
         // Another attempt moved the checkpoint: this one stops, the rebuild goes on from there.
@@ -99,9 +103,9 @@ export function replayFunctions(wiring: Wiring) {
         const projection: AnyProjection = registry.require(rebuild.projection);
         const limit = projection.eventsPerMutation;
         const after = rebuild.cursor ?? 0;
-        const remaining = await eventsAfter(ctx, after, limit + 1);
-        const caughtUp = remaining.length <= limit;
-        const gap = positionGap(after, remaining, caughtUp ? (await eventLogOf(ctx))?.lastPosition : undefined);
+        const { rows: remaining, cut } = await eventsThrough(ctx, after, after + limit + 1);
+        const caughtUp = !cut && remaining.length <= limit;
+        const gap = positionGap(after, remaining, caughtUp ? through : undefined);
         if (gap) {
           const error = gapFailure(gap, after);
           await ctx.runMutation(component.lifecycle.fail, { rebuildId, error });
