@@ -11,6 +11,7 @@ export const {
   status,
   listActive,
   history,
+  samples,
   deadLetters,
   auditLog,
   projections,

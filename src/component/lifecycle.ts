@@ -16,6 +16,7 @@ import { notifyApp } from "./notifications.ts";
 import { retryIfAutomatic } from "./automaticRebuilds.ts";
 import { scheduleGenerationDeletion } from "./generationDeletions.ts";
 import { replayPool } from "./replayPool.ts";
+import { recordSample } from "./samples.ts";
 import {
   vBatchWrites,
   vCounters,
@@ -493,14 +494,16 @@ export const commitBatch = mutation({
     }
     const counters = { ...rebuild.counters };
     for (const key of Object.keys(batch) as (keyof typeof batch)[]) counters[key] += batch[key];
+    const rate = updateRate(rebuild.rate, counters.found, now);
     await ctx.db.patch(rebuild._id, {
       cursor: lastPosition,
       counters,
       processed: counters.found,
       ...(writes ? { usage: addBatchWrites(rebuild.usage, writes) } : {}),
-      rate: updateRate(rebuild.rate, counters.found, now),
+      rate,
       updatedAt: now,
     });
+    await recordSample(ctx, rebuild._id, { at: now, processed: counters.found, eventsPerSecond: rate.eventsPerSecond });
     return null;
   },
 });

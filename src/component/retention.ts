@@ -14,6 +14,7 @@ import { internalMutation, mutation, type MutationCtx } from "./_generated/serve
 import { recordAudit } from "./audit.ts";
 import { scheduleGenerationDeletion } from "./generationDeletions.ts";
 import { deletePlan, findProjection, rebuildById, type Rebuild } from "./lifecycle.ts";
+import { deleteRebuildSamples } from "./samples.ts";
 import { SYSTEM } from "./validators.ts";
 
 export const vRetentionPolicy = v.object({
@@ -193,7 +194,7 @@ async function removePlan(page: Page, rebuild: Rebuild): Promise<boolean> {
   return true;
 }
 
-/** Deletes the rebuild's dead letters, its plan and then its row; false when the budget ran out before the row went. */
+/** Deletes the rebuild's dead letters, its progress samples, its plan and then its row; false when the budget ran out before the row went. */
 async function removeRebuild(page: Page, rebuild: Rebuild): Promise<boolean> {
   const { ctx } = page;
   const letters = ctx.db.query("deadLetters").withIndex("by_rebuild", (q) => q.eq("rebuildId", rebuild._id));
@@ -202,6 +203,8 @@ async function removeRebuild(page: Page, rebuild: Rebuild): Promise<boolean> {
     page.removed.deadLetters++;
     if (!(await page.budget.roomForAnother())) return false;
   }
+  await deleteRebuildSamples(ctx, rebuild._id);
+  if (!(await page.budget.roomForAnother())) return false;
   if (!(await removePlan(page, rebuild))) return false;
   await ctx.db.delete(rebuild._id);
   page.removed.rebuilds++;

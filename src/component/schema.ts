@@ -133,6 +133,19 @@ export default defineSchema({
     ["rebuildId", "page"],
   ),
 
+  /**
+   * A rebuild's progress over time (src/component/samples.ts), at most a few hundred per rebuild.
+   * `kept` and `intervalMs` are the sampling's state, read from the latest sample only.
+   */
+  rebuildSamples: defineTable({
+    rebuildId: v.string(),
+    at: v.number(),
+    processed: v.number(),
+    eventsPerSecond: v.number(),
+    kept: v.number(),
+    intervalMs: v.number(),
+  }).index("by_rebuild_at", ["rebuildId", "at"]),
+
   /** Events a rebuild with the dead-letter policy could not apply, with the reason; the rebuild went on. */
   deadLetters: defineTable({
     rebuildId: v.string(),

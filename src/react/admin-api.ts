@@ -42,6 +42,8 @@ export interface RebuildAdminApi {
   status: Query<{ rebuildId: string }, RebuildProgressStatus | null>;
   listActive: Query<NoArgs, RebuildProgressStatus[]>;
   history: Query<{ projection?: string; limit?: number }, RebuildProgressStatus[]>;
+  /** A rebuild's progress over time: `{ at, processed, eventsPerSecond }`, oldest first. */
+  samples: Query<{ rebuildId: string }, { at: number; processed: number; eventsPerSecond: number }[]>;
   deadLetters: Query<{ rebuildId: string; limit?: number }>;
   auditLog: Query<{ limit?: number }>;
   projections: Query<NoArgs>;

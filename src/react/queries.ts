@@ -22,7 +22,9 @@ function useLiveQuery<Query extends FunctionReference<"query">>(
 }
 
 /** Every projection of the code's registry with its stored state (version, active generation, staleness, last rebuild). */
-export function useProjections<Api extends Pick<RebuildAdminApi, "projections">>(api: Api): LiveQuery<Api["projections"]> {
+export function useProjections<Api extends Pick<RebuildAdminApi, "projections">>(
+  api: Api,
+): LiveQuery<Api["projections"]> {
   return useLiveQuery(api.projections, {} as FunctionArgs<Api["projections"]>);
 }
 
@@ -38,7 +40,9 @@ export function useRebuildStatus<Api extends Pick<RebuildAdminApi, "status">>(
 }
 
 /** The running and paused rebuilds. */
-export function useActiveRebuilds<Api extends Pick<RebuildAdminApi, "listActive">>(api: Api): LiveQuery<Api["listActive"]> {
+export function useActiveRebuilds<Api extends Pick<RebuildAdminApi, "listActive">>(
+  api: Api,
+): LiveQuery<Api["listActive"]> {
   return useLiveQuery(api.listActive, {} as FunctionArgs<Api["listActive"]>);
 }
 
@@ -50,13 +54,24 @@ export function useRebuildHistory<Api extends Pick<RebuildAdminApi, "history">>(
   return useLiveQuery(api.history, args);
 }
 
+/** A rebuild's progress over time (events processed, events/s), oldest first; live. Without an id nothing is asked. */
+export function useRebuildSamples<Api extends Pick<RebuildAdminApi, "samples">>(
+  api: Api,
+  rebuildId: FunctionArgs<Api["samples"]>["rebuildId"] | null | undefined,
+): LiveQuery<Api["samples"]> {
+  return useLiveQuery(api.samples, rebuildId ? ({ rebuildId } as FunctionArgs<Api["samples"]>) : "skip");
+}
+
 /** A rebuild's dead-lettered events with their reasons. Without an id nothing is asked. */
 export function useDeadLetters<Api extends Pick<RebuildAdminApi, "deadLetters">>(
   api: Api,
   rebuildId: FunctionArgs<Api["deadLetters"]>["rebuildId"] | null | undefined,
   options?: Omit<FunctionArgs<Api["deadLetters"]>, "rebuildId">,
 ): LiveQuery<Api["deadLetters"]> {
-  return useLiveQuery(api.deadLetters, rebuildId ? ({ ...options, rebuildId } as FunctionArgs<Api["deadLetters"]>) : "skip");
+  return useLiveQuery(
+    api.deadLetters,
+    rebuildId ? ({ ...options, rebuildId } as FunctionArgs<Api["deadLetters"]>) : "skip",
+  );
 }
 
 /** Who triggered, cancelled, paused or resumed what, when, and the outcome; newest first. */

@@ -11,7 +11,8 @@ import { requireAdminForRead } from "./admin.ts";
 import { appFunctions } from "./app-functions.ts";
 import { archiveLocation } from "./archive-location.ts";
 import { recordAudit } from "./audit.ts";
-import { projectionCode } from "./event-log.ts";
+import { eventLogOf, projectionCode } from "./event-log.ts";
+import { lagBehind } from "./lag.ts";
 import { pageSize } from "./page-size.ts";
 import type { Wiring } from "./wiring.ts";
 
@@ -180,6 +181,15 @@ export function adminApi(wiring: Wiring) {
     },
   });
 
+  /** A rebuild's progress over time (events processed, events/s), oldest first, at most a few hundred points. */
+  const samples = queryGeneric({
+    args: { rebuildId: v.string() },
+    handler: async (ctx, { rebuildId }) => {
+      await requireAdminForRead(authorize, ctx);
+      return ctx.runQuery(component.samples.list, { rebuildId });
+    },
+  });
+
   const deadLetters = queryGeneric({
     args: { rebuildId: v.string(), limit: v.optional(v.number()) },
     handler: async (ctx, { rebuildId, limit }) => {
@@ -204,26 +214,31 @@ export function adminApi(wiring: Wiring) {
     handler: async (ctx) => {
       await requireAdminForRead(authorize, ctx);
       const rows = await ctx.runQuery(component.projections.list, {});
+      const logPosition = (await eventLogOf(ctx))?.lastPosition ?? 0;
       const names = new Set([
         ...registry.projections.map((projection) => projection.name),
         ...rows.map((row) => row.name),
       ]);
-      return [...names].sort().map((name) => {
-        const code = registry.get(name);
-        const row = rows.find((candidate) => candidate.name === name);
-        return {
-          name,
-          codeVersion: code?.version ?? null,
-          builtVersion: row?.builtVersion ?? null,
-          activeGeneration: row?.activeGeneration ?? null,
-          complexity: code?.complexity ?? null,
-          eventTypes: code ? [...code.eventTypes] : [],
-          staleSince: row?.staleSince ?? null,
-          automaticRebuild: row?.automaticRebuild ?? null,
-          removed: !code,
-          lastRebuild: row?.lastRebuild ?? null,
-        };
-      });
+      return Promise.all(
+        [...names].sort().map(async (name) => {
+          const code = registry.get(name);
+          const row = rows.find((candidate) => candidate.name === name);
+          return {
+            name,
+            codeVersion: code?.version ?? null,
+            builtVersion: row?.builtVersion ?? null,
+            activeGeneration: row?.activeGeneration ?? null,
+            complexity: code?.complexity ?? null,
+            eventTypes: code ? [...code.eventTypes] : [],
+            staleSince: row?.staleSince ?? null,
+            automaticRebuild: row?.automaticRebuild ?? null,
+            removed: !code,
+            lastRebuild: row?.lastRebuild ?? null,
+            logPosition,
+            behind: row?.frozenAfter == null ? null : await lagBehind(ctx, row.frozenAfter, logPosition),
+          };
+        }),
+      );
     },
   });
 
@@ -237,6 +252,7 @@ export function adminApi(wiring: Wiring) {
     status,
     listActive,
     history,
+    samples,
     deadLetters,
     auditLog,
     projections,

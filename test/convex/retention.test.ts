@@ -114,6 +114,9 @@ describe("retention", () => {
       ctx.db.insert("deadLetters", { rebuildId: completed[6]!, projection, ...letter, at: Date.now() }),
     );
     await audit(t, Date.now() - 10 * DAY, "pause");
+    const progressSample = { processed: 1, eventsPerSecond: 1, kept: 1, intervalMs: 1_000 };
+    for (const rebuildId of [completed[0]!, completed[6]!])
+      await inComponent(t, (ctx) => ctx.db.insert("rebuildSamples", { rebuildId, at: Date.now(), ...progressSample }));
     await inComponent(t, async (ctx) => {
       await ctx.db.insert("projections", {
         name: projection,
@@ -148,6 +151,9 @@ describe("retention", () => {
     expect(
       letters.filter((letter) => completed.includes(letter.rebuildId as Id<"rebuilds">)).map((l) => l._id),
     ).toEqual([recentLetter]);
+    // A removed rebuild's progress samples go with it.
+    const sampled = (await componentDocuments(t, "rebuildSamples")).map((sample) => sample.rebuildId);
+    expect(sampled).toEqual([completed[6]]);
     // Another projection counts its own.
     expect(other.map((id) => rebuilds.has(id))).toEqual([true, true]);
     expect(other.map((id) => plans.has(id))).toEqual([false, true]);

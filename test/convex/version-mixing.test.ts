@@ -1,6 +1,7 @@
 // A generation is written by one handler version only. A deploy that changes a projection's version
 // under a running rebuild supersedes it (no batch of the old version runs the new handlers), and live
-// appends leave an active generation of another version as it is until the new one swaps in.
+// appends leave an active generation of another version as it is until the new one swaps in (the
+// panel shows how far behind the event log it is meanwhile).
 import { describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { reproject } from "../../convex/reproject";
@@ -110,5 +111,35 @@ describe("one handler version per generation", () => {
     // Appends after the swap go to the new generation inline again.
     await appendFrom(180, 20);
     expect(await activeModel(t)).toEqual({ generation: 2, docs: foldedThrough(ARCHIVED + 200) });
+  });
+
+  it("counts the events and the time a frozen projection is behind, and none for live ones", async () => {
+    const t = createConvexTest();
+    await startLog(t);
+    await t.mutation(internal.reproject.reconcile, {});
+    await settleRebuilds(t);
+    const admin = t.withIdentity(ADMIN);
+    const lagOf = async (name: string) =>
+      (await admin.query(api.rebuilds.projections, {})).find((projection) => projection.name === name)!;
+    await t.mutation(internal.reproject.append, { events: history.live.slice(0, 100) });
+    expect(await lagOf("sessionSummary")).toMatchObject({ logPosition: ARCHIVED + 100, behind: null });
+
+    code.sessionSummaryVersion = 2;
+    vi.advanceTimersByTime(5_000);
+    const frozenAt = Date.now();
+    await t.mutation(internal.reproject.append, { events: history.live.slice(100, 150) });
+    vi.advanceTimersByTime(5_000);
+    await t.mutation(internal.reproject.append, { events: history.live.slice(150, 160) });
+
+    const frozen = await lagOf("sessionSummary");
+    expect(frozen.logPosition).toBe(ARCHIVED + 160);
+    expect(frozen.behind!.events).toBe(60);
+    expect(frozen.behind!.since).toBeGreaterThanOrEqual(frozenAt);
+    expect(frozen.behind!.since).toBeLessThan(frozenAt + 5_000);
+    expect(await lagOf("rebufferByCdn")).toMatchObject({ logPosition: ARCHIVED + 160, behind: null });
+
+    await t.mutation(internal.reproject.reconcile, {});
+    await settleRebuilds(t);
+    expect(await lagOf("sessionSummary")).toMatchObject({ logPosition: ARCHIVED + 160, behind: null });
   });
 });

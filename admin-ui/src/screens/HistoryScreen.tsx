@@ -6,6 +6,7 @@ import { useProjections, useRebuildHistory } from "../../../src/react/index.ts";
 import { formatCount, formatElapsed, formatPercent } from "../format.ts";
 import { rebuildHref } from "../routing.ts";
 import { QueryView } from "../components/QueryView.tsx";
+import { PastRebuildsChart } from "../components/charts/PastRebuildsChart.tsx";
 import { RebuildTags } from "../components/RebuildTags.tsx";
 import { ScreenHeader } from "../components/ScreenHeader.tsx";
 import { StateBadge } from "../components/StateBadge.tsx";
@@ -22,11 +23,16 @@ export function HistoryScreen() {
       <ScreenHeader
         id="history-heading"
         title="History"
-        lede={`All rebuilds, newest first (the last ${SHOWN}).`}
+        lede={`All rebuilds, newest first (the last ${SHOWN}); choose a projection to chart its past rebuilds.`}
         action={
           <div className="field field-inline">
             <label htmlFor="history-projection">Projection</label>
-            <select id="history-projection" className="input" value={projection} onChange={(event) => setProjection(event.target.value)}>
+            <select
+              id="history-projection"
+              className="input"
+              value={projection}
+              onChange={(event) => setProjection(event.target.value)}
+            >
               <option value="">All projections</option>
               {(projections.data ?? []).map((p) => (
                 <option key={p.name} value={p.name}>
@@ -38,7 +44,16 @@ export function HistoryScreen() {
         }
       />
       <QueryView query={history} what="history">
-        {(rebuilds) => (rebuilds.length === 0 ? <p className="empty card">No rebuild yet.</p> : <HistoryTable rebuilds={rebuilds} />)}
+        {(rebuilds) =>
+          rebuilds.length === 0 ? (
+            <p className="empty card">No rebuild yet.</p>
+          ) : (
+            <>
+              {projection && <PastRebuildsChart projection={projection} rebuilds={rebuilds} />}
+              <HistoryTable rebuilds={rebuilds} />
+            </>
+          )
+        }
       </QueryView>
     </section>
   );

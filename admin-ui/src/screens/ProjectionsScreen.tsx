@@ -4,7 +4,8 @@ import { useState } from "react";
 import { api } from "../../../convex/_generated/api";
 import type { ProjectionInfo } from "../data/api-types.ts";
 import { useProjections } from "../../../src/react/index.ts";
-import { formatPercent } from "../format.ts";
+import { formatCount, formatElapsed, formatPercent } from "../format.ts";
+import { useNow } from "../clock.ts";
 import { rebuildHref } from "../routing.ts";
 import { QueryView } from "../components/QueryView.tsx";
 import { ScreenHeader } from "../components/ScreenHeader.tsx";
@@ -21,9 +22,27 @@ export function ProjectionsScreen() {
       <ScreenHeader
         id="projections-heading"
         title="Projections"
-        lede="Read models declared in code, the generation serving queries, and their last rebuild."
+        lede={
+          <>
+            Read models declared in code, the generation serving queries, and their last rebuild.
+            {list?.[0] && (
+              <>
+                {" "}
+                Event log at position{" "}
+                <span className="num" data-field="log-position">
+                  {formatCount(list[0].logPosition)}
+                </span>
+                .
+              </>
+            )}
+          </>
+        }
         action={
-          <button type="button" className="button" onClick={() => setTriggering(list?.find((p) => !p.removed)?.name ?? "")}>
+          <button
+            type="button"
+            className="button"
+            onClick={() => setTriggering(list?.find((p) => !p.removed)?.name ?? "")}
+          >
             New rebuild
           </button>
         }
@@ -31,7 +50,9 @@ export function ProjectionsScreen() {
       <QueryView query={projections} what="projections">
         {(rows) => <ProjectionsTable rows={rows} onRebuild={setTriggering} />}
       </QueryView>
-      {triggering !== null && <TriggerDialog projections={list} initialProjection={triggering} onClose={() => setTriggering(null)} />}
+      {triggering !== null && (
+        <TriggerDialog projections={list} initialProjection={triggering} onClose={() => setTriggering(null)} />
+      )}
     </section>
   );
 }
@@ -107,7 +128,13 @@ function ProjectionsTable({ rows, onRebuild }: { rows: ProjectionInfo[]; onRebui
                 )}
               </td>
               <td className="actions">
-                <button type="button" className="button button-primary button-small" disabled={row.removed} onClick={() => onRebuild(row.name)} aria-label={`Rebuild ${row.name}`}>
+                <button
+                  type="button"
+                  className="button button-primary button-small"
+                  disabled={row.removed}
+                  onClick={() => onRebuild(row.name)}
+                  aria-label={`Rebuild ${row.name}`}
+                >
                   Rebuild
                 </button>
               </td>
@@ -131,6 +158,7 @@ function Freshness({ row }: { row: ProjectionInfo }) {
         for v{automatic.version} after {automatic.retries} retries, at <Timestamp ms={automatic.failedAt} />
       </span>
     );
+  if (row.behind !== null) return <Behind lag={row.behind} />;
   if (row.staleSince !== null)
     return (
       <span className="stale">
@@ -140,8 +168,38 @@ function Freshness({ row }: { row: ProjectionInfo }) {
         since <Timestamp ms={row.staleSince} />
       </span>
     );
-  if (row.activeGeneration === null) return <span className="badge" data-tone="neutral">Never built</span>;
+  if (row.activeGeneration === null)
+    return (
+      <span className="badge" data-tone="neutral">
+        Never built
+      </span>
+    );
   if (row.builtVersion !== null && row.codeVersion !== null && row.builtVersion !== row.codeVersion)
-    return <span className="badge" data-tone="paused">Version bump pending</span>;
-  return <span className="badge" data-tone="completed">Up to date</span>;
+    return (
+      <span className="badge" data-tone="paused">
+        Version bump pending
+      </span>
+    );
+  return (
+    <span className="stale" data-field="lag">
+      <span className="badge" data-tone="completed">
+        Up to date
+      </span>{" "}
+      live, 0 events behind
+    </span>
+  );
+}
+
+/** A frozen projection (its code changed version): the events appended since, and for how long. */
+function Behind({ lag }: { lag: NonNullable<ProjectionInfo["behind"]> }) {
+  const now = useNow(5_000);
+  return (
+    <span className="stale" data-field="lag">
+      <span className="badge" data-tone="paused">
+        Behind
+      </span>{" "}
+      <span className="num">{formatCount(lag.events)}</span> event{lag.events === 1 ? "" : "s"}
+      {lag.since !== null && <> · {formatElapsed(now - lag.since)}</>}
+    </span>
+  );
 }

@@ -6,6 +6,7 @@ import { CountersGrid } from "../components/CountersGrid.tsx";
 import { DeadLettersTable } from "../components/DeadLettersTable.tsx";
 import { FailureDetails } from "../components/FailureDetails.tsx";
 import { QueryView } from "../components/QueryView.tsx";
+import { RebuildCharts } from "../components/charts/RebuildCharts.tsx";
 import { RebuildControls } from "../components/RebuildControls.tsx";
 import { PlanFacts, RunFacts } from "../components/RebuildFacts.tsx";
 import { RebuildOutcome } from "../components/RebuildOutcome.tsx";
@@ -51,7 +52,8 @@ function RebuildDetail({ status }: { status: RebuildStatus }) {
           <>
             {status.projection}{" "}
             <span className="muted">
-              · {status.mode === "verify" ? "shadow generation" : "generation"}{"\u00a0"}
+              · {status.mode === "verify" ? "shadow generation" : "generation"}
+              {"\u00a0"}
               {status.generation}
             </span>
           </>
@@ -81,6 +83,7 @@ function RebuildDetail({ status }: { status: RebuildStatus }) {
           ) : null}
         </div>
       </section>
+      <RebuildCharts status={status} />
       {status.lastError && <FailureDetails error={status.lastError} state={status.state} />}
       {status.mode === "verify" && <VerifyResult status={status} />}
       <section className="card" aria-labelledby="counters-heading">

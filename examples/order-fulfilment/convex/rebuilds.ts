@@ -3,5 +3,5 @@ import { reproject } from "./reproject";
 
 // prettier-ignore
 export const {
-  trigger, cancel, pause, resume, promote, discard, status, listActive, history, deadLetters, auditLog, projections,
+  trigger, cancel, pause, resume, promote, discard, status, listActive, history, samples, deadLetters, auditLog, projections,
 } = reproject.adminApi();

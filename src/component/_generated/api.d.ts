@@ -28,6 +28,7 @@ import type * as projections from "../projections.js";
 import type * as rebuilds from "../rebuilds.js";
 import type * as replayPool from "../replayPool.js";
 import type * as retention from "../retention.js";
+import type * as samples from "../samples.js";
 import type * as selfChecks from "../selfChecks.js";
 import type * as status from "../status.js";
 import type * as validators from "../validators.js";
@@ -58,6 +59,7 @@ declare const fullApi: ApiFromModules<{
   rebuilds: typeof rebuilds;
   replayPool: typeof replayPool;
   retention: typeof retention;
+  samples: typeof samples;
   selfChecks: typeof selfChecks;
   status: typeof status;
   validators: typeof validators;
