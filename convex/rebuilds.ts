@@ -12,6 +12,8 @@ export const {
   listActive,
   history,
   deadLetters,
+  redriveDeadLetters,
+  redrives,
   auditLog,
   projections,
 } = reproject.adminApi();

@@ -18,6 +18,7 @@ import { replayPool } from "./replayPool.ts";
 import {
   vCounters,
   vDeadLetter,
+  vErrorPolicy,
   vFilter,
   vPruning,
   vRebuildError,
@@ -406,7 +407,7 @@ const vOpenRebuild = v.object({
   projection: v.string(),
   version: v.number(),
   generation: v.number(),
-  errorPolicy: v.union(v.literal("fail"), v.literal("dead-letter")),
+  errorPolicy: vErrorPolicy,
   dryRun: v.boolean(),
   filter: v.union(vFilter, v.null()),
   cursor: v.union(v.number(), v.null()),

@@ -5,7 +5,7 @@
 import { mutationGeneric, queryGeneric, type FunctionReturnType, type GenericMutationCtx } from "convex/server";
 import { v } from "convex/values";
 import { vRebuildOptions, type Actor, type RebuildOptions } from "../component/validators.ts";
-import type { EventEnvelope } from "../registry/index.ts";
+import { eventTypesWithoutKeys, type AnyProjection, type EventEnvelope } from "../registry/index.ts";
 import { filterProblem, isEmptyFilter } from "../replay/filter.ts";
 import { requireAdminForRead } from "./admin.ts";
 import { appFunctions } from "./app-functions.ts";
@@ -29,7 +29,7 @@ export function verifyExpectationProblem({ maxChangedShare }: { maxChangedShare:
 }
 
 /** What is wrong with the options, or null. */
-function optionsProblem(options: RebuildOptions, envelope: EventEnvelope): string | null {
+function optionsProblem(options: RebuildOptions, envelope: EventEnvelope, projection: AnyProjection): string | null {
   if (options.rateLimit !== undefined && !(options.rateLimit >= 1 && options.rateLimit <= MAX_RATE_LIMIT)) {
     return `rateLimit must be between 1 and ${MAX_RATE_LIMIT} events per second, got ${options.rateLimit}`;
   }
@@ -53,6 +53,14 @@ function optionsProblem(options: RebuildOptions, envelope: EventEnvelope): strin
   }
   if (options.target !== undefined && isEmptyFilter(filter))
     return "target is only for filtered replays (give a filter)";
+  if (options.errorPolicy === "dead-letter-key") {
+    const unkeyed = eventTypesWithoutKeys(projection);
+    if (unkeyed.length > 0)
+      return (
+        `errorPolicy "dead-letter-key" needs a prefetch on every handler of ${projection.name}, to know the keys an ` +
+        `event touches before it runs; none on ${unkeyed.join(", ")}: add one, or use "dead-letter"`
+      );
+  }
   if (options.promoteWithin) {
     if (options.mode !== "verify") return 'promoteWithin is for verify runs: add mode: "verify"';
     return verifyExpectationProblem(options.promoteWithin);
@@ -113,7 +121,7 @@ export function adminApi(wiring: Wiring) {
           `unknown projection "${projection.slice(0, 100)}"; known: ${registry.projections.map((p) => p.name).join(", ")}`,
         );
       }
-      const problem = optionsProblem(options, envelope);
+      const problem = optionsProblem(options, envelope, registry.require(projection));
       if (problem) return reject(ctx, auth.actor, "trigger", problem, projection);
       // A filtered replay goes to a named generation of its own, never to the active read model.
       const effective = isEmptyFilter(options.filter)
@@ -154,6 +162,35 @@ export function adminApi(wiring: Wiring) {
   const promote = controlMutation("promote");
   /** Deletes a verify run's kept shadow. */
   const discard = controlMutation("discard");
+
+  /**
+   * Re-drives a `dead-letter-key` rebuild's dead letters into its generation through the code's
+   * handlers (after a fix is deployed), in batches; audited as `dead_letters_redriven`.
+   */
+  const redriveDeadLetters = mutationGeneric({
+    args: { rebuildId: v.string() },
+    handler: async (ctx, { rebuildId }) => {
+      const auth = await authorized(ctx, "redrive_dead_letters");
+      if ("status" in auth) return auth;
+      const started = await ctx.runMutation(component.redrives.start, {
+        rebuildId,
+        codeVersions: Object.fromEntries(registry.projections.map(({ name, version }) => [name, version])),
+        actor: auth.actor,
+      });
+      if (started.status === "started")
+        await ctx.scheduler.runAfter(0, refs.redriveBatch, { redriveId: started.redriveId, expectedCursor: null });
+      return started;
+    },
+  });
+
+  /** A rebuild's re-drives of its dead letters, latest first. */
+  const redrives = queryGeneric({
+    args: { rebuildId: v.string() },
+    handler: async (ctx, { rebuildId }) => {
+      await requireAdminForRead(authorize, ctx);
+      return ctx.runQuery(component.redrives.list, { rebuildId, limit: 20 });
+    },
+  });
 
   const status = queryGeneric({
     args: { rebuildId: v.string() },
@@ -238,6 +275,8 @@ export function adminApi(wiring: Wiring) {
     listActive,
     history,
     deadLetters,
+    redriveDeadLetters,
+    redrives,
     auditLog,
     projections,
   };

@@ -16,6 +16,12 @@ export const storePlanArgs = {
   archiveHighWaterMark: v.number(),
 };
 
+/** One batch of a re-drive: the letters after `expectedCursor` (the re-drive's cursor, else a batch run twice). */
+export const redriveBatchArgs = {
+  redriveId: v.string(),
+  expectedCursor: v.union(v.number(), v.null()),
+};
+
 export const applyBatchArgs = {
   rebuildId: v.string(),
   expectedCursor: v.union(v.number(), v.null()),
