@@ -88,3 +88,93 @@ describe("dead-letter-key", () => {
     ]);
   });
 });
+
+describe("re-driving dead letters after a fix", () => {
+  async function redriven(t: ReturnType<typeof createConvexTest>, rebuildId: string) {
+    const admin = t.withIdentity(ADMIN);
+    await runUntil(t, async () => (await admin.query(api.rebuilds.redrives, { rebuildId }))[0]?.state !== "running");
+    return (await admin.query(api.rebuilds.redrives, { rebuildId }))[0]!;
+  }
+
+  it("applies the letters in order into the generation, exactly once, giving the read model of a clean rebuild", async () => {
+    const { t, admin, rebuildId, status } = await rebuildWithBug();
+    bug.failingEventId = null; // the fix is deployed
+    const first = await admin.mutation(api.rebuilds.redriveDeadLetters, { rebuildId });
+    expect(first).toMatchObject({ status: "started" });
+    expect(await admin.mutation(api.rebuilds.redriveDeadLetters, { rebuildId })).toEqual({
+      status: "already_running",
+      redriveId: (first as { redriveId: string }).redriveId,
+    });
+    const redrive = await redriven(t, rebuildId);
+    expect(redrive).toMatchObject({ state: "completed", applied: parkedRun.length, failedAgain: 0 });
+    expect(await sessionModel(t, status.generation)).toEqual(foldSessionSummary(events));
+    expect(await componentDocuments(t, "parkedKeys")).toEqual([]);
+
+    // A batch run again (a stale cursor) and a re-drive asked again apply nothing twice.
+    await t.mutation(internal.reproject.redriveBatch, { redriveId: redrive._id, expectedCursor: null });
+    expect(await admin.mutation(api.rebuilds.redriveDeadLetters, { rebuildId })).toMatchObject({
+      status: "nothing_pending",
+    });
+    expect(await sessionModel(t, status.generation)).toEqual(foldSessionSummary(events));
+    const audit = await admin.query(api.rebuilds.auditLog, {});
+    expect(audit.find((entry) => entry.action === "dead_letters_redriven")).toMatchObject({
+      outcome: "completed",
+      rebuildId,
+      details: `applied ${parkedRun.length}, still dead-lettered 0`,
+    });
+  });
+
+  it("stops a key at its first letter that fails again, which keeps the new reason and the key parked", async () => {
+    const { t, admin, rebuildId, status } = await rebuildWithBug();
+    const stubborn = parkedRun[2]!;
+    const stubbornId = await eventIdAt(archive, stubborn.position);
+    bug.failingEventId = stubbornId; // a fix that fixes the first bug only
+    await admin.mutation(api.rebuilds.redriveDeadLetters, { rebuildId });
+    expect(await redriven(t, rebuildId)).toMatchObject({
+      state: "completed",
+      applied: 2,
+      failedAgain: parkedRun.length - 2,
+    });
+    const letters = await admin.query(api.rebuilds.deadLetters, { rebuildId, limit: 500 });
+    const pending = letters.filter((letter) => letter.redrivenAt === undefined);
+    expect(pending.map(({ position, kind, reason }) => ({ position, kind, reason }))).toEqual(
+      parkedRun
+        .slice(2)
+        .map((event, index) =>
+          index === 0
+            ? { position: event.position, kind: "handler_error", reason: expect.stringMatching(/TypeError/) }
+            : { position: event.position, kind: "parked", reason: `parked behind ${stubbornId}` },
+        ),
+    );
+    expect(await componentDocuments(t, "parkedKeys")).toMatchObject([
+      { behind: stubbornId, pending: parkedRun.length - 2 },
+    ]);
+    const applied = new Set(parkedRun.slice(2).map((event) => event.position));
+    expect(await sessionModel(t, status.generation)).toEqual(
+      foldSessionSummary(events.filter((event) => !applied.has(event.position))),
+    );
+
+    bug.failingEventId = null;
+    await admin.mutation(api.rebuilds.redriveDeadLetters, { rebuildId });
+    await runUntil(
+      t,
+      async () => (await admin.query(api.rebuilds.redrives, { rebuildId }))[0]?.applied === parkedRun.length - 2,
+    );
+    expect(await sessionModel(t, status.generation)).toEqual(foldSessionSummary(events));
+  });
+
+  it("refuses the letters of a dead-letter rebuild: they would fold after the later events of their document", async () => {
+    process.env.REPROJECT_ARCHIVE = archive;
+    bug.failingEventId = victimId;
+    const t = createConvexTest();
+    const admin = t.withIdentity(ADMIN);
+    const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, {
+      projection: "sessionSummary",
+      options: { errorPolicy: "dead-letter" },
+    })) as { rebuildId: string };
+    await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId }))!.state !== "running");
+    const answer = await admin.mutation(api.rebuilds.redriveDeadLetters, { rebuildId });
+    expect(answer).toMatchObject({ status: "rejected" });
+    expect((answer as { reason: string }).reason).toMatch(/re-drive needs "dead-letter-key".*out of order/);
+  });
+});
