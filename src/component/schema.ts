@@ -148,13 +148,18 @@ export default defineSchema({
    */
   parkedKeys: defineTable({
     rebuildId: v.string(),
+    /** The rebuild's generation: live appends into it respect its parked keys. */
+    projection: v.string(),
+    generation: v.number(),
     key: v.string(),
     /** The event id of the key's first letter still set aside. */
     behind: v.string(),
     pending: v.number(),
     /** The re-drive in which a letter of this key failed again: its later letters wait for the next. */
     blockedBy: v.optional(v.string()),
-  }).index("by_rebuild_key", ["rebuildId", "key"]),
+  })
+    .index("by_rebuild_key", ["rebuildId", "key"])
+    .index("by_generation_key", ["projection", "generation", "key"]),
 
   /** Re-driving a rebuild's dead letters into its generation, a bounded batch per transaction. */
   redrives: defineTable({

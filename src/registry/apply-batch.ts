@@ -49,7 +49,10 @@ export interface ApplyBatchOptions<Doc> {
   mode?: HandlerMode;
   /** Which events' effects are scheduled, by position; none without it. */
   effects?: EffectsGate;
-  /** Keys parked by earlier batches (`dead-letter-key`); none without it. */
+  /**
+   * Keys parked by earlier batches: events touching them are dead-lettered whatever the policy (a
+   * live append into a generation with parked keys, under `fail`), and park their other keys too.
+   */
   parkedKeys?: ParkedKeysLookup;
 }
 
@@ -128,11 +131,11 @@ async function applyEvents<Doc extends Key, Key>(
     initial,
     schema: document,
   });
-  const byKey = options.policy === "dead-letter-key";
-  if (byKey) requireKeyedRoutes(projection);
-  const plan = planBatch(projection, events, byKey);
+  const parking = options.policy === "dead-letter-key" || options.parkedKeys !== undefined;
+  if (parking) requireKeyedRoutes(projection);
+  const plan = planBatch(projection, events, parking);
   await readModel.prefetch(plan.keysToPrefetch);
-  const parked = byKey ? await parkedAmong(plan.encodedKeys, options.parkedKeys) : new Map<string, string>();
+  const parked = parking ? await parkedAmong(plan.encodedKeys, options.parkedKeys) : new Map<string, string>();
   const newlyParked: ParkedKey[] = [];
 
   const dryRun = options.dryRun ?? false;
@@ -216,8 +219,8 @@ async function applyEvents<Doc extends Key, Key>(
     }
     if (error.kind === "invalid_event") counters.invalid++;
     else counters.failed++;
-    if (options.policy === "fail") return finish(error);
-    if (byKey) {
+    if (options.policy === "fail" && error.kind !== "parked") return finish(error);
+    if (parking) {
       if (keys === undefined) return finish(unparkable(error));
       for (const key of keys) {
         if (parked.has(key)) continue;

@@ -50,3 +50,35 @@ export async function recordParkedKeys(
 function storedEvent(event: EventRecord): NonNullable<DeadLetterInput["event"]> {
   return { ...event, attributes: { ...event.attributes } };
 }
+
+/**
+ * Live appends into a generation whose rebuild parked keys: an appended event touching one is
+ * dead-lettered into that rebuild's letters (behind the letter that parked it), so that a re-drive
+ * applies it in order, and the append goes on.
+ */
+export function generationParking(
+  ctx: GenericMutationCtx<any>,
+  component: ComponentApi,
+  projection: string,
+  generation: number,
+) {
+  let rebuildId: string | null = null;
+  const lookup: ParkedKeysLookup = async (keys) => {
+    const parked = await ctx.runQuery(component.parkedKeys.amongInGeneration, {
+      projection,
+      generation,
+      keys: [...keys],
+    });
+    rebuildId = parked[0]?.rebuildId ?? null;
+    return new Map(parked.map(({ key, behind }) => [key, behind]));
+  };
+  const record = async (result: BatchResult<unknown>, events: readonly EventRecord[]) => {
+    if (result.deadLetters.length === 0 || rebuildId === null) return;
+    await ctx.runMutation(component.parkedKeys.parkLive, {
+      rebuildId,
+      letters: deadLetterInputs(result, events, true),
+      parked: result.parked,
+    });
+  };
+  return { lookup, record };
+}

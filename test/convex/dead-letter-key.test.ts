@@ -163,6 +163,43 @@ describe("re-driving dead letters after a fix", () => {
     expect(await sessionModel(t, status.generation)).toEqual(foldSessionSummary(events));
   });
 
+  it("dead-letters a live append to a parked key behind its letter, applies the others, and re-drives it in order", async () => {
+    const { t, admin, rebuildId, status } = await rebuildWithBug();
+    const last = events.at(-1)!;
+    await t.mutation(internal.reproject.startLog, { archiveHighWaterMark: last.position });
+    const live = [victim.streamId, events[0]!.streamId].map((streamId, index) => ({
+      eventId: `live-${index}`,
+      eventType: "Pause",
+      eventVersion: 1,
+      occurredAtMs: last.occurredAtMs + 1_000 * (index + 1),
+      streamId,
+      attributes: { cdn: "CDN1", device: "Android" },
+      payload: "{}",
+    }));
+    await t.mutation(internal.reproject.append, { events: live });
+    const appended = live.map((event, index) => ({
+      position: last.position + index + 1,
+      type: event.eventType,
+      version: 1,
+      occurredAtMs: event.occurredAtMs,
+      streamId: event.streamId,
+      cdn: "CDN1",
+      device: "Android",
+      payload: "{}",
+    }));
+    const parked = new Set(parkedRun.map((event) => event.position));
+    expect(await sessionModel(t, status.generation)).toEqual(
+      foldSessionSummary([...events.filter((event) => !parked.has(event.position)), appended[1]!]),
+    );
+    const letters = await admin.query(api.rebuilds.deadLetters, { rebuildId, limit: 500 });
+    expect(letters.at(-1)).toMatchObject({ eventId: "live-0", kind: "parked", reason: `parked behind ${victimId}` });
+
+    bug.failingEventId = null;
+    await admin.mutation(api.rebuilds.redriveDeadLetters, { rebuildId });
+    expect(await redriven(t, rebuildId)).toMatchObject({ state: "completed", applied: parkedRun.length + 1 });
+    expect(await sessionModel(t, status.generation)).toEqual(foldSessionSummary([...events, ...appended]));
+  });
+
   it("refuses the letters of a dead-letter rebuild: they would fold after the later events of their document", async () => {
     process.env.REPROJECT_ARCHIVE = archive;
     bug.failingEventId = victimId;

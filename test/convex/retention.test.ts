@@ -212,8 +212,11 @@ describe("retention", () => {
     const newer = await storedRebuild(t, { projection, state: "completed", generation: 6 });
     const latest = await storedRebuild(t, { projection, state: "completed", generation: 7, target: "filtered-1" });
     await inComponent(t, async (ctx) => {
-      for (const rebuildId of [retired, live])
-        await ctx.db.insert("parkedKeys", { rebuildId, key: "s1", behind: "e0", pending: 2 });
+      for (const [rebuildId, generation] of [
+        [retired, 4],
+        [live, 5],
+      ] as const)
+        await ctx.db.insert("parkedKeys", { rebuildId, projection, generation, key: "s1", behind: "e0", pending: 2 });
       await ctx.db.insert("projections", {
         name: projection,
         version: 1,

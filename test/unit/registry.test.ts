@@ -535,6 +535,25 @@ describe("applyBatch under dead-letter-key", () => {
     expect(result.writes).toEqual([{ op: "insert", key: "b", doc: { bucket: "b", count: 1, total: 7 } }]);
   });
 
+  it("dead-letters the events of parked keys under the fail policy too, and fails on any other bad event", async () => {
+    const storage = new MemoryReadModelStorage<Totals>();
+    const parkedKeys = async () => new Map([["a", "evt-earlier"]]);
+    const onA = measured("a", 3, { amount: 5, unit: "ms" });
+    const applied = await applyBatch(totals, [onA, measured("b", 2, { amount: 7 })], {
+      storage,
+      policy: "fail",
+      parkedKeys,
+    });
+    expect(applied.failure).toBeNull();
+    expect(applied.deadLetters.map(({ eventId, kind }) => ({ eventId, kind }))).toEqual([
+      { eventId: onA.eventId, kind: "parked" },
+    ]);
+    expect(applied.writes).toEqual([{ op: "insert", key: "b", doc: { bucket: "b", count: 1, total: 7 } }]);
+    const crashing = measured("b", 3, { amount: AMOUNT_THAT_CRASHES, unit: "ms" });
+    const failed = await applyBatch(totals, [crashing], { storage, policy: "fail", parkedKeys });
+    expect(failed.failure).toMatchObject({ eventId: crashing.eventId, kind: "handler_error" });
+  });
+
   it("fails the batch on a bad event whose keys are unknown, since it can park none", async () => {
     const storage = new MemoryReadModelStorage<Totals>();
     const badJson = measured("a", 3, '{"amount": 5,');
