@@ -140,6 +140,7 @@ export default defineSchema({
     redrivenAt: v.optional(v.number()),
   })
     .index("by_rebuild", ["rebuildId"])
+    .index("by_rebuild_position", ["rebuildId", "position"])
     .index("by_rebuild_redriven_position", ["rebuildId", "redrivenAt", "position"]),
 
   /**

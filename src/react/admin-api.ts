@@ -42,7 +42,7 @@ export interface RebuildAdminApi {
   status: Query<{ rebuildId: string }, RebuildProgressStatus | null>;
   listActive: Query<NoArgs, RebuildProgressStatus[]>;
   history: Query<{ projection?: string; limit?: number }, RebuildProgressStatus[]>;
-  deadLetters: Query<{ rebuildId: string; limit?: number }>;
+  deadLetters: Query<{ rebuildId: string; limit?: number; after?: number }>;
   auditLog: Query<{ limit?: number }>;
   projections: Query<NoArgs>;
 }

@@ -217,12 +217,17 @@ export function adminApi(wiring: Wiring) {
     },
   });
 
+  /** A page of a rebuild's dead letters in position order: the next page starts `after` the last one's position. */
   const deadLetters = queryGeneric({
-    args: { rebuildId: v.string(), limit: v.optional(v.number()) },
-    handler: async (ctx, { rebuildId, limit }) => {
+    args: { rebuildId: v.string(), limit: v.optional(v.number()), after: v.optional(v.number()) },
+    handler: async (ctx, { rebuildId, limit, after }) => {
       await requireAdminForRead(authorize, ctx);
       const count = pageSize(limit, { fallback: 100, max: 500 });
-      return ctx.runQuery(component.deadLetters.list, { rebuildId, limit: count });
+      return ctx.runQuery(component.deadLetters.list, {
+        rebuildId,
+        limit: count,
+        ...(after === undefined ? {} : { after }),
+      });
     },
   });
 
