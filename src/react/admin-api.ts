@@ -43,6 +43,10 @@ export interface RebuildAdminApi {
   listActive: Query<NoArgs, RebuildProgressStatus[]>;
   history: Query<{ projection?: string; limit?: number }, RebuildProgressStatus[]>;
   deadLetters: Query<{ rebuildId: string; limit?: number; after?: number }>;
+  /** Re-drives a `dead-letter-key` rebuild's dead letters after a fix. */
+  redriveDeadLetters: Mutation<{ rebuildId: string }>;
+  /** A rebuild's re-drives, latest first. */
+  redrives: Query<{ rebuildId: string }>;
   auditLog: Query<{ limit?: number }>;
   projections: Query<NoArgs>;
 }

@@ -3,7 +3,8 @@
 // arguments are typed from its function references. They run inside a <QueryClientProvider> whose
 // QueryClient is connected to a `ConvexQueryClient`, under the <ConvexProvider> of the same client.
 export type { RebuildAdminApi, RebuildControlName, RebuildProgressStatus } from "./admin-api.ts";
-export { isConvexMutationKey, useRebuildControls, type AdminMutation, type ConvexMutationKey, type RebuildControls } from "./controls.ts";
+export { deadLettersAsJsonLines } from "./dead-letters-export.ts";
+export { isConvexMutationKey, useRebuildControls, useRedriveDeadLetters, type AdminMutation, type ConvexMutationKey, type RebuildControls } from "./controls.ts";
 export { formatCount, formatEta, formatPercent, formatRate } from "./format.ts";
 export { rebuildDurationMs } from "./progress.ts";
 export { RebuildProgress } from "./RebuildProgress.tsx";
@@ -15,4 +16,5 @@ export {
   useProjections,
   useRebuildHistory,
   useRebuildStatus,
+  useRedrives,
 } from "./queries.ts";
