@@ -43,14 +43,14 @@ beforeAll(async () => {
   parkedRun = widest.slice(1);
 });
 
-async function rebuildWithBug() {
+async function rebuildWithBug(errorPolicy: "dead-letter-key" | "dead-letter" = "dead-letter-key") {
   process.env.REPROJECT_ARCHIVE = archive;
   bug.failingEventId = victimId;
   const t = createConvexTest();
   const admin = t.withIdentity(ADMIN);
   const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, {
     projection: "sessionSummary",
-    options: { errorPolicy: "dead-letter-key" },
+    options: { errorPolicy },
   })) as { rebuildId: string };
   await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId }))!.state !== "running");
   return { t, admin, rebuildId, status: (await admin.query(api.rebuilds.status, { rebuildId }))! };
@@ -201,15 +201,7 @@ describe("re-driving dead letters after a fix", () => {
   });
 
   it("refuses the letters of a dead-letter rebuild: they would fold after the later events of their document", async () => {
-    process.env.REPROJECT_ARCHIVE = archive;
-    bug.failingEventId = victimId;
-    const t = createConvexTest();
-    const admin = t.withIdentity(ADMIN);
-    const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, {
-      projection: "sessionSummary",
-      options: { errorPolicy: "dead-letter" },
-    })) as { rebuildId: string };
-    await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId }))!.state !== "running");
+    const { admin, rebuildId } = await rebuildWithBug("dead-letter");
     const answer = await admin.mutation(api.rebuilds.redriveDeadLetters, { rebuildId });
     expect(answer).toMatchObject({ status: "rejected" });
     expect((answer as { reason: string }).reason).toMatch(/re-drive needs "dead-letter-key".*out of order/);
