@@ -12,7 +12,7 @@ import { findProjection, rebuildById, type Rebuild } from "./lifecycle.ts";
 import { parkedKeyRow } from "./parkedKeys.ts";
 import schema from "./schema.ts";
 import { vActor } from "./validators.ts";
-import { vEventRecord } from "../server/event-validators.ts";
+import { vEventRecord } from "./event-validators.ts";
 
 type Redrive = Doc<"redrives">;
 

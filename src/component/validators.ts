@@ -1,6 +1,6 @@
 // Validators declared once and used for both runtime checks and types (Infer<typeof …>).
 import { v, type Infer } from "convex/values";
-import { vEventRecord } from "../server/event-validators.ts";
+import { vEventRecord } from "./event-validators.ts";
 
 export const vFilter = v.object({
   /** Inclusive, epoch ms. */

@@ -13,7 +13,7 @@ import {
   type EventAttributes,
   type EventRecord,
 } from "../registry/index.ts";
-import { eventFields } from "./event-validators.ts";
+import { eventFields } from "../component/event-validators.ts";
 import { generationParking } from "./parked-keys.ts";
 import { scheduleEffects } from "./schedule-effects.ts";
 import type { Wiring } from "./wiring.ts";

@@ -3,7 +3,7 @@
 // validators and for the typed references in references.ts.
 import { v } from "convex/values";
 import { vPruning } from "../component/validators.ts";
-import { vEventColumns, vEventRecord } from "./event-validators.ts";
+import { vEventColumns, vEventRecord } from "../component/event-validators.ts";
 
 export const storePlanArgs = {
   rebuildId: v.string(),

@@ -18,6 +18,7 @@ import type * as audit from "../audit.js";
 import type * as automaticRebuilds from "../automaticRebuilds.js";
 import type * as componentApi from "../componentApi.js";
 import type * as deadLetters from "../deadLetters.js";
+import type * as event_validators from "../event-validators.js";
 import type * as generationDeletions from "../generationDeletions.js";
 import type * as lifecycle from "../lifecycle.js";
 import type * as maintenanceRuns from "../maintenanceRuns.js";
@@ -49,6 +50,7 @@ declare const fullApi: ApiFromModules<{
   automaticRebuilds: typeof automaticRebuilds;
   componentApi: typeof componentApi;
   deadLetters: typeof deadLetters;
+  "event-validators": typeof event_validators;
   generationDeletions: typeof generationDeletions;
   lifecycle: typeof lifecycle;
   maintenanceRuns: typeof maintenanceRuns;
