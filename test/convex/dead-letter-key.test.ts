@@ -3,7 +3,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { componentDocuments, createConvexTest, runUntil } from "../support/convex";
-import { eventIdAt, localDemoArchive } from "../support/demo-archive";
+import { eventIdAt, localDemoArchive, tamperedDemoArchive } from "../support/demo-archive";
 import { foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
 import { generationDocuments } from "../support/read-model";
 
@@ -198,6 +198,33 @@ describe("re-driving dead letters after a fix", () => {
     await admin.mutation(api.rebuilds.redriveDeadLetters, { rebuildId });
     expect(await redriven(t, rebuildId)).toMatchObject({ state: "completed", applied: parkedRun.length + 1 });
     expect(await sessionModel(t, status.generation)).toEqual(foldSessionSummary([...events, ...appended]));
+  });
+
+  it("re-drives more letters than a batch holds in chained batches, each once", async () => {
+    // Every 4th event from position 100 on joins one long session: its bug parks ~1,500 events.
+    const long = await tamperedDemoArchive(6_000, 32, (records) => {
+      for (const record of records)
+        if (record.globalPosition >= 100 && record.globalPosition % 4 === 0) record.streamId = "long-session";
+    });
+    const longEvents = await readArchiveEvents(long);
+    const session = longEvents.filter((event) => event.streamId === "long-session");
+    process.env.REPROJECT_ARCHIVE = long;
+    bug.failingEventId = await eventIdAt(long, session[0]!.position);
+    const t = createConvexTest();
+    const admin = t.withIdentity(ADMIN);
+    const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, {
+      projection: "sessionSummary",
+      options: { errorPolicy: "dead-letter-key" },
+    })) as { rebuildId: string };
+    await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId }))!.state !== "running");
+    const status = (await admin.query(api.rebuilds.status, { rebuildId }))!;
+    expect(status.counters.deadLettered).toBe(session.length);
+    expect(session.length).toBeGreaterThan(1_000);
+
+    bug.failingEventId = null;
+    await admin.mutation(api.rebuilds.redriveDeadLetters, { rebuildId });
+    expect(await redriven(t, rebuildId)).toMatchObject({ state: "completed", applied: session.length, failedAgain: 0 });
+    expect(await sessionModel(t, status.generation)).toEqual(foldSessionSummary(longEvents));
   });
 
   it("refuses the letters of a dead-letter rebuild: they would fold after the later events of their document", async () => {
