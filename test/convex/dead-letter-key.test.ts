@@ -43,9 +43,14 @@ beforeAll(async () => {
   parkedRun = widest.slice(1);
 });
 
-async function rebuildWithBug(errorPolicy: "dead-letter-key" | "dead-letter" = "dead-letter-key") {
-  process.env.REPROJECT_ARCHIVE = archive;
-  bug.failingEventId = victimId;
+/** Rebuilds sessionSummary from `location` while its handler throws for `failingEventId`. */
+async function rebuildWithBug(
+  errorPolicy: "dead-letter-key" | "dead-letter" = "dead-letter-key",
+  location = archive,
+  failingEventId = victimId,
+) {
+  process.env.REPROJECT_ARCHIVE = location;
+  bug.failingEventId = failingEventId;
   const t = createConvexTest();
   const admin = t.withIdentity(ADMIN);
   const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, {
@@ -208,16 +213,11 @@ describe("re-driving dead letters after a fix", () => {
     });
     const longEvents = await readArchiveEvents(long);
     const session = longEvents.filter((event) => event.streamId === "long-session");
-    process.env.REPROJECT_ARCHIVE = long;
-    bug.failingEventId = await eventIdAt(long, session[0]!.position);
-    const t = createConvexTest();
-    const admin = t.withIdentity(ADMIN);
-    const { rebuildId } = (await admin.mutation(api.rebuilds.trigger, {
-      projection: "sessionSummary",
-      options: { errorPolicy: "dead-letter-key" },
-    })) as { rebuildId: string };
-    await runUntil(t, async () => (await admin.query(api.rebuilds.status, { rebuildId }))!.state !== "running");
-    const status = (await admin.query(api.rebuilds.status, { rebuildId }))!;
+    const { t, admin, rebuildId, status } = await rebuildWithBug(
+      "dead-letter-key",
+      long,
+      await eventIdAt(long, session[0]!.position),
+    );
     expect(status.counters.deadLettered).toBe(session.length);
     expect(session.length).toBeGreaterThan(1_000);
 
