@@ -165,21 +165,15 @@ describe("upcasting", () => {
         },
       },
     });
-    expect(upcastPayload(Fragile, 1, { n: -1 })).toEqual(
-      new PayloadRejection("upcaster v1→v2 threw: RangeError: negative n"),
-    );
+    expect(upcastPayload(Fragile, 1, { n: -1 })).toEqual(new PayloadRejection("upcaster v1→v2 threw: RangeError: negative n"));
   });
 
   it("refuses versions newer than the latest and versions it has no schema for", () => {
     expect(upcastPayload(Measured, 4, {})).toEqual(
       new PayloadRejection("version 4 is newer than the latest known version of Measured (v1–v3)"),
     );
-    expect(upcastPayload(Measured, 0, {})).toEqual(
-      new PayloadRejection("Measured has no schema for version 0 (known: v1–v3)"),
-    );
-    expect(upcastPayload(Noted, 1.5, {})).toEqual(
-      new PayloadRejection("Noted has no schema for version 1.5 (known: v1)"),
-    );
+    expect(upcastPayload(Measured, 0, {})).toEqual(new PayloadRejection("Measured has no schema for version 0 (known: v1–v3)"));
+    expect(upcastPayload(Noted, 1.5, {})).toEqual(new PayloadRejection("Noted has no schema for version 1.5 (known: v1)"));
   });
 });
 
@@ -212,9 +206,7 @@ describe("projections and the registry", () => {
       readModel: { document: documentSchema, key: ["nope"], initial: () => ({ id: "", n: 0 }) },
       events: {},
     };
-    expect(() => defineProjection(spec as never)).toThrow(
-      "projection keyless: key field nope is not a field of the document",
-    );
+    expect(() => defineProjection(spec as never)).toThrow("projection keyless: key field nope is not a field of the document");
     expect(() => defineProjection({ ...spec, name: "has space" } as never)).toThrow(
       'projection name "has space" must be letters, digits and _, starting with a letter',
     );
@@ -237,15 +229,11 @@ describe("projections and the registry", () => {
     expect(() => verifying({ mayChange: ["n"], maxChangedShare: 1.5 })).toThrow(
       "projection verified: verifyBumps.maxChangedShare must be between 0 and 1 (a share of the documents), got 1.5",
     );
-    expect(() => verifying({ mayChange: [""] })).toThrow(
-      'projection verified: verifyBumps.mayChange lists "": it takes field names',
-    );
+    expect(() => verifying({ mayChange: [""] })).toThrow('projection verified: verifyBumps.mayChange lists "": it takes field names');
   });
 
   it("rejects two projections with one name", () => {
-    expect(() => defineRegistry([totals, totals])).toThrow(
-      new ProjectionDefinitionError("projection totals is declared twice"),
-    );
+    expect(() => defineRegistry([totals, totals])).toThrow(new ProjectionDefinitionError("projection totals is declared twice"));
   });
 
   it("fingerprints versions sorted by name, and changes when a version is bumped", () => {
@@ -275,11 +263,7 @@ describe("projections and the registry", () => {
 describe("applyBatch", () => {
   it("skips and counts event types the projection does not consume", async () => {
     const storage = new MemoryReadModelStorage<Totals>();
-    const events = [
-      measured("a", 3, { amount: 5, unit: "ms" }),
-      measured("a", 1, {}, "Noted"),
-      measured("a", 9, "{", "Other"),
-    ];
+    const events = [measured("a", 3, { amount: 5, unit: "ms" }), measured("a", 1, {}, "Noted"), measured("a", 9, "{", "Other")];
     const result = await applyBatch(totals, events, { storage, policy: "fail" });
     expect(result.counters).toEqual({ found: 3, applied: 1, skipped: 2, invalid: 0, failed: 0, deadLettered: 0 });
     expect(result.writes).toEqual([{ op: "insert", key: "a", doc: { bucket: "a", count: 1, total: 5 } }]);
@@ -329,16 +313,8 @@ describe("applyBatch", () => {
     expect(result.counters).toEqual({ found: 8, applied: 3, skipped: 1, invalid: 3, failed: 1, deadLettered: 4 });
     expect(result.failure).toBeNull();
     expect(result.deadLetters.map(({ eventId, kind, reason }) => ({ eventId, kind, reason }))).toEqual([
-      {
-        eventId: badJson.eventId,
-        kind: "invalid_event",
-        reason: expect.stringMatching(/^payload is not valid JSON: /),
-      },
-      {
-        eventId: tooNew.eventId,
-        kind: "invalid_event",
-        reason: "version 4 is newer than the latest known version of Measured (v1–v3)",
-      },
+      { eventId: badJson.eventId, kind: "invalid_event", reason: expect.stringMatching(/^payload is not valid JSON: /) },
+      { eventId: tooNew.eventId, kind: "invalid_event", reason: "version 4 is newer than the latest known version of Measured (v1–v3)" },
       { eventId: crashing.eventId, kind: "handler_error", reason: "unlucky amount" },
       { eventId: noBucket.eventId, kind: "invalid_event", reason: "attribute bucket is missing, expected a string" },
     ]);
@@ -354,21 +330,14 @@ describe("applyBatch", () => {
       if (event.payload.text === "") throw new InvalidEventError("text is empty");
     });
     const storage = new MemoryReadModelStorage<Note>();
-    const result = await applyBatch(picky, [measured("a", 1, { text: "" }, "Noted")], {
-      storage,
-      policy: "dead-letter",
-    });
+    const result = await applyBatch(picky, [measured("a", 1, { text: "" }, "Noted")], { storage, policy: "dead-letter" });
     expect(result.counters).toEqual({ found: 1, applied: 0, skipped: 0, invalid: 1, failed: 0, deadLettered: 1 });
     expect(result.deadLetters[0]?.reason).toBe("text is empty");
   });
 
   it("runs every handler on a dry run and counts everything, but returns no writes", async () => {
     const storage = new CountingStorage<Totals>();
-    const events = [
-      measured("a", 3, { amount: 1, unit: "ms" }),
-      measured("b", 2, { amount: -1 }),
-      measured("a", 2, { amount: 2 }),
-    ];
+    const events = [measured("a", 3, { amount: 1, unit: "ms" }), measured("b", 2, { amount: -1 }), measured("a", 2, { amount: 2 })];
     const result = await applyBatch(totals, events, { storage, policy: "dead-letter", dryRun: true });
     expect(result.counters).toEqual({ found: 3, applied: 2, skipped: 0, invalid: 1, failed: 0, deadLettered: 1 });
     expect(result.writes).toEqual([]);
@@ -377,16 +346,9 @@ describe("applyBatch", () => {
 
   it("passes the runtime's raw context and the dry-run flag to handlers", async () => {
     const seen: unknown[] = [];
-    const spy = notesProjection(
-      "spy",
-      async ({ raw, dryRun, projection }) => void seen.push({ raw, dryRun, projection }),
-    );
+    const spy = notesProjection("spy", async ({ raw, dryRun, projection }) => void seen.push({ raw, dryRun, projection }));
     const raw = { db: "the mutation's db" };
-    await applyBatch(spy, [measured("a", 1, { text: "x" }, "Noted")], {
-      storage: new MemoryReadModelStorage(),
-      policy: "fail",
-      raw,
-    });
+    await applyBatch(spy, [measured("a", 1, { text: "x" }, "Noted")], { storage: new MemoryReadModelStorage(), policy: "fail", raw });
     expect(seen).toEqual([{ raw, dryRun: false, projection: "spy" }]);
   });
 
@@ -421,10 +383,7 @@ describe("applyBatch", () => {
         Noted: {
           event: Noted,
           handle: async ({ readModel }, event) => {
-            await readModel.update({ bucket: requireAttribute(event, "bucket") }, (doc) => ({
-              ...doc,
-              total: doc.total - 5,
-            }));
+            await readModel.update({ bucket: requireAttribute(event, "bucket") }, (doc) => ({ ...doc, total: doc.total - 5 }));
           },
         },
       },
@@ -461,17 +420,13 @@ describe("applyBatch", () => {
         Noted: {
           event: Noted,
           prefetch: (event) => ({ id: event.attributes.bucket as string }),
-          handle: async ({ readModel }, event) =>
-            void (await readModel.update({ id: event.attributes.bucket as string }, (doc) => doc)),
+          handle: async ({ readModel }, event) => void (await readModel.update({ id: event.attributes.bucket as string }, (doc) => doc)),
         },
       },
     });
     for (const projection of [careless, prefetching]) {
       const events = [measured(null, 1, { text: "x" }, "Noted"), measured("a", 1, { text: "y" }, "Noted")];
-      const result = await applyBatch(projection, events, {
-        storage: new MemoryReadModelStorage<Note>(),
-        policy: "dead-letter",
-      });
+      const result = await applyBatch(projection, events, { storage: new MemoryReadModelStorage<Note>(), policy: "dead-letter" });
       expect(result.deadLetters.map(({ kind, reason }) => ({ kind, reason }))).toEqual([
         { kind: "handler_error", reason: "TypeError: read-model key field id must be a string, got undefined" },
       ]);
@@ -607,11 +562,7 @@ describe("keyed read model", () => {
       name: "lazy",
       version: 1,
       complexity: "light",
-      readModel: {
-        document: z.object({ text: z.string(), seen: z.int() }),
-        key: ["text"],
-        initial: ({ text }) => ({ text, seen: 0 }),
-      },
+      readModel: { document: z.object({ text: z.string(), seen: z.int() }), key: ["text"], initial: ({ text }) => ({ text, seen: 0 }) },
       events: {
         Noted: {
           event: Noted,
