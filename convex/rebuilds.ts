@@ -13,6 +13,8 @@ export const {
   history,
   samples,
   deadLetters,
+  redriveDeadLetters,
+  redrives,
   auditLog,
   projections,
 } = reproject.adminApi();

@@ -35,4 +35,5 @@ export const {
   latestSelfCheck,
   superviseRebuilds,
   applyRetention,
+  redriveBatch,
 } = reproject.functions();

@@ -2,8 +2,9 @@
 // `rebuildsPerProjection` of their projection go, with their plans and dead letters; plans of
 // finished rebuilds beyond the newest `plansPerProjection`; dead letters and audit entries older
 // than their maximum age. Nothing a rebuild that can still go on needs is removed: a running,
-// paused or failed rebuild (a failed one can be resumed), a verify run whose shadow is kept, and a
-// projection's last rebuild keep their row, plan and dead letters, however old. A sweep runs in
+// paused or failed rebuild (a failed one can be resumed), a verify run whose shadow is kept, a
+// `dead-letter-key` rebuild whose generation is still read (its letters can be re-driven into it),
+// and a projection's last rebuild keep their row, plan and dead letters, however old. A sweep runs in
 // pages, each cut by the transaction's budget, chained by the scheduler; failed generation
 // deletions are started again on the way.
 import { v, type Infer } from "convex/values";
@@ -54,7 +55,9 @@ export function isRetained(rebuild: Rebuild, projection: Doc<"projections"> | nu
     rebuild.state === "paused" ||
     rebuild.state === "failed" ||
     rebuild.verify?.shadow === "kept" ||
-    projection?.lastRebuildId === rebuild._id
+    projection?.lastRebuildId === rebuild._id ||
+    (rebuild.errorPolicy === "dead-letter-key" &&
+      (projection?.activeGeneration === rebuild.generation || projection?.shadowGeneration === rebuild.generation))
   );
 }
 
@@ -194,7 +197,10 @@ async function removePlan(page: Page, rebuild: Rebuild): Promise<boolean> {
   return true;
 }
 
-/** Deletes the rebuild's dead letters, its progress samples, its plan and then its row; false when the budget ran out before the row went. */
+/**
+ * Deletes the rebuild's dead letters (with its parked keys and re-drives), its progress samples, its
+ * plan and then its row; false when the budget ran out before the row went.
+ */
 async function removeRebuild(page: Page, rebuild: Rebuild): Promise<boolean> {
   const { ctx } = page;
   const letters = ctx.db.query("deadLetters").withIndex("by_rebuild", (q) => q.eq("rebuildId", rebuild._id));
@@ -205,6 +211,14 @@ async function removeRebuild(page: Page, rebuild: Rebuild): Promise<boolean> {
   }
   await deleteRebuildSamples(ctx, rebuild._id);
   if (!(await page.budget.roomForAnother())) return false;
+  const parked = ctx.db.query("parkedKeys").withIndex("by_rebuild_key", (q) => q.eq("rebuildId", rebuild._id));
+  const redrives = ctx.db.query("redrives").withIndex("by_rebuild_state", (q) => q.eq("rebuildId", rebuild._id));
+  for (const rows of [parked, redrives]) {
+    for await (const row of rows) {
+      await ctx.db.delete(row._id);
+      if (!(await page.budget.roomForAnother())) return false;
+    }
+  }
   if (!(await removePlan(page, rebuild))) return false;
   await ctx.db.delete(rebuild._id);
   page.removed.rebuilds++;

@@ -152,7 +152,46 @@ export default defineSchema({
     projection: v.string(),
     ...vDeadLetter.fields,
     at: v.number(),
-  }).index("by_rebuild", ["rebuildId"]),
+    /** When a re-drive applied it; a letter that failed again stays without, with the new reason. */
+    redrivenAt: v.optional(v.number()),
+  })
+    .index("by_rebuild", ["rebuildId"])
+    .index("by_rebuild_position", ["rebuildId", "position"])
+    .index("by_rebuild_redriven_position", ["rebuildId", "redrivenAt", "position"]),
+
+  /**
+   * A read-model key (encoded) a `dead-letter-key` rebuild parked: its later events are dead-lettered
+   * too, until a re-drive applies all of them (`pending` counts its letters still set aside).
+   */
+  parkedKeys: defineTable({
+    rebuildId: v.string(),
+    /** The rebuild's generation: live appends into it respect its parked keys. */
+    projection: v.string(),
+    generation: v.number(),
+    key: v.string(),
+    /** The event id of the key's first letter still set aside. */
+    behind: v.string(),
+    pending: v.number(),
+    /** The re-drive in which a letter of this key failed again: its later letters wait for the next. */
+    blockedBy: v.optional(v.string()),
+  })
+    .index("by_rebuild_key", ["rebuildId", "key"])
+    .index("by_generation_key", ["projection", "generation", "key"]),
+
+  /** Re-driving a rebuild's dead letters into its generation, a bounded batch per transaction. */
+  redrives: defineTable({
+    rebuildId: v.string(),
+    projection: v.string(),
+    state: v.union(v.literal("running"), v.literal("completed"), v.literal("failed")),
+    /** The last letter position a batch went through. */
+    cursor: v.union(v.number(), v.null()),
+    applied: v.number(),
+    failedAgain: v.number(),
+    actor: vActor,
+    lastError: v.optional(v.string()),
+    startedAt: v.number(),
+    finishedAt: v.optional(v.number()),
+  }).index("by_rebuild_state", ["rebuildId", "state"]),
 
   /**
    * A generation being deleted in the background, a page per transaction; removed once done. A

@@ -1,5 +1,6 @@
 // Validators declared once and used for both runtime checks and types (Infer<typeof …>).
 import { v, type Infer } from "convex/values";
+import { vEventRecord } from "./event-validators.ts";
 
 export const vFilter = v.object({
   /** Inclusive, epoch ms. */
@@ -12,7 +13,7 @@ export const vFilter = v.object({
 });
 export type Filter = Infer<typeof vFilter>;
 
-export const vErrorPolicy = v.union(v.literal("fail"), v.literal("dead-letter"));
+export const vErrorPolicy = v.union(v.literal("fail"), v.literal("dead-letter"), v.literal("dead-letter-key"));
 
 /**
  * What a verify run may find and still be promoted by itself: differences only in `mayChange`, in at
@@ -170,7 +171,7 @@ export const vSelfCheckReport = v.object({
   ),
 });
 
-/** An event a rebuild with the dead-letter policy set aside, and why. */
+/** An event a rebuild with a dead-letter policy set aside, and why. */
 export const vDeadLetter = v.object({
   eventId: v.string(),
   position: v.number(),
@@ -178,7 +179,12 @@ export const vDeadLetter = v.object({
   eventVersion: v.number(),
   kind: v.string(),
   reason: v.string(),
+  /** `dead-letter-key`: the read-model keys (encoded) the event parks. */
+  keys: v.optional(v.array(v.string())),
+  /** `dead-letter-key`: the event itself, so that a re-drive can apply it after a fix. */
+  event: v.optional(vEventRecord),
 });
+export type DeadLetterInput = Infer<typeof vDeadLetter>;
 
 /** Who did what, and how it ended. Ids cross the component boundary as strings. */
 export const vAuditEntry = v.object({

@@ -65,7 +65,7 @@ async function planPreflight(
     throw new ConvexError(
       `unknown projection "${name.slice(0, 100)}"; known: ${registry.projections.map((p) => p.name).join(", ")}`,
     );
-  const problem = rebuildOptionsProblem(options, envelope);
+  const problem = rebuildOptionsProblem(options, envelope, projection);
   if (problem) throw new ConvexError(problem);
   const location = archiveLocation();
   const table = await openUnlessNotWrittenYet(location);

@@ -44,7 +44,11 @@ export interface RebuildAdminApi {
   history: Query<{ projection?: string; limit?: number }, RebuildProgressStatus[]>;
   /** A rebuild's progress over time: `{ at, processed, eventsPerSecond }`, oldest first. */
   samples: Query<{ rebuildId: string }, { at: number; processed: number; eventsPerSecond: number }[]>;
-  deadLetters: Query<{ rebuildId: string; limit?: number }>;
+  deadLetters: Query<{ rebuildId: string; limit?: number; after?: number }>;
+  /** Re-drives a `dead-letter-key` rebuild's dead letters after a fix. */
+  redriveDeadLetters: Mutation<{ rebuildId: string }>;
+  /** A rebuild's re-drives, latest first. */
+  redrives: Query<{ rebuildId: string }>;
   auditLog: Query<{ limit?: number }>;
   projections: Query<NoArgs>;
 }

@@ -40,6 +40,11 @@ export function useRebuildControls<Api extends Pick<RebuildAdminApi, RebuildCont
   };
 }
 
+/** Re-drives a `dead-letter-key` rebuild's dead letters (`{ rebuildId }`): `started`, `already_running`, or a refusal with its reason. */
+export function useRedriveDeadLetters<Api extends Pick<RebuildAdminApi, "redriveDeadLetters">>(api: Api): AdminMutation<Api["redriveDeadLetters"]> {
+  return useAdminMutation(api.redriveDeadLetters);
+}
+
 function useAdminMutation<Mutation extends FunctionReference<"mutation">>(mutation: Mutation): AdminMutation<Mutation> {
   // undefined outside a <ConvexProvider>, whatever its declared type says.
   const convex = useConvex() as ReturnType<typeof useConvex> | undefined;

@@ -3,9 +3,11 @@
 // arguments are typed from its function references. They run inside a <QueryClientProvider> whose
 // QueryClient is connected to a `ConvexQueryClient`, under the <ConvexProvider> of the same client.
 export type { RebuildAdminApi, RebuildControlName, RebuildProgressStatus } from "./admin-api.ts";
+export { deadLettersAsJsonLines } from "./dead-letters-export.ts";
 export {
   isConvexMutationKey,
   useRebuildControls,
+  useRedriveDeadLetters,
   type AdminMutation,
   type ConvexMutationKey,
   type RebuildControls,
@@ -22,4 +24,5 @@ export {
   useRebuildHistory,
   useRebuildSamples,
   useRebuildStatus,
+  useRedrives,
 } from "./queries.ts";

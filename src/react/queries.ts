@@ -74,6 +74,11 @@ export function useDeadLetters<Api extends Pick<RebuildAdminApi, "deadLetters">>
   );
 }
 
+/** A rebuild's re-drives of its dead letters, latest first (state, applied, failed again). */
+export function useRedrives<Api extends Pick<RebuildAdminApi, "redrives">>(api: Api, rebuildId: string | null | undefined): LiveQuery<Api["redrives"]> {
+  return useLiveQuery(api.redrives, rebuildId ? ({ rebuildId } as FunctionArgs<Api["redrives"]>) : "skip");
+}
+
 /** Who triggered, cancelled, paused or resumed what, when, and the outcome; newest first. */
 export function useAuditLog<Api extends Pick<RebuildAdminApi, "auditLog">>(
   api: Api,

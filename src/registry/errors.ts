@@ -6,9 +6,10 @@
 /**
  * `invalid_event`: the event cannot be read (JSON, schema, version, upcaster) or its handler
  * declared it invalid; `handler_error`: the handler threw; `invalid_document`: the handlers left a
- * read-model document its schema rejects (reported on the event that changed it last).
+ * read-model document its schema rejects (reported on the event that changed it last); `parked`: under
+ * `dead-letter-key`, an earlier event of one of its keys was dead-lettered, so it was not applied.
  */
-export type EventErrorKind = "invalid_event" | "handler_error" | "invalid_document";
+export type EventErrorKind = "invalid_event" | "handler_error" | "invalid_document" | "parked";
 
 /** A permanent error for one event: retrying the event would fail the same way. */
 export interface EventError {
@@ -61,6 +62,7 @@ export function describeEventError(error: EventError): string {
     invalid_event: "is invalid",
     handler_error: "failed in its handler",
     invalid_document: "left an invalid read-model document",
+    parked: "was not applied",
   }[error.kind];
   return (
     `${error.projection}: event ${error.eventId} (${error.eventType} v${error.eventVersion} ` +

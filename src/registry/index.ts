@@ -2,10 +2,14 @@
 // applying a batch of stored events to a projection's read model.
 export {
   applyBatch,
+  eventTypesWithoutKeys,
   type ApplyBatchOptions,
   type BatchCounters,
   type BatchResult,
+  type DeadLetter,
   type FailurePolicy,
+  type ParkedKey,
+  type ParkedKeysLookup,
 } from "./apply-batch.ts";
 export { EVENTS_PER_MUTATION, type Complexity } from "./complexity.ts";
 export type { Effects, EffectsDuringRebuild, EffectsGate, HandlerMode, PendingEffect } from "./effects.ts";

@@ -5,7 +5,7 @@
 import { mutationGeneric, queryGeneric, type FunctionReturnType, type GenericMutationCtx } from "convex/server";
 import { v } from "convex/values";
 import { vRebuildOptions, type Actor, type RebuildOptions } from "../component/validators.ts";
-import type { EventEnvelope } from "../registry/index.ts";
+import { eventTypesWithoutKeys, type AnyProjection, type EventEnvelope } from "../registry/index.ts";
 import { filterProblem, isEmptyFilter } from "../replay/filter.ts";
 import { requireAdminForRead } from "./admin.ts";
 import { appFunctions } from "./app-functions.ts";
@@ -30,7 +30,7 @@ export function verifyExpectationProblem({ maxChangedShare }: { maxChangedShare:
 }
 
 /** What is wrong with the options, or null. */
-export function rebuildOptionsProblem(options: RebuildOptions, envelope: EventEnvelope): string | null {
+export function rebuildOptionsProblem(options: RebuildOptions, envelope: EventEnvelope, projection: AnyProjection): string | null {
   if (options.rateLimit !== undefined && !(options.rateLimit >= 1 && options.rateLimit <= MAX_RATE_LIMIT)) {
     return `rateLimit must be between 1 and ${MAX_RATE_LIMIT} events per second, got ${options.rateLimit}`;
   }
@@ -54,6 +54,14 @@ export function rebuildOptionsProblem(options: RebuildOptions, envelope: EventEn
   }
   if (options.target !== undefined && isEmptyFilter(filter))
     return "target is only for filtered replays (give a filter)";
+  if (options.errorPolicy === "dead-letter-key") {
+    const unkeyed = eventTypesWithoutKeys(projection);
+    if (unkeyed.length > 0)
+      return (
+        `errorPolicy "dead-letter-key" needs a prefetch on every handler of ${projection.name}, to know the keys an ` +
+        `event touches before it runs; none on ${unkeyed.join(", ")}: add one, or use "dead-letter"`
+      );
+  }
   if (options.promoteWithin) {
     if (options.mode !== "verify") return 'promoteWithin is for verify runs: add mode: "verify"';
     return verifyExpectationProblem(options.promoteWithin);
@@ -114,7 +122,7 @@ export function adminApi(wiring: Wiring) {
           `unknown projection "${projection.slice(0, 100)}"; known: ${registry.projections.map((p) => p.name).join(", ")}`,
         );
       }
-      const problem = rebuildOptionsProblem(options, envelope);
+      const problem = rebuildOptionsProblem(options, envelope, registry.require(projection));
       if (problem) return reject(ctx, auth.actor, "trigger", problem, projection);
       // A filtered replay goes to a named generation of its own, never to the active read model.
       const effective = isEmptyFilter(options.filter)
@@ -156,6 +164,35 @@ export function adminApi(wiring: Wiring) {
   /** Deletes a verify run's kept shadow. */
   const discard = controlMutation("discard");
 
+  /**
+   * Re-drives a `dead-letter-key` rebuild's dead letters into its generation through the code's
+   * handlers (after a fix is deployed), in batches; audited as `dead_letters_redriven`.
+   */
+  const redriveDeadLetters = mutationGeneric({
+    args: { rebuildId: v.string() },
+    handler: async (ctx, { rebuildId }) => {
+      const auth = await authorized(ctx, "redrive_dead_letters");
+      if ("status" in auth) return auth;
+      const started = await ctx.runMutation(component.redrives.start, {
+        rebuildId,
+        codeVersions: Object.fromEntries(registry.projections.map(({ name, version }) => [name, version])),
+        actor: auth.actor,
+      });
+      if (started.status === "started")
+        await ctx.scheduler.runAfter(0, refs.redriveBatch, { redriveId: started.redriveId, expectedCursor: null });
+      return started;
+    },
+  });
+
+  /** A rebuild's re-drives of its dead letters, latest first. */
+  const redrives = queryGeneric({
+    args: { rebuildId: v.string() },
+    handler: async (ctx, { rebuildId }) => {
+      await requireAdminForRead(authorize, ctx);
+      return ctx.runQuery(component.redrives.list, { rebuildId, limit: 20 });
+    },
+  });
+
   const status = queryGeneric({
     args: { rebuildId: v.string() },
     handler: async (ctx, { rebuildId }) => {
@@ -190,12 +227,17 @@ export function adminApi(wiring: Wiring) {
     },
   });
 
+  /** A page of a rebuild's dead letters in position order: the next page starts `after` the last one's position. */
   const deadLetters = queryGeneric({
-    args: { rebuildId: v.string(), limit: v.optional(v.number()) },
-    handler: async (ctx, { rebuildId, limit }) => {
+    args: { rebuildId: v.string(), limit: v.optional(v.number()), after: v.optional(v.number()) },
+    handler: async (ctx, { rebuildId, limit, after }) => {
       await requireAdminForRead(authorize, ctx);
       const count = pageSize(limit, { fallback: 100, max: 500 });
-      return ctx.runQuery(component.deadLetters.list, { rebuildId, limit: count });
+      return ctx.runQuery(component.deadLetters.list, {
+        rebuildId,
+        limit: count,
+        ...(after === undefined ? {} : { after }),
+      });
     },
   });
 
@@ -254,6 +296,8 @@ export function adminApi(wiring: Wiring) {
     history,
     samples,
     deadLetters,
+    redriveDeadLetters,
+    redrives,
     auditLog,
     projections,
   };

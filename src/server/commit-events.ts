@@ -5,14 +5,15 @@ import type { FunctionReturnType, GenericMutationCtx } from "convex/server";
 import {
   applyBatch,
   describeEventError,
-  type AnyProjection,
   type EventError,
+  type AnyProjection,
   type EventRecord,
 } from "../registry/index.ts";
 import type { ComponentApi } from "../component/componentApi.ts";
 import { describePositionGap, type PositionGap } from "../replay/position-gap.ts";
 import type { Counters, RebuildError } from "../component/validators.ts";
 import { ConvexReadModelStorage } from "./read-model-storage.ts";
+import { deadLetterInputs, parkedKeysOf, recordParkedKeys } from "./parked-keys.ts";
 import { scheduleEffects } from "./schedule-effects.ts";
 import type { Wiring } from "./wiring.ts";
 
@@ -41,9 +42,11 @@ export async function commitEvents(
   const projection: AnyProjection = registry.require(rebuild.projection);
   const storage = new ConvexReadModelStorage(ctx.db, projection.name, rebuild.generation);
   const { effectsAfter } = rebuild;
+  const byKey = rebuild.errorPolicy === "dead-letter-key";
   const result = await applyBatch(projection, input.events, {
     storage,
     policy: rebuild.errorPolicy,
+    ...(byKey ? { parkedKeys: parkedKeysOf(ctx, component, rebuildId) } : {}),
     dryRun: rebuild.dryRun,
     raw: ctx,
     ...(rebuild.mode === "verify" ? { mode: "verify" as const } : {}),
@@ -72,15 +75,9 @@ export async function commitEvents(
     lastPosition: input.lastPosition,
     counters,
     writes: { documentsWritten: metrics.documentsWritten.used, bytesWritten: metrics.bytesWritten.used },
-    deadLetters: result.deadLetters.map((letter) => ({
-      eventId: letter.eventId,
-      position: letter.globalPosition,
-      eventType: letter.eventType,
-      eventVersion: letter.eventVersion,
-      kind: letter.kind,
-      reason: letter.reason,
-    })),
+    deadLetters: deadLetterInputs(result, input.events, byKey),
   });
+  await recordParkedKeys(ctx, component, rebuildId, result);
   return { ok: true };
 }
 

@@ -8,11 +8,13 @@ import {
   attributesProblem,
   EnvelopeError,
   EventFailedError,
+  eventTypesWithoutKeys,
   type AnyProjection,
   type EventAttributes,
   type EventRecord,
 } from "../registry/index.ts";
-import { eventFields } from "./event-validators.ts";
+import { eventFields } from "../component/event-validators.ts";
+import { generationParking } from "./parked-keys.ts";
 import { scheduleEffects } from "./schedule-effects.ts";
 import type { Wiring } from "./wiring.ts";
 import { ConvexReadModelStorage } from "./read-model-storage.ts";
@@ -124,16 +126,23 @@ async function applyLiveProjections(ctx: WriterCtx, reproject: Wiring, records: 
     for (const { generation, mode } of runs) {
       if (generation === null) continue;
       const storage = new ConvexReadModelStorage(ctx.db, projection.name, generation);
+      // Only a projection whose every handler names its keys can have run a dead-letter-key rebuild.
+      const parking =
+        mode === "live" && eventTypesWithoutKeys(projection).length === 0
+          ? generationParking(ctx, reproject.component, projection.name, generation)
+          : null;
       const result = await applyBatch(projection, records, {
         storage,
         policy: "fail",
         raw: ctx,
         mode,
         effects: () => true,
+        ...(parking ? { parkedKeys: parking.lookup } : {}),
       });
       if (result.failure) throw new EventFailedError(result.failure);
       await storage.write(result.writes);
       await scheduleEffects(ctx, result.effects);
+      await parking?.record(result, records);
     }
   }
 }

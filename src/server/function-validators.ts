@@ -3,7 +3,7 @@
 // validators and for the typed references in references.ts.
 import { v } from "convex/values";
 import { vPruning } from "../component/validators.ts";
-import { vEventColumns, vEventRecord } from "./event-validators.ts";
+import { vEventColumns, vEventRecord } from "../component/event-validators.ts";
 
 export const storePlanArgs = {
   rebuildId: v.string(),
@@ -14,6 +14,12 @@ export const storePlanArgs = {
   total: v.number(),
   pruning: v.optional(vPruning),
   archiveHighWaterMark: v.number(),
+};
+
+/** One batch of a re-drive: the letters after `expectedCursor` (the re-drive's cursor, else a batch run twice). */
+export const redriveBatchArgs = {
+  redriveId: v.string(),
+  expectedCursor: v.union(v.number(), v.null()),
 };
 
 export const applyBatchArgs = {

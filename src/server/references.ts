@@ -52,6 +52,7 @@ export const FUNCTION_NAMES = [
   "latestSelfCheck",
   "superviseRebuilds",
   "applyRetention",
+  "redriveBatch",
 ] as const;
 
 /** Every Node action `reprojectNode(reproject)` defines. */
@@ -95,6 +96,7 @@ export function engineReferences({ functions, node }: ReprojectModules) {
     recordArchived: reference("mutation", fn("recordArchived"), validators.recordArchivedArgs, v.number()),
     deleteArchived: reference("mutation", fn("deleteArchived"), {}, v.number()),
     pinnedSnapshots: reference("query", fn("pinnedSnapshots"), {}, vPinnedSnapshots),
+    redriveBatch: reference("mutation", fn("redriveBatch"), validators.redriveBatchArgs, null),
     recordMaintenance: reference("mutation", fn("recordMaintenance"), validators.maintenanceRecordArgs, null),
     plan: reference("action", action("plan"), { rebuildId: validators.diffBatchArgs.rebuildId }, null),
     chunk: reference("action", action("chunk"), { rebuildId: validators.diffBatchArgs.rebuildId }, null),

@@ -9,7 +9,7 @@
 // projection's zod schema validates each document when a handler writes it instead.
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
-import { eventFields } from "./event-validators.ts";
+import { eventFields } from "../component/event-validators.ts";
 
 export const GENERATION_KEY_INDEX = "by_generation_key";
 

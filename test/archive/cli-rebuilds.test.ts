@@ -1,10 +1,13 @@
 // `reproject rebuilds`, run as an operator would against a deployment: here a local runtime served
 // over HTTP (the same API), called through the app's public admin functions with an admin's token.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeIdentityToken } from "../../src/local/runtime/identity.ts";
 import { startLocalRuntimeProcess, type LocalRuntimeProcess } from "../../src/local/runtime/runtime-process.ts";
 import { runCli } from "../support/cli.ts";
-import { localDemoArchive } from "../support/demo-archive.ts";
+import { localDemoArchive, tamperedDemoArchive } from "../support/demo-archive.ts";
 
 const now = Math.floor(Date.now() / 1000);
 const ADMIN_TOKEN = encodeIdentityToken({ subject: "ops", name: "Ops", role: "admin", iat: now, exp: now + 3600 });
@@ -57,5 +60,46 @@ describe("reproject rebuilds against a deployment's URL", () => {
     expect(anonymous.stderr).toMatch(/not signed in/);
     const noUrl = await runCli(["rebuilds", "list"], { CONVEX_URL: "" });
     expect(noUrl).toMatchObject({ code: 2, stderr: expect.stringContaining("--url is required") });
+  });
+});
+
+describe("reproject rebuilds dead-letters", () => {
+  let runtime: LocalRuntimeProcess;
+  const cli = (args: string[]) => runCli(["rebuilds", ...args, "--url", runtime.url, "--token", ADMIN_TOKEN]);
+  /** 600 Rebuffer events with broken JSON among 3,000 events: more than one page of dead letters. */
+  const BROKEN = 600;
+  beforeAll(async () => {
+    const archive = await tamperedDemoArchive(3_000, 12, (events) => {
+      for (const event of events.filter((candidate) => candidate.eventType === "Rebuffer").slice(0, BROKEN))
+        event.payload = '{"durationMs": 1';
+    });
+    runtime = await startLocalRuntimeProcess({ env: { REPROJECT_ARCHIVE: archive } });
+  });
+  afterAll(() => runtime?.stop());
+
+  it("counts a rebuild's dead letters by reason, exports every page as JSON Lines, and says why a re-drive is refused", async () => {
+    const triggered = await cli(["trigger", "rebufferByCdn", "--error-policy", "dead-letter", "--watch"]);
+    expect(triggered.code).toBe(0);
+    const rebuildId = /started ([a-z0-9]+)/.exec(triggered.stdout)![1]!;
+    const file = join(mkdtempSync(join(tmpdir(), "reproject-letters-")), "letters.jsonl");
+    const listed = await cli(["dead-letters", rebuildId, "--export", file]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(
+      /^\s+600 {2}invalid_event: payload is not valid JSON: .*\n600 dead letters, written to /,
+    );
+    const lines = readFileSync(file, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(BROKEN);
+    const positions = lines.map((letter) => letter.position);
+    expect(new Set(positions).size).toBe(BROKEN);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+
+    const redrive = await cli(["dead-letters", rebuildId, "--redrive"]);
+    expect(redrive.code).toBe(1);
+    expect(redrive.stdout).toMatch(/re-drive .*: rejected: .*re-drive needs "dead-letter-key"/);
+    const badPolicy = await cli(["trigger", "rebufferByCdn", "--error-policy", "skip"]);
+    expect(badPolicy).toMatchObject({ code: 2, stderr: expect.stringContaining("--error-policy must be one of") });
   });
 });

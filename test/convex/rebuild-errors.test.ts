@@ -3,7 +3,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import { api } from "../../convex/_generated/api";
 import type { EventRecord } from "../../src/registry/index.ts";
 import { createConvexTest, inComponent, runUntil } from "../support/convex";
-import { localDemoArchive, tamperedDemoArchive } from "../support/demo-archive";
+import { eventIdAt, localDemoArchive, tamperedDemoArchive } from "../support/demo-archive";
 import { foldRebufferByCdn, foldSessionSummary, readArchiveEvents, type ArchiveEvent } from "../support/demo-fold";
 import { generationDocuments } from "../support/read-model";
 
@@ -178,17 +178,6 @@ describe("a handler that leaves a document invalid", () => {
     expect(status.lastError!.message).toMatch(/read-model document .* is invalid: document.errorCount: Too small/);
   });
 });
-
-async function eventIdAt(location: string, position: number): Promise<string> {
-  const { ArchiveTable } = await import("../../src/archive/table.ts");
-  const table = await ArchiveTable.open(location);
-  const plan = (await table.plan({
-    columns: ["global_position", "event_id"],
-    predicate: [{ column: "global_position", op: "in", values: [position] }],
-  }))!;
-  for await (const batch of table.scan(plan)) if (batch.rowCount > 0) return batch.columns.event_id![0] as string;
-  throw new Error(`no event at position ${position}`);
-}
 
 describe("a corrupt archive file", () => {
   it("fails the rebuild at once with the file and the problem, applying nothing of the bad slice", async () => {

@@ -208,6 +208,43 @@ describe("retention", () => {
     expect(documents.sort((a, b) => a.streamId.localeCompare(b.streamId))).toEqual(foldSessionSummary(events));
   });
 
+  it("keeps a dead-letter-key rebuild whose generation is active with its old letters for a re-drive, and removes another with its parked keys", async () => {
+    process.env.REPROJECT_RETAIN_REBUILDS = "1";
+    const t = createConvexTest();
+    const projection = "sessionSummary";
+    const byKey = { projection, state: "completed" as const, errorPolicy: "dead-letter-key" as const };
+    const retired = await storedRebuild(t, { ...byKey, generation: 4 });
+    const live = await storedRebuild(t, { ...byKey, generation: 5 });
+    const newer = await storedRebuild(t, { projection, state: "completed", generation: 6 });
+    const latest = await storedRebuild(t, { projection, state: "completed", generation: 7, target: "filtered-1" });
+    await inComponent(t, async (ctx) => {
+      for (const [rebuildId, generation] of [
+        [retired, 4],
+        [live, 5],
+      ] as const)
+        await ctx.db.insert("parkedKeys", { rebuildId, projection, generation, key: "s1", behind: "e0", pending: 2 });
+      await ctx.db.insert("projections", {
+        name: projection,
+        version: 1,
+        activeGeneration: 5,
+        lastGeneration: 7,
+        lastRebuildId: latest,
+      });
+    });
+    vi.setSystemTime(NOW);
+
+    await t.mutation(internal.reproject.applyRetention, {});
+    await runUntil(t, async () =>
+      (await componentDocuments(t, "auditLog")).some((entry) => entry.action === "retention_applied"),
+    );
+
+    const rebuilds = (await componentDocuments(t, "rebuilds")).map((rebuild) => rebuild._id);
+    expect(rebuilds).toEqual([live, newer, latest]);
+    const letters = await componentDocuments(t, "deadLetters");
+    expect(letters.filter((letter) => letter.rebuildId === live)).toHaveLength(2);
+    expect((await componentDocuments(t, "parkedKeys")).map((row) => row.rebuildId)).toEqual([live]);
+  });
+
   it("has documented defaults, read from the environment with floors", () => {
     expect(retentionSettings({})).toEqual(DEFAULT_RETENTION);
     expect(DEFAULT_RETENTION).toEqual({

@@ -77,6 +77,17 @@ describe("bad events in the panel", () => {
     expect(status.counters.deadLettered).toBe(archives.bad.length);
     await expect(counterText(page, "deadLettered")).resolves.toBe(COUNT.format(status.counters.deadLettered));
     await expect(counterText(page, "applied")).resolves.toBe(COUNT.format(status.counters.applied));
+    const byReason = page.getByRole("list", { name: "Dead letters by reason" }).locator("li");
+    const reasons = new Map<string, number>();
+    for (const letter of deadLetters) reasons.set(`${letter.kind}: ${letter.reason}`, (reasons.get(`${letter.kind}: ${letter.reason}`) ?? 0) + 1);
+    await expect(byReason.count()).resolves.toBe(reasons.size);
+    // Re-drive is for dead-letter-key rebuilds only: these letters' documents folded later events without them.
+    await expect(page.getByRole("button", { name: "Re-drive" }).count()).resolves.toBe(0);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export JSON Lines" }).click()]);
+    const { readFile } = await import("node:fs/promises");
+    const exported = (await readFile((await download.path())!, "utf8")).trimEnd().split("\n").map((line) => JSON.parse(line));
+    expect(exported).toEqual(deadLetters);
+    expect(download.suggestedFilename()).toBe(`dead-letters-${rebuildId}.jsonl`);
     await saveScreenshot(page, "dead-letters");
     expect(errors).toEqual([]);
   });

@@ -96,3 +96,15 @@ export function useDemoArchive(size: number, seed: number, env: Record<string, s
   });
   return archive;
 }
+
+/** The event id at `position` in an archive. */
+export async function eventIdAt(location: string, position: number): Promise<string> {
+  const { ArchiveTable } = await import("../../src/archive/table.ts");
+  const table = await ArchiveTable.open(location);
+  const plan = (await table.plan({
+    columns: ["global_position", "event_id"],
+    predicate: [{ column: "global_position", op: "in", values: [position] }],
+  }))!;
+  for await (const batch of table.scan(plan)) if (batch.rowCount > 0) return batch.columns.event_id![0] as string;
+  throw new Error(`no event at position ${position}`);
+}

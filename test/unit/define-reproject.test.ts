@@ -57,8 +57,8 @@ describe("defineReproject", () => {
   it("accepts a complete configuration and resolves the default module paths", () => {
     const reproject = defineReproject(valid);
     expect(reproject.wiring.modules).toEqual({ functions: "reproject", node: "reprojectNode" });
-    expect(Object.keys(reproject.functions())).toHaveLength(21);
-    expect(Object.keys(reproject.adminApi())).toHaveLength(12);
+    expect(Object.keys(reproject.functions())).toHaveLength(22);
+    expect(Object.keys(reproject.adminApi())).toHaveLength(15);
   });
 
   it("refuses a configuration without an admin check, naming adminFromEnvironment", () => {

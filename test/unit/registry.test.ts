@@ -446,6 +446,97 @@ describe("applyBatch", () => {
   });
 });
 
+describe("applyBatch under dead-letter-key", () => {
+  it("parks every later event of a key whose event was dead-lettered, and no other key", async () => {
+    const storage = new MemoryReadModelStorage<Totals>();
+    const crashing = measured("a", 3, { amount: AMOUNT_THAT_CRASHES, unit: "ms" });
+    const later = measured("a", 3, { amount: 10, unit: "ms" });
+    const events = [
+      measured("a", 3, { amount: 5, unit: "ms" }),
+      crashing,
+      measured("b", 2, { amount: 7 }),
+      later,
+      measured("b", 2, { amount: 1 }),
+    ];
+    const result = await applyBatch(totals, events, { storage, policy: "dead-letter-key" });
+    expect(result.failure).toBeNull();
+    expect(result.counters).toEqual({ found: 5, applied: 3, skipped: 0, invalid: 0, failed: 2, deadLettered: 2 });
+    expect(result.deadLetters.map(({ eventId, kind, reason, keys }) => ({ eventId, kind, reason, keys }))).toEqual([
+      { eventId: crashing.eventId, kind: "handler_error", reason: "unlucky amount", keys: ["a"] },
+      { eventId: later.eventId, kind: "parked", reason: `parked behind ${crashing.eventId}`, keys: ["a"] },
+    ]);
+    expect(result.parked).toEqual([{ key: "a", behind: crashing.eventId }]);
+    expect(result.writes).toEqual([
+      { op: "insert", key: "a", doc: { bucket: "a", count: 1, total: 5 } },
+      { op: "insert", key: "b", doc: { bucket: "b", count: 2, total: 8 } },
+    ]);
+  });
+
+  it("parks the events of keys earlier batches parked, asking only for the keys the batch touches", async () => {
+    const storage = new MemoryReadModelStorage<Totals>();
+    const asked: string[][] = [];
+    const parkedKeys = async (keys: readonly string[]) => {
+      asked.push([...keys]);
+      return new Map([["a", "evt-earlier"]]);
+    };
+    const onA = measured("a", 3, { amount: 5, unit: "ms" });
+    const events = [onA, measured("b", 2, { amount: 7 })];
+    const result = await applyBatch(totals, events, { storage, policy: "dead-letter-key", parkedKeys });
+    expect(asked).toEqual([["a", "b"]]);
+    expect(result.deadLetters.map(({ eventId, reason }) => ({ eventId, reason }))).toEqual([
+      { eventId: onA.eventId, reason: "parked behind evt-earlier" },
+    ]);
+    expect(result.parked).toEqual([]);
+    expect(result.writes).toEqual([{ op: "insert", key: "b", doc: { bucket: "b", count: 1, total: 7 } }]);
+  });
+
+  it("dead-letters the events of parked keys under the fail policy too, and fails on any other bad event", async () => {
+    const storage = new MemoryReadModelStorage<Totals>();
+    const parkedKeys = async () => new Map([["a", "evt-earlier"]]);
+    const onA = measured("a", 3, { amount: 5, unit: "ms" });
+    const applied = await applyBatch(totals, [onA, measured("b", 2, { amount: 7 })], {
+      storage,
+      policy: "fail",
+      parkedKeys,
+    });
+    expect(applied.failure).toBeNull();
+    expect(applied.deadLetters.map(({ eventId, kind }) => ({ eventId, kind }))).toEqual([
+      { eventId: onA.eventId, kind: "parked" },
+    ]);
+    expect(applied.writes).toEqual([{ op: "insert", key: "b", doc: { bucket: "b", count: 1, total: 7 } }]);
+    const crashing = measured("b", 3, { amount: AMOUNT_THAT_CRASHES, unit: "ms" });
+    const failed = await applyBatch(totals, [crashing], { storage, policy: "fail", parkedKeys });
+    expect(failed.failure).toMatchObject({ eventId: crashing.eventId, kind: "handler_error" });
+  });
+
+  it("fails the batch on a bad event whose keys are unknown, since it can park none", async () => {
+    const storage = new MemoryReadModelStorage<Totals>();
+    const badJson = measured("a", 3, '{"amount": 5,');
+    const result = await applyBatch(totals, [measured("a", 2, { amount: 1 }), badJson], {
+      storage,
+      policy: "dead-letter-key",
+    });
+    expect(result.failure).toMatchObject({ eventId: badJson.eventId, kind: "invalid_event" });
+    expect(result.failure!.reason).toMatch(
+      /^payload is not valid JSON: .*under dead-letter-key an event whose read-model keys are unknown cannot park them/,
+    );
+    expect(result.writes).toEqual([]);
+  });
+
+  it("refuses a projection with a handler that declares no prefetch", async () => {
+    const notes = notesProjection("notes", async ({ readModel }, event) => {
+      await readModel.update({ id: event.payload.text }, (doc) => doc);
+    });
+    const run = applyBatch(notes, [measured("a", 1, { text: "x" }, "Noted")], {
+      storage: new MemoryReadModelStorage<Note>(),
+      policy: "dead-letter-key",
+    });
+    await expect(run).rejects.toThrow(
+      /notes: the dead-letter-key policy needs a prefetch on every handler.*Noted declares none/,
+    );
+  });
+});
+
 describe("keyed read model", () => {
   it("loads and writes each touched document once, however many events touch it", async () => {
     const storage = new CountingStorage<Totals>();

@@ -1,12 +1,17 @@
-// Events a dead-letter rebuild set aside, each with its reason. Live: rows appear as the rebuild goes on.
+// Events a dead-letter rebuild set aside, grouped by reason and each with its reason, with export and
+// re-drive. Live: rows appear as the rebuild goes on.
 import { api } from "../../../convex/_generated/api";
 import { useDeadLetters } from "../../../src/react/index.ts";
 import { Timestamp } from "./Timestamp.tsx";
 import { QueryView } from "./QueryView.tsx";
+import { DeadLetterActions, LettersByReason } from "./DeadLetterActions.tsx";
+import type { RebuildStatus } from "../data/api-types.ts";
 
 const SHOWN = 200;
 
-export function DeadLettersTable({ rebuildId, count }: { rebuildId: string; count: number }) {
+export function DeadLettersTable({ status }: { status: RebuildStatus }) {
+  const { rebuildId } = status;
+  const count = status.counters.deadLettered;
   const deadLetters = useDeadLetters(api.rebuilds, rebuildId, { limit: SHOWN });
   return (
     <section className="card" aria-labelledby="dead-letters-heading">
@@ -14,12 +19,14 @@ export function DeadLettersTable({ rebuildId, count }: { rebuildId: string; coun
         <h3 id="dead-letters-heading">Dead letters</h3>
         <span className="muted num">{count > SHOWN ? `first ${SHOWN} of ${count}` : `${count} event${count === 1 ? "" : "s"}`}</span>
       </div>
+      <DeadLetterActions status={status} />
       <QueryView query={deadLetters} what="dead letters">
         {(rows) =>
           rows.length === 0 ? (
             <p className="empty">No event was dead-lettered.</p>
           ) : (
             <div className="table-wrap">
+              <LettersByReason rows={rows} />
               <table className="table" aria-labelledby="dead-letters-heading">
                 <thead>
                   <tr>

@@ -43,7 +43,7 @@ export function RebuildDetailScreen({ rebuildId }: { rebuildId: string }) {
 }
 
 function RebuildDetail({ status }: { status: RebuildStatus }) {
-  const showDeadLetters = status.errorPolicy === "dead-letter" || status.counters.deadLettered > 0;
+  const showDeadLetters = status.errorPolicy !== "fail" || status.counters.deadLettered > 0;
   return (
     <>
       <ScreenHeader
@@ -100,7 +100,7 @@ function RebuildDetail({ status }: { status: RebuildStatus }) {
           <PlanFacts status={status} />
         </section>
       </div>
-      {showDeadLetters && <DeadLettersTable rebuildId={status.rebuildId} count={status.counters.deadLettered} />}
+      {showDeadLetters && <DeadLettersTable status={status} />}
     </>
   );
 }

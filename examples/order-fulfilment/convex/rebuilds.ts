@@ -4,4 +4,5 @@ import { reproject } from "./reproject";
 // prettier-ignore
 export const {
   trigger, cancel, pause, resume, promote, discard, status, listActive, history, samples, deadLetters, auditLog, projections,
+  redriveDeadLetters, redrives,
 } = reproject.adminApi();

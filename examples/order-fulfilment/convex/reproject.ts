@@ -17,4 +17,5 @@ export const {
   storePlan, applyBatch, finishTail, diffBatch, deleteGeneration, reconcile, eventsAfter, startLog, append,
   eventLogState, readModelPage, eventsToArchive, recordArchived, deleteArchived, pinnedSnapshots, startMaintenance,
   recordMaintenance, startSelfCheck, latestSelfCheck, superviseRebuilds, applyRetention,
+  redriveBatch,
 } = reproject.functions();

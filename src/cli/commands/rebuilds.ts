@@ -1,6 +1,6 @@
 // `reproject rebuilds`: drive the rebuilds of a deployment from the terminal, through the app's
 // public admin API (`reproject.adminApi()`), as the operator the token identifies: list, trigger,
-// watch with progress bars, pause, resume, cancel, history. A local runtime served over HTTP works
+// watch with progress bars, pause, resume, cancel, history, dead letters. A local runtime served over HTTP works
 // the same (`npx tsx src/local/runtime/serve.ts` prints a token).
 import type { FunctionArgs } from "convex/server";
 import { api } from "../../../convex/_generated/api.js";
@@ -10,6 +10,7 @@ import { deploymentCaller } from "../deployment-caller.ts";
 import { formatCount, startProgressBoard } from "../progress-bar.ts";
 import { watchRebuilds, type RebuildStatus } from "../rebuild-watch.ts";
 import { runFunction, type RuntimeCaller } from "../runtime-calls.ts";
+import { deadLetters } from "./dead-letters.ts";
 import { failureMessage, filterFromFlags } from "./rebuild.ts";
 
 const CONNECTION = `  --url URL         the deployment (https://<name>.convex.cloud) or a local runtime (http://127.0.0.1:3210);
@@ -17,14 +18,18 @@ const CONNECTION = `  --url URL         the deployment (https://<name>.convex.cl
   --token TOKEN     an ID token of an admin (default REPROJECT_TOKEN)
   --module NAME     the module that exports reproject.adminApi() (default rebuilds)`;
 
-const USAGE = `Usage: reproject rebuilds <list|history|status|trigger|watch|pause|resume|cancel> [arguments] --url URL [--token TOKEN]
+const USAGE = `Usage: reproject rebuilds <list|history|status|trigger|watch|pause|resume|cancel|dead-letters> [arguments] --url URL [--token TOKEN]
 
   list                          projections, their versions and active generations, and running rebuilds
   history [projection]          past rebuilds, newest first
   status <rebuildId>            one rebuild's status as JSON
-  trigger <projection> [--watch] [--dry-run] [--verify] [--from ISO] [--to ISO] [--types A,B] [--where k=v,...]
+  trigger <projection> [--watch] [--dry-run] [--verify] [--error-policy fail|dead-letter|dead-letter-key]
+          [--from ISO] [--to ISO] [--types A,B] [--where k=v,...]
   watch [rebuildId ...]         progress bars until they end (every running rebuild when none is given)
   pause|resume|cancel <rebuildId>
+  dead-letters <rebuildId> [--export FILE] [--redrive]
+                                a rebuild's dead letters counted by reason; --export writes them all as
+                                JSON Lines; --redrive re-drives them after a fix (dead-letter-key) and waits
 
 ${CONNECTION}`;
 
@@ -37,6 +42,9 @@ const OPTIONS = {
   watch: { type: "boolean" },
   "dry-run": { type: "boolean" },
   verify: { type: "boolean" },
+  "error-policy": { type: "string" },
+  export: { type: "string" },
+  redrive: { type: "boolean" },
   from: { type: "string" },
   to: { type: "string" },
   types: { type: "string" },
@@ -45,7 +53,7 @@ const OPTIONS = {
 
 export const rebuildsCommand: CliCommand = {
   name: "rebuilds",
-  summary: "drive a deployment's rebuilds: list, trigger, watch, pause, resume, cancel, history",
+  summary: "drive a deployment's rebuilds: list, trigger, watch, pause, resume, cancel, history, dead letters",
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, OPTIONS, USAGE);
     const [subcommand, ...rest] = positionals;
@@ -64,6 +72,11 @@ export const rebuildsCommand: CliCommand = {
         return printJson(await status(caller, requirePositional(rest, 0, "rebuildId", USAGE)));
       case "trigger":
         return trigger(caller, requirePositional(rest, 0, "projection", USAGE), values);
+      case "dead-letters":
+        return deadLetters(caller, requirePositional(rest, 0, "rebuildId", USAGE), {
+          ...(values.export ? { exportTo: values.export } : {}),
+          ...(values.redrive ? { redrive: true } : {}),
+        });
       case "watch":
         return watch(caller, rest.length > 0 ? rest : await activeIds(caller));
       case "pause":
@@ -116,6 +129,7 @@ async function trigger(
     watch?: boolean;
     "dry-run"?: boolean;
     verify?: boolean;
+    "error-policy"?: string;
     from?: string;
     to?: string;
     types?: string;
@@ -127,6 +141,7 @@ async function trigger(
     ...(filter ? { filter } : {}),
     ...(values["dry-run"] ? { dryRun: true } : {}),
     ...(values.verify ? { mode: "verify" as const } : {}),
+    ...(values["error-policy"] ? { errorPolicy: errorPolicyOf(values["error-policy"]) } : {}),
   };
   const answer = await runFunction(caller, "mutation", api.rebuilds.trigger, { projection, options });
   if ("reason" in answer) throw new Error(`the trigger was refused: ${answer.reason}`);
@@ -154,6 +169,15 @@ async function watch(caller: RuntimeCaller, rebuildIds: string[]): Promise<numbe
 
 async function activeIds(caller: RuntimeCaller): Promise<string[]> {
   return (await runFunction(caller, "query", api.rebuilds.listActive, {})).map((rebuild) => rebuild.rebuildId);
+}
+
+const ERROR_POLICIES = ["fail", "dead-letter", "dead-letter-key"] as const;
+
+function errorPolicyOf(flag: string): (typeof ERROR_POLICIES)[number] {
+  const policy = ERROR_POLICIES.find((candidate) => candidate === flag);
+  if (!policy)
+    throw new UsageError(`--error-policy must be one of ${ERROR_POLICIES.join(", ")}, got "${flag}".\n\n${USAGE}`);
+  return policy;
 }
 
 function printJson(value: unknown): number {

@@ -6,6 +6,7 @@ import { archiverFunctions } from "./archiver.ts";
 import { eventLogFunctions } from "./event-log.ts";
 import { maintenanceFunctions } from "./maintenance.ts";
 import { readModelFunctions } from "./read-models.ts";
+import { redriveFunctions } from "./redrive.ts";
 import { replayFunctions } from "./replay.ts";
 import { retentionFunctions } from "./retention.ts";
 import { selfCheckFunctions } from "./self-check.ts";
@@ -21,6 +22,7 @@ export function engineFunctions(wiring: Wiring) {
     ...selfCheckFunctions(wiring),
     ...watchdogFunctions(wiring),
     ...retentionFunctions(wiring),
+    ...redriveFunctions(wiring),
   };
   return functions satisfies Record<(typeof FUNCTION_NAMES)[number], unknown>;
 }
