@@ -59,9 +59,18 @@ export function limitCheckedModules(
   return Object.fromEntries(
     Object.entries(modules).map(([file, load]) => {
       const modulePath = file.slice(root.length).replace(/\.[^.]+$/, "");
-      // Loaded again each time convex-test asks, as the module map it wraps would be.
-      const checked = async () =>
-        limitCheckedExports(modulePath, (await load()) as ModuleExports, node.has(modulePath));
+      // convex-test loads a module for every call: wrap each module object it gets once (a new one
+      // after vi.resetModules is wrapped anew).
+      const wrapped = new WeakMap<ModuleExports, ModuleExports>();
+      const checked = async () => {
+        const exports = (await load()) as ModuleExports;
+        let checkedExports = wrapped.get(exports);
+        if (!checkedExports) {
+          checkedExports = limitCheckedExports(modulePath, exports, node.has(modulePath));
+          wrapped.set(exports, checkedExports);
+        }
+        return checkedExports;
+      };
       return [file, checked];
     }),
   );

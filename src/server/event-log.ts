@@ -174,8 +174,7 @@ export interface EventPage<Row> {
 
 /** Up to `limit` events after `position` in position order, as the registry's records. */
 export async function eventsAfter(ctx: { db: Db }, position: number, limit: number): Promise<EventPage<EventRecord>> {
-  const page = await eventRowsAfter(ctx, position, limit);
-  return { rows: page.rows.map(eventRecordOf), cut: page.cut };
+  return recordsOf(await eventRowsAfter(ctx, position, limit));
 }
 
 /**
@@ -186,8 +185,7 @@ export async function eventsThrough(ctx: { db: Db }, after: number, through: num
   const range = ctx.db
     .query("events")
     .withIndex("by_position", (q) => q.gt("position", after).lte("position", through));
-  const page = await pageOf(range, Number.POSITIVE_INFINITY);
-  return { rows: page.rows.map(eventRecordOf), cut: page.cut };
+  return recordsOf(await pageOf(range, Number.POSITIVE_INFINITY));
 }
 
 /** Up to `limit` of the table's rows after `position` in position order, with their system fields. */
@@ -196,6 +194,10 @@ export function eventRowsAfter(ctx: { db: Db }, position: number, limit: number)
     ctx.db.query("events").withIndex("by_position", (q) => q.gt("position", position)),
     limit,
   );
+}
+
+function recordsOf({ rows, cut }: EventPage<EventRow>): EventPage<EventRecord> {
+  return { rows: rows.map(eventRecordOf), cut };
 }
 
 async function pageOf(rows: AsyncIterable<unknown>, limit: number): Promise<EventPage<EventRow>> {
