@@ -14,13 +14,16 @@ const chain = vi.hoisted(() => ({ broken: false }));
 // Workpool outage or a bug in it would make it.
 vi.mock("../../src/component/replayPool.ts", async (importOriginal) => {
   const original = await importOriginal<typeof import("../../src/component/replayPool.ts")>();
-  const enqueueAction = original.replayPool.enqueueAction.bind(original.replayPool);
-  const replayPool = Object.assign(Object.create(original.replayPool), {
-    enqueueAction: (...args: Parameters<typeof enqueueAction>) => {
-      if (chain.broken) throw new Error("injected: the replay pool refused the next chunk");
-      return enqueueAction(...args);
-    },
-  });
+  const replayPool: typeof original.replayPool = async (ctx) => {
+    const pool = await original.replayPool(ctx);
+    const enqueueAction = pool.enqueueAction.bind(pool);
+    return Object.assign(Object.create(pool), {
+      enqueueAction: (...args: Parameters<typeof enqueueAction>) => {
+        if (chain.broken) throw new Error("injected: the replay pool refused the next chunk");
+        return enqueueAction(...args);
+      },
+    });
+  };
   return { ...original, replayPool };
 });
 
