@@ -6,8 +6,8 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { createConvexTest, inComponent, runUntil, stepUntil } from "../support/convex";
 import { useSplitDemoHistory } from "../support/demo-archive";
-import { archiveEventsOf, foldSessionSummary } from "../support/demo-fold";
-import { sessionSummaries } from "../support/read-model";
+import { archiveEventsOf, foldRebufferByCdn, foldSessionSummary } from "../support/demo-fold";
+import { generationDocuments, sessionSummaries } from "../support/read-model";
 
 const faults = vi.hoisted(() => ({ crashAfterCommit: new Set<number>(), commits: 0, keyFailsAt: 0 }));
 
@@ -69,9 +69,9 @@ async function deployment() {
   return t;
 }
 
-async function trigger(t: T, options: object) {
+async function trigger(t: T, options: object, projection = "sessionSummary") {
   const answer = (await t.withIdentity(ADMIN).mutation(api.rebuilds.trigger, {
-    projection: "sessionSummary",
+    projection,
     options,
   })) as { status: string; rebuildId: string };
   expect(answer.status).toBe("started");
@@ -235,6 +235,30 @@ describe("a rebuild in lanes", () => {
     const resumed = await statusOf(t, rebuildId);
     expect(resumed).toMatchObject({ state: "completed", processed: ARCHIVED + LIVE });
     expect(await modelOf(t, resumed.generation)).toEqual(wholeHistory());
+  });
+
+  it("counts skipped and filtered rows as one chain does, with a key function, into the same read model", async () => {
+    const t = await deployment();
+    const rebuffers = async (options: object) => {
+      const rebuildId = await trigger(t, options, "rebufferByCdn");
+      await runUntil(t, async () => (await statusOf(t, rebuildId)).state !== "running");
+      const status = await statusOf(t, rebuildId);
+      expect(status.state).toBe("completed");
+      const docs = await generationDocuments(t, "rebufferByCdn", status.generation);
+      return {
+        counters: status.counters,
+        docs: docs.sort((a, b) => `${a.cdn}|${a.device}`.localeCompare(`${b.cdn}|${b.device}`)),
+      };
+    };
+    const oneChain = await rebuffers({});
+    expect(oneChain.counters.skipped).toBeGreaterThan(0);
+    expect(await rebuffers({ lanes: 3 })).toEqual(oneChain);
+    expect(oneChain.docs).toEqual(foldRebufferByCdn(archiveEventsOf(history.all)));
+
+    const filter = { attributes: { cdn: ["CDN1"] } };
+    const filtered = await rebuffers({ filter, target: "cdn1-one" });
+    expect(filtered.counters.filtered).toBeGreaterThan(0);
+    expect(await rebuffers({ filter, target: "cdn1-lanes", lanes: 3 })).toEqual(filtered);
   });
 
   it("refuses more lanes than a rebuild may have", async () => {
