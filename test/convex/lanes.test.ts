@@ -214,18 +214,25 @@ describe("a rebuild in lanes", () => {
 
   it("fails on an event whose lane key cannot be computed, pinned on it, and resumes after the fix", async () => {
     const t = await deployment();
-    const failing = history.all.find((record) => record.globalPosition === 2_500)!;
+    const failing = history.all.find((record) => record.globalPosition === 5_500)!;
     faults.keyFailsAt = failing.globalPosition;
     const rebuildId = await trigger(t, { lanes: LANES });
     await runUntil(t, async () => (await statusOf(t, rebuildId)).state !== "running");
     const failed = await statusOf(t, rebuildId);
     expect(failed).toMatchObject({
       state: "failed",
-      lastError: { eventId: failing.eventId, position: 2_500, eventType: failing.eventType },
+      lastError: { eventId: failing.eventId, position: 5_500, eventType: failing.eventType },
     });
     expect(failed.lastError!.message).toContain(
-      `the lane key of ${failing.eventType} event ${failing.eventId} at position 2500 threw: injected: no session in this event`,
+      `the lane key of ${failing.eventType} event ${failing.eventId} at position 5500 threw: injected: no session in this event`,
     );
+
+    // The app is told how far the lanes got, not the rebuild's own (still empty) figures.
+    await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(100));
+    const notices = await t.run((ctx) => ctx.db.query("rebuildNotifications").collect());
+    const failure = notices.find((notice) => notice.rebuildId === rebuildId && notice.kind === "failed");
+    expect(failure?.processed).toBe(failed.processed);
+    expect(failed.processed).toBeGreaterThan(0);
 
     faults.keyFailsAt = 0;
     expect(await t.withIdentity(ADMIN).mutation(api.rebuilds.resume, { rebuildId })).toMatchObject({
