@@ -1,5 +1,6 @@
 // The trigger dialog's options: projection, rebuild or verify run (and whether to keep the shadow),
-// filter (time range, event types, attributes), target, dry run, rate limit, error policy. A verify
+// filter (time range, event types, attributes), target, dry run, rate limit, error policy (fail,
+// dead-letter, or dead-letter-key, which parks the keys of a dead-lettered event). A verify
 // run compares whole read models, so the filter, target and dry run are disabled with it.
 import type { ProjectionInfo } from "../../data/api-types.ts";
 import { AttributeRows } from "./AttributeRows.tsx";
@@ -65,18 +66,36 @@ export function TriggerOptionsFields({
         <legend>What to run</legend>
         <div className="mode-choice">
           <label className="mode-option" data-selected={!verify || undefined}>
-            <input type="radio" name="trigger-mode" checked={!verify} onChange={() => set("mode", "rebuild")} aria-labelledby="mode-rebuild-title" aria-describedby="mode-rebuild-hint" />
+            <input
+              type="radio"
+              name="trigger-mode"
+              checked={!verify}
+              onChange={() => set("mode", "rebuild")}
+              aria-labelledby="mode-rebuild-title"
+              aria-describedby="mode-rebuild-hint"
+            />
             <span className="mode-text">
-              <span id="mode-rebuild-title" className="mode-title">Rebuild</span>
+              <span id="mode-rebuild-title" className="mode-title">
+                Rebuild
+              </span>
               <span id="mode-rebuild-hint" className="field-hint">
                 Replay into a new generation; it serves queries once complete.
               </span>
             </span>
           </label>
           <label className="mode-option" data-selected={verify || undefined}>
-            <input type="radio" name="trigger-mode" checked={verify} onChange={() => set("mode", "verify")} aria-labelledby="mode-verify-title" aria-describedby="mode-verify-hint" />
+            <input
+              type="radio"
+              name="trigger-mode"
+              checked={verify}
+              onChange={() => set("mode", "verify")}
+              aria-labelledby="mode-verify-title"
+              aria-describedby="mode-verify-hint"
+            />
             <span className="mode-text">
-              <span id="mode-verify-title" className="mode-title">Verify (compare, don’t swap)</span>
+              <span id="mode-verify-title" className="mode-title">
+                Verify (compare, don’t swap)
+              </span>
               <span id="mode-verify-hint" className="field-hint">
                 Rebuild into a shadow generation and report how it differs from the active one, document by document.
               </span>
@@ -86,12 +105,17 @@ export function TriggerOptionsFields({
         {verify && (
           <div className="field field-check-inline">
             <label className="check">
-              <input type="checkbox" checked={form.keepShadow} onChange={(event) => set("keepShadow", event.target.checked)} aria-describedby="trigger-keep-hint" />
+              <input
+                type="checkbox"
+                checked={form.keepShadow}
+                onChange={(event) => set("keepShadow", event.target.checked)}
+                aria-describedby="trigger-keep-hint"
+              />
               Keep the shadow for promotion
             </label>
             <p id="trigger-keep-hint" className="field-hint">
-              Live events keep it current until you promote it (it becomes the active generation) or discard it. Otherwise it is
-              deleted once compared.
+              Live events keep it current until you promote it (it becomes the active generation) or discard it.
+              Otherwise it is deleted once compared.
             </p>
           </div>
         )}
@@ -107,11 +131,25 @@ export function TriggerOptionsFields({
         <div className="field-pair">
           <div className="field">
             <label htmlFor="trigger-from">From (UTC, inclusive)</label>
-            <input id="trigger-from" className="input" type="datetime-local" step={1} value={form.fromUtc} onChange={(event) => set("fromUtc", event.target.value)} />
+            <input
+              id="trigger-from"
+              className="input"
+              type="datetime-local"
+              step={1}
+              value={form.fromUtc}
+              onChange={(event) => set("fromUtc", event.target.value)}
+            />
           </div>
           <div className="field">
             <label htmlFor="trigger-to">Until (UTC, exclusive)</label>
-            <input id="trigger-to" className="input" type="datetime-local" step={1} value={form.toUtc} onChange={(event) => set("toUtc", event.target.value)} />
+            <input
+              id="trigger-to"
+              className="input"
+              type="datetime-local"
+              step={1}
+              value={form.toUtc}
+              onChange={(event) => set("toUtc", event.target.value)}
+            />
           </div>
         </div>
         {knownTypes ? (
@@ -124,7 +162,12 @@ export function TriggerOptionsFields({
                     type="checkbox"
                     checked={form.eventTypes.includes(type)}
                     onChange={(event) =>
-                      set("eventTypes", event.target.checked ? [...form.eventTypes, type] : form.eventTypes.filter((kept) => kept !== type))
+                      set(
+                        "eventTypes",
+                        event.target.checked
+                          ? [...form.eventTypes, type]
+                          : form.eventTypes.filter((kept) => kept !== type),
+                      )
                     }
                   />
                   {type}
@@ -135,7 +178,12 @@ export function TriggerOptionsFields({
         ) : (
           <div className="field">
             <label htmlFor="trigger-types">Event types (comma-separated, empty for all)</label>
-            <input id="trigger-types" className="input" value={form.eventTypesText} onChange={(event) => set("eventTypesText", event.target.value)} />
+            <input
+              id="trigger-types"
+              className="input"
+              value={form.eventTypesText}
+              onChange={(event) => set("eventTypesText", event.target.value)}
+            />
           </div>
         )}
         <fieldset className="fieldset-inner">
@@ -151,7 +199,9 @@ export function TriggerOptionsFields({
           className="input"
           value={verify ? "" : form.target}
           disabled={!filtered}
-          placeholder={verify ? "not with a verify run" : filtered ? "filtered-<time> when empty" : "only for filtered replays"}
+          placeholder={
+            verify ? "not with a verify run" : filtered ? "filtered-<time> when empty" : "only for filtered replays"
+          }
           spellCheck={false}
           aria-describedby="trigger-target-hint"
           onChange={(event) => set("target", event.target.value)}
@@ -201,7 +251,12 @@ export function TriggerOptionsFields({
         <legend>When an event is malformed or a handler throws</legend>
         <div className="radio-stack">
           <label className="check">
-            <input type="radio" name="error-policy" checked={form.errorPolicy === "fail"} onChange={() => set("errorPolicy", "fail")} />
+            <input
+              type="radio"
+              name="error-policy"
+              checked={form.errorPolicy === "fail"}
+              onChange={() => set("errorPolicy", "fail")}
+            />
             Fail at the first bad event
           </label>
           <label className="check">
@@ -213,6 +268,20 @@ export function TriggerOptionsFields({
             />
             Dead-letter bad events and go on
           </label>
+          <label className="check">
+            <input
+              type="radio"
+              name="error-policy"
+              checked={form.errorPolicy === "dead-letter-key"}
+              aria-describedby="error-policy-key-hint"
+              onChange={() => set("errorPolicy", "dead-letter-key")}
+            />
+            Dead-letter bad events and park their keys
+          </label>
+          <p id="error-policy-key-hint" className="field-hint">
+            Every later event of a dead-lettered event’s documents is set aside too, so they can be re-driven in order
+            after a fix. Needs a prefetch on every handler of the projection.
+          </p>
         </div>
       </fieldset>
     </div>
