@@ -42,7 +42,8 @@ describe("re-driving dead letters from the panel", () => {
       port,
       persistFile,
       ...(convexDir ? { convexDir } : {}),
-      env: runtimeEnvironment(archives.demo, archives.s3Endpoint),
+      // Many batches a chunk: the rebuild is not watched while it runs, only its letters afterwards.
+      env: { ...runtimeEnvironment(archives.demo, archives.s3Endpoint), REPROJECT_CHUNK_MAX_BATCHES: "20" },
     });
 
   beforeAll(async () => {
@@ -109,7 +110,7 @@ describe("re-driving dead letters from the panel", () => {
       .map((doc) => doc.document as Record<string, unknown>)
       .sort((a, b) => String(a.streamId).localeCompare(String(b.streamId)));
     expect(model).toEqual(foldSessionSummary(archiveEventsOf(events)));
-  });
+  }, 120_000);
 });
 
 describe("the dead-letter-key policy for a projection that cannot park keys", () => {

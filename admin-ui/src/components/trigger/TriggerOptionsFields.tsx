@@ -4,7 +4,13 @@
 // run compares whole read models, so the filter, target and dry run are disabled with it.
 import type { ProjectionInfo } from "../../data/api-types.ts";
 import { AttributeRows } from "./AttributeRows.tsx";
-import { initialForm, isFiltered, type TriggerForm } from "./trigger-form.ts";
+import { initialForm, isFiltered, type ErrorPolicy, type TriggerForm } from "./trigger-form.ts";
+
+const ERROR_POLICIES: { policy: ErrorPolicy; label: string }[] = [
+  { policy: "fail", label: "Fail at the first bad event" },
+  { policy: "dead-letter", label: "Dead-letter bad events and go on" },
+  { policy: "dead-letter-key", label: "Dead-letter bad events and park their keys" },
+];
 
 export function TriggerOptionsFields({
   form,
@@ -129,28 +135,18 @@ export function TriggerOptionsFields({
             : "Leave everything open for a full rebuild. A filtered replay writes to its own target."}
         </p>
         <div className="field-pair">
-          <div className="field">
-            <label htmlFor="trigger-from">From (UTC, inclusive)</label>
-            <input
-              id="trigger-from"
-              className="input"
-              type="datetime-local"
-              step={1}
-              value={form.fromUtc}
-              onChange={(event) => set("fromUtc", event.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="trigger-to">Until (UTC, exclusive)</label>
-            <input
-              id="trigger-to"
-              className="input"
-              type="datetime-local"
-              step={1}
-              value={form.toUtc}
-              onChange={(event) => set("toUtc", event.target.value)}
-            />
-          </div>
+          <UtcTimeField
+            id="trigger-from"
+            label="From (UTC, inclusive)"
+            value={form.fromUtc}
+            onChange={(value) => set("fromUtc", value)}
+          />
+          <UtcTimeField
+            id="trigger-to"
+            label="Until (UTC, exclusive)"
+            value={form.toUtc}
+            onChange={(value) => set("toUtc", value)}
+          />
         </div>
         {knownTypes ? (
           <fieldset className="fieldset-inner">
@@ -250,40 +246,51 @@ export function TriggerOptionsFields({
       <fieldset className="fieldset">
         <legend>When an event is malformed or a handler throws</legend>
         <div className="radio-stack">
-          <label className="check">
-            <input
-              type="radio"
-              name="error-policy"
-              checked={form.errorPolicy === "fail"}
-              onChange={() => set("errorPolicy", "fail")}
-            />
-            Fail at the first bad event
-          </label>
-          <label className="check">
-            <input
-              type="radio"
-              name="error-policy"
-              checked={form.errorPolicy === "dead-letter"}
-              onChange={() => set("errorPolicy", "dead-letter")}
-            />
-            Dead-letter bad events and go on
-          </label>
-          <label className="check">
-            <input
-              type="radio"
-              name="error-policy"
-              checked={form.errorPolicy === "dead-letter-key"}
-              aria-describedby="error-policy-key-hint"
-              onChange={() => set("errorPolicy", "dead-letter-key")}
-            />
-            Dead-letter bad events and park their keys
-          </label>
+          {ERROR_POLICIES.map(({ policy, label }) => (
+            <label key={policy} className="check">
+              <input
+                type="radio"
+                name="error-policy"
+                checked={form.errorPolicy === policy}
+                {...(policy === "dead-letter-key" ? { "aria-describedby": "error-policy-key-hint" } : {})}
+                onChange={() => set("errorPolicy", policy)}
+              />
+              {label}
+            </label>
+          ))}
           <p id="error-policy-key-hint" className="field-hint">
             Every later event of a dead-lettered event’s documents is set aside too, so they can be re-driven in order
             after a fix. Needs a prefetch on every handler of the projection.
           </p>
         </div>
       </fieldset>
+    </div>
+  );
+}
+
+/** A `datetime-local` input whose value is read as UTC. */
+function UtcTimeField({
+  id,
+  label,
+  value,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        className="input"
+        type="datetime-local"
+        step={1}
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+      />
     </div>
   );
 }
