@@ -4,9 +4,9 @@
 // them: the read model equals a rebuild without the bug. A projection that cannot park keys (a
 // handler without a prefetch, as in the installed example app) gets the trigger's refusal instead.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { DeadLetter, RebuildStatus } from "../../admin-ui/src/data/api-types.ts";
@@ -46,12 +46,14 @@ describe("re-driving dead letters from the panel", () => {
       env: { ...runtimeEnvironment(archives.demo, archives.s3Endpoint), REPROJECT_CHUNK_MAX_BATCHES: "20" },
     });
 
+  const buggyApp = demoAppWithHandlerBug(victim!.eventId);
   beforeAll(async () => {
-    [browser, runtime] = await Promise.all([launchChromium(), startRuntime(0, demoAppWithHandlerBug(victim!.eventId))]);
+    [browser, runtime] = await Promise.all([launchChromium(), startRuntime(0, buggyApp)]);
   });
   afterAll(async () => {
     await browser?.close();
     await runtime?.stop();
+    rmSync(dirname(buggyApp), { recursive: true, force: true });
   });
 
   it("triggers a dead-letter-key rebuild from the dialog, then re-drives its letters after the fix", async () => {
