@@ -17,6 +17,10 @@ export default defineConfig({
     ],
   },
   test: {
+    // Vitest's default is one worker less than the cores: on CI's 2 cores, one worker running every
+    // file after the other while the second core idles. The files of all projects share these two
+    // workers (e2e's run one at a time, after the others: fileParallelism below).
+    maxWorkers: 2,
     // The AWS SDK warns under Node 20 about its 2027 plans on every run; it is noise here.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     projects: [
