@@ -2,15 +2,17 @@
 // orders them. With two workers, a long file started last keeps one worker busy while the other
 // sits idle at the end of the run. Vitest learns durations from earlier runs only, and a clean
 // clone (CI) has none, hence this list of the longest files as measured on 2 cores, longest first.
-// A file missing from it only starts later; nothing else depends on the order.
+// A file missing from it only starts later; nothing else depends on the order (a file that needs
+// the example app waits for it wherever it comes).
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 const LONGEST_FILES = [
   "test/unit/bench-quick.test.ts",
-  "test/bundle/package.test.ts",
   "test/archive/cli-rebuild.test.ts",
-  "test/bundle/convex-bundle.test.ts",
+  // Not first: they wait for the example's install, which runs in the background meanwhile.
+  "test/bundle/package.test.ts",
   "test/archive/cli-archive-import.test.ts",
+  "test/bundle/convex-bundle.test.ts",
   "test/archive/cli-rebuilds.test.ts",
   "test/convex/archiver-resumable-rebuilds.test.ts",
   "test/reliability/soak.test.ts",
