@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import LongestFirstSequencer from "./test/support/longest-first-sequencer.ts";
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -17,6 +18,11 @@ export default defineConfig({
     ],
   },
   test: {
+    // Vitest's default is one worker less than the cores: on CI's 2 cores, one worker running every
+    // file after the other while the second core idles. The files of all projects share these two
+    // workers (e2e's run one at a time, after the others: fileParallelism below).
+    maxWorkers: 2,
+    sequence: { sequencer: LongestFirstSequencer },
     // The AWS SDK warns under Node 20 about its 2027 plans on every run; it is noise here.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     projects: [

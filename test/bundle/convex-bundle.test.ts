@@ -18,12 +18,15 @@ import {
   type BundleCheckRun,
 } from "../support/bundle-check.ts";
 import { localDemoArchive } from "../support/demo-archive.ts";
+import { installedExample } from "../support/installed-example.ts";
+
+const example = (await installedExample(inject("exampleInstall"))).root;
 
 /** Every app this repository ships; each must pass the check as it is. */
 const APPS_THAT_DEPLOY: [name: string, root: string][] = [
   ["the demo app (convex/)", REPO_ROOT],
   ["Reproject's component (src/component/)", writeComponentAsApp()],
-  ["the example app (examples/order-fulfilment, installed from the tarball)", inject("installedExample").root],
+  ["the example app (examples/order-fulfilment, installed from the tarball)", example],
 ];
 
 const QUERY = `import { queryGeneric } from "convex/server";\n`;
@@ -100,7 +103,6 @@ describe.concurrent("the Convex bundle check", () => {
   });
 
   it("keeps the example's Node path working once bundled: its probe reads an archive of the app's own envelope", async () => {
-    const example = inject("installedExample").root;
     const scratch = mkdtempSync(join(tmpdir(), "example-archive-"));
     const events = join(scratch, "orders.jsonl");
     const order = {

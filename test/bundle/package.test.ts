@@ -6,9 +6,10 @@ import { readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { REPO_ROOT } from "../support/bundle-check.ts";
+import { installedExample } from "../support/installed-example.ts";
 
 const FIXTURE_TABLE = join(REPO_ROOT, "../shared/fixtures/iceberg/java_bunnies");
-const { root: app, tarball } = inject("installedExample");
+const { root: app, tarball } = await installedExample(inject("exampleInstall"));
 
 function run(command: string, args: string[], cwd: string): { code: number; output: string } {
   try {

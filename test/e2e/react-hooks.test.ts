@@ -16,14 +16,16 @@ import { startLocalRuntimeProcess, type LocalRuntimeProcess } from "../../src/lo
 import { launchChromium, saveScreenshot } from "../support/browser.ts";
 import { startConvexSyncBridge, type ConvexSyncBridge } from "../support/panel-convex-bridge.ts";
 import { COUNT, LAPTOP, progressValue, recordProgress, RuntimeClient, waitUntil } from "../support/panel-browser.ts";
+import { installedExample } from "../support/installed-example.ts";
 import { CHUNK_MAX_BATCHES, startAppPage, type ServedPage } from "../support/panel-stack.ts";
 
 const APP_ADMIN = { subject: "app-admin", name: "Ada App", role: "admin" };
 /** About 28,000 events: one batch per chunk makes a rebuild take long enough to act on. */
 const ORDERS = 10_000;
 
+const example = (await installedExample(inject("exampleInstall"))).root;
+
 describe("reproject/react in the example app's admin page", () => {
-  const example = inject("installedExample").root;
   const scratch = mkdtempSync(join(tmpdir(), "example-dashboard-"));
   let browser: Browser;
   let runtime: LocalRuntimeProcess;
