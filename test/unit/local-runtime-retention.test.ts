@@ -1,0 +1,83 @@
+// The local runtime keeps nothing per transaction once the transaction is over: a long rebuild runs
+// hundreds of thousands of them, and what each left behind would grow with the archive. Checked in
+// convex-test's database (DatabaseFake, found the way the runtime finds it) after many transactions
+// that insert a document under a new index key and that open query streams (one left early) and
+// delete it.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { beforeAll, expect, it } from "vitest";
+
+const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const TRANSACTIONS = 300;
+
+interface Retained {
+  /** Query streams convex-test still holds the results of. */
+  queryStreams: number;
+  /** Keys of the app's `rebuildNotifications.by_rebuild` index in the runtime's indexed lookups. */
+  indexKeys: number;
+  /** Documents left in that table (none: each transaction deletes what it inserted). */
+  documents: number;
+}
+
+function runTransactions(): Promise<Retained> {
+  const runtimeModule = new URL("../../src/local/runtime/runtime.ts", import.meta.url).href;
+  const databaseClassModule = new URL("../../src/convex-test/database-class.ts", import.meta.url).href;
+  const script = `
+    import { startLocalRuntime } from ${JSON.stringify(runtimeModule)};
+    import { patchDatabaseClass } from ${JSON.stringify(databaseClassModule)};
+    const databases = new Set();
+    patchDatabaseClass("retention test: databases", (prototype) => {
+      const startTransaction = prototype.startTransaction;
+      prototype.startTransaction = function () { databases.add(this); return startTransaction.call(this); };
+    });
+    const runtime = await startLocalRuntime({ log: () => {} });
+    const notification = (rebuildId) => ({ kind: "completed", projection: "rebufferByCdn", rebuildId, mode: "rebuild", state: "completed", processed: 1, total: 1, reason: null, at: 0 });
+    for (let i = 0; i < ${TRANSACTIONS}; i++) {
+      const rebuildId = "rebuild-" + i;
+      const id = await runtime.t.run((ctx) => ctx.db.insert("rebuildNotifications", notification(rebuildId)));
+      await runtime.t.run(async (ctx) => {
+        await ctx.db.query("rebuildNotifications").withIndex("by_rebuild", (q) => q.eq("rebuildId", rebuildId)).unique();
+        for await (const document of ctx.db.query("rebuildNotifications")) break;
+        await ctx.db.delete(id);
+      });
+    }
+    const app = [...databases].find((db) => db._componentPath === "");
+    const indexes = app[Object.getOwnPropertySymbols(app).find((symbol) => symbol.description === "reproject.indexes")];
+    const documents = (await runtime.t.run((ctx) => ctx.db.query("rebuildNotifications").collect())).length;
+    const retained = {
+      queryStreams: Object.keys(app._queryResults).length,
+      indexKeys: indexes.declared.get("rebuildNotifications.by_rebuild").idsByKey.size,
+      documents,
+    };
+    await runtime.stop();
+    process.stdout.write("RESULT " + JSON.stringify(retained) + "\\n");`;
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    cwd: PROJECT_ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let stdout = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  return new Promise((resolve, reject) =>
+    child.once("exit", (code) => {
+      clearTimeout(killer);
+      const line = stdout.split("\n").find((candidate) => candidate.startsWith("RESULT "));
+      if (code !== 0 || !line) reject(new Error(`retention script exited with ${code}: ${stdout}`));
+      else resolve(JSON.parse(line.slice("RESULT ".length)) as Retained);
+    }),
+  );
+}
+
+let retained: Retained;
+beforeAll(async () => {
+  retained = await runTransactions();
+}, 60_000);
+
+it("holds the results of no query stream once its transaction has ended, read to the end or left early", () => {
+  expect(retained.documents).toBe(0);
+  expect(retained.queryStreams).toBe(0);
+});
+
+it("keeps no index key whose last document was deleted", () => {
+  expect(retained.indexKeys).toBe(0);
+});
