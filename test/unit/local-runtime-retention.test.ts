@@ -17,6 +17,8 @@ interface Retained {
   indexKeys: number;
   /** Documents left in that table (none: each transaction deletes what it inserted). */
   documents: number;
+  /** Documents a mutation's stream yielded though a snapshot query ran while it was open (3 inserted). */
+  readAcrossSnapshotQuery: number;
 }
 
 function runTransactions(): Promise<Retained> {
@@ -41,6 +43,18 @@ function runTransactions(): Promise<Retained> {
         await ctx.db.delete(id);
       });
     }
+    // A snapshot query inside a mutation (as the Workpool's runSnapshotQuery makes one) ends a
+    // transaction of its own while the mutation's stream is still being read.
+    const readAcrossSnapshotQuery = await runtime.t.run(async (ctx) => {
+      const ids = [];
+      for (let i = 0; i < 3; i++) ids.push(await ctx.db.insert("rebuildNotifications", notification("kept-" + i)));
+      let read = 0;
+      for await (const document of ctx.db.query("rebuildNotifications")) {
+        if (read++ === 0) await globalThis.Convex.asyncSyscall("1.0/runUdf", JSON.stringify({ udfType: "snapshotQuery", name: "reproject:readModelPage", args: { projection: "rebufferByCdn", generation: 1, cursor: null, numItems: 1 } }));
+      }
+      for (const id of ids) await ctx.db.delete(id);
+      return read;
+    });
     const app = [...databases].find((db) => db._componentPath === "");
     const indexes = app[Object.getOwnPropertySymbols(app).find((symbol) => symbol.description === "reproject.indexes")];
     const documents = (await runtime.t.run((ctx) => ctx.db.query("rebuildNotifications").collect())).length;
@@ -48,6 +62,7 @@ function runTransactions(): Promise<Retained> {
       queryStreams: Object.keys(app._queryResults).length,
       indexKeys: indexes.declared.get("rebuildNotifications.by_rebuild").idsByKey.size,
       documents,
+      readAcrossSnapshotQuery,
     };
     await runtime.stop();
     process.stdout.write("RESULT " + JSON.stringify(retained) + "\\n");`;
@@ -76,6 +91,10 @@ beforeAll(async () => {
 it("holds the results of no query stream once its transaction has ended, read to the end or left early", () => {
   expect(retained.documents).toBe(0);
   expect(retained.queryStreams).toBe(0);
+});
+
+it("keeps a mutation's open stream through a snapshot query it runs", () => {
+  expect(retained.readAcrossSnapshotQuery).toBe(3);
 });
 
 it("keeps no index key whose last document was deleted", () => {
