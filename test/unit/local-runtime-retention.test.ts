@@ -3,11 +3,9 @@
 // convex-test's database (DatabaseFake, found the way the runtime finds it) after many transactions
 // that insert a document under a new index key and that open query streams (one left early) and
 // delete it.
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { beforeAll, expect, it } from "vitest";
+import { runScript } from "../support/runtime-script.ts";
 
-const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TRANSACTIONS = 300;
 
 interface Retained {
@@ -66,21 +64,7 @@ function runTransactions(): Promise<Retained> {
     };
     await runtime.stop();
     process.stdout.write("RESULT " + JSON.stringify(retained) + "\\n");`;
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-    cwd: PROJECT_ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let stdout = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  return new Promise((resolve, reject) =>
-    child.once("exit", (code) => {
-      clearTimeout(killer);
-      const line = stdout.split("\n").find((candidate) => candidate.startsWith("RESULT "));
-      if (code !== 0 || !line) reject(new Error(`retention script exited with ${code}: ${stdout}`));
-      else resolve(JSON.parse(line.slice("RESULT ".length)) as Retained);
-    }),
-  );
+  return runScript<Retained>("retention script", script);
 }
 
 let retained: Retained;
