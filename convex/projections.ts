@@ -48,6 +48,8 @@ export const rebufferByCdn = defineProjection({
     key: ["cdn", "device"],
     initial: ({ cdn, device }) => ({ cdn, device, rebufferCount: 0, rebufferMs: 0 }),
   },
+  // A document per (cdn, device): events of one pair always go to the same lane.
+  lanes: { key: (event) => `${event.attributes.cdn}|${event.attributes.device}` },
   events: {
     Rebuffer: {
       event: playbackEvents.Rebuffer,
@@ -152,6 +154,8 @@ export const sessionSummary = defineProjection({
       lastAt: EARLIEST_TIMESTAMP,
     }),
   },
+  // A document per playback session: a rebuild may fold sessions in parallel lanes.
+  lanes: { key: "stream" },
   events: {
     Play: { event: playbackEvents.Play, ...foldIntoSession() },
     Pause: { event: playbackEvents.Pause, ...foldIntoSession() },

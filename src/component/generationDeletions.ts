@@ -42,7 +42,9 @@ export async function scheduleGenerationDeletion(
 
 async function enqueuePage(ctx: MutationCtx, deletion: GenerationDeletion, delayMs: number): Promise<void> {
   const app = await appFunctionsOf(ctx);
-  await replayPool.enqueueMutation(
+  await (
+    await replayPool(ctx)
+  ).enqueueMutation(
     ctx,
     app.deleteGeneration as FunctionHandle<"mutation">,
     { projection: deletion.projection, generation: deletion.generation },

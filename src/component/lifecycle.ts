@@ -15,6 +15,17 @@ import { appFunctionsOf } from "./appFunctions.ts";
 import { notifyApp } from "./notifications.ts";
 import { retryIfAutomatic } from "./automaticRebuilds.ts";
 import { scheduleGenerationDeletion } from "./generationDeletions.ts";
+import {
+  checkedLaneCount,
+  checkpointOf,
+  lanesOf,
+  patchCheckpoint,
+  runsInLanes,
+  startLanes,
+  withLaneProgress,
+  type Checkpoint,
+  type Lane,
+} from "./lanes.ts";
 import { replayPool } from "./replayPool.ts";
 import { recordSample } from "./samples.ts";
 import {
@@ -92,6 +103,7 @@ export async function createRebuild(
   archiveLocation: string,
 ): Promise<Id<"rebuilds">> {
   const row = await projectionRow(ctx, code.name, code.version, code.logPosition);
+  const lanes = checkedLaneCount(options.lanes ?? code.lanes);
   await discardFailedGenerations(ctx, code.name);
   const generation = row.lastGeneration + 1;
   await ctx.db.patch(row._id, { lastGeneration: generation });
@@ -111,6 +123,7 @@ export async function createRebuild(
     // A shadow that may be promoted by itself is kept until then.
     ...(options.keepShadow || options.promoteWithin ? { keepShadow: true } : {}),
     ...(options.promoteWithin ? { promoteWithin: options.promoteWithin } : {}),
+    ...(lanes ? { lanes } : {}),
     archive: { location: archiveLocation },
     processed: 0,
     cursor: null,
@@ -161,43 +174,63 @@ export async function cancelRebuild(ctx: MutationCtx, rebuild: Rebuild, lastErro
 }
 
 /**
- * Puts the rebuild's next chunk on the replay pool unless it is not running or a chunk of its
- * projection is in flight: a cancelled or superseded rebuild's chunk may still be running, and this
- * one waits for its onComplete (one chunk per projection, not only per rebuild).
+ * Puts the rebuild's next chunks on the replay pool: one per lane of its archive phase that has none
+ * in flight, else its own once none of its chunks is in flight. None while it is not running, or
+ * while the chunks of another rebuild of its projection are in flight: a cancelled or superseded
+ * rebuild's chunk may still be running, and this one waits for its onComplete.
  */
 export async function enqueueNextChunk(ctx: MutationCtx, rebuildId: Id<"rebuilds">): Promise<void> {
   const rebuild = await ctx.db.get(rebuildId);
-  if (!rebuild || rebuild.state !== "running" || rebuild.chunk) return;
+  if (!rebuild || rebuild.state !== "running") return;
   const row = await findProjection(ctx, rebuild.projection);
   if (row?.chunkInFlight !== undefined && row.chunkInFlight !== rebuildId) return;
+  const lanes = await lanesOf(ctx, rebuild);
+  const due: Checkpoint[] = runsInLanes(rebuild)
+    ? lanes.filter((lane) => !lane.done && !lane.chunk).map((doc) => ({ table: "rebuildLanes", doc }))
+    : rebuild.chunk || lanes.some((lane) => lane.chunk)
+      ? []
+      : [{ table: "rebuilds", doc: rebuild }];
+  if (due.length === 0) return;
   const app: AppFunctions = await appFunctionsOf(ctx);
+  const pool = await replayPool(ctx);
   const work = (rebuild.phase === "planning" ? app.plan : app.chunk) as FunctionHandle<"action">;
-  const workId = await replayPool.enqueueAction(
-    ctx,
-    work,
-    { rebuildId },
-    {
+  for (const checkpoint of due) {
+    const context = checkpoint.table === "rebuildLanes" ? { rebuildId, lane: checkpoint.doc.lane } : { rebuildId };
+    const workId = await pool.enqueueAction(ctx, work, context, {
       name: `replay:${rebuild.projection}`,
       onComplete: internal.lifecycle.chunkFinished,
-      context: { rebuildId },
-    },
-  );
-  await ctx.db.patch(rebuildId, { chunk: { workId, attempts: 0, enqueuedAt: Date.now() } });
-  if (row) await ctx.db.patch(row._id, { chunkInFlight: rebuildId });
+      context,
+    });
+    await patchCheckpoint(ctx, checkpoint, { chunk: { workId, attempts: 0, enqueuedAt: Date.now() } });
+  }
+  // Written only when it changes: every batch of the lanes reads the row, and a write would conflict with them.
+  if (row && row.chunkInFlight !== rebuildId) await ctx.db.patch(row._id, { chunkInFlight: rebuildId });
 }
 
-/** onComplete of every chunk: frees the projection's slot and chains the next chunk, of this rebuild or of one that waited. */
+/** Whether any chunk of the rebuild, its own or a lane's, is on the replay pool by its own record. */
+export function hasChunkRecorded(rebuild: Rebuild, lanes: readonly Lane[]): boolean {
+  return rebuild.chunk !== undefined || lanes.some((lane) => lane.chunk !== undefined);
+}
+
+/**
+ * onComplete of every chunk: frees its checkpoint's chunk (and the projection's slot once none of
+ * the rebuild's is left) and chains what comes next, of this rebuild or of one that waited.
+ */
 export const chunkFinished = internalMutation({
-  args: vOnCompleteArgs(v.object({ rebuildId: v.id("rebuilds") })),
+  args: vOnCompleteArgs(v.object({ rebuildId: v.id("rebuilds"), lane: v.optional(v.number()) })),
   returns: v.null(),
   handler: async (ctx, { workId, context, result }) => {
     const rebuild = await ctx.db.get(context.rebuildId);
+    const checkpoint = rebuild && (await checkpointOf(ctx, rebuild, context.lane));
     // A late completion of a chunk the watchdog gave up on and replaced: the current chunk decides.
-    if (!rebuild || (rebuild.chunk && rebuild.chunk.workId !== workId)) return null;
-    if (rebuild.chunk) {
-      await ctx.db.patch(rebuild._id, { chunk: undefined });
+    if (!rebuild || !checkpoint || (checkpoint.doc.chunk && checkpoint.doc.chunk.workId !== workId)) return null;
+    if (checkpoint.doc.chunk) {
+      await patchCheckpoint(ctx, checkpoint, { chunk: undefined });
+      const current = (await ctx.db.get(rebuild._id))!;
       const row = await findProjection(ctx, rebuild.projection);
-      if (row?.chunkInFlight === rebuild._id) await ctx.db.patch(row._id, { chunkInFlight: undefined });
+      if (row?.chunkInFlight === rebuild._id && !hasChunkRecorded(current, await lanesOf(ctx, current))) {
+        await ctx.db.patch(row._id, { chunkInFlight: undefined });
+      }
     }
     if (result.kind === "failed" && rebuild.state === "running") {
       await failRebuild(ctx, rebuild, { message: `chunk failed after its retries: ${result.error}`, at: Date.now() });
@@ -253,6 +286,8 @@ export const vChunkInput = v.union(
   v.object({
     projection: v.string(),
     phase: vRebuildPhase,
+    /** The lane the chunk replays the archive for, of how many; null: the rebuild's own chunk. */
+    lane: v.union(v.null(), v.object({ index: v.number(), count: v.number() })),
     cursor: v.union(v.number(), v.null()),
     filter: v.union(vFilter, v.null()),
     rateLimit: v.union(v.number(), v.null()),
@@ -263,29 +298,30 @@ export const vChunkInput = v.union(
 export type ChunkInput = NonNullable<Infer<typeof vChunkInput>>;
 
 export const beginChunk = mutation({
-  args: { rebuildId: v.string() },
+  args: { rebuildId: v.string(), lane: v.optional(v.number()) },
   returns: vChunkInput,
   handler: async (ctx, args) => {
     const rebuild = await rebuildById(ctx, args.rebuildId);
     if (!rebuild || rebuild.state !== "running") return null;
-    const attempts = (rebuild.chunk?.attempts ?? 0) + 1;
+    const checkpoint = await laneCheckpoint(ctx, rebuild, args.lane);
+    if (!checkpoint) return null;
+    const { doc } = checkpoint;
+    const attempts = (doc.chunk?.attempts ?? 0) + 1;
     // A retry follows a failure and its backoff: the rate measured before them says nothing now.
     const retry =
       attempts > 1
         ? {
-            counters: { ...rebuild.counters, retried: rebuild.counters.retried + 1 },
-            rate: startRate(rebuild.processed, Date.now()),
+            counters: { ...doc.counters, retried: doc.counters.retried + 1 },
+            rate: startRate(doc.processed, Date.now()),
           }
         : {};
-    await ctx.db.patch(rebuild._id, {
-      ...(rebuild.chunk ? { chunk: { ...rebuild.chunk, attempts } } : {}),
-      ...retry,
-    });
+    await patchCheckpoint(ctx, checkpoint, { ...(doc.chunk ? { chunk: { ...doc.chunk, attempts } } : {}), ...retry });
     const plan = await planOf(ctx, rebuild._id);
     return {
       projection: rebuild.projection,
       phase: rebuild.phase,
-      cursor: rebuild.cursor,
+      lane: args.lane === undefined ? null : { index: args.lane, count: rebuild.lanes! },
+      cursor: doc.cursor,
       filter: rebuild.filter ?? null,
       rateLimit: rebuild.rateLimit ?? null,
       archiveLocation: rebuild.archive.location,
@@ -293,6 +329,17 @@ export const beginChunk = mutation({
     };
   },
 });
+
+/**
+ * The checkpoint a lane's call works on: the lane's while the rebuild runs in lanes and the lane is
+ * not done (else null: the call stops), the rebuild's own for a call that names no lane and while
+ * the rebuild does not run in lanes.
+ */
+async function laneCheckpoint(ctx: QueryCtx, rebuild: Rebuild, lane: number | undefined): Promise<Checkpoint | null> {
+  if (runsInLanes(rebuild) !== (lane !== undefined)) return null;
+  const checkpoint = await checkpointOf(ctx, rebuild, lane);
+  return checkpoint && !(checkpoint.table === "rebuildLanes" && checkpoint.doc.done) ? checkpoint : null;
+}
 
 /** Plan pages a cancel deletes at most (128 KiB each): a bigger plan keeps the rest, and its header, for retention. */
 const PLAN_PAGES_PER_CANCEL = 32;
@@ -393,6 +440,7 @@ export const storePlan = mutation({
       .collect();
     for (const page of stale) await ctx.db.delete(page._id);
     await ctx.db.insert("rebuildPlans", { rebuildId: rebuild._id, planJson });
+    await startLanes(ctx, rebuild, Date.now());
     await ctx.db.patch(rebuild._id, {
       phase: "archive",
       total: total + liveEvents,
@@ -417,6 +465,8 @@ const vOpenRebuild = v.object({
   mode: v.union(v.literal("rebuild"), v.literal("verify")),
   /** Events after this position may schedule effects (gated projections); null: none may. */
   effectsAfter: v.union(v.number(), v.null()),
+  /** The lane whose checkpoint the batch advances; null: the rebuild's. */
+  lane: v.union(v.number(), v.null()),
 });
 
 export const vBatchOpening = v.union(
@@ -438,7 +488,7 @@ async function effectsAfter(ctx: QueryCtx, rebuild: Rebuild): Promise<number | n
   return row.activeGeneration === null ? (row.effectsFrom ?? null) : (row.frozenAfter ?? null);
 }
 
-function opened(rebuild: Rebuild, effectsFrom: number | null) {
+function opened(rebuild: Rebuild, checkpoint: Checkpoint, effectsFrom: number | null) {
   return {
     status: "open" as const,
     rebuild: {
@@ -448,26 +498,38 @@ function opened(rebuild: Rebuild, effectsFrom: number | null) {
       errorPolicy: rebuild.errorPolicy,
       dryRun: rebuild.dryRun,
       filter: rebuild.filter ?? null,
-      cursor: rebuild.cursor,
+      cursor: checkpoint.doc.cursor,
       mode: rebuild.mode ?? "rebuild",
       effectsAfter: effectsFrom,
+      lane: checkpoint.table === "rebuildLanes" ? checkpoint.doc.lane : null,
     },
   };
 }
 
 /**
- * Opens a batch: the rebuild must be running in `phase` with the checkpoint at `expectedCursor`.
- * A batch whose expected cursor is not the stored one was already committed (a retried chunk).
+ * Opens a batch: the rebuild must be running in `phase` with the checkpoint (its lane's, for a
+ * lane) at `expectedCursor`. A batch whose expected cursor is not the stored one was already
+ * committed (a retried chunk). Reads the rebuild's document and writes none: lanes' batches do not
+ * conflict.
  */
 export const openBatch = query({
-  args: { rebuildId: v.string(), expectedCursor: v.union(v.number(), v.null()), phase: v.optional(vRebuildPhase) },
+  args: {
+    rebuildId: v.string(),
+    expectedCursor: v.union(v.number(), v.null()),
+    phase: v.optional(vRebuildPhase),
+    lane: v.optional(v.number()),
+  },
   returns: vBatchOpening,
-  handler: async (ctx, { rebuildId, expectedCursor, phase }) => {
+  handler: async (ctx, { rebuildId, expectedCursor, phase, lane }) => {
     const rebuild = await rebuildById(ctx, rebuildId);
-    if (!rebuild || rebuild.state !== "running" || (phase !== undefined && rebuild.phase !== phase))
-      return { status: "stopped" as const, state: rebuild?.state ?? "missing" };
-    if (rebuild.cursor !== expectedCursor) return { status: "duplicate" as const, cursor: rebuild.cursor };
-    return opened(rebuild, await effectsAfter(ctx, rebuild));
+    const checkpoint =
+      rebuild?.state === "running" && (phase === undefined || rebuild.phase === phase)
+        ? await laneCheckpoint(ctx, rebuild, lane)
+        : null;
+    if (!rebuild || !checkpoint) return { status: "stopped" as const, state: rebuild?.state ?? "missing" };
+    const cursor = checkpoint.doc.cursor;
+    if (cursor !== expectedCursor) return { status: "duplicate" as const, cursor };
+    return opened(rebuild, checkpoint, await effectsAfter(ctx, rebuild));
   },
 });
 
@@ -475,15 +537,18 @@ export const openBatch = query({
 export const commitBatch = mutation({
   args: {
     rebuildId: v.string(),
+    lane: v.optional(v.number()),
     lastPosition: v.number(),
     counters: vCounters,
     deadLetters: v.array(vDeadLetter),
     writes: v.optional(vBatchWrites),
   },
   returns: v.null(),
-  handler: async (ctx, { rebuildId, lastPosition, counters: batch, deadLetters, writes }) => {
+  handler: async (ctx, { rebuildId, lane, lastPosition, counters: batch, deadLetters, writes }) => {
     const rebuild = await rebuildById(ctx, rebuildId);
-    if (!rebuild) throw new Error(`commitBatch: no rebuild ${rebuildId}`);
+    const checkpoint = rebuild && (await checkpointOf(ctx, rebuild, lane));
+    if (!rebuild || !checkpoint)
+      throw new Error(`commitBatch: no rebuild ${rebuildId}${lane === undefined ? "" : ` lane ${lane}`}`);
     const now = Date.now();
     for (const letter of deadLetters) {
       await ctx.db.insert("deadLetters", {
@@ -493,36 +558,61 @@ export const commitBatch = mutation({
         at: now,
       });
     }
-    const counters = { ...rebuild.counters };
+    const { doc } = checkpoint;
+    const counters = { ...doc.counters };
     for (const key of Object.keys(batch) as (keyof typeof batch)[]) counters[key] += batch[key];
-    const rate = updateRate(rebuild.rate, counters.found, now);
-    await ctx.db.patch(rebuild._id, {
+    const rate = updateRate(doc.rate, counters.found, now);
+    await patchCheckpoint(ctx, checkpoint, {
       cursor: lastPosition,
       counters,
       processed: counters.found,
-      ...(writes ? { usage: addBatchWrites(rebuild.usage, writes) } : {}),
+      ...(writes ? { usage: addBatchWrites(doc.usage, writes) } : {}),
       rate,
       updatedAt: now,
     });
-    await recordSample(ctx, rebuild._id, { at: now, processed: counters.found, eventsPerSecond: rate.eventsPerSecond });
+    await recordSample(ctx, rebuild, lane, {
+      at: now,
+      processed: counters.found,
+      eventsPerSecond: rate.eventsPerSecond,
+    });
     return null;
   },
 });
 
 /**
- * The archive is replayed up to `cursor`: go on with the live events table after the pinned
- * snapshot's high-water mark (positions up to it are the archive's, even where pruning skipped them).
+ * The archive (a lane's share of it, for a lane) is replayed up to `cursor`: go on with the live
+ * events table after the pinned snapshot's high-water mark (positions up to it are the archive's,
+ * even where pruning skipped them). A lane that is done waits for the others; the last one adds the
+ * lanes' figures into the rebuild, which goes on with the tail in a chunk of its own.
  */
 export const finishArchive = mutation({
-  args: { rebuildId: v.string(), expectedCursor: v.union(v.number(), v.null()) },
+  args: { rebuildId: v.string(), expectedCursor: v.union(v.number(), v.null()), lane: v.optional(v.number()) },
   returns: v.boolean(),
-  handler: async (ctx, { rebuildId, expectedCursor }) => {
-    const rebuild = await rebuildById(ctx, rebuildId);
-    if (!rebuild || rebuild.state !== "running" || rebuild.phase !== "archive" || rebuild.cursor !== expectedCursor) {
-      return false;
+  handler: async (ctx, { rebuildId, expectedCursor, lane }) => {
+    const found = await rebuildById(ctx, rebuildId);
+    const checkpoint =
+      found?.state === "running" && found.phase === "archive" ? await laneCheckpoint(ctx, found, lane) : null;
+    if (!found || !checkpoint || checkpoint.doc.cursor !== expectedCursor) return false;
+    const now = Date.now();
+    if (checkpoint.table === "rebuilds") {
+      const tailStart = Math.max(found.cursor ?? 0, found.archiveHighWaterMark ?? 0);
+      await ctx.db.patch(found._id, { phase: "tail", cursor: tailStart, updatedAt: now });
+      return true;
     }
-    const tailStart = Math.max(rebuild.cursor ?? 0, rebuild.archiveHighWaterMark ?? 0);
-    await ctx.db.patch(rebuild._id, { phase: "tail", cursor: tailStart, updatedAt: Date.now() });
+    await patchCheckpoint(ctx, checkpoint, { done: true, updatedAt: now });
+    const lanes = await lanesOf(ctx, found);
+    if (lanes.some((other) => !other.done)) return true;
+    const { processed, counters, usage, rate } = withLaneProgress(found, lanes);
+    const lastCovered = Math.max(0, ...lanes.map((other) => other.cursor ?? 0));
+    await ctx.db.patch(found._id, {
+      phase: "tail",
+      cursor: Math.max(lastCovered, found.archiveHighWaterMark ?? 0),
+      processed,
+      counters,
+      ...(usage ? { usage } : {}),
+      rate: { ...rate, atMs: now },
+      updatedAt: now,
+    });
     return true;
   },
 });

@@ -13,7 +13,7 @@ import {
   rebuildById,
   type ProjectionCode,
 } from "./lifecycle.ts";
-import { rebuildStatus } from "./status.ts";
+import { statusOf } from "./status.ts";
 import { SYSTEM, vAppFunctions, vProjectionCode } from "./validators.ts";
 
 /** The generations of a projection: the active one (what queries read) and a verify run's shadow. */
@@ -99,7 +99,7 @@ export const list = query({
                   retries: row.autoRebuildRetries ?? 0,
                   failedAt: row.autoRebuildFailedAt ?? null,
                 },
-          lastRebuild: lastRebuild ? rebuildStatus(lastRebuild) : null,
+          lastRebuild: lastRebuild ? await statusOf(ctx, lastRebuild) : null,
         };
       }),
     );

@@ -13,7 +13,7 @@ import {
   resumeRebuild,
   type Rebuild,
 } from "./lifecycle.ts";
-import { rebuildStatus } from "./status.ts";
+import { statusOf } from "./status.ts";
 import { vActor, vAppFunctions, vProjectionCode, vRebuildOptions } from "./validators.ts";
 import { discardShadow, promoteShadow } from "./verify.ts";
 
@@ -143,7 +143,7 @@ export const status = query({
   args: { rebuildId: v.string() },
   handler: async (ctx, { rebuildId }) => {
     const rebuild = await rebuildById(ctx, rebuildId);
-    return rebuild ? rebuildStatus(rebuild) : null;
+    return rebuild ? statusOf(ctx, rebuild) : null;
   },
 });
 
@@ -159,7 +159,7 @@ export const listActive = query({
           .take(100)),
       );
     }
-    return active.map((rebuild) => rebuildStatus(rebuild));
+    return Promise.all(active.map((rebuild) => statusOf(ctx, rebuild)));
   },
 });
 
@@ -174,6 +174,6 @@ export const history = query({
           .order("desc")
           .take(limit)
       : await ctx.db.query("rebuilds").order("desc").take(limit);
-    return rebuilds.map((rebuild) => rebuildStatus(rebuild));
+    return Promise.all(rebuilds.map((rebuild) => statusOf(ctx, rebuild)));
   },
 });

@@ -199,7 +199,7 @@ async function removePlan(page: Page, rebuild: Rebuild): Promise<boolean> {
 
 /**
  * Deletes the rebuild's dead letters (with its parked keys and re-drives), its progress samples, its
- * plan and then its row; false when the budget ran out before the row went.
+ * lanes, its plan and then its row; false when the budget ran out before the row went.
  */
 async function removeRebuild(page: Page, rebuild: Rebuild): Promise<boolean> {
   const { ctx } = page;
@@ -213,7 +213,8 @@ async function removeRebuild(page: Page, rebuild: Rebuild): Promise<boolean> {
   if (!(await page.budget.roomForAnother())) return false;
   const parked = ctx.db.query("parkedKeys").withIndex("by_rebuild_key", (q) => q.eq("rebuildId", rebuild._id));
   const redrives = ctx.db.query("redrives").withIndex("by_rebuild_state", (q) => q.eq("rebuildId", rebuild._id));
-  for (const rows of [parked, redrives]) {
+  const lanes = ctx.db.query("rebuildLanes").withIndex("by_rebuild_lane", (q) => q.eq("rebuildId", rebuild._id));
+  for (const rows of [parked, redrives, lanes]) {
     for await (const row of rows) {
       await ctx.db.delete(row._id);
       if (!(await page.budget.roomForAnother())) return false;

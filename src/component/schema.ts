@@ -8,6 +8,7 @@ import {
   vCounters,
   vErrorPolicy,
   vFilter,
+  vLaneProgress,
   vPruning,
   vRate,
   vRebuildError,
@@ -99,10 +100,25 @@ export default defineSchema({
     chunk: v.optional(v.object({ workId: v.string(), attempts: v.number(), enqueuedAt: v.number() })),
     /** The watchdog's last finding: no chunk in flight and no progress (the chunk chain broke). */
     stall: v.optional(vStall),
+    /**
+     * Its archive phase runs in this many lanes (`rebuildLanes`), each with its own checkpoint and
+     * chain of chunks; their counters are added into this document when the last lane is done.
+     */
+    lanes: v.optional(v.number()),
   })
     .index("by_projection_state", ["projection", "state"])
     .index("by_state", ["state"])
     .index("by_projection", ["projection"]),
+
+  /**
+   * One lane of a rebuild's archive phase: the events whose lane key hashes to it (src/replay/lanes.ts),
+   * with its own checkpoint, counters and chunk in flight, so that lanes never write the same document.
+   */
+  rebuildLanes: defineTable({
+    rebuildId: v.id("rebuilds"),
+    lane: v.number(),
+    ...vLaneProgress.fields,
+  }).index("by_rebuild_lane", ["rebuildId", "lane"]),
 
   /**
    * Results of `reproject:startSelfCheck`: `outcome` says whether the Node action ran on the replay pool,
@@ -139,12 +155,14 @@ export default defineSchema({
    */
   rebuildSamples: defineTable({
     rebuildId: v.string(),
+    /** The lane whose progress it samples, during a laned archive phase; absent: the rebuild's own. */
+    lane: v.optional(v.number()),
     at: v.number(),
     processed: v.number(),
     eventsPerSecond: v.number(),
     kept: v.number(),
     intervalMs: v.number(),
-  }).index("by_rebuild_at", ["rebuildId", "at"]),
+  }).index("by_rebuild_lane_at", ["rebuildId", "lane", "at"]),
 
   /** Events a rebuild with the dead-letter policy could not apply, with the reason; the rebuild went on. */
   deadLetters: defineTable({

@@ -16,7 +16,9 @@ export const start = mutation({
     await rememberAppFunctions(ctx, app);
     const checkId = await ctx.db.insert("selfChecks", { startedAt: Date.now(), outcome: "pending" });
     const { selfCheck } = await appFunctionsOf(ctx);
-    await replayPool.enqueueAction(
+    await (
+      await replayPool(ctx)
+    ).enqueueAction(
       ctx,
       selfCheck as FunctionHandle<"action">,
       {},

@@ -4,6 +4,8 @@
 // and `rateMeasuredAt` lets a client judge the rate's age by its own clock.
 import { estimateSecondsLeft, percentDone } from "../progress/rate.ts";
 import type { Doc } from "./_generated/dataModel.js";
+import type { QueryCtx } from "./_generated/server.js";
+import { lanesOf, laneStatus, withLaneProgress, type Lane } from "./lanes.ts";
 
 /** Stalled: the watchdog found no chunk in flight and no progress, and the rebuild has not moved since. */
 function isStalled(rebuild: Doc<"rebuilds">): boolean {
@@ -12,7 +14,14 @@ function isStalled(rebuild: Doc<"rebuilds">): boolean {
   );
 }
 
-export function rebuildStatus(rebuild: Doc<"rebuilds">) {
+/** The rebuild's status, its lanes' progress included. */
+export async function statusOf(ctx: QueryCtx, rebuild: Doc<"rebuilds">) {
+  return rebuildStatus(rebuild, await lanesOf(ctx, rebuild));
+}
+
+/** A rebuild with lanes (`lanes`: its rebuildLanes) shows their sum, and each of them. */
+export function rebuildStatus(stored: Doc<"rebuilds">, lanes: readonly Lane[] = []) {
+  const rebuild = withLaneProgress(stored, lanes);
   const total = rebuild.total ?? null;
   const stalled = isStalled(rebuild);
   const active = rebuild.state === "running" && !stalled;
@@ -49,6 +58,7 @@ export function rebuildStatus(rebuild: Doc<"rebuilds">) {
     updatedAt: rebuild.updatedAt,
     finishedAt: rebuild.finishedAt ?? null,
     lastError: rebuild.lastError ?? null,
+    lanes: lanes.map(laneStatus),
   };
 }
 

@@ -39,6 +39,8 @@ export const vRebuildOptions = v.object({
   keepShadow: v.optional(v.boolean()),
   /** Verify only: promote the shadow when the differences stay within this; keep it otherwise. */
   promoteWithin: v.optional(vVerifyExpectation),
+  /** Lanes of the archive phase (1 to MAX_LANES): projections that declare a lane key only. */
+  lanes: v.optional(v.number()),
 });
 export type RebuildOptions = Infer<typeof vRebuildOptions>;
 
@@ -97,6 +99,24 @@ export const vBatchWrites = v.object({ documentsWritten: v.number(), bytesWritte
 export const vWriteUsage = v.object({ batches: v.number(), ...vBatchWrites.fields });
 
 export const vRate = v.object({ eventsPerSecond: v.number(), processed: v.number(), atMs: v.number() });
+
+/** A chunk on the replay pool: of a rebuild, or of one lane of it. */
+export const vChunkInFlight = v.object({ workId: v.string(), attempts: v.number(), enqueuedAt: v.number() });
+
+/** A lane's checkpoint and progress: what a rebuild holds for itself outside its lanes. */
+export const vLaneProgress = v.object({
+  /** Global position of the last row the lane's committed batches covered. */
+  cursor: v.union(v.number(), v.null()),
+  processed: v.number(),
+  counters: vCounters,
+  usage: v.optional(vWriteUsage),
+  rate: vRate,
+  updatedAt: v.number(),
+  /** Its share of the archive is committed. */
+  done: v.boolean(),
+  chunk: v.optional(vChunkInFlight),
+});
+export type LaneProgress = Infer<typeof vLaneProgress>;
 
 export const vRebuildError = v.object({
   message: v.string(),
@@ -211,6 +231,8 @@ export const vAppFunctions = v.object({
   selfCheck: v.string(),
   /** The app's mutation or action taking a `vRebuildNotification`, if it has one. */
   notify: v.optional(v.string()),
+  /** How many chunks the replay pool runs at once, lanes included (REPROJECT_REPLAY_PARALLELISM); default 3. */
+  replayParallelism: v.optional(v.number()),
 });
 
 /** What the app's `notify` function receives when a rebuild needs attention or is done. */
@@ -276,6 +298,8 @@ export const vProjectionCode = v.object({
   logPosition: v.optional(v.number()),
   /** Its version bumps run as verify runs, promoted when their differences stay within this. */
   verifyBumps: v.optional(vVerifyExpectation),
+  /** Lanes of its rebuilds when they do not ask (it declares a lane key); absent: one chain. */
+  lanes: v.optional(v.number()),
 });
 export type ProjectionCode = Infer<typeof vProjectionCode>;
 

@@ -7,6 +7,7 @@ import { mutation, type MutationCtx } from "./_generated/server.js";
 import { recordAudit } from "./audit.ts";
 import { rememberAppFunctions } from "./appFunctions.ts";
 import { enqueueNextChunk, findProjection, type Rebuild } from "./lifecycle.ts";
+import { checkpointOf, lanesOf, patchCheckpoint, withLaneProgress, type Checkpoint } from "./lanes.ts";
 import { notifyApp } from "./notifications.ts";
 import { startRate } from "../progress/rate.ts";
 import { replayPool } from "./replayPool.ts";
@@ -38,8 +39,9 @@ export const resumeStalled = mutation({
       .withIndex("by_state", (q) => q.eq("state", "running"))
       .take(RUNNING_PER_RUN);
     const outcomes: Infer<typeof vSupervision>[] = [];
-    for (const rebuild of running) {
-      if (now - lastActivityAt(rebuild) < STALL_AFTER_MS || (await chunkInFlight(ctx, rebuild))) continue;
+    for (const stored of running) {
+      const rebuild = withLaneProgress(stored, await lanesOf(ctx, stored));
+      if (now - (await lastActivityAt(ctx, rebuild)) < STALL_AFTER_MS || (await chunkInFlight(ctx, rebuild))) continue;
       // Waiting for another rebuild's chunk of the same projection (one in flight per projection).
       if (await slotHeldByChunkInFlight(ctx, rebuild)) continue;
       outcomes.push({
@@ -52,8 +54,20 @@ export const resumeStalled = mutation({
   },
 });
 
-function lastActivityAt(rebuild: Rebuild): number {
-  return Math.max(rebuild.updatedAt, rebuild.chunk?.enqueuedAt ?? 0, rebuild.stall?.detectedAt ?? 0);
+/** The rebuild's checkpoints that hold a chunk: its own, and its lanes'. */
+async function checkpointsWithChunk(ctx: MutationCtx, rebuild: Rebuild): Promise<Checkpoint[]> {
+  const lanes = await lanesOf(ctx, rebuild);
+  const all: Checkpoint[] = [
+    { table: "rebuilds", doc: rebuild },
+    ...lanes.map((doc) => ({ table: "rebuildLanes" as const, doc })),
+  ];
+  return all.filter((checkpoint) => checkpoint.doc.chunk !== undefined);
+}
+
+/** `rebuild` with its lanes' progress in (withLaneProgress). */
+async function lastActivityAt(ctx: MutationCtx, rebuild: Rebuild): Promise<number> {
+  const enqueued = (await checkpointsWithChunk(ctx, rebuild)).map((checkpoint) => checkpoint.doc.chunk!.enqueuedAt);
+  return Math.max(rebuild.updatedAt, rebuild.stall?.detectedAt ?? 0, ...enqueued);
 }
 
 /**
@@ -66,16 +80,34 @@ async function slotHeldByChunkInFlight(ctx: MutationCtx, rebuild: Rebuild): Prom
   if (row?.chunkInFlight === undefined || row.chunkInFlight === rebuild._id) return false;
   const holder = await ctx.db.get(row.chunkInFlight);
   if (holder && (await chunkInFlight(ctx, holder))) return true;
-  if (holder?.chunk) await ctx.db.patch(holder._id, { chunk: undefined });
+  if (holder) await forgetFinishedChunks(ctx, holder);
   await ctx.db.patch(row._id, { chunkInFlight: undefined });
   return false;
 }
 
-/** Queued, running or waiting out a retry's backoff on the replay pool, by the Workpool's own record. */
+/**
+ * Whether a chunk of the rebuild (its own or a lane's) is queued, running or waiting out a retry's
+ * backoff on the replay pool, by the Workpool's own record.
+ */
 async function chunkInFlight(ctx: MutationCtx, rebuild: Rebuild): Promise<boolean> {
-  if (!rebuild.chunk) return false;
-  const status = await replayPool.status(ctx, rebuild.chunk.workId as WorkId);
-  return status.state !== "finished";
+  const pool = await replayPool(ctx);
+  for (const checkpoint of await checkpointsWithChunk(ctx, rebuild)) {
+    const status = await pool.status(ctx, checkpoint.doc.chunk!.workId as WorkId);
+    if (status.state !== "finished") return true;
+  }
+  return false;
+}
+
+/** The chunks the rebuild remembers are finished (none is in flight): forget them, so that the next ones can be enqueued. */
+async function forgetFinishedChunks(ctx: MutationCtx, rebuild: Rebuild): Promise<void> {
+  for (const checkpoint of await checkpointsWithChunk(ctx, rebuild)) {
+    const current = await checkpointOf(
+      ctx,
+      rebuild,
+      checkpoint.table === "rebuildLanes" ? checkpoint.doc.lane : undefined,
+    );
+    if (current) await patchCheckpoint(ctx, current, { chunk: undefined });
+  }
 }
 
 async function resume(ctx: MutationCtx, rebuild: Rebuild, now: number): Promise<"resumed" | "resume_failed"> {
@@ -90,8 +122,8 @@ async function resume(ctx: MutationCtx, rebuild: Rebuild, now: number): Promise<
     const reason = `no chunk in flight and no progress for ${idleMinutes} min; the watchdog resumes it ${where}`;
     await notifyApp(ctx, rebuild, "stalled", reason);
   }
-  // The chunk the rebuild remembers is finished: forget it, so that the next one can be enqueued.
-  await ctx.db.patch(rebuild._id, { chunk: undefined, rate: startRate(rebuild.processed, now) });
+  await forgetFinishedChunks(ctx, rebuild);
+  await ctx.db.patch(rebuild._id, { rate: startRate(rebuild.processed, now) });
   try {
     await enqueueNextChunk(ctx, rebuild._id);
   } catch (error) {

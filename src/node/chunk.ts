@@ -4,6 +4,8 @@
 // see are committed by position too, every REPROJECT_CHECKPOINT_ROWS rows and when the budget is
 // spent, so the checkpoint advances through stretches without a single event. It stops at a batch
 // boundary when the rebuild is paused or cancelled, when its budget is spent, or when it is done.
+// A lane's chunk reads the whole archive and takes the rows of its lane only (src/replay/lanes.ts);
+// the tail is the rebuild's own chunk's, once every lane is done.
 import { internalActionGeneric, type GenericActionCtx } from "convex/server";
 import { v } from "convex/values";
 import { ArchiveTable } from "../archive/table.ts";
@@ -13,7 +15,8 @@ import { eventsFromBatch, type SkippedRow } from "../replay/archive-events.ts";
 import { BatchSizer, isTransactionLimitError } from "../replay/batch-sizer.ts";
 import { eventColumns } from "../replay/event-columns.ts";
 import { BatchFootprint } from "../replay/batch-footprint.ts";
-import { addEvent, emptyRun, passOver, roleOf, rowsOf, splitRun, type EventRun } from "../replay/event-run.ts";
+import { addEvent, emptyRun, passBy, passOver, roleOf, rowsOf, splitRun, type EventRun } from "../replay/event-run.ts";
+import { LaneKeyError, ownsEvent, ownsPosition } from "../replay/lanes.ts";
 import { typedFilter, type TypedReplayFilter } from "../replay/filter.ts";
 import { positionGap } from "../replay/position-gap.ts";
 import { firstPageAfter, readPlanHeader, readPlanPage } from "../replay/plan-pages.ts";
@@ -40,29 +43,47 @@ type ActionCtx = GenericActionCtx<any>;
 
 export function chunkAction(wiring: Wiring) {
   return internalActionGeneric({
-    args: { rebuildId: v.string() },
+    args: { rebuildId: v.string(), lane: v.optional(v.number()) },
     returns: v.null(),
-    handler: (ctx, { rebuildId }) => failFastOnPermanentErrors(() => runChunk(ctx, wiring, rebuildId)),
+    handler: (ctx, { rebuildId, lane }) => failFastOnPermanentErrors(() => runChunk(ctx, wiring, rebuildId, lane)),
   });
 }
 
-async function runChunk(ctx: ActionCtx, wiring: Wiring, rebuildId: string): Promise<null> {
+async function runChunk(ctx: ActionCtx, wiring: Wiring, rebuildId: string, lane: number | undefined): Promise<null> {
   const { component, registry } = wiring;
-  const input = await ctx.runMutation(component.lifecycle.beginChunk, { rebuildId });
+  const laneArg = lane === undefined ? {} : { lane };
+  const input = await ctx.runMutation(component.lifecycle.beginChunk, { rebuildId, ...laneArg });
   if (!input || (input.phase !== "archive" && input.phase !== "tail")) return null;
   const projection: AnyProjection = registry.require(input.projection);
   const chunk = new Chunk(ctx, wiring, rebuildId, input, projection);
   try {
     if (input.phase === "archive") {
       await chunk.replayArchive();
-      await ctx.runMutation(component.lifecycle.finishArchive, { rebuildId, expectedCursor: chunk.cursor });
+      await ctx.runMutation(component.lifecycle.finishArchive, { rebuildId, expectedCursor: chunk.cursor, ...laneArg });
+      if (input.lane) return null;
     }
     await chunk.catchUpWithTail();
     await chunk.diffShadow();
   } catch (error) {
-    if (!(error instanceof ChunkStopped)) throw error;
+    if (error instanceof LaneKeyError) await failOnLaneKey(ctx, wiring, rebuildId, error);
+    else if (!(error instanceof ChunkStopped)) throw error;
   }
   return null;
+}
+
+/** An event whose lane key cannot be computed fails the rebuild, pinned on the event; a fix resumes it. */
+function failOnLaneKey(ctx: ActionCtx, { component }: Wiring, rebuildId: string, error: LaneKeyError) {
+  const { event } = error;
+  return ctx.runMutation(component.lifecycle.fail, {
+    rebuildId,
+    error: {
+      message: error.message,
+      eventId: event.eventId,
+      position: event.globalPosition,
+      eventType: event.eventType,
+      at: Date.now(),
+    },
+  });
 }
 
 class Chunk {
@@ -86,7 +107,7 @@ class Chunk {
     private readonly wiring: Wiring,
     private readonly rebuildId: string,
     private readonly input: ChunkInput,
-    projection: AnyProjection,
+    private readonly projection: AnyProjection,
   ) {
     this.sizer = new BatchSizer(projection.eventsPerMutation);
     this.footprint = new BatchFootprint(projection);
@@ -142,15 +163,21 @@ class Chunk {
     }
   }
 
-  /** Adds the row, unless it is an event that would take the pending batch past its footprint. */
+  /**
+   * Adds the row, unless it is an event that would take the pending batch past its footprint. A row
+   * of another lane only moves the checkpoint past it.
+   */
   private add(row: EventRecord | SkippedRow): boolean {
-    if ("skipped" in row) {
-      passOver(this.pending, "skipped", row.globalPosition);
+    const lane = this.input.lane;
+    const role = "skipped" in row ? "skipped" : roleOf(row, this.filter, this.consumed);
+    if (role !== "event") {
+      if (lane && !ownsPosition(lane, row.globalPosition)) passBy(this.pending, row.globalPosition);
+      else passOver(this.pending, role, row.globalPosition);
       return true;
     }
-    const role = roleOf(row, this.filter, this.consumed);
-    if (role !== "event") passOver(this.pending, role, row.globalPosition);
-    else if (this.footprint.admit(row)) addEvent(this.pending, row);
+    const event = row as EventRecord;
+    if (lane && !ownsEvent(this.projection.lanes!, lane, event)) passBy(this.pending, event.globalPosition);
+    else if (this.footprint.admit(event)) addEvent(this.pending, event);
     else return false;
     return true;
   }
@@ -242,6 +269,7 @@ class Chunk {
     try {
       outcome = await this.ctx.runMutation(this.wiring.refs.applyBatch, {
         rebuildId: this.rebuildId,
+        ...(this.input.lane ? { lane: this.input.lane.index } : {}),
         expectedCursor: this.cursor,
         lastPosition: run.lastPosition!,
         events: eventColumns(run.events),
@@ -269,9 +297,10 @@ class Chunk {
     if (this.budgetSpent()) throw new BudgetSpent();
   }
 
+  /** The rebuild's ceiling, shared evenly by its lanes. */
   private async honourRateLimit(): Promise<void> {
-    const rateLimit = this.input.rateLimit;
-    if (!rateLimit) return;
+    if (!this.input.rateLimit) return;
+    const rateLimit = this.input.rateLimit / (this.input.lane?.count ?? 1);
     const dueMs = (this.rowsCommitted / rateLimit) * 1000;
     const aheadMs = dueMs - (Date.now() - this.startedAt);
     if (aheadMs > 0) await new Promise((resolve) => setTimeout(resolve, aheadMs));

@@ -56,6 +56,7 @@ export {
   type EventRecord,
 } from "./event-record.ts";
 export type { ReadModel } from "./keyed-read-model.ts";
+export { MAX_LANES, type Lanes, type LanesSpec } from "./lane-key.ts";
 export { MemoryReadModelStorage } from "./memory-storage.ts";
 export {
   defineProjection,

@@ -8,6 +8,7 @@ import { fastSchema } from "./fast-schema.ts";
 import type { EffectsDuringRebuild, Effects, HandlerMode } from "./effects.ts";
 import type { EventContract, PayloadOf } from "./event-contract.ts";
 import type { DecodedEvent } from "./event-record.ts";
+import { checkedLanes, type Lanes, type LanesSpec } from "./lane-key.ts";
 import type { ReadModel } from "./keyed-read-model.ts";
 import { keyEncoder, type KeyEncoder } from "./read-model-key.ts";
 
@@ -79,6 +80,11 @@ export interface ProjectionSpec<
     mayChange: readonly string[];
     maxChangedShare?: number;
   };
+  /**
+   * Rebuilds run in parallel lanes, one chain of chunks each, split by a key every event carries
+   * (see lane-key.ts for what the key must satisfy). Without it, a rebuild is one chain.
+   */
+  lanes?: LanesSpec;
   /** Handlers by event type; event types not listed here are skipped (and counted). */
   events: {
     [Type in keyof Contracts]: EventHandlerSpec<
@@ -112,6 +118,8 @@ export interface Projection<Name extends string, Doc extends Key, Key> {
   readonly routes: ReadonlyMap<string, EventRoute<Doc, Key>>;
   readonly effectsDuringRebuild: EffectsDuringRebuild;
   readonly verifyBumps: { readonly mayChange: readonly string[]; readonly maxChangedShare: number } | undefined;
+  /** Absent: rebuilds of it cannot be split and run as one chain. */
+  readonly lanes: Lanes | undefined;
 }
 
 /** What registries and engines hold: projections of any document and key type. */
@@ -196,5 +204,6 @@ export function defineProjection<
     routes,
     effectsDuringRebuild,
     verifyBumps,
+    lanes: checkedLanes(name, spec.lanes),
   };
 }

@@ -45,6 +45,11 @@ export function passOver(run: EventRun, role: "skipped" | "filtered", position: 
   run.lastPosition = position;
 }
 
+/** A row another lane of the rebuild counts: the checkpoint moves past it, nothing else. */
+export function passBy(run: EventRun, position: number): void {
+  run.lastPosition = position;
+}
+
 export function addToRun(
   run: EventRun,
   event: EventRecord,

@@ -5,7 +5,7 @@
 import { mutationGeneric, queryGeneric, type FunctionReturnType, type GenericMutationCtx } from "convex/server";
 import { v } from "convex/values";
 import { vRebuildOptions, type Actor, type RebuildOptions } from "../component/validators.ts";
-import { eventTypesWithoutKeys, type AnyProjection, type EventEnvelope } from "../registry/index.ts";
+import { eventTypesWithoutKeys, MAX_LANES, type AnyProjection, type EventEnvelope } from "../registry/index.ts";
 import { filterProblem, isEmptyFilter } from "../replay/filter.ts";
 import { requireAdminForRead } from "./admin.ts";
 import { appFunctions } from "./app-functions.ts";
@@ -60,6 +60,15 @@ export function rebuildOptionsProblem(options: RebuildOptions, envelope: EventEn
       return (
         `errorPolicy "dead-letter-key" needs a prefetch on every handler of ${projection.name}, to know the keys an ` +
         `event touches before it runs; none on ${unkeyed.join(", ")}: add one, or use "dead-letter"`
+      );
+  }
+  if (options.lanes !== undefined) {
+    if (!Number.isSafeInteger(options.lanes) || options.lanes < 1 || options.lanes > MAX_LANES)
+      return `lanes must be a whole number from 1 to ${MAX_LANES}, got ${options.lanes}`;
+    if (options.lanes > 1 && !projection.lanes)
+      return (
+        `${projection.name} cannot be rebuilt in lanes: it declares no lane key (lanes: { key } in defineProjection), ` +
+        "so nothing says which events may be folded apart; rebuild it in 1 lane"
       );
   }
   if (options.promoteWithin) {

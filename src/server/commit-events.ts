@@ -72,6 +72,7 @@ export async function commitEvents(
   const metrics = await ctx.meta.getTransactionMetrics();
   await ctx.runMutation(component.lifecycle.commitBatch, {
     rebuildId,
+    ...(rebuild.lane === null ? {} : { lane: rebuild.lane }),
     lastPosition: input.lastPosition,
     counters,
     writes: { documentsWritten: metrics.documentsWritten.used, bytesWritten: metrics.bytesWritten.used },

@@ -150,10 +150,11 @@ async function applyLiveProjections(ctx: WriterCtx, reproject: Wiring, records: 
 /** The projections' code as the component takes it, with the log's last position now (0 before it starts). */
 export async function projectionCode(ctx: { db: Db }, projections: readonly AnyProjection[]) {
   const logPosition = (await eventLogOf(ctx))?.lastPosition ?? 0;
-  return projections.map(({ name, version, verifyBumps }) => ({
+  return projections.map(({ name, version, verifyBumps, lanes }) => ({
     name,
     version,
     logPosition,
+    ...(lanes && lanes.count > 1 ? { lanes: lanes.count } : {}),
     ...(verifyBumps
       ? { verifyBumps: { mayChange: [...verifyBumps.mayChange], maxChangedShare: verifyBumps.maxChangedShare } }
       : {}),

@@ -24,6 +24,8 @@ export const redriveBatchArgs = {
 
 export const applyBatchArgs = {
   rebuildId: v.string(),
+  /** The lane whose checkpoint the batch advances, in a rebuild's laned archive phase. */
+  lane: v.optional(v.number()),
   expectedCursor: v.union(v.number(), v.null()),
   lastPosition: v.number(),
   events: vEventColumns,

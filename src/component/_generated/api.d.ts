@@ -21,6 +21,7 @@ import type * as deadLetters from "../deadLetters.js";
 import type * as estimates from "../estimates.js";
 import type * as event_validators from "../event-validators.js";
 import type * as generationDeletions from "../generationDeletions.js";
+import type * as lanes from "../lanes.js";
 import type * as lifecycle from "../lifecycle.js";
 import type * as maintenanceRuns from "../maintenanceRuns.js";
 import type * as notifications from "../notifications.js";
@@ -55,6 +56,7 @@ declare const fullApi: ApiFromModules<{
   estimates: typeof estimates;
   "event-validators": typeof event_validators;
   generationDeletions: typeof generationDeletions;
+  lanes: typeof lanes;
   lifecycle: typeof lifecycle;
   maintenanceRuns: typeof maintenanceRuns;
   notifications: typeof notifications;

@@ -67,8 +67,12 @@ export function replayFunctions(wiring: Wiring) {
     applyBatch: internalMutationGeneric({
       args: applyBatchArgs,
       returns: vBatchOutcome,
-      handler: async (ctx, { rebuildId, expectedCursor, ...input }) => {
-        const opening = await ctx.runQuery(component.lifecycle.openBatch, { rebuildId, expectedCursor });
+      handler: async (ctx, { rebuildId, lane, expectedCursor, ...input }) => {
+        const opening = await ctx.runQuery(component.lifecycle.openBatch, {
+          rebuildId,
+          expectedCursor,
+          ...(lane === undefined ? {} : { lane }),
+        });
         if (opening.status !== "open") return opening;
         const superseded = await refuseOtherVersion(ctx, rebuildId, opening.rebuild);
         if (superseded) return superseded;
