@@ -1,11 +1,8 @@
 // Paging through a read-model generation on the local runtime (CLI dumps, read-model totals): its
 // pages come from the runtime's ordered index lists. Every document once, in key order, with
 // documents written between pages taken into account, other generations left out.
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
-
-const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+import { runScript } from "../support/runtime-script.ts";
 
 interface PagingRun {
   pages: string[][];
@@ -48,21 +45,7 @@ function runPagingScript(): Promise<PagingRun> {
     const generationKeys = (await runtime.t.run((ctx) => ctx.db.query("sessionSummary").collect())).filter((doc) => doc.generation === 7).map((doc) => doc.key);
     await runtime.stop();
     process.stdout.write("RESULT " + JSON.stringify({ pages, isDone, generationKeys, inserted }) + "\\n");`;
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-    cwd: PROJECT_ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let stdout = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  return new Promise((resolve, reject) =>
-    child.once("exit", (code) => {
-      clearTimeout(killer);
-      const line = stdout.split("\n").find((candidate) => candidate.startsWith("RESULT "));
-      if (code !== 0 || !line) reject(new Error(`paging script exited with ${code}: ${stdout}`));
-      else resolve(JSON.parse(line.slice("RESULT ".length)) as PagingRun);
-    }),
-  );
+  return runScript<PagingRun>("paging script", script);
 }
 
 it("pages a generation in key order, each document once, with documents written between pages", async () => {

@@ -123,12 +123,20 @@ function reindex(
     const [oldKey, newKey] = [keyOf(before), keyOf(after)];
     // Most commits replace a document without touching its indexed fields.
     if (oldKey === newKey) continue;
-    if (oldKey !== null) index.idsByKey.get(oldKey)?.delete(id);
+    if (oldKey !== null) forgetId(index.idsByKey, oldKey, id);
     if (newKey === null) continue;
     let ids = index.idsByKey.get(newKey);
     if (!ids) index.idsByKey.set(newKey, (ids = new Set()));
     ids.add(id);
   }
+}
+
+/** Drops `id` from the key's ids, and the key once no document has it: keys come and go with documents. */
+function forgetId(idsByKey: Map<string, Set<string>>, key: string, id: string): void {
+  const ids = idsByKey.get(key);
+  if (!ids) return;
+  ids.delete(id);
+  if (ids.size === 0) idsByKey.delete(key);
 }
 
 /** Indexes a database's committed documents, the first time it is queried. */

@@ -24,6 +24,7 @@ import type { LocalIdentity } from "./identity.ts";
 import { instrumentModules } from "./instrumentation.ts";
 import { convexTestModuleMap, loadOnce, type ModuleLoader } from "./module-map.ts";
 import { PeriodicSaver, readSnapshotFile, writeSnapshotFile } from "./persistence.ts";
+import { installQueryStreamRelease } from "./query-stream-release.ts";
 import { ScheduledJobLedger } from "./scheduled-job-ledger.ts";
 import { interceptScheduleSyscalls } from "./schedule-syscall.ts";
 import { SchedulerTimers, trackSchedulerTimers } from "./scheduler-timers.ts";
@@ -95,6 +96,7 @@ const REPROJECT_COMPONENT_DIR = fileURLToPath(new URL("../../component/", import
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const startedAt = performance.now();
   installIndexedLookups();
+  installQueryStreamRelease();
   routeFunctionLogsToStderr();
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const [app, reproject, replayPool, appPool] = await Promise.all([
