@@ -17,6 +17,7 @@ import type { EventRecord } from "../../src/registry/index.ts";
 import { launchChromium, saveScreenshot } from "../support/browser.ts";
 import { demoAppWithHandlerBug } from "../support/demo-app-with-bug.ts";
 import { archiveEventsOf, foldSessionSummary } from "../support/demo-fold.ts";
+import { installedExample } from "../support/installed-example.ts";
 import { openPanel, RuntimeClient, savePanelScreenshot } from "../support/panel-browser.ts";
 import { DEMO, runtimeEnvironment } from "../support/panel-stack.ts";
 
@@ -116,11 +117,12 @@ describe("re-driving dead letters from the panel", () => {
 });
 
 describe("the dead-letter-key policy for a projection that cannot park keys", () => {
-  const example = inject("installedExample").root;
+  let example: string;
   let browser: Browser;
   let runtime: LocalRuntimeProcess;
 
   beforeAll(async () => {
+    example = (await installedExample(inject("exampleInstall"))).root;
     const scratch = mkdtempSync(join(tmpdir(), "reproject-unkeyed-"));
     const { orderHistory, toJsonLines } = await import(join(example, "tests/history.ts"));
     writeFileSync(join(scratch, "history.jsonl"), toJsonLines(orderHistory(20)));
