@@ -30,11 +30,7 @@ export function verifyExpectationProblem({ maxChangedShare }: { maxChangedShare:
 }
 
 /** What is wrong with the options, or null. */
-export function rebuildOptionsProblem(
-  options: RebuildOptions,
-  envelope: EventEnvelope,
-  projection: AnyProjection,
-): string | null {
+export function rebuildOptionsProblem(options: RebuildOptions, envelope: EventEnvelope, projection: AnyProjection): string | null {
   if (options.rateLimit !== undefined && !(options.rateLimit >= 1 && options.rateLimit <= MAX_RATE_LIMIT)) {
     return `rateLimit must be between 1 and ${MAX_RATE_LIMIT} events per second, got ${options.rateLimit}`;
   }
