@@ -29,7 +29,10 @@ describe("rebuilding in lanes from the panel", () => {
 
   it("triggers sessionSummary in 4 lanes from the dialog and lists the lanes until all are done, the bar at 100%", async () => {
     const projections = await api.query<ProjectionInfo[]>("rebuilds:projections");
-    expect(projections.find((projection) => projection.name === "sessionSummary")?.lanes).toEqual({ defaultCount: 1, maxCount: 16 });
+    expect(projections.find((projection) => projection.name === "sessionSummary")?.lanes).toEqual({
+      defaultCount: 1,
+      maxCount: 16,
+    });
 
     const { page, errors } = await openPanel(browser, { runtimeUrl: runtime.url });
     await page.getByRole("button", { name: "Rebuild sessionSummary" }).click();
@@ -45,7 +48,9 @@ describe("rebuilding in lanes from the panel", () => {
     await lanesField.fill(String(LANES));
     await dialog.getByRole("button", { name: "Review" }).click();
     const lanesFact = dialog.locator(".fact", { hasText: "Lanes" }).locator("dd");
-    await expect(lanesFact.textContent()).resolves.toBe(`${LANES} lanes in parallel, each folding the events its lane key sends it`);
+    await expect(lanesFact.textContent()).resolves.toBe(
+      `${LANES} lanes in parallel, each folding the events its lane key sends it`,
+    );
     await dialog.getByRole("button", { name: "Start rebuild" }).click();
     await dialog.getByText("Rebuild started").waitFor();
     const rebuildId = (await dialog.locator("code").first().textContent())!;

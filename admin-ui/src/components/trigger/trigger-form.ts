@@ -60,7 +60,11 @@ export type Built = { ok: true; options: RebuildOptions } | { ok: false; problem
  * are left out, whatever the form still holds for when the operator switches back. `lanes`: the
  * projection's (null when it declares no lane key or is not known: no lanes are sent).
  */
-export function buildOptions(form: TriggerForm, knownTypes: readonly string[] | null, lanes: ProjectionLanes | null): Built {
+export function buildOptions(
+  form: TriggerForm,
+  knownTypes: readonly string[] | null,
+  lanes: ProjectionLanes | null,
+): Built {
   if (form.mode === "verify") {
     const problems: string[] = [];
     const options: RebuildOptions = { mode: "verify", ...(form.keepShadow ? { keepShadow: true } : {}) };
@@ -78,7 +82,8 @@ export function buildOptions(form: TriggerForm, knownTypes: readonly string[] | 
 
   if (knownTypes) {
     if (form.eventTypes.length === 0) problems.push("Choose at least one event type.");
-    else if (form.eventTypes.length < knownTypes.length) filter.eventTypes = knownTypes.filter((type) => form.eventTypes.includes(type));
+    else if (form.eventTypes.length < knownTypes.length)
+      filter.eventTypes = knownTypes.filter((type) => form.eventTypes.includes(type));
   } else {
     const typed = splitList(form.eventTypesText);
     if (typed.length > 0) filter.eventTypes = typed;
@@ -107,7 +112,12 @@ export function buildOptions(form: TriggerForm, knownTypes: readonly string[] | 
 }
 
 /** Rate limit, error policy and lanes: the same for rebuilds and verify runs. */
-function addRunOptions(form: TriggerForm, lanes: ProjectionLanes | null, options: RebuildOptions, problems: string[]): void {
+function addRunOptions(
+  form: TriggerForm,
+  lanes: ProjectionLanes | null,
+  options: RebuildOptions,
+  problems: string[],
+): void {
   if (form.rateLimit.trim()) {
     const rate = Number(form.rateLimit);
     if (!Number.isFinite(rate)) problems.push("The rate limit is not a number of events per second.");
