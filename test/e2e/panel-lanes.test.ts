@@ -5,7 +5,15 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ProjectionInfo, RebuildStatus } from "../../admin-ui/src/data/api-types.ts";
 import type { LocalRuntimeProcess } from "../../src/local/runtime/runtime-process.ts";
 import { launchChromium, saveScreenshot } from "../support/browser.ts";
-import { COUNT, openPanel, progressValue, recordProgress, RuntimeClient, waitUntil } from "../support/panel-browser.ts";
+import {
+  COUNT,
+  openPanel,
+  progressValue,
+  recordProgress,
+  RuntimeClient,
+  savePanelScreenshot,
+  waitUntil,
+} from "../support/panel-browser.ts";
 import { DEMO, startPanelRuntime } from "../support/panel-stack.ts";
 
 const LANES = 4;
@@ -46,6 +54,8 @@ describe("rebuilding in lanes from the panel", () => {
     await expect(lanesField.evaluate((input: HTMLInputElement) => input.validity.rangeOverflow)).resolves.toBe(true);
     await expect(dialog.getByRole("heading", { name: "Rebuild sessionSummary" }).isVisible()).resolves.toBe(true);
     await lanesField.fill(String(LANES));
+    await lanesField.scrollIntoViewIfNeeded();
+    await savePanelScreenshot(page, "trigger-lanes", { fullPage: false });
     await dialog.getByRole("button", { name: "Review" }).click();
     const lanesFact = dialog.locator(".fact", { hasText: "Lanes" }).locator("dd");
     await expect(lanesFact.textContent()).resolves.toBe(
