@@ -93,7 +93,7 @@ export const rebuildCommand: CliCommand = {
 
     process.env.REPROJECT_ARCHIVE = location;
     // The runtime's replay pool serves this rebuild alone: its lanes may all run at once.
-    if (lanes !== undefined) process.env.REPROJECT_REPLAY_PARALLELISM ??= String(lanes);
+    if (lanes !== undefined && lanes > 1) process.env.REPROJECT_REPLAY_PARALLELISM ??= String(lanes);
     const unmuteLogs = values.verbose ? () => undefined : muteFunctionLogs();
     const runtime = await startLocalRuntime();
     try {
