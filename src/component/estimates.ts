@@ -1,6 +1,7 @@
 // A pre-flight plan's estimates, from the projection's earlier completed rebuilds: their measured
-// rate (events over wall-clock time, trigger to completion) and what their batches wrote per event.
-// Without one, mutations come from the complexity class and the rest says so.
+// rate (events over wall-clock time, trigger to completion) at the same number of lanes, and what
+// their batches wrote per event (whatever their lanes). Without one, mutations come from the
+// complexity class and the rest says so.
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import { query } from "./_generated/server.js";
@@ -19,6 +20,7 @@ export const estimate = query({
     eventsPerMutation: v.number(),
     rateLimit: v.optional(v.number()),
     dryRun: v.optional(v.boolean()),
+    lanes: v.optional(v.number()),
   },
   returns: vRebuildEstimate,
   handler: async (ctx, args) => {
@@ -49,15 +51,19 @@ export function estimateFromRuns(
     eventsPerMutation,
     rateLimit,
     dryRun,
+    lanes = 1,
   }: {
     projection: string;
     events: number;
     eventsPerMutation: number;
     rateLimit?: number;
     dryRun?: boolean;
+    lanes?: number;
   },
 ): RebuildEstimate {
-  const measured = median(runs.map((run) => run.processed / ((run.finishedAt! - run.startedAt) / 1000)));
+  // Lanes change the rate, not what each event writes.
+  const timed = runs.filter((run) => (run.lanes ?? 1) === lanes);
+  const measured = median(timed.map((run) => run.processed / ((run.finishedAt! - run.startedAt) / 1000)));
   const withUsage = runs.filter((run) => run.usage !== undefined && run.usage.batches > 0);
   const perBatch = median(withUsage.map((run) => run.processed / run.usage!.batches));
   const documentsPerEvent = median(withUsage.map((run) => run.usage!.documentsWritten / run.processed));
@@ -71,7 +77,7 @@ export function estimateFromRuns(
         : { count: Math.round(events * perEvent), perEvent, basis: "measured" as const };
   return {
     measuredOn: runs.map((run) => run._id),
-    duration: durationEstimate(projection, events, { rate: measured, runs: runs.length }, rateLimit),
+    duration: durationEstimate(projection, events, { rate: measured, runs: timed.length, lanes }, rateLimit),
     mutations: {
       count: Math.ceil(events / batchSize),
       eventsPerMutation: Math.round(batchSize),
@@ -85,16 +91,17 @@ export function estimateFromRuns(
 function durationEstimate(
   projection: string,
   events: number,
-  { rate: measured, runs }: { rate: number | null; runs: number },
+  { rate: measured, runs, lanes }: { rate: number | null; runs: number; lanes: number },
   rateLimit: number | undefined,
 ): RebuildEstimate["duration"] {
+  const inLanes = lanes > 1 ? ` in ${lanes} lanes` : "";
   if (measured === null) {
     if (rateLimit === undefined)
       return {
         seconds: null,
         eventsPerSecond: null,
         basis: "none",
-        note: `no earlier rebuild of ${projection} has completed without a rate limit or dry run: no measured rate yet`,
+        note: `no earlier rebuild of ${projection}${inLanes || " in one chain"} has completed without a rate limit or dry run: no measured rate yet`,
       };
     return {
       seconds: Math.ceil(events / rateLimit),
@@ -109,7 +116,7 @@ function durationEstimate(
     seconds: Math.ceil(events / rate),
     eventsPerSecond: Math.round(rate),
     basis: "measured",
-    note: `median rate of ${runs} earlier completed rebuild(s) of ${projection}${capped}`,
+    note: `median rate of ${runs} earlier completed rebuild(s) of ${projection}${inLanes}${capped}`,
   };
 }
 

@@ -203,7 +203,8 @@ export async function enqueueNextChunk(ctx: MutationCtx, rebuildId: Id<"rebuilds
     });
     await patchCheckpoint(ctx, checkpoint, { chunk: { workId, attempts: 0, enqueuedAt: Date.now() } });
   }
-  if (row) await ctx.db.patch(row._id, { chunkInFlight: rebuildId });
+  // Written only when it changes: every batch of the lanes reads the row, and a write would conflict with them.
+  if (row && row.chunkInFlight !== rebuildId) await ctx.db.patch(row._id, { chunkInFlight: rebuildId });
 }
 
 /** Whether any chunk of the rebuild, its own or a lane's, is on the replay pool by its own record. */

@@ -2,6 +2,7 @@
 // with its other functions) is scheduled with the rebuild's state, in the transaction that decided it.
 import type { FunctionHandle } from "convex/server";
 import type { MutationCtx } from "./_generated/server.js";
+import { lanesOf, withLaneProgress } from "./lanes.ts";
 import type { Rebuild } from "./lifecycle.ts";
 import type { RebuildNotification } from "./validators.ts";
 
@@ -19,7 +20,7 @@ export async function notifyApp(
     rebuildId: rebuild._id,
     mode: rebuild.mode ?? "rebuild",
     state: rebuild.state,
-    processed: rebuild.processed,
+    processed: withLaneProgress(rebuild, await lanesOf(ctx, rebuild)).processed,
     total: rebuild.total ?? null,
     reason,
     at: Date.now(),

@@ -81,6 +81,7 @@ async function planPreflight(
     eventsPerMutation: projection.eventsPerMutation,
     ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
     ...(options.dryRun ? { dryRun: true } : {}),
+    ...(options.lanes !== undefined ? { lanes: options.lanes } : {}),
   });
   const slices = scan?.plan.slices ?? [];
   const stats = scan?.plan.stats;

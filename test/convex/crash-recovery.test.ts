@@ -29,15 +29,8 @@ vi.mock("../../src/replay/archive-events.ts", async (importOriginal) => {
 });
 
 vi.mock("../../src/replay/batch-sizer.ts", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../src/replay/batch-sizer.ts")>();
-  class CrashingSizer extends original.BatchSizer {
-    override afterSuccess(durationMs: number): void {
-      if (faults.crashAfterCommit.delete(++faults.commits))
-        throw new Error(`injected crash right after commit ${faults.commits}`);
-      super.afterSuccess(durationMs);
-    }
-  }
-  return { ...original, BatchSizer: CrashingSizer };
+  const { crashingAfterCommits } = await import("../support/crashing-sizer");
+  return crashingAfterCommits(await importOriginal(), faults);
 });
 
 const ADMIN = { subject: "ops-1", role: "admin" };

@@ -6,8 +6,8 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { createConvexTest, inComponent, runUntil, stepUntil } from "../support/convex";
 import { useSplitDemoHistory } from "../support/demo-archive";
-import { archiveEventsOf, foldSessionSummary } from "../support/demo-fold";
-import { sessionSummaries } from "../support/read-model";
+import { archiveEventsOf, foldRebufferByCdn, foldSessionSummary } from "../support/demo-fold";
+import { generationDocuments, sessionSummaries } from "../support/read-model";
 
 const faults = vi.hoisted(() => ({ crashAfterCommit: new Set<number>(), commits: 0, keyFailsAt: 0 }));
 
@@ -32,15 +32,8 @@ vi.mock("../../src/registry/lane-key.ts", async (importOriginal) => {
 });
 
 vi.mock("../../src/replay/batch-sizer.ts", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../src/replay/batch-sizer.ts")>();
-  class CrashingSizer extends original.BatchSizer {
-    override afterSuccess(durationMs: number): void {
-      if (faults.crashAfterCommit.delete(++faults.commits))
-        throw new Error(`injected crash right after commit ${faults.commits}`);
-      super.afterSuccess(durationMs);
-    }
-  }
-  return { ...original, BatchSizer: CrashingSizer };
+  const { crashingAfterCommits } = await import("../support/crashing-sizer");
+  return crashingAfterCommits(await importOriginal(), faults);
 });
 
 const ADMIN = { subject: "ops-1", role: "admin" };
@@ -69,9 +62,9 @@ async function deployment() {
   return t;
 }
 
-async function trigger(t: T, options: object) {
+async function trigger(t: T, options: object, projection = "sessionSummary") {
   const answer = (await t.withIdentity(ADMIN).mutation(api.rebuilds.trigger, {
-    projection: "sessionSummary",
+    projection,
     options,
   })) as { status: string; rebuildId: string };
   expect(answer.status).toBe("started");
@@ -214,18 +207,25 @@ describe("a rebuild in lanes", () => {
 
   it("fails on an event whose lane key cannot be computed, pinned on it, and resumes after the fix", async () => {
     const t = await deployment();
-    const failing = history.all.find((record) => record.globalPosition === 2_500)!;
+    const failing = history.all.find((record) => record.globalPosition === 5_500)!;
     faults.keyFailsAt = failing.globalPosition;
     const rebuildId = await trigger(t, { lanes: LANES });
     await runUntil(t, async () => (await statusOf(t, rebuildId)).state !== "running");
     const failed = await statusOf(t, rebuildId);
     expect(failed).toMatchObject({
       state: "failed",
-      lastError: { eventId: failing.eventId, position: 2_500, eventType: failing.eventType },
+      lastError: { eventId: failing.eventId, position: 5_500, eventType: failing.eventType },
     });
     expect(failed.lastError!.message).toContain(
-      `the lane key of ${failing.eventType} event ${failing.eventId} at position 2500 threw: injected: no session in this event`,
+      `the lane key of ${failing.eventType} event ${failing.eventId} at position 5500 threw: injected: no session in this event`,
     );
+
+    // The app is told how far the lanes got, not the rebuild's own (still empty) figures.
+    await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(100));
+    const notices = await t.run((ctx) => ctx.db.query("rebuildNotifications").collect());
+    const failure = notices.find((notice) => notice.rebuildId === rebuildId && notice.kind === "failed");
+    expect(failure?.processed).toBe(failed.processed);
+    expect(failed.processed).toBeGreaterThan(0);
 
     faults.keyFailsAt = 0;
     expect(await t.withIdentity(ADMIN).mutation(api.rebuilds.resume, { rebuildId })).toMatchObject({
@@ -235,6 +235,30 @@ describe("a rebuild in lanes", () => {
     const resumed = await statusOf(t, rebuildId);
     expect(resumed).toMatchObject({ state: "completed", processed: ARCHIVED + LIVE });
     expect(await modelOf(t, resumed.generation)).toEqual(wholeHistory());
+  });
+
+  it("counts skipped and filtered rows as one chain does, with a key function, into the same read model", async () => {
+    const t = await deployment();
+    const rebuffers = async (options: object) => {
+      const rebuildId = await trigger(t, options, "rebufferByCdn");
+      await runUntil(t, async () => (await statusOf(t, rebuildId)).state !== "running");
+      const status = await statusOf(t, rebuildId);
+      expect(status.state).toBe("completed");
+      const docs = await generationDocuments(t, "rebufferByCdn", status.generation);
+      return {
+        counters: status.counters,
+        docs: docs.sort((a, b) => `${a.cdn}|${a.device}`.localeCompare(`${b.cdn}|${b.device}`)),
+      };
+    };
+    const oneChain = await rebuffers({});
+    expect(oneChain.counters.skipped).toBeGreaterThan(0);
+    expect(await rebuffers({ lanes: 3 })).toEqual(oneChain);
+    expect(oneChain.docs).toEqual(foldRebufferByCdn(archiveEventsOf(history.all)));
+
+    const filter = { attributes: { cdn: ["CDN1"] } };
+    const filtered = await rebuffers({ filter, target: "cdn1-one" });
+    expect(filtered.counters.filtered).toBeGreaterThan(0);
+    expect(await rebuffers({ filter, target: "cdn1-lanes", lanes: 3 })).toEqual(filtered);
   });
 
   it("refuses more lanes than a rebuild may have", async () => {

@@ -80,6 +80,14 @@ describe("the pre-flight plan", () => {
     expect(capped.estimate.duration.note).toMatch(/capped by the rate limit$/);
     const dryRun = await preflight(t, "rebufferByCdn", { dryRun: true });
     expect(dryRun.estimate.documentsWritten).toEqual({ count: 0, perEvent: 0, basis: "dry_run" });
+    // No earlier rebuild ran in lanes: its rate says nothing of theirs, its writes per event still hold.
+    const inLanes = await preflight(t, "rebufferByCdn", { lanes: 4 });
+    expect(inLanes.estimate.duration).toMatchObject({ seconds: null, basis: "none" });
+    expect(inLanes.estimate.duration.note).toMatch(/no earlier rebuild of rebufferByCdn in 4 lanes has completed/);
+    expect(inLanes.estimate.documentsWritten).toMatchObject({
+      basis: "measured",
+      count: stored!.usage!.documentsWritten,
+    });
   });
 
   it("warns when the filter cannot be pushed down, not when it prunes", async () => {

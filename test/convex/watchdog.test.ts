@@ -36,10 +36,11 @@ beforeEach(() => {
 
 type T = ReturnType<typeof createConvexTest>;
 
-async function trigger(t: T) {
-  const answer = (await t.withIdentity(ADMIN).mutation(api.rebuilds.trigger, { projection: "sessionSummary" })) as {
-    rebuildId: string;
-  };
+async function trigger(t: T, options: object = {}) {
+  const answer = (await t.withIdentity(ADMIN).mutation(api.rebuilds.trigger, {
+    projection: "sessionSummary",
+    options,
+  })) as { rebuildId: string };
   return answer.rebuildId;
 }
 const statusOf = async (t: T, rebuildId: string) =>
@@ -113,6 +114,43 @@ describe("the watchdog", () => {
     expect(done.stall).toMatchObject({ resumes: 1 });
     expect(done.counters.found).toBe(archive.events.length);
     expect(await sessionSummaries(t, done.generation)).toEqual(foldSessionSummary(archive.events));
+  });
+
+  it("resumes the lanes of a rebuild in lanes whose chains broke, each from its own checkpoint", async () => {
+    // Batches of 500 rows, 2 a chunk: every lane has many chunks, so the chains break mid-archive.
+    Object.assign(process.env, { REPROJECT_REPLAY_PARALLELISM: "4", REPROJECT_CHECKPOINT_ROWS: "500" });
+    try {
+      const t = createConvexTest();
+      const rebuildId = await trigger(t, { lanes: 4 });
+      await stepUntil(t, async () => (await statusOf(t, rebuildId)).lanes.some((lane) => lane.processed > 0));
+      // The lanes' chunks are in flight, however long the rebuild's own document has not changed.
+      vi.advanceTimersByTime(10 * MINUTE);
+      expect(await t.mutation(internal.reproject.superviseRebuilds, {})).toEqual([]);
+      chain.broken = true;
+      await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(100), 2_000);
+      const stalled = await statusOf(t, rebuildId);
+      expect(stalled).toMatchObject({ state: "running", phase: "archive" });
+      expect(stalled.lanes.filter((lane) => !lane.done).length).toBeGreaterThan(0);
+
+      chain.broken = false;
+      vi.advanceTimersByTime(3 * MINUTE);
+      expect(await t.mutation(internal.reproject.superviseRebuilds, {})).toEqual([
+        { projection: "sessionSummary", rebuildId, outcome: "resumed" },
+      ]);
+      // Each lane goes on from its checkpoint: none goes back.
+      const resumed = await statusOf(t, rebuildId);
+      for (const lane of resumed.lanes) {
+        expect(lane.processed).toBe(stalled.lanes[lane.lane]!.processed);
+      }
+      await runUntil(t, async () => (await statusOf(t, rebuildId)).state !== "running");
+      const done = await statusOf(t, rebuildId);
+      expect(done).toMatchObject({ state: "completed", processed: archive.events.length, stall: { resumes: 1 } });
+      expect(done.lanes.every((lane) => lane.done)).toBe(true);
+      expect(await sessionSummaries(t, done.generation)).toEqual(foldSessionSummary(archive.events));
+    } finally {
+      delete process.env.REPROJECT_REPLAY_PARALLELISM;
+      delete process.env.REPROJECT_CHECKPOINT_ROWS;
+    }
   });
 
   it("leaves a rebuild alone while its chunk is queued or running, however long it takes", async () => {

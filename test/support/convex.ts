@@ -14,17 +14,21 @@ import componentSchema from "../../src/component/schema";
 import reprojectTest from "reproject/test";
 import { nodeModulesIn } from "../../src/convex-test/node-modules";
 
-const checkedModules = reprojectTest.limitCheckedModules(modules, {
-  nodeModules: nodeModulesIn(fileURLToPath(new URL("../../convex/", import.meta.url))),
-});
+const nodeModules = nodeModulesIn(fileURLToPath(new URL("../../convex/", import.meta.url)));
+const checkedModules = reprojectTest.limitCheckedModules(modules, { nodeModules });
 
 /**
  * A convex-test instance of the app with Reproject's component and the real replay Workpool inside it,
  * Convex's transaction limits enforced (or tighter ones, to reach a limit with little data), and the
  * value limits convex-test does not check (document and argument sizes, array lengths).
+ * `testModules` adds functions of the test's own to the app's (keyed `./<module>.ts`).
  */
-export function createConvexTest(transactionLimits: TransactionLimits = true) {
-  const t = convexTest({ schema, modules: checkedModules, transactionLimits });
+export function createConvexTest(transactionLimits: TransactionLimits = true, testModules: typeof modules = {}) {
+  const appModules =
+    Object.keys(testModules).length === 0
+      ? checkedModules
+      : reprojectTest.limitCheckedModules({ ...modules, ...testModules }, { nodeModules });
+  const t = convexTest({ schema, modules: appModules, transactionLimits });
   reprojectTest.register(t);
   return t;
 }

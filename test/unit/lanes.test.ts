@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Doc, Id } from "../../src/component/_generated/dataModel.js";
 import { withLaneProgress, type Lane } from "../../src/component/lanes.ts";
 import { sumOfLanes } from "../../src/component/samples.ts";
-import { SYSTEM, ZERO_COUNTERS } from "../../src/component/validators.ts";
+import { ZERO_COUNTERS } from "../../src/component/validators.ts";
 import { checkedLanes } from "../../src/registry/lane-key.ts";
 import { ProjectionDefinitionError, type EventRecord } from "../../src/registry/index.ts";
 import { LaneKeyError, laneKeyOf, laneOfKey, ownsEvent, ownsPosition } from "../../src/replay/lanes.ts";
@@ -12,6 +12,7 @@ import { rebuildOptionsProblem } from "../../src/server/admin-api.ts";
 import { envelope } from "../../convex/envelope.ts";
 import { rebufferByCdn, sessionSummary } from "../../convex/projections.ts";
 import { orderSummary } from "../../examples/order-fulfilment/convex/projections.ts";
+import { rebuildRow } from "../support/rebuild-row";
 
 function event(position: number, streamId: string): EventRecord {
   return {
@@ -91,26 +92,14 @@ describe("a trigger's lanes", () => {
 const AT = Date.UTC(2026, 0, 1);
 
 function rebuild(overrides: Partial<Doc<"rebuilds">> = {}): Doc<"rebuilds"> {
+  const row = rebuildRow({ projection: "sessionSummary", state: "running", phase: "archive", total: 10_000, lanes: 2 });
   return {
     _id: "r1" as Id<"rebuilds">,
     _creationTime: AT,
-    projection: "sessionSummary",
-    version: 1,
-    generation: 1,
-    state: "running",
-    phase: "archive",
-    dryRun: false,
-    errorPolicy: "fail",
-    archive: { location: "/archive" },
-    total: 10_000,
-    processed: 0,
-    cursor: null,
-    counters: ZERO_COUNTERS,
+    ...row,
     rate: { eventsPerSecond: 0, processed: 0, atMs: AT },
     startedAt: AT,
     updatedAt: AT,
-    triggeredBy: SYSTEM,
-    lanes: 2,
     ...overrides,
   };
 }

@@ -20,11 +20,22 @@ export type Visibility = "public" | "internal";
 export class FunctionCatalog {
   constructor(private readonly modules: ReadonlyMap<string, ModuleLoader>) {}
 
-  /** Checks that `path` names a function of `kind` callable with `visibility`; throws CallRefused if not. */
-  async check(path: string, kind: FunctionKind, visibility: Visibility): Promise<void> {
+  /** The function the app exports at `path` ("module:export"), if any. */
+  async find(path: string): Promise<RegisteredFunction | undefined> {
     const [modulePath, exportName = "default", ...rest] = path.split(":");
     const load = rest.length === 0 && modulePath ? this.modules.get(modulePath) : undefined;
     const exported = load ? (await load())[exportName] : undefined;
+    return registeredFunctionKind(exported) === undefined ? undefined : (exported as RegisteredFunction);
+  }
+
+  /** The kind of the function at `path`, or undefined when the app exports none there. */
+  async kindOf(path: string): Promise<FunctionKind | undefined> {
+    return registeredFunctionKind(await this.find(path));
+  }
+
+  /** Checks that `path` names a function of `kind` callable with `visibility`; throws CallRefused if not. */
+  async check(path: string, kind: FunctionKind, visibility: Visibility): Promise<void> {
+    const exported = await this.find(path);
     const actualKind = registeredFunctionKind(exported);
     if (actualKind === undefined) {
       throw new CallRefused(404, `Could not find a function for '${path}' (expected "module:export")`);

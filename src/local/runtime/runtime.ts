@@ -14,6 +14,7 @@ import {
   type FunctionKind,
   type RuntimeHooks,
 } from "./execution-context.ts";
+import { CronRunner, type CronJob } from "./crons.ts";
 import { FunctionCatalog } from "./function-catalog.ts";
 import { settle } from "./function-result.ts";
 import { startHttpServer, type HttpServer } from "./http-server.ts";
@@ -60,6 +61,8 @@ export interface LocalRuntimeOptions {
    * trip to a deployment does (DEFAULT_CALL_LATENCY_MS is a typical one); 0, the default, is none.
    */
   callLatencyMs?: number;
+  /** Whether the app's cron jobs (`convex/crons.ts`) run, as on a deployment (default true). */
+  runCrons?: boolean;
 }
 
 /** A round trip from an action to its deployment's database, as the latency model's default. */
@@ -146,6 +149,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     uptimeMs: performance.now() - startedAt,
   });
   let http: HttpServer;
+  const crons = new CronRunner({
+    kindOf: (path) => catalog.kindOf(path),
+    run: (kind, path, args) => invoke(kind, path, args, undefined),
+    log: (line) => log(`local runtime: ${line}`),
+  });
   try {
     const targets = snapshotTargets(app, components);
     const saved = persistence && (await readSnapshotFile(persistence.file));
@@ -159,7 +167,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         (error) => log(`local runtime: saving ${file} failed: ${(error as Error).message}`),
       );
     }
+    if (options.runCrons ?? true) await crons.start(await cronJobsOf(app));
   } catch (error) {
+    crons.stop();
     timers.stop();
     subscriptions.close();
     throw error;
@@ -178,6 +188,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stats,
     stop: () =>
       (stopping ??= (async () => {
+        crons.stop();
         timers.stop();
         await http.close();
         subscriptions.close();
@@ -185,6 +196,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         await saver?.stop();
       })()),
   };
+}
+
+/** The jobs of the app's `crons` module (its default export, `cronJobs()`), if it has one. */
+async function cronJobsOf(app: ComponentSource): Promise<Record<string, CronJob>> {
+  const load = app.modules.get("crons");
+  const crons = load ? (await load()).default : undefined;
+  return (crons as { isCrons?: boolean; crons?: Record<string, CronJob> } | undefined)?.isCrons
+    ? (crons as { crons: Record<string, CronJob> }).crons
+    : {};
 }
 
 /**

@@ -1,9 +1,16 @@
 // The trigger dialog's options: projection, rebuild or verify run (and whether to keep the shadow),
-// filter (time range, event types, attributes), target, dry run, rate limit, lanes, error policy. A
-// verify run compares whole read models, so the filter, target and dry run are disabled with it.
+// filter (time range, event types, attributes), target, dry run, rate limit, lanes, error policy
+// (fail, dead-letter, or dead-letter-key, which parks the keys of a dead-lettered event). A verify
+// run compares whole read models, so the filter, target and dry run are disabled with it.
 import type { ProjectionInfo, ProjectionLanes } from "../../data/api-types.ts";
 import { AttributeRows } from "./AttributeRows.tsx";
-import { initialForm, isFiltered, type TriggerForm } from "./trigger-form.ts";
+import { initialForm, isFiltered, type ErrorPolicy, type TriggerForm } from "./trigger-form.ts";
+
+const ERROR_POLICIES: { policy: ErrorPolicy; label: string }[] = [
+  { policy: "fail", label: "Fail at the first bad event" },
+  { policy: "dead-letter", label: "Dead-letter bad events and go on" },
+  { policy: "dead-letter-key", label: "Dead-letter bad events and park their keys" },
+];
 
 export function TriggerOptionsFields({
   form,
@@ -65,18 +72,36 @@ export function TriggerOptionsFields({
         <legend>What to run</legend>
         <div className="mode-choice">
           <label className="mode-option" data-selected={!verify || undefined}>
-            <input type="radio" name="trigger-mode" checked={!verify} onChange={() => set("mode", "rebuild")} aria-labelledby="mode-rebuild-title" aria-describedby="mode-rebuild-hint" />
+            <input
+              type="radio"
+              name="trigger-mode"
+              checked={!verify}
+              onChange={() => set("mode", "rebuild")}
+              aria-labelledby="mode-rebuild-title"
+              aria-describedby="mode-rebuild-hint"
+            />
             <span className="mode-text">
-              <span id="mode-rebuild-title" className="mode-title">Rebuild</span>
+              <span id="mode-rebuild-title" className="mode-title">
+                Rebuild
+              </span>
               <span id="mode-rebuild-hint" className="field-hint">
                 Replay into a new generation; it serves queries once complete.
               </span>
             </span>
           </label>
           <label className="mode-option" data-selected={verify || undefined}>
-            <input type="radio" name="trigger-mode" checked={verify} onChange={() => set("mode", "verify")} aria-labelledby="mode-verify-title" aria-describedby="mode-verify-hint" />
+            <input
+              type="radio"
+              name="trigger-mode"
+              checked={verify}
+              onChange={() => set("mode", "verify")}
+              aria-labelledby="mode-verify-title"
+              aria-describedby="mode-verify-hint"
+            />
             <span className="mode-text">
-              <span id="mode-verify-title" className="mode-title">Verify (compare, don’t swap)</span>
+              <span id="mode-verify-title" className="mode-title">
+                Verify (compare, don’t swap)
+              </span>
               <span id="mode-verify-hint" className="field-hint">
                 Rebuild into a shadow generation and report how it differs from the active one, document by document.
               </span>
@@ -86,12 +111,17 @@ export function TriggerOptionsFields({
         {verify && (
           <div className="field field-check-inline">
             <label className="check">
-              <input type="checkbox" checked={form.keepShadow} onChange={(event) => set("keepShadow", event.target.checked)} aria-describedby="trigger-keep-hint" />
+              <input
+                type="checkbox"
+                checked={form.keepShadow}
+                onChange={(event) => set("keepShadow", event.target.checked)}
+                aria-describedby="trigger-keep-hint"
+              />
               Keep the shadow for promotion
             </label>
             <p id="trigger-keep-hint" className="field-hint">
-              Live events keep it current until you promote it (it becomes the active generation) or discard it. Otherwise it is
-              deleted once compared.
+              Live events keep it current until you promote it (it becomes the active generation) or discard it.
+              Otherwise it is deleted once compared.
             </p>
           </div>
         )}
@@ -105,14 +135,18 @@ export function TriggerOptionsFields({
             : "Leave everything open for a full rebuild. A filtered replay writes to its own target."}
         </p>
         <div className="field-pair">
-          <div className="field">
-            <label htmlFor="trigger-from">From (UTC, inclusive)</label>
-            <input id="trigger-from" className="input" type="datetime-local" step={1} value={form.fromUtc} onChange={(event) => set("fromUtc", event.target.value)} />
-          </div>
-          <div className="field">
-            <label htmlFor="trigger-to">Until (UTC, exclusive)</label>
-            <input id="trigger-to" className="input" type="datetime-local" step={1} value={form.toUtc} onChange={(event) => set("toUtc", event.target.value)} />
-          </div>
+          <UtcTimeField
+            id="trigger-from"
+            label="From (UTC, inclusive)"
+            value={form.fromUtc}
+            onChange={(value) => set("fromUtc", value)}
+          />
+          <UtcTimeField
+            id="trigger-to"
+            label="Until (UTC, exclusive)"
+            value={form.toUtc}
+            onChange={(value) => set("toUtc", value)}
+          />
         </div>
         {knownTypes ? (
           <fieldset className="fieldset-inner">
@@ -124,7 +158,12 @@ export function TriggerOptionsFields({
                     type="checkbox"
                     checked={form.eventTypes.includes(type)}
                     onChange={(event) =>
-                      set("eventTypes", event.target.checked ? [...form.eventTypes, type] : form.eventTypes.filter((kept) => kept !== type))
+                      set(
+                        "eventTypes",
+                        event.target.checked
+                          ? [...form.eventTypes, type]
+                          : form.eventTypes.filter((kept) => kept !== type),
+                      )
                     }
                   />
                   {type}
@@ -135,7 +174,12 @@ export function TriggerOptionsFields({
         ) : (
           <div className="field">
             <label htmlFor="trigger-types">Event types (comma-separated, empty for all)</label>
-            <input id="trigger-types" className="input" value={form.eventTypesText} onChange={(event) => set("eventTypesText", event.target.value)} />
+            <input
+              id="trigger-types"
+              className="input"
+              value={form.eventTypesText}
+              onChange={(event) => set("eventTypesText", event.target.value)}
+            />
           </div>
         )}
         <fieldset className="fieldset-inner">
@@ -151,7 +195,9 @@ export function TriggerOptionsFields({
           className="input"
           value={verify ? "" : form.target}
           disabled={!filtered}
-          placeholder={verify ? "not with a verify run" : filtered ? "filtered-<time> when empty" : "only for filtered replays"}
+          placeholder={
+            verify ? "not with a verify run" : filtered ? "filtered-<time> when empty" : "only for filtered replays"
+          }
           spellCheck={false}
           aria-describedby="trigger-target-hint"
           onChange={(event) => set("target", event.target.value)}
@@ -202,21 +248,51 @@ export function TriggerOptionsFields({
       <fieldset className="fieldset">
         <legend>When an event is malformed or a handler throws</legend>
         <div className="radio-stack">
-          <label className="check">
-            <input type="radio" name="error-policy" checked={form.errorPolicy === "fail"} onChange={() => set("errorPolicy", "fail")} />
-            Fail at the first bad event
-          </label>
-          <label className="check">
-            <input
-              type="radio"
-              name="error-policy"
-              checked={form.errorPolicy === "dead-letter"}
-              onChange={() => set("errorPolicy", "dead-letter")}
-            />
-            Dead-letter bad events and go on
-          </label>
+          {ERROR_POLICIES.map(({ policy, label }) => (
+            <label key={policy} className="check">
+              <input
+                type="radio"
+                name="error-policy"
+                checked={form.errorPolicy === policy}
+                {...(policy === "dead-letter-key" ? { "aria-describedby": "error-policy-key-hint" } : {})}
+                onChange={() => set("errorPolicy", policy)}
+              />
+              {label}
+            </label>
+          ))}
+          <p id="error-policy-key-hint" className="field-hint">
+            Every later event of a dead-lettered event’s documents is set aside too, so they can be re-driven in order
+            after a fix. Needs a prefetch on every handler of the projection.
+          </p>
         </div>
       </fieldset>
+    </div>
+  );
+}
+
+/** A `datetime-local` input whose value is read as UTC. */
+function UtcTimeField({
+  id,
+  label,
+  value,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        className="input"
+        type="datetime-local"
+        step={1}
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+      />
     </div>
   );
 }

@@ -22,7 +22,11 @@ export function TriggerReview({
   return (
     <div className="review">
       {verify ? (
-        <VerifyKind projection={projection} keepShadow={options.keepShadow === true} activeGeneration={activeGeneration} />
+        <VerifyKind
+          projection={projection}
+          keepShadow={options.keepShadow === true}
+          activeGeneration={activeGeneration}
+        />
       ) : (
         <p className="review-kind">
           {options.dryRun
@@ -37,7 +41,9 @@ export function TriggerReview({
         {verify && <Fact label="Mode">verify: compare, don’t swap</Fact>}
         {verify && (
           <Fact label="Afterwards">
-            {options.keepShadow ? "the shadow is kept until you promote or discard it" : "the shadow is deleted once compared"}
+            {options.keepShadow
+              ? "the shadow is kept until you promote or discard it"
+              : "the shadow is deleted once compared"}
           </Fact>
         )}
         <Fact label="Filter">
@@ -45,16 +51,9 @@ export function TriggerReview({
         </Fact>
         <Fact label="Lanes">{lanesText(options.lanes ?? lanes?.defaultCount ?? 1, lanes !== null)}</Fact>
         <Fact label="Rate limit">{options.rateLimit ? `${formatCount(options.rateLimit)} events/s` : "none"}</Fact>
-        <Fact label="Bad events">
-          {options.errorPolicy === "dead-letter"
-            ? verify
-              ? "dead-lettered, the verify run goes on"
-              : "dead-lettered, the rebuild goes on"
-            : verify
-              ? "fail the verify run"
-              : "fail the rebuild"}
-        </Fact>
+        <Fact label="Bad events">{badEventsText(options.errorPolicy, verify ? "verify run" : "rebuild")}</Fact>
       </Facts>
+      {options.errorPolicy === "dead-letter-key" && <ParkedKeysNote />}
       <PreflightFacts projection={projection} options={options} />
     </div>
   );
@@ -74,7 +73,10 @@ function VerifyKind({
   keepShadow: boolean;
   activeGeneration: number | null | undefined;
 }) {
-  const against = activeGeneration === undefined || activeGeneration === null ? "the active generation" : `generation ${activeGeneration}`;
+  const against =
+    activeGeneration === undefined || activeGeneration === null
+      ? "the active generation"
+      : `generation ${activeGeneration}`;
   return (
     <>
       <p className="review-kind" data-kind="verify">
@@ -93,5 +95,31 @@ function VerifyKind({
         </div>
       )}
     </>
+  );
+}
+
+function badEventsText(policy: RebuildOptions["errorPolicy"], run: "rebuild" | "verify run"): string {
+  switch (policy) {
+    case "dead-letter":
+      return `dead-lettered, the ${run} goes on`;
+    case "dead-letter-key":
+      return `dead-lettered with every later event of their keys, the ${run} goes on`;
+    default:
+      return `fail the ${run}`;
+  }
+}
+
+function ParkedKeysNote() {
+  return (
+    <div className="notice" data-tone="info" role="note" aria-label="Parked keys">
+      <p className="notice-title">Bad events park their keys</p>
+      <p className="notice-body">
+        When an event is dead-lettered, the read-model documents its handler’s prefetch names are parked: every later
+        event touching them is dead-lettered too (reason “parked behind” the first one), live appends included, so those
+        documents stay as they were before the bad event. Once the fix is deployed, Re-drive on the rebuild applies the
+        letters in position order, exactly once. The projection needs a prefetch on every handler; without one the
+        rebuild is rejected, naming the event types that lack it.
+      </p>
+    </div>
   );
 }

@@ -2,6 +2,9 @@
 import type { ProjectionLanes, RebuildFilter, RebuildOptions } from "../../data/api-types.ts";
 import { utcInputToMs } from "../../format.ts";
 
+/** `dead-letter-key` also parks every later event of a dead-lettered event's keys, for a re-drive after the fix. */
+export type ErrorPolicy = NonNullable<RebuildOptions["errorPolicy"]>;
+
 export interface AttributeRow {
   id: number;
   key: string;
@@ -21,7 +24,7 @@ export interface TriggerForm {
   target: string;
   dryRun: boolean;
   rateLimit: string;
-  errorPolicy: "fail" | "dead-letter";
+  errorPolicy: ErrorPolicy;
   /** `verify`: rebuild into a shadow generation and compare it with the active one; nothing is swapped. */
   mode: "rebuild" | "verify";
   /** Verify only: keep the shadow for promotion (or discarding) instead of deleting it once compared. */
