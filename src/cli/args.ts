@@ -1,5 +1,6 @@
 // Argument parsing shared by the commands: node's parseArgs, with errors that say what to type.
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { MAX_LANES } from "../registry/lane-key.ts";
 import { UsageError } from "./command.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -33,6 +34,14 @@ export function requirePositional(positionals: string[], index: number, name: st
 export function parsePositiveInteger(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) <= 0) throw new UsageError(`${flag} must be a positive whole number, got "${value}"`);
+  return Number(value);
+}
+
+/** `--lanes N`: the lanes a rebuild's archive phase runs in. */
+export function parseLaneCount(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_LANES)
+    throw new UsageError(`--lanes must be a whole number from 1 to ${MAX_LANES}, got "${value}"`);
   return Number(value);
 }
 

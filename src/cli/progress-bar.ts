@@ -8,6 +8,8 @@ const NON_TTY_INTERVAL_MS = 5_000;
 
 export interface ProgressBar {
   update(processed: number, total?: number): void;
+  /** A few words shown after the numbers from the next update on (e.g. how many lanes are done). */
+  setDetail(detail: string): void;
   stop(): void;
 }
 
@@ -33,6 +35,7 @@ export function formatCount(value: number): string {
 class BarState {
   private rate: RateState = startRate(0, Date.now());
   processed = 0;
+  detail = "";
 
   constructor(
     readonly label: string,
@@ -52,12 +55,13 @@ class BarState {
       eta_text: formatDuration(estimateSecondsLeft(this.processed, this.total, this.rate.eventsPerSecond)),
       processed_text: formatCount(this.processed),
       total_text: formatCount(this.total),
+      detail_text: this.detail ? ` | ${this.detail}` : "",
     };
   }
 
   line(): string {
     const t = this.tokens();
-    return `${t.label}: ${t.processed_text} / ${t.total_text}  ${t.rate} events/s  ETA ${t.eta_text}`;
+    return `${t.label}: ${t.processed_text} / ${t.total_text}  ${t.rate} events/s  ETA ${t.eta_text}${this.detail ? `  ${this.detail}` : ""}`;
   }
 }
 
@@ -68,14 +72,18 @@ export function startProgressBoard(stream: NodeJS.WriteStream = process.stderr):
 export function startProgressBar(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): ProgressBar {
   const board = startProgressBoard(stream);
   const bar = board.add(label, total);
-  return { update: (processed, newTotal) => bar.update(processed, newTotal), stop: () => board.stop() };
+  return {
+    update: (processed, newTotal) => bar.update(processed, newTotal),
+    setDetail: (detail) => bar.setDetail(detail),
+    stop: () => board.stop(),
+  };
 }
 
 function terminalBoard(stream: NodeJS.WriteStream): ProgressBoard {
   const bars = new cliProgress.MultiBar(
     {
       stream,
-      format: `{label} [{bar}] {percentage}% | {processed_text} / {total_text} | {rate} events/s | ETA {eta_text}`,
+      format: `{label} [{bar}] {percentage}% | {processed_text} / {total_text} | {rate} events/s | ETA {eta_text}{detail_text}`,
       hideCursor: true,
       barsize: 30,
       clearOnComplete: false,
@@ -96,6 +104,7 @@ function terminalBoard(stream: NodeJS.WriteStream): ProgressBoard {
           if (newTotal !== undefined) bar.setTotal(newTotal);
           bar.update(processed, tokens());
         },
+        setDetail: (detail) => (state.detail = detail),
         stop: () => bar.stop(),
       };
     },
@@ -124,6 +133,7 @@ function logBoard(stream: NodeJS.WriteStream): ProgressBoard {
           lastPrint = Date.now();
           print(state);
         },
+        setDetail: (detail) => (state.detail = detail),
         stop: () => print(state),
       };
     },

@@ -3,7 +3,7 @@
 import type { FunctionReturnType } from "convex/server";
 import { api } from "../../convex/_generated/api.js";
 import type { LocalIdentity } from "../local/runtime/identity.ts";
-import type { ProgressBar, ProgressBoard } from "./progress-bar.ts";
+import { formatCount, type ProgressBar, type ProgressBoard } from "./progress-bar.ts";
 import { runFunction, type RuntimeCaller } from "./runtime-calls.ts";
 
 export type RebuildStatus = NonNullable<FunctionReturnType<typeof api.rebuilds.status>>;
@@ -52,6 +52,7 @@ export async function watchRebuilds(
         let bar = bars.get(rebuildId);
         if (!bar)
           bars.set(rebuildId, (bar = options.board.add(`${status.projection} v${status.version}`, status.total)));
+        if (status.lanes.length > 0) bar.setDetail(laneSummary(status.lanes));
         bar.update(status.processed, status.total);
       }
     }
@@ -59,4 +60,11 @@ export async function watchRebuilds(
     if (statuses.every((status) => ENDED_STATES.has(status.state))) return { statuses, polls };
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
   }
+}
+
+/** A rebuild in lanes, in a few words: `lanes 4: 2 done`, and the retries if any. */
+export function laneSummary(lanes: RebuildStatus["lanes"]): string {
+  const done = lanes.filter((lane) => lane.done).length;
+  const retried = lanes.reduce((sum, lane) => sum + lane.retried, 0);
+  return `lanes ${lanes.length}: ${done} done${retried > 0 ? `, ${formatCount(retried)} retried` : ""}`;
 }

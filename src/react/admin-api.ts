@@ -27,6 +27,31 @@ export interface RebuildProgressStatus {
   startedAt: number;
   updatedAt: number;
   finishedAt: number | null;
+  /** One entry per lane of a rebuild in lanes (empty for one chain); processed and eventsPerSecond above are their sum. */
+  lanes?: readonly RebuildLaneProgress[];
+}
+
+/** A lane of a rebuild in lanes, as a status carries it. */
+export interface RebuildLaneProgress {
+  lane: number;
+  cursor: number | null;
+  processed: number;
+  eventsPerSecond: number;
+  done: boolean;
+  retried: number;
+}
+
+/** Whether a projection can be rebuilt in lanes: the lanes a rebuild runs in unless asked, and the most it may ask. */
+export interface ProjectionLanes {
+  defaultCount: number;
+  maxCount: number;
+}
+
+/** What the hooks read of a projection (the server's `projections` rows have more). */
+export interface RebuildProjection {
+  name: string;
+  /** null: it declares no lane key, so its rebuilds run as one chain. */
+  lanes: ProjectionLanes | null;
 }
 
 /** The admin module of the app: `api.rebuilds`, or wherever the app exported these functions from. */
@@ -50,7 +75,7 @@ export interface RebuildAdminApi {
   /** A rebuild's re-drives, latest first. */
   redrives: Query<{ rebuildId: string }>;
   auditLog: Query<{ limit?: number }>;
-  projections: Query<NoArgs>;
+  projections: Query<NoArgs, RebuildProjection[]>;
 }
 
 /** The mutations `useRebuildControls` offers. */

@@ -2,7 +2,14 @@
 // `@convex-dev/react-query`. Pass them the app's admin module (`api.rebuilds`); their data and
 // arguments are typed from its function references. They run inside a <QueryClientProvider> whose
 // QueryClient is connected to a `ConvexQueryClient`, under the <ConvexProvider> of the same client.
-export type { RebuildAdminApi, RebuildControlName, RebuildProgressStatus } from "./admin-api.ts";
+export type {
+  ProjectionLanes,
+  RebuildAdminApi,
+  RebuildControlName,
+  RebuildLaneProgress,
+  RebuildProgressStatus,
+  RebuildProjection,
+} from "./admin-api.ts";
 export { deadLettersAsJsonLines } from "./dead-letters-export.ts";
 export {
   isConvexMutationKey,

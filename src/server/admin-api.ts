@@ -78,6 +78,11 @@ export function rebuildOptionsProblem(options: RebuildOptions, envelope: EventEn
   return null;
 }
 
+/** Whether a projection can be rebuilt in lanes: the lanes a rebuild runs in unless asked, and the most it may ask. */
+function projectionLanes(projection: AnyProjection): { defaultCount: number; maxCount: number } | null {
+  return projection.lanes ? { defaultCount: projection.lanes.count, maxCount: MAX_LANES } : null;
+}
+
 type ControlAction = "cancel" | "pause" | "resume" | "promote" | "discard";
 
 export function adminApi(wiring: Wiring) {
@@ -259,7 +264,10 @@ export function adminApi(wiring: Wiring) {
     },
   });
 
-  /** Every projection of the code's registry with its stored state: version, active generation, staleness, last rebuild. */
+  /**
+   * Every projection of the code's registry with its stored state: version, active generation, staleness, last rebuild,
+   * and whether it can be rebuilt in lanes (null: it declares no lane key).
+   */
   const projections = queryGeneric({
     args: {},
     handler: async (ctx) => {
@@ -281,6 +289,7 @@ export function adminApi(wiring: Wiring) {
             activeGeneration: row?.activeGeneration ?? null,
             complexity: code?.complexity ?? null,
             eventTypes: code ? [...code.eventTypes] : [],
+            lanes: code ? projectionLanes(code) : null,
             staleSince: row?.staleSince ?? null,
             automaticRebuild: row?.automaticRebuild ?? null,
             removed: !code,

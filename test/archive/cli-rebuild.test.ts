@@ -102,6 +102,29 @@ describe("reproject rebuild", () => {
     expect(filtered.stderr).toMatch(/--verify compares whole generations/);
   });
 
+  it("--lanes 4 rebuilds sessionSummary in 4 lanes, says how many are done, and dumps the same fold", async () => {
+    const file = join(scratch, "dump-lanes.json");
+    const args = ["rebuild", "sessionSummary", "--archive", archive, "--lanes", "4", "--dump", file, "--json"];
+    const result = await runCli(args);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      processed: number;
+      lanes: { lane: number; processed: number; done: boolean }[];
+    };
+    expect(report.processed).toBe(EVENTS);
+    expect(report.lanes.map((lane) => lane.lane)).toEqual([0, 1, 2, 3]);
+    expect(report.lanes.every((lane) => lane.done)).toBe(true);
+    expect(report.lanes.reduce((sum, lane) => sum + lane.processed, 0)).toBe(EVENTS);
+    expect(Math.min(...report.lanes.map((lane) => lane.processed))).toBeGreaterThan(0);
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(byKey(foldSessionSummary(events), ["streamId"]));
+    // The progress line (stderr is not a terminal here: printed when the board stops) carries the lanes.
+    expect(result.stderr).toMatch(/sessionSummary v1: 4,000 \/ 4,000 .*lanes 4: 4 done/);
+
+    const text = await runCli(["rebuild", "sessionSummary", "--archive", archive, "--lanes", "2"]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^ {2}in 2 lanes: [\d,]+ \+ [\d,]+ events$/m);
+  });
+
   it("refuses wrong arguments with a clear message and exit code 2", async () => {
     const unknown = await runCli(["rebuild", "viewCounts", "--archive", archive]);
     expect(unknown.code).toBe(2);
@@ -118,6 +141,12 @@ describe("reproject rebuild", () => {
     const badWhere = await runCli(["rebuild", "rebufferByCdn", "--archive", archive, "--where", "cdn"]);
     expect(badWhere.code).toBe(2);
     expect(badWhere.stderr).toMatch(/--where takes attribute=value pairs/);
+
+    for (const lanes of ["0", "17", "two", "2.5"]) {
+      const badLanes = await runCli(["rebuild", "sessionSummary", "--archive", archive, "--lanes", lanes]);
+      expect(badLanes.code).toBe(2);
+      expect(badLanes.stderr).toContain(`--lanes must be a whole number from 1 to 16, got "${lanes}"`);
+    }
 
     const unknownFlag = await runCli(["rebuild", "rebufferByCdn", "--archive", archive, "--fast"]);
     expect(unknownFlag.code).toBe(2);

@@ -40,6 +40,26 @@ describe("reproject rebuilds against a deployment's URL", () => {
     });
   });
 
+  it("triggers a rebuild in lanes and watches it: the sum, and how many lanes are done", async () => {
+    const triggered = await cli(["trigger", "sessionSummary", "--lanes", "4", "--watch"]);
+    expect(triggered.stderr).not.toMatch(/reproject rebuilds:/);
+    expect(triggered.code).toBe(0);
+    expect(triggered.stdout).toMatch(/sessionSummary v1: completed, 30,000 events\n$/);
+    expect(triggered.stderr).toMatch(/sessionSummary v1: 30,000 \/ 30,000 .*lanes 4: 4 done/);
+    const rebuildId = /started ([a-z0-9]+)/.exec(triggered.stdout)![1]!;
+    const status = JSON.parse((await cli(["status", rebuildId])).stdout) as {
+      lanes: { processed: number; done: boolean }[];
+    };
+    expect(status.lanes.map((lane) => lane.done)).toEqual([true, true, true, true]);
+    expect(status.lanes.reduce((sum, lane) => sum + lane.processed, 0)).toBe(30_000);
+
+    const badLanes = await cli(["trigger", "sessionSummary", "--lanes", "17"]);
+    expect(badLanes).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--lanes must be a whole number from 1 to 16, got "17"'),
+    });
+  });
+
   it("pauses, resumes and cancels a running rebuild by its id", async () => {
     const triggered = await cli(["trigger", "sessionSummary"]);
     const rebuildId = /started ([a-z0-9]+)/.exec(triggered.stdout)![1]!;

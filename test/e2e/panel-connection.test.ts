@@ -47,7 +47,7 @@ describe("the panel's connection to the local runtime", () => {
     await expect(page.locator("tr[data-projection]").count()).resolves.toBe(2);
     await saveScreenshot(page, "connection-lost");
 
-    runtime = await startPanelRuntime(archives.demo, archives.s3Endpoint, port);
+    runtime = await startPanelRuntime(archives.demo, archives.s3Endpoint, { port });
     await page.getByText("Live", { exact: true }).waitFor({ timeout: 15_000 });
     await banner.waitFor({ state: "detached" });
   });

@@ -99,9 +99,13 @@ export function runtimeEnvironment(archive: string, s3Endpoint: string): Record<
   };
 }
 
-/** A local runtime in a child process over `archive`. */
-export function startPanelRuntime(archive: string, s3Endpoint: string, port = 0): Promise<LocalRuntimeProcess> {
-  return startLocalRuntimeProcess({ port, env: runtimeEnvironment(archive, s3Endpoint) });
+/** A local runtime in a child process over `archive`; `env` adds to (or overrides) its environment. */
+export function startPanelRuntime(
+  archive: string,
+  s3Endpoint: string,
+  { port = 0, env = {} }: { port?: number; env?: Record<string, string> } = {},
+): Promise<LocalRuntimeProcess> {
+  return startLocalRuntimeProcess({ port, env: { ...runtimeEnvironment(archive, s3Endpoint), ...env } });
 }
 
 const PANEL_VITE_CONFIG = new URL("../../admin-ui/vite.config.ts", import.meta.url).pathname;

@@ -15,6 +15,7 @@ export function AuditDetails({ details }: { details: string }) {
     ...(options.target ? [`target ${options.target}`] : []),
     ...(options.rateLimit ? [`≤ ${formatCount(options.rateLimit)} events/s`] : []),
     ...(options.errorPolicy === "dead-letter" ? ["dead-letter"] : []),
+    ...(options.lanes ? [`${options.lanes} lanes`] : []),
   ];
   if (chips.length === 0) return <span className="details-plain">full rebuild, default options</span>;
   return (
@@ -28,7 +29,7 @@ export function AuditDetails({ details }: { details: string }) {
   );
 }
 
-const OPTION_KEYS = new Set(["filter", "dryRun", "rateLimit", "errorPolicy", "target", "mode", "keepShadow"]);
+const OPTION_KEYS = new Set(["filter", "dryRun", "rateLimit", "errorPolicy", "target", "mode", "keepShadow", "lanes"]);
 
 function parseOptions(details: string): RebuildOptions | null {
   if (!details.startsWith("{")) return null;

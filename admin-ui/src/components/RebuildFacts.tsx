@@ -57,6 +57,7 @@ export function PlanFacts({ status }: { status: RebuildStatus }) {
               ? `target “${status.target}”`
               : `generation ${status.generation}`}
       </Fact>
+      <Fact label="Lanes">{status.lanes.length > 0 ? `${status.lanes.length} in parallel` : "1: one chain"}</Fact>
       <Fact label="Rate limit">{status.rateLimit === null ? "none" : `${formatCount(status.rateLimit)} events/s`}</Fact>
       <Fact label="Error policy">{status.errorPolicy === "dead-letter" ? "dead-letter and go on" : "fail at the first bad event"}</Fact>
       <Fact label="Pruned">

@@ -6,6 +6,10 @@ export type RebuildStatus = NonNullable<FunctionReturnType<typeof api.rebuilds.s
 export type RebuildState = RebuildStatus["state"];
 export type Counters = RebuildStatus["counters"];
 export type ProjectionInfo = FunctionReturnType<typeof api.rebuilds.projections>[number];
+/** Whether a projection can be rebuilt in lanes (its default and most lanes); null when it declares no lane key. */
+export type ProjectionLanes = NonNullable<ProjectionInfo["lanes"]>;
+/** A lane of a rebuild in lanes: its own processed, rate, retries and whether it is done. */
+export type LaneStatus = RebuildStatus["lanes"][number];
 export type AuditEntry = FunctionReturnType<typeof api.rebuilds.auditLog>[number];
 export type DeadLetter = FunctionReturnType<typeof api.rebuilds.deadLetters>[number];
 export type TriggerAnswer = FunctionReturnType<typeof api.rebuilds.trigger>;

@@ -1,4 +1,4 @@
-// One rebuild in full: live progress, controls, the failure if any, a verify run's result (counts,
+// One rebuild in full: live progress (lane by lane for a rebuild in lanes), controls, the failure if any, a verify run's result (counts,
 // sampled differences, promote / discard), counters, pruning, details and dead letters.
 import { api } from "../../../convex/_generated/api";
 import type { RebuildStatus } from "../data/api-types.ts";
@@ -8,6 +8,7 @@ import { FailureDetails } from "../components/FailureDetails.tsx";
 import { QueryView } from "../components/QueryView.tsx";
 import { RebuildCharts } from "../components/charts/RebuildCharts.tsx";
 import { RebuildControls } from "../components/RebuildControls.tsx";
+import { RebuildLanes } from "../components/RebuildLanes.tsx";
 import { PlanFacts, RunFacts } from "../components/RebuildFacts.tsx";
 import { RebuildOutcome } from "../components/RebuildOutcome.tsx";
 import { RebuildTags } from "../components/RebuildTags.tsx";
@@ -76,6 +77,7 @@ function RebuildDetail({ status }: { status: RebuildStatus }) {
         </div>
         <StallNotice status={status} />
         <RebuildProgress status={status} />
+        <RebuildLanes lanes={status.lanes} />
         <div className="card-footer card-footer-stack">
           <RebuildOutcome status={status} />
           {status.state === "running" || status.state === "paused" || status.state === "failed" ? (

@@ -14,6 +14,7 @@ import { localAdminIdentity } from "../admin-identity.ts";
 import {
   parseCommandArgs,
   parseIsoInstant,
+  parseLaneCount,
   parseList,
   printUsage,
   requirePositional,
@@ -23,13 +24,13 @@ import { UsageError, type CliCommand } from "../command.ts";
 import { muteFunctionLogs } from "../function-logs.ts";
 import { formatCount, startProgressBoard } from "../progress-bar.ts";
 import { dumpReadModel } from "../read-model-dump.ts";
-import { watchRebuilds, type RebuildStatus } from "../rebuild-watch.ts";
+import { laneSummary, watchRebuilds, type RebuildStatus } from "../rebuild-watch.ts";
 import { runFunction } from "../runtime-calls.ts";
 
 const PROJECTIONS = registry.projections.map((projection) => projection.name);
 
 const USAGE = `Usage: reproject rebuild <projection> --archive <table> [--from ISO] [--to ISO] [--types A,B]
-                         [--where k=v,...] [--dump FILE] [--verify] [--json]
+                         [--where k=v,...] [--lanes N] [--dump FILE] [--verify] [--json]
 
 Rebuilds a projection from an event archive on the local runtime (the project's Convex functions in
 this process, with the real Workpool), shows its progress, then prints its counters.
@@ -42,6 +43,8 @@ this process, with the real Workpool), shows its progress, then prints its count
   --types A,B       only these event types
   --where k=v,...   only events whose attributes have these values, e.g. cdn=CDN1,device=Android
                     (a key given twice accepts either value)
+  --lanes N         run the archive phase in N parallel lanes (1 to 16; projections with a lane key),
+                    all at once unless REPROJECT_REPLAY_PARALLELISM says otherwise
   --dump FILE       write the read model to FILE: a JSON array sorted by key
   --verify          then run a verify run: rebuild again into a shadow generation and diff it with
                     the one just built, document by document (exit code 3 when they differ)
@@ -66,6 +69,7 @@ export const rebuildCommand: CliCommand = {
         to: { type: "string" },
         types: { type: "string" },
         where: { type: "string" },
+        lanes: { type: "string" },
         dump: { type: "string" },
         verify: { type: "boolean" },
         ...RUNTIME_COMMAND_FLAGS,
@@ -82,11 +86,14 @@ export const rebuildCommand: CliCommand = {
     if (problem) throw new UsageError(`--where: ${problem}`);
     if (values.verify && filter)
       throw new UsageError("--verify compares whole generations: it takes no --from, --to, --types or --where");
+    const lanes = parseLaneCount(values.lanes);
     const location = localArchiveLocation(values.archive);
     // A missing archive or envelope column is reported before the runtime starts, with the file or column at fault.
     checkArchiveCarriesEnvelope((await ArchiveTable.open(location)).schema, envelope, location);
 
     process.env.REPROJECT_ARCHIVE = location;
+    // The runtime's replay pool serves this rebuild alone: its lanes may all run at once.
+    if (lanes !== undefined && lanes > 1) process.env.REPROJECT_REPLAY_PARALLELISM ??= String(lanes);
     const unmuteLogs = values.verbose ? () => undefined : muteFunctionLogs();
     const runtime = await startLocalRuntime();
     try {
@@ -94,7 +101,7 @@ export const rebuildCommand: CliCommand = {
         runtime,
         "mutation",
         api.rebuilds.trigger,
-        { projection: projection.name, options: filter ? { filter } : {} },
+        { projection: projection.name, options: { ...(filter ? { filter } : {}), ...(lanes ? { lanes } : {}) } },
         CLI_ADMIN,
       );
       if (answer.status !== "started")
@@ -191,6 +198,8 @@ interface RebuildReport {
   counters: RebuildStatus["counters"];
   pruning: RebuildStatus["pruning"];
   lastError: RebuildStatus["lastError"];
+  /** The archive phase's lanes; empty for one chain. */
+  lanes: RebuildStatus["lanes"];
   dump: { file: string; documents: number } | null;
 }
 
@@ -212,6 +221,7 @@ function rebuildReport(status: RebuildStatus, archive: string, dump: RebuildRepo
     counters: status.counters,
     pruning: status.pruning,
     lastError: status.lastError,
+    lanes: status.lanes,
     dump,
   };
 }
@@ -226,6 +236,12 @@ function describeReport(report: RebuildReport): string {
       `dead-lettered ${formatCount(counters.deadLettered)}, retried ${formatCount(counters.retried)}`,
     `  generation ${report.generation}${report.target ? ` (target "${report.target}")` : report.state === "completed" ? " (active)" : ""}`,
   ];
+  if (report.lanes.length > 0) {
+    lines.push(
+      `  in ${report.lanes.length} lanes: ${report.lanes.map((lane) => formatCount(lane.processed)).join(" + ")} events` +
+        (report.state === "completed" ? "" : ` (${laneSummary(report.lanes)})`),
+    );
+  }
   if (pruning && (pruning.dataFilesSkipped > 0 || pruning.rowGroupsSkipped > 0)) {
     lines.push(
       `  pruned ${formatCount(pruning.dataFilesSkipped)} of ${formatCount(pruning.dataFiles)} data files, ` +

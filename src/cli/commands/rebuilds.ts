@@ -4,7 +4,7 @@
 // the same (`npx tsx src/local/runtime/serve.ts` prints a token).
 import type { FunctionArgs } from "convex/server";
 import { api } from "../../../convex/_generated/api.js";
-import { parseCommandArgs, printUsage, requirePositional } from "../args.ts";
+import { parseCommandArgs, parseLaneCount, printUsage, requirePositional } from "../args.ts";
 import { UsageError, type CliCommand } from "../command.ts";
 import { deploymentCaller } from "../deployment-caller.ts";
 import { formatCount, startProgressBoard } from "../progress-bar.ts";
@@ -24,7 +24,9 @@ const USAGE = `Usage: reproject rebuilds <list|history|status|trigger|watch|paus
   history [projection]          past rebuilds, newest first
   status <rebuildId>            one rebuild's status as JSON
   trigger <projection> [--watch] [--dry-run] [--verify] [--error-policy fail|dead-letter|dead-letter-key]
-          [--from ISO] [--to ISO] [--types A,B] [--where k=v,...]
+          [--from ISO] [--to ISO] [--types A,B] [--where k=v,...] [--lanes N]
+                                --lanes N: the archive phase in N parallel lanes (1 to 16; projections
+                                with a lane key; the replay pool runs REPROJECT_REPLAY_PARALLELISM at once)
   watch [rebuildId ...]         progress bars until they end (every running rebuild when none is given)
   pause|resume|cancel <rebuildId>
   dead-letters <rebuildId> [--export FILE] [--redrive]
@@ -49,6 +51,7 @@ const OPTIONS = {
   to: { type: "string" },
   types: { type: "string" },
   where: { type: "string" },
+  lanes: { type: "string" },
 } as const;
 
 export const rebuildsCommand: CliCommand = {
@@ -134,14 +137,17 @@ async function trigger(
     to?: string;
     types?: string;
     where?: string;
+    lanes?: string;
   },
 ): Promise<number> {
   const filter: Filter | undefined = filterFromFlags(values);
+  const lanes = parseLaneCount(values.lanes);
   const options = {
     ...(filter ? { filter } : {}),
     ...(values["dry-run"] ? { dryRun: true } : {}),
     ...(values.verify ? { mode: "verify" as const } : {}),
     ...(values["error-policy"] ? { errorPolicy: errorPolicyOf(values["error-policy"]) } : {}),
+    ...(lanes ? { lanes } : {}),
   };
   const answer = await runFunction(caller, "mutation", api.rebuilds.trigger, { projection, options });
   if ("reason" in answer) throw new Error(`the trigger was refused: ${answer.reason}`);

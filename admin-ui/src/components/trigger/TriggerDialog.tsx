@@ -23,7 +23,10 @@ export function TriggerDialog({
 }) {
   const titleId = useId();
   const knownTypes = (name: string) => (projections ? (projections.find((p) => p.name === name)?.eventTypes ?? []) : null);
-  const [form, setForm] = useState<TriggerForm>(() => initialForm(initialProjection, knownTypes(initialProjection) ?? []));
+  const lanesOf = (name: string) => projections?.find((p) => p.name === name)?.lanes ?? null;
+  const [form, setForm] = useState<TriggerForm>(() =>
+    initialForm(initialProjection, knownTypes(initialProjection) ?? [], lanesOf(initialProjection)),
+  );
   const [step, setStep] = useState<Step>({ step: "options" });
   const [problems, setProblems] = useState<string[]>([]);
   const { trigger } = useRebuildControls(api.rebuilds);
@@ -32,7 +35,7 @@ export function TriggerDialog({
   const activeGeneration = projections ? (projections.find((p) => p.name === form.projection.trim())?.activeGeneration ?? null) : undefined;
 
   const review = () => {
-    const built = buildOptions(form, knownTypes(form.projection));
+    const built = buildOptions(form, knownTypes(form.projection), lanesOf(form.projection));
     if (!built.ok) return setProblems(built.problems);
     setProblems([]);
     setStep({ step: "review", options: built.options });
@@ -79,7 +82,12 @@ export function TriggerDialog({
             <TriggerAnswerView projection={form.projection} answer={trigger.data} verify={verify} onFollow={onClose} />
           ) : (
             <>
-              <TriggerReview projection={form.projection} options={step.options} activeGeneration={activeGeneration} />
+              <TriggerReview
+                projection={form.projection}
+                options={step.options}
+                activeGeneration={activeGeneration}
+                lanes={lanesOf(form.projection)}
+              />
               {trigger.isError && <ErrorNotice error={trigger.error} title={`Could not start the ${run}`} />}
             </>
           )}

@@ -1,8 +1,8 @@
 // The trigger dialog's options: projection, rebuild or verify run (and whether to keep the shadow),
-// filter (time range, event types, attributes), target, dry run, rate limit, error policy (fail,
-// dead-letter, or dead-letter-key, which parks the keys of a dead-lettered event). A verify
+// filter (time range, event types, attributes), target, dry run, rate limit, lanes, error policy
+// (fail, dead-letter, or dead-letter-key, which parks the keys of a dead-lettered event). A verify
 // run compares whole read models, so the filter, target and dry run are disabled with it.
-import type { ProjectionInfo } from "../../data/api-types.ts";
+import type { ProjectionInfo, ProjectionLanes } from "../../data/api-types.ts";
 import { AttributeRows } from "./AttributeRows.tsx";
 import { initialForm, isFiltered, type ErrorPolicy, type TriggerForm } from "./trigger-form.ts";
 
@@ -40,7 +40,7 @@ export function TriggerOptionsFields({
             onChange={(event) => {
               const next = projections.find((projection) => projection.name === event.target.value);
               onChange({
-                ...initialForm(event.target.value, next?.eventTypes ?? []),
+                ...initialForm(event.target.value, next?.eventTypes ?? [], next?.lanes ?? null),
                 dryRun: form.dryRun,
                 errorPolicy: form.errorPolicy,
                 mode: form.mode,
@@ -243,6 +243,8 @@ export function TriggerOptionsFields({
         </div>
       </div>
 
+      <LanesField form={form} onChange={onChange} lanes={selected?.lanes ?? null} known={projections !== null} />
+
       <fieldset className="fieldset">
         <legend>When an event is malformed or a handler throws</legend>
         <div className="radio-stack">
@@ -291,6 +293,45 @@ function UtcTimeField({
         value={value}
         onChange={(event) => onChange(event.target.value)}
       />
+    </div>
+  );
+}
+
+/** Lanes for a projection with a lane key; disabled, saying why, for one without (or when the projection is not known). */
+function LanesField({
+  form,
+  onChange,
+  lanes,
+  known,
+}: {
+  form: TriggerForm;
+  onChange: (form: TriggerForm) => void;
+  lanes: ProjectionLanes | null;
+  known: boolean;
+}) {
+  return (
+    <div className="field field-lanes">
+      <label htmlFor="trigger-lanes">Lanes</label>
+      <input
+        id="trigger-lanes"
+        className="input num"
+        type="number"
+        min={1}
+        max={lanes?.maxCount}
+        step={1}
+        inputMode="numeric"
+        value={lanes ? form.lanes : "1"}
+        disabled={!lanes}
+        aria-describedby="trigger-lanes-hint"
+        onChange={(event) => onChange({ ...form, lanes: event.target.value })}
+      />
+      <p id="trigger-lanes-hint" className="field-hint" data-disabled-reason={!lanes || undefined}>
+        {lanes
+          ? `Parallel chains for the archive phase, split by the projection’s lane key: 1 to ${lanes.maxCount}, default ${lanes.defaultCount}. The replay pool runs REPROJECT_REPLAY_PARALLELISM chunks at once (3 unless set).`
+          : known
+            ? `${form.projection} declares no lane key, so nothing says which events may be folded apart: it rebuilds as one chain.`
+            : "Not known while the projection list cannot be loaded: the rebuild runs in the projection’s default lanes."}
+      </p>
     </div>
   );
 }

@@ -1,5 +1,5 @@
 // What the operator is about to start, in words, before they confirm.
-import type { RebuildOptions } from "../../data/api-types.ts";
+import type { ProjectionLanes, RebuildOptions } from "../../data/api-types.ts";
 import { formatCount } from "../../format.ts";
 import { Fact, Facts } from "../Facts.tsx";
 import { FilterSummary } from "../FilterSummary.tsx";
@@ -9,11 +9,14 @@ export function TriggerReview({
   projection,
   options,
   activeGeneration,
+  lanes,
 }: {
   projection: string;
   options: RebuildOptions;
   /** The projection's active generation; null when it was never built, undefined when not known. */
   activeGeneration: number | null | undefined;
+  /** The projection's lanes; null when it declares no lane key or is not known. */
+  lanes: ProjectionLanes | null;
 }) {
   const verify = options.mode === "verify";
   return (
@@ -46,6 +49,7 @@ export function TriggerReview({
         <Fact label="Filter">
           <FilterSummary filter={options.filter} />
         </Fact>
+        <Fact label="Lanes">{lanesText(options.lanes ?? lanes?.defaultCount ?? 1, lanes !== null)}</Fact>
         <Fact label="Rate limit">{options.rateLimit ? `${formatCount(options.rateLimit)} events/s` : "none"}</Fact>
         <Fact label="Bad events">{badEventsText(options.errorPolicy, verify ? "verify run" : "rebuild")}</Fact>
       </Facts>
@@ -53,6 +57,11 @@ export function TriggerReview({
       <PreflightFacts projection={projection} options={options} />
     </div>
   );
+}
+
+function lanesText(count: number, splittable: boolean): string {
+  if (count > 1) return `${count} lanes in parallel, each folding the events its lane key sends it`;
+  return splittable ? "1: one chain" : "1: one chain (no lane key)";
 }
 
 function VerifyKind({

@@ -1,5 +1,5 @@
 // The trigger dialog's form state and how it becomes the trigger mutation's options.
-import type { RebuildFilter, RebuildOptions } from "../../data/api-types.ts";
+import type { ProjectionLanes, RebuildFilter, RebuildOptions } from "../../data/api-types.ts";
 import { utcInputToMs } from "../../format.ts";
 
 /** `dead-letter-key` also parks every later event of a dead-lettered event's keys, for a re-drive after the fix. */
@@ -29,9 +29,15 @@ export interface TriggerForm {
   mode: "rebuild" | "verify";
   /** Verify only: keep the shadow for promotion (or discarding) instead of deleting it once compared. */
   keepShadow: boolean;
+  /** Lanes of the archive phase; only for a projection that declares a lane key (its default count to start with). */
+  lanes: string;
 }
 
-export function initialForm(projection: string, eventTypes: readonly string[]): TriggerForm {
+export function initialForm(
+  projection: string,
+  eventTypes: readonly string[],
+  lanes: ProjectionLanes | null,
+): TriggerForm {
   return {
     projection,
     fromUtc: "",
@@ -45,6 +51,7 @@ export function initialForm(projection: string, eventTypes: readonly string[]): 
     errorPolicy: "fail",
     mode: "rebuild",
     keepShadow: false,
+    lanes: lanes ? String(lanes.defaultCount) : "",
   };
 }
 
@@ -53,13 +60,18 @@ export type Built = { ok: true; options: RebuildOptions } | { ok: false; problem
 /**
  * The options to send, or what must be fixed first (the backend checks again and says why it rejects).
  * A verify run compares whole read models: the filter, target and dry run (disabled in the dialog)
- * are left out, whatever the form still holds for when the operator switches back.
+ * are left out, whatever the form still holds for when the operator switches back. `lanes`: the
+ * projection's (null when it declares no lane key or is not known: no lanes are sent).
  */
-export function buildOptions(form: TriggerForm, knownTypes: readonly string[] | null): Built {
+export function buildOptions(
+  form: TriggerForm,
+  knownTypes: readonly string[] | null,
+  lanes: ProjectionLanes | null,
+): Built {
   if (form.mode === "verify") {
     const problems: string[] = [];
     const options: RebuildOptions = { mode: "verify", ...(form.keepShadow ? { keepShadow: true } : {}) };
-    addRunOptions(form, options, problems);
+    addRunOptions(form, lanes, options, problems);
     return problems.length > 0 ? { ok: false, problems } : { ok: true, options };
   }
   const problems: string[] = [];
@@ -98,22 +110,33 @@ export function buildOptions(form: TriggerForm, knownTypes: readonly string[] | 
   // The target field only applies (and is only enabled) when there is a filter.
   if (form.target.trim() && options.filter) options.target = form.target.trim();
   if (form.dryRun) options.dryRun = true;
-  addRunOptions(form, options, problems);
+  addRunOptions(form, lanes, options, problems);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, options };
 }
 
-/** Rate limit and error policy: the same for rebuilds and verify runs. */
-function addRunOptions(form: TriggerForm, options: RebuildOptions, problems: string[]): void {
+/** Rate limit, error policy and lanes: the same for rebuilds and verify runs. */
+function addRunOptions(
+  form: TriggerForm,
+  lanes: ProjectionLanes | null,
+  options: RebuildOptions,
+  problems: string[],
+): void {
   if (form.rateLimit.trim()) {
     const rate = Number(form.rateLimit);
     if (!Number.isFinite(rate)) problems.push("The rate limit is not a number of events per second.");
     else options.rateLimit = rate;
   }
   if (form.errorPolicy !== "fail") options.errorPolicy = form.errorPolicy;
+  if (!lanes) return;
+  const count = form.lanes.trim();
+  if (!/^\d+$/.test(count) || Number(count) < 1 || Number(count) > lanes.maxCount)
+    problems.push(`Lanes must be a whole number from 1 to ${lanes.maxCount}.`);
+  // The projection's default is what the backend runs anyway: only another count is sent.
+  else if (Number(count) !== lanes.defaultCount) options.lanes = Number(count);
 }
 
 export function isFiltered(form: TriggerForm, knownTypes: readonly string[] | null): boolean {
-  const built = buildOptions({ ...form, target: "", mode: "rebuild" }, knownTypes);
+  const built = buildOptions({ ...form, target: "", mode: "rebuild" }, knownTypes, null);
   return built.ok ? built.options.filter !== undefined : true;
 }
 
