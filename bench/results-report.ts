@@ -118,6 +118,7 @@ export function lanesSection({ projection, sizes, runs }: LanesResults): string[
         "time",
         "events/s",
         "vs 1 lane",
+        "CPU time",
         "CPU of the process",
         "queries",
         "mutations",
@@ -135,6 +136,7 @@ export function lanesSection({ projection, sizes, runs }: LanesResults): string[
           `${result.seconds.toFixed(1)} s`,
           count(rate(result)),
           `${speedUp(run, runs).toFixed(2)}×`,
+          `${result.cpuSeconds.toFixed(1)} s`,
           `${(cpuShare(result) * 100).toFixed(0)}%`,
           count(total.queries - result.statusPolls),
           count(total.mutations),
@@ -147,7 +149,7 @@ export function lanesSection({ projection, sizes, runs }: LanesResults): string[
       }),
     ),
     "",
-    `Each rebuild runs in a worker process of its own on the local runtime with its latency model (every query and mutation an action calls waits ${sizes.callLatencyMs} ms first, without using the CPU, as a round trip to a deployment does) and \`REPROJECT_REPLAY_PARALLELISM=${sizes.replayParallelism}\`, so every lane runs at once. *CPU of the process* is its user + system CPU time over the wall time from trigger to completion: the local runtime runs every Convex function, every lane's action and mutation, in that one Node process, so lanes overlap only the waits; near 100% the run is CPU-bound and more lanes cannot go faster here, while on a deployment each action has its own process and the mutations run on Convex's servers. *Read model vs 1 lane* compares a SHA-256 of the documents in key order.`,
+    `Each rebuild runs in a worker process of its own on the local runtime with its latency model (every query and mutation an action calls waits ${sizes.callLatencyMs} ms first, without using the CPU, as a round trip to a deployment does) and \`REPROJECT_REPLAY_PARALLELISM=${sizes.replayParallelism}\`, so every lane runs at once. *CPU time* is the process's user + system CPU time from trigger to completion, *CPU of the process* that over the wall time: the local runtime runs every Convex function, every lane's action and mutation, in that one Node process, so lanes overlap only the waits; near 100% the run is CPU-bound and more lanes cannot go faster here, while on a deployment each action has its own process and the mutations run on Convex's servers. *Read model vs 1 lane* compares a SHA-256 of the documents in key order.`,
   ];
 }
 

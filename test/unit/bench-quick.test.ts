@@ -7,12 +7,23 @@ import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
 
 /**
- * A row of the lanes table: every figure present and above zero (time, events/s, ratio, CPU, queries,
- * mutations, actions, documents and bytes written, peak RSS), and the read model the one-lane one.
+ * A row of the lanes table: every figure present and above zero (time, events/s, ratio, CPU time and
+ * share, queries, mutations, actions, documents and bytes written, peak RSS), and the read model the
+ * one-lane one's.
  */
 function laneRow(lanes: number): RegExp {
   const positive = String.raw`(?!0(?:\.0+)?[ %×|])[0-9][0-9,.]*`;
-  const figures = [`${positive} s`, positive, `${positive}×`, `${positive}%`, positive, positive, positive, positive];
+  const figures = [
+    `${positive} s`,
+    positive,
+    `${positive}×`,
+    `${positive} s`,
+    `${positive}%`,
+    positive,
+    positive,
+    positive,
+    positive,
+  ];
   return new RegExp(
     String.raw`\| ${lanes} \| ${figures.join(String.raw` \| `)} \| ${positive} MiB \| ${positive} MB \| identical \|`,
   );
