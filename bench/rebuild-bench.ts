@@ -17,11 +17,26 @@ const CRASH_AT_THE_LATEST_SHARE = 0.75;
 export interface RebuildOptions {
   profile?: boolean;
   timeLimitSeconds?: number;
+  /** Lanes to ask the trigger for. */
+  lanes?: number;
+  /** The local runtime's latency model: each query and mutation an action calls waits this long. */
+  callLatencyMs?: number;
+  /** Whether the result carries a digest of the read model's documents. */
+  digest?: boolean;
+  /** Variables the worker's environment adds (e.g. REPROJECT_REPLAY_PARALLELISM). */
+  env?: Record<string, string>;
 }
 
 /** Starts a worker; `onProgress` sees each PROGRESS line, the promise its RESULT (or the reason it has none). */
-function startWorker(args: string[], onProgress: (progress: WorkerProgress) => void = () => undefined) {
-  const child = spawn(process.execPath, ["--import", "tsx", WORKER, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+function startWorker(
+  args: string[],
+  onProgress: (progress: WorkerProgress) => void = () => undefined,
+  env: Record<string, string> = {},
+) {
+  const child = spawn(process.execPath, ["--import", "tsx", WORKER, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   let stderr = "";
   let buffered = "";
   let result: WorkerResult | undefined;
@@ -73,7 +88,10 @@ export async function measureRebuild(
   const args = [projection, archive];
   if (options.profile) args.push("--profile");
   if (options.timeLimitSeconds !== undefined) args.push("--time-limit", String(options.timeLimitSeconds));
-  const { code, result, stderr } = await startWorker(args).exited;
+  if (options.lanes !== undefined) args.push("--lanes", String(options.lanes));
+  if (options.callLatencyMs !== undefined) args.push("--call-latency-ms", String(options.callLatencyMs));
+  if (options.digest) args.push("--digest");
+  const { code, result, stderr } = await startWorker(args, undefined, options.env).exited;
   if (code !== 0 || !result)
     throw new Error(`the ${projection} rebuild of ${archive} exited with code ${code}: ${stderr.slice(-2000)}`);
   return result;

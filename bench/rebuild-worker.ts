@@ -2,11 +2,14 @@
 // CPU profile and counters belong to that rebuild alone. Prints `PROGRESS <json>` lines while it runs
 // (at each status poll and each archive row group decoded) and `RESULT <json>` at the end.
 // Usage: rebuild-worker.ts <projection> <archive> [--persist FILE] [--rebuild-id ID] [--profile]
-//                          [--time-limit SECONDS] [--rate-limit EVENTS_PER_SECOND]
+//                          [--time-limit SECONDS] [--rate-limit EVENTS_PER_SECOND] [--lanes N]
+//                          [--call-latency-ms MS] [--digest]
 // With --rebuild-id it triggers nothing: it resumes that rebuild from the runtime state in --persist.
+import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
 import { api } from "../convex/_generated/api.js";
 import { localAdminIdentity } from "../src/cli/admin-identity.ts";
+import { readModelDocuments } from "../src/cli/read-model-dump.ts";
 import { watchRebuilds, type RebuildStatus } from "../src/cli/rebuild-watch.ts";
 import { runFunction } from "../src/cli/runtime-calls.ts";
 import { readModelTotals, type ReadModelTotals } from "../src/local/demo/read-model-totals.ts";
@@ -37,8 +40,14 @@ export interface WorkerResult extends WorkCounters {
   calls: CallCounts;
   statusPolls: number;
   maxRssMb: number;
+  /** CPU time (user + system) the process used while it watched the rebuild, in seconds. */
+  cpuSeconds: number;
+  /** The time it watched the rebuild, trigger to completion, in seconds. */
+  watchedSeconds: number;
   shares: TimeShares | null;
   readModel: ReadModelTotals[string] | null;
+  /** SHA-256 of the read model's documents in key order (with --digest). */
+  readModelDigest: string | null;
 }
 
 const BENCH_ADMIN = localAdminIdentity("bench", "Benchmark");
@@ -55,6 +64,9 @@ const { values, positionals } = parseArgs({
     profile: { type: "boolean" },
     "time-limit": { type: "string" },
     "rate-limit": { type: "string" },
+    lanes: { type: "string" },
+    "call-latency-ms": { type: "string" },
+    digest: { type: "boolean" },
   },
 });
 const [projection, archive] = positionals;
@@ -75,12 +87,16 @@ process.env.REPROJECT_ARCHIVE = archive;
 const profiler = values.profile ? await startCpuProfiler() : null;
 const runtime = await startLocalRuntime({
   ...(values.persist === undefined ? {} : { persistFile: values.persist, persistIntervalMs: PERSIST_INTERVAL_MS }),
+  ...(values["call-latency-ms"] === undefined ? {} : { callLatencyMs: Number(values["call-latency-ms"]) }),
 });
 const watchStarted = performance.now();
+const cpuAtStart = process.cpuUsage();
 let rebuildId = values["rebuild-id"];
 if (rebuildId === undefined) {
-  const rateLimit = values["rate-limit"] === undefined ? undefined : Number(values["rate-limit"]);
-  const options = rateLimit === undefined ? {} : { rateLimit };
+  const options = {
+    ...(values["rate-limit"] === undefined ? {} : { rateLimit: Number(values["rate-limit"]) }),
+    ...(values.lanes === undefined ? {} : { lanes: Number(values.lanes) }),
+  };
   const answer = await runFunction(runtime, "mutation", api.rebuilds.trigger, { projection, options }, BENCH_ADMIN);
   if (answer.status !== "started")
     throw new Error(`trigger answered ${answer.status}: ${"reason" in answer ? answer.reason : ""}`);
@@ -108,6 +124,7 @@ try {
 }
 const status = last!;
 const watchedSeconds = (performance.now() - watchStarted) / 1000;
+const cpu = process.cpuUsage(cpuAtStart);
 const shares = profiler ? await profiler.stop() : null;
 const calls = runtime.stats().calls;
 const result: WorkerResult = {
@@ -124,10 +141,19 @@ const result: WorkerResult = {
   statusPolls,
   ...counters,
   maxRssMb: process.resourceUsage().maxRSS / 1024,
+  cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  watchedSeconds,
   shares,
   readModel: completed ? ((await readModelTotals(runtime))[projection] ?? null) : null,
+  readModelDigest: completed && values.digest ? await readModelDigest(projection) : null,
 };
 emit("RESULT", result);
 // A cut-off rebuild is still running: the process ends here rather than wait for it.
 if (!completed) process.exit(0);
 await runtime.stop();
+
+async function readModelDigest(name: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const document of readModelDocuments(runtime, name)) hash.update(`${JSON.stringify(document)}\n`);
+  return hash.digest("hex");
+}

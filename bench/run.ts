@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { demoArchiveDir } from "./demo-archive-cache.ts";
 import { bestRebuild, measureRebuild, measureResume } from "./rebuild-bench.ts";
 import { runIngestBenchmark } from "./ingest.ts";
+import { LANES_FULL, LANES_QUICK, runLanesBenchmark, type LanesSizes } from "./lanes.ts";
 import { PLAN_SCALE_FULL, PLAN_SCALE_QUICK, runPlanScaleBenchmark, type PlanScaleSizes } from "./plan-scale.ts";
 import { runRegistryBenchmark } from "./registry.ts";
 import { resultsMarkdown, type BenchResults, type EndToEnd } from "./results-report.ts";
@@ -29,6 +30,7 @@ interface Sizes {
   ingest: number;
   ingestArchive: number;
   planScale: PlanScaleSizes;
+  lanes: LanesSizes;
 }
 
 const FULL: Sizes = {
@@ -42,6 +44,7 @@ const FULL: Sizes = {
   ingest: 5_000,
   ingestArchive: 100_000,
   planScale: PLAN_SCALE_FULL,
+  lanes: LANES_FULL,
 };
 const QUICK: Sizes = {
   scan: [20_000, 100_000],
@@ -55,6 +58,7 @@ const QUICK: Sizes = {
   ingest: 200,
   ingestArchive: 20_000,
   planScale: PLAN_SCALE_QUICK,
+  lanes: LANES_QUICK,
 };
 const PROJECTIONS = ["rebufferByCdn", "sessionSummary"];
 
@@ -127,6 +131,9 @@ const ingest = await runIngestBenchmark(
 log("7. planning a billion-event archive");
 const planScale = await runPlanScaleBenchmark(sizes.planScale, log);
 
+log("8. rebuilding in lanes");
+const lanes = await runLanesBenchmark(sizes.lanes, log);
+
 const results: BenchResults = {
   mode: values.quick ? "quick" : "full",
   startedAt,
@@ -138,6 +145,7 @@ const results: BenchResults = {
   resume,
   ingest,
   planScale,
+  lanes,
 };
 const markdown = resultsMarkdown(results);
 writeFileSync(values.out!, markdown);

@@ -11,7 +11,7 @@ import { v } from "convex/values";
 import { ArchiveTable } from "../archive/table.ts";
 import type { ChunkInput } from "../component/lifecycle.ts";
 import type { AnyProjection, EventRecord } from "../registry/index.ts";
-import { eventsFromBatch, type SkippedRow } from "../replay/archive-events.ts";
+import { eventsFromBatch, type PassedRow } from "../replay/archive-events.ts";
 import { BatchSizer, isTransactionLimitError } from "../replay/batch-sizer.ts";
 import { eventColumns } from "../replay/event-columns.ts";
 import { BatchFootprint } from "../replay/batch-footprint.ts";
@@ -19,6 +19,7 @@ import { addEvent, emptyRun, passBy, passOver, roleOf, rowsOf, splitRun, type Ev
 import { LaneKeyError, ownsEvent, ownsPosition } from "../replay/lanes.ts";
 import { typedFilter, type TypedReplayFilter } from "../replay/filter.ts";
 import { positionGap } from "../replay/position-gap.ts";
+import { unfilteredRowTriage } from "../replay/row-triage.ts";
 import { firstPageAfter, readPlanHeader, readPlanPage } from "../replay/plan-pages.ts";
 import { gapFailure } from "../server/commit-events.ts";
 import { numberSetting } from "../server/settings.ts";
@@ -125,8 +126,10 @@ class Chunk {
       const after = this.cursor ?? undefined;
       // Row filtering happens here, on events with positions, so that every filtered row is counted
       // once, in the batch that covers it; the plan has already pruned what it could.
-      // Without a filter, a row's type alone decides whether the handlers see it.
-      const skipType = this.filter ? undefined : (eventType: string) => !this.consumed.has(eventType);
+      // Without a filter, a row's type (and in a lane keyed by stream, its stream) decides whether the handlers see it.
+      const triage = this.filter
+        ? undefined
+        : unfilteredRowTriage(this.consumed, this.projection.lanes, this.input.lane ?? undefined);
       for (let page = firstPageAfter(header.pageUppers, this.cursor); page < header.pageUppers.length; page++) {
         const slices =
           inlineSlices ??
@@ -134,7 +137,7 @@ class Chunk {
             await this.ctx.runQuery(this.wiring.component.lifecycle.planPage, { rebuildId: this.rebuildId, page }),
           );
         for await (const batch of table.scan({ ...header, slices, predicate: [] }, { after })) {
-          await this.addAll(eventsFromBatch(batch, this.wiring.envelope, skipType));
+          await this.addAll(eventsFromBatch(batch, this.wiring.envelope, triage));
           // Checked once a row group, not only after commits: a scan that finds nothing for the
           // handlers must end within its budget too, with what it read committed by position.
           if (this.budgetSpent()) {
@@ -151,7 +154,7 @@ class Chunk {
    * Adds rows to the pending run, committing it before an event that would take it past its
    * footprint, and once it is full or covers REPROJECT_CHECKPOINT_ROWS rows.
    */
-  private async addAll(rows: Iterable<EventRecord | SkippedRow>): Promise<void> {
+  private async addAll(rows: Iterable<EventRecord | PassedRow>): Promise<void> {
     for (const row of rows) {
       if (!this.add(row)) {
         await this.commitPending();
@@ -167,17 +170,21 @@ class Chunk {
    * Adds the row, unless it is an event that would take the pending batch past its footprint. A row
    * of another lane only moves the checkpoint past it.
    */
-  private add(row: EventRecord | SkippedRow): boolean {
+  private add(row: EventRecord | PassedRow): boolean {
+    if ("passed" in row) {
+      if (row.passed === "skipped") passOver(this.pending, "skipped", row.globalPosition);
+      else passBy(this.pending, row.globalPosition);
+      return true;
+    }
     const lane = this.input.lane;
-    const role = "skipped" in row ? "skipped" : roleOf(row, this.filter, this.consumed);
+    const role = roleOf(row, this.filter, this.consumed);
     if (role !== "event") {
       if (lane && !ownsPosition(lane, row.globalPosition)) passBy(this.pending, row.globalPosition);
       else passOver(this.pending, role, row.globalPosition);
       return true;
     }
-    const event = row as EventRecord;
-    if (lane && !ownsEvent(this.projection.lanes!, lane, event)) passBy(this.pending, event.globalPosition);
-    else if (this.footprint.admit(event)) addEvent(this.pending, event);
+    if (lane && !ownsEvent(this.projection.lanes!, lane, row)) passBy(this.pending, row.globalPosition);
+    else if (this.footprint.admit(row)) addEvent(this.pending, row);
     else return false;
     return true;
   }

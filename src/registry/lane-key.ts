@@ -25,6 +25,8 @@ export interface LanesSpec {
 export interface Lanes {
   readonly keyOf: (event: EventRecord) => string;
   readonly count: number;
+  /** The key is the event's stream id: a row's lane is known from its stream column, before it becomes an event. */
+  readonly byStream: boolean;
 }
 
 export function checkedLanes(projection: string, spec: LanesSpec | undefined): Lanes | undefined {
@@ -33,8 +35,8 @@ export function checkedLanes(projection: string, spec: LanesSpec | undefined): L
   const count = spec.count ?? 1;
   if (!Number.isSafeInteger(count) || count < 1 || count > MAX_LANES)
     throw fail(`count must be a whole number from 1 to ${MAX_LANES}, got ${String(spec.count)}`);
-  if (spec.key === "stream") return { keyOf: (event) => event.streamId, count };
+  if (spec.key === "stream") return { keyOf: (event) => event.streamId, count, byStream: true };
   if (typeof spec.key !== "function")
     throw fail(`key must be "stream" or a function of the event, got ${JSON.stringify(spec.key)}`);
-  return { keyOf: spec.key, count };
+  return { keyOf: spec.key, count, byStream: false };
 }

@@ -16,15 +16,22 @@ export function replayColumns(envelope: EventEnvelope): string[] {
   ];
 }
 
-/** A row the replay passes over by its type alone: its position is all it needs. */
-export interface SkippedRow {
-  skipped: true;
+/** A row the replay passes over before it becomes an event: its position is all it needs. */
+export interface PassedRow {
+  /** `skipped`: a type the projection does not consume; `elsewhere`: another lane of the rebuild counts it. */
+  passed: "skipped" | "elsewhere";
   globalPosition: number;
 }
 
 /**
- * The batch's rows as events. With `skipType`, a row whose type it accepts comes back as its
- * position only: no strings to gather, no time to convert, for the many rows a projection ignores.
+ * Whether a row is passed over, and how, from its type, stream and position alone; undefined when
+ * it must become an event (for the handlers, or for a filter or lane key to judge).
+ */
+export type RowTriage = (eventType: string, streamId: unknown, position: number) => PassedRow["passed"] | undefined;
+
+/**
+ * The batch's rows as events. With `triage`, a row it passes over comes back as its position only:
+ * no strings to gather, no time to convert, for the many rows a projection (or a lane) ignores.
  * Number attributes read from `long` columns arrive as bigints and become numbers (an integer
  * beyond 2^53 is refused: it would change silently).
  */
@@ -32,13 +39,13 @@ export function eventsFromBatch(batch: RowBatch, envelope: EventEnvelope): Event
 export function eventsFromBatch(
   batch: RowBatch,
   envelope: EventEnvelope,
-  skipType: ((eventType: string) => boolean) | undefined,
-): Array<EventRecord | SkippedRow>;
+  triage: RowTriage | undefined,
+): Array<EventRecord | PassedRow>;
 export function eventsFromBatch(
   batch: RowBatch,
   envelope: EventEnvelope,
-  skipType?: (eventType: string) => boolean,
-): Array<EventRecord | SkippedRow> {
+  triage?: RowTriage,
+): Array<EventRecord | PassedRow> {
   const { columns } = envelope;
   const positions = columnOf(batch, columns.position);
   const ids = columnOf(batch, columns.id);
@@ -50,10 +57,11 @@ export function eventsFromBatch(
   const attributeNames = Object.keys(envelope.attributes);
   const attributeValues = attributeNames.map((name) => attributeColumn(batch, envelope.attributes[name]!));
   const attributeCount = attributeNames.length;
-  const events = new Array<EventRecord | SkippedRow>(batch.rowCount);
+  const events = new Array<EventRecord | PassedRow>(batch.rowCount);
   for (let row = 0; row < batch.rowCount; row++) {
-    if (skipType?.(types[row] as string)) {
-      events[row] = { skipped: true, globalPosition: Number(positions[row]) };
+    const passed = triage?.(types[row] as string, streams[row], Number(positions[row]));
+    if (passed) {
+      events[row] = { passed, globalPosition: Number(positions[row]) };
       continue;
     }
     const attributes: Record<string, AttributeValue | null> = {};

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { RowBatch } from "../../src/archive/scan.ts";
 import { eventsFromBatch } from "../../src/replay/archive-events.ts";
 import { addToRun, emptyRun, passOver } from "../../src/replay/event-run.ts";
+import { unfilteredRowTriage } from "../../src/replay/row-triage.ts";
 import { defineEnvelope } from "../../src/registry/envelope.ts";
 
 const envelope = defineEnvelope({ attributes: { cdn: "string" } });
@@ -40,11 +41,11 @@ describe("archive rows as events", () => {
 
   it("gives rows of a skipped type as positions only, and a run built from them equals one built from whole events", () => {
     const consumed = new Set(["Rebuffer"]);
-    const rows = eventsFromBatch(batch, envelope, (type) => !consumed.has(type));
-    expect(rows.map((row) => ("skipped" in row ? row.globalPosition : row.eventType))).toEqual([11, "Rebuffer", 13]);
+    const rows = eventsFromBatch(batch, envelope, unfilteredRowTriage(consumed, undefined, undefined));
+    expect(rows.map((row) => ("passed" in row ? row.globalPosition : row.eventType))).toEqual([11, "Rebuffer", 13]);
     const fast = emptyRun();
     for (const row of rows) {
-      if ("skipped" in row) passOver(fast, "skipped", row.globalPosition);
+      if ("passed" in row) passOver(fast, row.passed as "skipped", row.globalPosition);
       else addToRun(fast, row, undefined, consumed);
     }
     const whole = emptyRun();

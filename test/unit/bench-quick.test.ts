@@ -6,6 +6,29 @@ import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
 
+/**
+ * A row of the lanes table: every figure present and above zero (time, events/s, ratio, CPU time and
+ * share, queries, mutations, actions, documents and bytes written, peak RSS), and the read model the
+ * one-lane one's.
+ */
+function laneRow(lanes: number): RegExp {
+  const positive = String.raw`(?!0(?:\.0+)?[ %×|])[0-9][0-9,.]*`;
+  const figures = [
+    `${positive} s`,
+    positive,
+    `${positive}×`,
+    `${positive} s`,
+    `${positive}%`,
+    positive,
+    positive,
+    positive,
+    positive,
+  ];
+  return new RegExp(
+    String.raw`\| ${lanes} \| ${figures.join(String.raw` \| `)} \| ${positive} MiB \| ${positive} MB \| identical \|`,
+  );
+}
+
 const RUN = fileURLToPath(new URL("../../bench/run.ts", import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), "reproject-bench-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -28,6 +51,7 @@ it("the benchmarks run in quick mode and write every table of the report", async
     "## 5. Resume after a crash in the middle",
     "## 6. Live ingestion",
     "## 7. Planning a rebuild of 4,000,000 events in 2,000 data files, +20 ms per S3 request",
+    "## 8. Rebuilding in lanes: sessionSummary from 20,000 events, +30 ms per call from an action",
     "## How each figure is measured",
   ]) {
     expect(report).toContain(heading);
@@ -39,6 +63,8 @@ it("the benchmarks run in quick mode and write every table of the report", async
     /\| events re-applied after a crash \| 0 \| 0 \(read model identical\) \| yes \|/,
     /\| full \| 4,000,000 \| 2,000 \/ 2,000 \| [0-9.]+ \| [0-9]+ MB \| [0-9,]+ \| [0-9]+ \(1\) \| [0-9.]+ MiB \| [0-9]+ KiB \|/,
     /\| filtered \| [0-9,]+ \| [0-9]+ \/ 2,000 \|/,
+    laneRow(1),
+    laneRow(4),
   ]) {
     expect(report).toMatch(row);
   }
