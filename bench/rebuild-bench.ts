@@ -23,6 +23,8 @@ export interface RebuildOptions {
   callLatencyMs?: number;
   /** Whether the result carries a digest of the read model's documents. */
   digest?: boolean;
+  /** Whether the worker samples the heap it retains (forced GCs: its peak RSS then means nothing). */
+  retainedHeap?: boolean;
   /** Variables the worker's environment adds (e.g. REPROJECT_REPLAY_PARALLELISM). */
   env?: Record<string, string>;
 }
@@ -91,6 +93,7 @@ export async function measureRebuild(
   if (options.lanes !== undefined) args.push("--lanes", String(options.lanes));
   if (options.callLatencyMs !== undefined) args.push("--call-latency-ms", String(options.callLatencyMs));
   if (options.digest) args.push("--digest");
+  if (options.retainedHeap) args.push("--retained-heap");
   const { code, result, stderr } = await startWorker(args, undefined, options.env).exited;
   if (code !== 0 || !result)
     throw new Error(`the ${projection} rebuild of ${archive} exited with code ${code}: ${stderr.slice(-2000)}`);

@@ -17,6 +17,7 @@ import type { CallCounts } from "../src/local/runtime/call-counters.ts";
 import { startLocalRuntime } from "../src/local/runtime/runtime.ts";
 import { startCpuProfiler, type TimeShares } from "./cpu-profile.ts";
 import { countWork, type WorkCounters } from "./instrumentation.ts";
+import { sampleRetainedHeap } from "./retained-heap.ts";
 
 export interface WorkerProgress {
   rebuildId: string | null;
@@ -40,6 +41,8 @@ export interface WorkerResult extends WorkCounters {
   calls: CallCounts;
   statusPolls: number;
   maxRssMb: number;
+  /** With --retained-heap: the most heap still in use after a full GC, sampled every few seconds, in MB. */
+  retainedHeapMb: number | null;
   /** CPU time (user + system) the process used while it watched the rebuild, in seconds. */
   cpuSeconds: number;
   /** The time it watched the rebuild, trigger to completion, in seconds. */
@@ -51,6 +54,7 @@ export interface WorkerResult extends WorkCounters {
 }
 
 const BENCH_ADMIN = localAdminIdentity("bench", "Benchmark");
+const RETAINED_HEAP_SAMPLE_MS = 2_000;
 /** Snapshots often, so that a crash loses little (the resume benchmark kills this process). */
 const PERSIST_INTERVAL_MS = 500;
 
@@ -67,6 +71,7 @@ const { values, positionals } = parseArgs({
     lanes: { type: "string" },
     "call-latency-ms": { type: "string" },
     digest: { type: "boolean" },
+    "retained-heap": { type: "boolean" },
   },
 });
 const [projection, archive] = positionals;
@@ -89,6 +94,8 @@ const runtime = await startLocalRuntime({
   ...(values.persist === undefined ? {} : { persistFile: values.persist, persistIntervalMs: PERSIST_INTERVAL_MS }),
   ...(values["call-latency-ms"] === undefined ? {} : { callLatencyMs: Number(values["call-latency-ms"]) }),
 });
+// Forced collections change how far the heap grows: a run that samples them measures no peak RSS.
+const retainedHeap = values["retained-heap"] ? sampleRetainedHeap(RETAINED_HEAP_SAMPLE_MS) : null;
 const watchStarted = performance.now();
 const cpuAtStart = process.cpuUsage();
 let rebuildId = values["rebuild-id"];
@@ -141,6 +148,7 @@ const result: WorkerResult = {
   statusPolls,
   ...counters,
   maxRssMb: process.resourceUsage().maxRSS / 1024,
+  retainedHeapMb: retainedHeap?.stop() ?? null,
   cpuSeconds: (cpu.user + cpu.system) / 1e6,
   watchedSeconds,
   shares,

@@ -96,14 +96,20 @@ log("4. peak RSS");
 // Both without the profiler, whose samples take memory too.
 const small = await measureRebuild("rebufferByCdn", archive);
 const large = await measureRebuild("rebufferByCdn", await demoArchiveDir(sizes.rssLarge, log));
+const retainedSmall = await measureRebuild("rebufferByCdn", archive, { retainedHeap: true });
+const retainedLarge = await measureRebuild("rebufferByCdn", await demoArchiveDir(sizes.rssLarge, log), {
+  retainedHeap: true,
+});
 const rss = {
   smallEvents: small.processed,
   smallMb: small.maxRssMb,
+  smallRetainedMb: retainedSmall.retainedHeapMb!,
   largeEvents: large.processed,
   largeMb: large.maxRssMb,
+  largeRetainedMb: retainedLarge.retainedHeapMb!,
 };
 log(
-  `   ${rss.smallMb.toFixed(0)} MB at ${rss.smallEvents.toLocaleString("en-US")} events, ${rss.largeMb.toFixed(0)} MB at ${rss.largeEvents.toLocaleString("en-US")}`,
+  `   ${rss.smallMb.toFixed(0)} MB at ${rss.smallEvents.toLocaleString("en-US")} events, ${rss.largeMb.toFixed(0)} MB at ${rss.largeEvents.toLocaleString("en-US")}; heap retained ${rss.smallRetainedMb.toFixed(0)} MB and ${rss.largeRetainedMb.toFixed(0)} MB`,
 );
 
 log("5. resume after a crash");

@@ -60,6 +60,10 @@ it("the benchmarks run in quick mode and write every table of the report", async
     /\| rebufferByCdn \| 20,000 \/ 20,000 \|/,
     /\| sessionSummary \| 20,000 \/ 20,000 \|/,
     /\| 100,000 \| rebuild \| [0-9.]+ M \| [0-9.]+ M \| [0-9.]+× \| [0-9.]+× \| [0-9]+ MB \|/,
+    // Section 4: peak RSS and the heap retained after a full GC, at both sizes.
+    /\| 20,000 \| [0-9]+ MB \| [0-9]+ MB \|/,
+    /\| 100,000 \| [0-9]+ MB \| [0-9]+ MB \|/,
+    /\| rebuild heap retained after a full GC, 100,000 \/ 20,000 events \| ≤ 1\.2 \| [0-9.]+ \| (yes|\*\*no\*\*) \|/,
     /\| events re-applied after a crash \| 0 \| 0 \(read model identical\) \| yes \|/,
     /\| full \| 4,000,000 \| 2,000 \/ 2,000 \| [0-9.]+ \| [0-9]+ MB \| [0-9,]+ \| [0-9]+ \(1\) \| [0-9.]+ MiB \| [0-9]+ KiB \|/,
     /\| filtered \| [0-9,]+ \| [0-9]+ \/ 2,000 \|/,
