@@ -94,8 +94,22 @@ export function callsPerMillion(result: WorkerResult) {
     actions: total.actions * scale,
     scheduled: total.scheduled * scale,
     total: (queries + total.mutations + total.actions) * scale,
-    workpool:
-      Object.values(result.calls.components).reduce((sum, c) => sum + c.queries + c.mutations + c.actions, 0) * scale,
+    ...componentCalls(result, scale),
+  };
+}
+
+/**
+ * Calls into Reproject's component (made from the app's functions, inside their transactions: no
+ * round trip of their own) and the replay Workpool's (its own scheduling and bookkeeping).
+ */
+function componentCalls(result: WorkerResult, scale: number) {
+  const sum = (matches: (path: string) => boolean) =>
+    Object.entries(result.calls.components)
+      .filter(([path]) => matches(path))
+      .reduce((total, [, calls]) => total + calls.queries + calls.mutations + calls.actions, 0) * scale;
+  return {
+    component: sum((path) => path === "reproject"),
+    workpool: sum((path) => path.split("/").includes("replayPool")),
   };
 }
 
@@ -351,6 +365,7 @@ export function resultsMarkdown(results: BenchResults): string {
         "actions",
         "of which scheduled",
         "all calls",
+        "of which into Reproject's component",
         "of which the Workpool's",
         "documents written",
         "bytes written",
@@ -364,6 +379,7 @@ export function resultsMarkdown(results: BenchResults): string {
           count(calls.actions),
           count(calls.scheduled),
           count(calls.total),
+          count(calls.component),
           count(calls.workpool),
           count(result.documentsWritten * scale(result)),
           `${((result.bytesWritten * scale(result)) / 2 ** 20).toFixed(1)} MiB`,
@@ -473,7 +489,7 @@ export function resultsMarkdown(results: BenchResults): string {
     "- **Scan**: `bench/scan.ts`, each engine in a process of its own on the same files; DuckDB decodes every value (`min()` of each column). *Ratio* compares the medians of 3 scans after a first one (JIT, WebAssembly, DuckDB's start-up and the OS file cache warm for both engines, as in a long rebuild); *ratio, first scan* compares the first scans of fresh processes, start-up included. Peak RSS covers all of a process's scans.",
     `- **End to end**: \`bench/rebuild-worker.ts\` runs one rebuild per process on the local runtime (\`startLocalRuntime\`: the project's Convex functions on convex-test, the real Workpool, real timers, Convex's transaction limits), triggered through \`rebuilds:trigger\`; time and events/s from the rebuild's own \`startedAt\` / \`finishedAt\` (planning and the Workpool's scheduling included), the best of ${results.endToEnd.runs} run(s). A run marked stopped hit its time limit; its rate is what it managed until then.`,
     "- **Shares of time**: V8's sampling CPU profiler (1 ms) in the same run; each sample is charged to the innermost frame on its stack that belongs to a part: *decode* = the archive scan (src/archive, hyparquet, zstd, rows to events); *handlers* = the registry's validate / upcast / fold (src/registry, zod, convex/projections.ts); *Convex transactions* = convex-test and the convex package (argument and document serialization, validation, the in-memory database) plus the app's Convex functions around the handlers; *scheduling / idle* = the Workpool's and batch worker's code and the time the process had nothing to run (waiting for the Workpool's 200 ms polling and scheduled-function timers; local file reads overlap with decoding); *GC* = the garbage collector.",
-    "- **Function calls**: the runtime's own counters (`runtime.stats().calls`: every query, mutation and action the app and its components ran, the Workpool's included), minus the benchmark's status polls.",
+    "- **Function calls**: the runtime's own counters (`runtime.stats().calls`: every query, mutation and action the app and its components ran, the Workpool's included), minus the benchmark's status polls. Calls into Reproject's component are made by the app's functions inside their own transactions (a batch mutation opens and commits its batch there), so they are no round trips of their own; the Workpool's are the replay pool's scheduling and bookkeeping.",
     "- **Bytes written**: every document write of every transaction, sized as convex-test sizes it to enforce Convex's limits (`TransactionMetricsTracker.trackWrite`, counted by `bench/instrumentation.ts`); convex-test does not count index entries or the transaction log, so a deployment writes more.",
     "- **Live ingestion**: `bench/ingest.ts` builds both demo projections on the local runtime, then appends the demo generator's next events through `reproject:append` (what `reproject.appendEvents` does in an app mutation), one mutation after another, at each batch size; *calls per mutation* counts the append and the component query per projection for its live generations.",
     "- **Planning**: `bench/plan-scale.ts` writes the archive to s3rver by its metadata (`bench/synthetic-archive.ts`: real Iceberg metadata, manifest lists and manifests whose entries carry a real data file's column statistics with their own partition, row count and position and time bounds; the files of the one day the filtered plan reads are real Parquet files of that many events, the others are not written since no plan opens them). Each plan runs in a process of its own (`bench/plan-scale-worker.ts`: open the table, plan the scan and the high-water mark as the `plan` action does, cut the plan into the pages it stores) through `test/support/faulty-s3-proxy.ts`, which holds every request 20 ms before passing it on and counts them. Seconds exclude the process's start-up; peak RSS includes it (Node, the AWS SDK and the Parquet reader: ~140 MB). Bytes stored and the largest document are the header's and pages' text as the component stores it; Convex stores a little more per document (field names, ids).",
