@@ -71,6 +71,12 @@ describe("reproject plan against a deployment's URL", () => {
       /^ {2}duration +~\S+ at [\d,]+ events\/s \(median rate of 1 earlier completed rebuild\(s\) of sessionSummary/m,
     );
     expect(table).toMatch(/^ {2}documents written +~[\d,]+ \([\d.]+ per event, measured on earlier rebuilds\)$/m);
+
+    // No earlier rebuild ran in lanes: its writes per event hold, its rate does not.
+    const inLanes = JSON.parse((await cli(["plan", "sessionSummary", "--lanes", "4", "--json"])).stdout);
+    expect(inLanes.estimate.duration).toMatchObject({ basis: "none", seconds: null });
+    expect(inLanes.estimate.duration.note).toMatch(/no earlier rebuild of sessionSummary in 4 lanes/);
+    expect(inLanes.estimate.documentsWritten).toEqual(plan.estimate.documentsWritten);
   });
 
   it("says why a caller who is not an admin is refused, and what is wrong with a rate", async () => {
@@ -81,6 +87,11 @@ describe("reproject plan against a deployment's URL", () => {
     expect(rate).toMatchObject({
       code: 2,
       stderr: expect.stringContaining('--rate must be a positive whole number, got "fast"'),
+    });
+    const lanes = await cli(["plan", "sessionSummary", "--lanes", "17"]);
+    expect(lanes).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--lanes must be a whole number from 1 to 16, got "17"'),
     });
   });
 });

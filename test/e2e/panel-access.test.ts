@@ -39,9 +39,12 @@ describe("access to the panel", () => {
     const dialog = page.getByRole("dialog");
     await dialog.getByLabel("Projection").fill("rebufferByCdn");
     await dialog.getByRole("button", { name: "Review" }).click();
+    // The review's pre-flight plan is refused first, for the same reason.
+    const planRefusal = dialog.getByRole("alert").filter({ hasText: "Could not plan this rebuild" });
+    await expect(planRefusal.locator(".notice-body").textContent()).resolves.toContain(VIEWER_REFUSAL);
     await dialog.getByRole("button", { name: "Start rebuild" }).click();
+    await dialog.getByRole("heading", { name: "Rebuild not started" }).waitFor();
     const answer = dialog.getByRole("alert");
-    await answer.waitFor();
     await expect(answer.locator(".notice-title").textContent()).resolves.toBe("Refused");
     await expect(answer.locator(".notice-body").textContent()).resolves.toBe(VIEWER_REFUSAL);
     await savePanelScreenshot(page, "refused-trigger", { fullPage: false });

@@ -8,6 +8,7 @@ import type { PreflightPlan } from "../../node/preflight.ts";
 import { localAdminIdentity } from "../admin-identity.ts";
 import {
   parseCommandArgs,
+  parseLaneCount,
   parsePositiveInteger,
   printUsage,
   requirePositional,
@@ -21,7 +22,7 @@ import { runFunction } from "../runtime-calls.ts";
 import { filterFromFlags, localArchiveLocation } from "./rebuild.ts";
 
 const USAGE = `Usage: reproject plan <projection> [--from ISO] [--to ISO] [--types A,B] [--where k=v,...] [--rate N]
-                      [--dry-run] [--json] (--archive <table> | --url URL [--token TOKEN])
+                      [--lanes N] [--dry-run] [--json] (--archive <table> | --url URL [--token TOKEN])
 
 Plans a rebuild exactly as it would run and prints, before anything runs: the data files, row groups,
 rows and bytes it reads and what the filter skips, the exact number of events, the estimated duration
@@ -31,6 +32,7 @@ Nothing is stored.
   <projection>        ${registry.projections.map((projection) => projection.name).join(", ")}
   --from, --to, --types, --where   the filter, as \`reproject rebuild\` takes it
   --rate N            the rate limit the rebuild would run with, in events per second
+  --lanes N           plan a rebuild in N lanes (1 to 16): its duration comes from earlier rebuilds in as many lanes
   --dry-run           plan a dry run (it writes nothing)
   --json              print the plan as JSON
   --archive TABLE     plan on the local runtime, against this archive (a directory, metadata file or s3://...)
@@ -58,6 +60,7 @@ export const planCommand: CliCommand = {
         types: { type: "string" },
         where: { type: "string" },
         rate: { type: "string" },
+        lanes: { type: "string" },
         "dry-run": { type: "boolean" },
         ...RUNTIME_COMMAND_FLAGS,
       },
@@ -68,11 +71,13 @@ export const planCommand: CliCommand = {
     if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}".\n\n${USAGE}`);
     const filter = filterFromFlags(values);
     const rateLimit = parsePositiveInteger(values.rate, "--rate");
+    const lanes = parseLaneCount(values.lanes);
     const args = {
       projection,
       options: {
         ...(filter ? { filter } : {}),
         ...(rateLimit !== undefined ? { rateLimit } : {}),
+        ...(lanes !== undefined ? { lanes } : {}),
         ...(values["dry-run"] ? { dryRun: true } : {}),
       },
     };
