@@ -13,7 +13,7 @@ export type Lane = Doc<"rebuildLanes">;
 /** What holds a checkpoint: the rebuild itself, or one of its lanes during the archive phase. */
 export type Checkpoint = { table: "rebuilds"; doc: Rebuild } | { table: "rebuildLanes"; doc: Lane };
 
-/** Whether the rebuild's batches are its lanes' now (its archive phase, or before it once planned). */
+/** Whether the rebuild's batches are its lanes' now: a rebuild in lanes, in its archive phase. */
 export function runsInLanes(rebuild: Rebuild): boolean {
   return rebuild.lanes !== undefined && rebuild.phase === "archive";
 }
@@ -56,6 +56,7 @@ export async function patchCheckpoint(
   checkpoint: Checkpoint,
   fields: Partial<Omit<LaneProgress, "counters">> & { counters?: Counters },
 ): Promise<void> {
+  // One call per table: ctx.db.patch takes the id of one table at a time.
   if (checkpoint.table === "rebuilds") await ctx.db.patch(checkpoint.doc._id, fields);
   else await ctx.db.patch(checkpoint.doc._id, fields);
 }
