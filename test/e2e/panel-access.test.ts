@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { AuditEntry, RebuildStatus, TriggerAnswer } from "../../admin-ui/src/data/api-types.ts";
 import { launchChromium, saveScreenshot } from "../support/browser.ts";
-import { ADMIN, openPanel, PHONE, RuntimeClient, savePanelScreenshot, VIEWER, waitUntil } from "../support/panel-browser.ts";
+import { ADMIN, openPanel, PHONE, RuntimeClient, savePanelScreenshot, startTurnedDownRebuild, VIEWER, waitUntil } from "../support/panel-browser.ts";
 
 const VIEWER_REFUSAL = `${VIEWER.subject} does not have the admin role`;
 
@@ -38,15 +38,7 @@ describe("access to the panel", () => {
     await page.getByRole("button", { name: "New rebuild" }).click();
     const dialog = page.getByRole("dialog");
     await dialog.getByLabel("Projection").fill("rebufferByCdn");
-    await dialog.getByRole("button", { name: "Review" }).click();
-    // The review's pre-flight plan is refused first, for the same reason.
-    const planRefusal = dialog.getByRole("alert").filter({ hasText: "Could not plan this rebuild" });
-    await expect(planRefusal.locator(".notice-body").textContent()).resolves.toContain(VIEWER_REFUSAL);
-    await dialog.getByRole("button", { name: "Start rebuild" }).click();
-    await dialog.getByRole("heading", { name: "Rebuild not started" }).waitFor();
-    const answer = dialog.getByRole("alert");
-    await expect(answer.locator(".notice-title").textContent()).resolves.toBe("Refused");
-    await expect(answer.locator(".notice-body").textContent()).resolves.toBe(VIEWER_REFUSAL);
+    await startTurnedDownRebuild(dialog, "Refused", VIEWER_REFUSAL);
     await savePanelScreenshot(page, "refused-trigger", { fullPage: false });
     await dialog.getByRole("button", { name: "Close" }).click();
 

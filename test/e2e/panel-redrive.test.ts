@@ -18,7 +18,7 @@ import { launchChromium, saveScreenshot } from "../support/browser.ts";
 import { demoAppWithHandlerBug } from "../support/demo-app-with-bug.ts";
 import { archiveEventsOf, foldSessionSummary } from "../support/demo-fold.ts";
 import { installedExample } from "../support/installed-example.ts";
-import { openPanel, RuntimeClient, savePanelScreenshot } from "../support/panel-browser.ts";
+import { openPanel, RuntimeClient, savePanelScreenshot, startTurnedDownRebuild } from "../support/panel-browser.ts";
 import { DEMO, runtimeEnvironment } from "../support/panel-stack.ts";
 
 /** The session with the most events: its second event is the one the bug throws for. */
@@ -150,15 +150,7 @@ describe("the dead-letter-key policy for a projection that cannot park keys", ()
     const reason =
       'errorPolicy "dead-letter-key" needs a prefetch on every handler of orderSummary, to know the keys an event ' +
       'touches before it runs; none on OrderPlaced, ItemAdded, OrderShipped: add one, or use "dead-letter"';
-    await dialog.getByRole("button", { name: "Review" }).click();
-    // The review's pre-flight plan is refused first, for the same reason.
-    const planRefusal = dialog.getByRole("alert").filter({ hasText: "Could not plan this rebuild" });
-    await expect(planRefusal.locator(".notice-body").textContent()).resolves.toContain(reason);
-    await dialog.getByRole("button", { name: "Start rebuild" }).click();
-    await dialog.getByRole("heading", { name: "Rebuild not started" }).waitFor();
-    const refusal = dialog.getByRole("alert");
-    await expect(refusal.locator(".notice-title").textContent()).resolves.toBe("Rejected");
-    await expect(refusal.locator(".notice-body").textContent()).resolves.toBe(reason);
+    await startTurnedDownRebuild(dialog, "Rejected", reason);
     const history = await new RuntimeClient(runtime.url).query<RebuildStatus[]>("rebuilds:history", {
       projection: "orderSummary",
     });

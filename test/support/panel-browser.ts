@@ -1,8 +1,8 @@
 // Helpers for the admin panel's browser tests: identities, opening the panel signed in, calling the
 // local runtime's HTTP API as an admin (to check what the panel shows), waiting and sampling.
 import { mkdirSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
-import { inject } from "vitest";
+import type { Browser, Locator, Page } from "playwright-core";
+import { expect, inject } from "vitest";
 import { SCREENSHOT_DIR } from "./browser.ts";
 import { encodeIdentityToken, type LocalIdentity } from "../../src/local/runtime/identity.ts";
 
@@ -156,4 +156,20 @@ export async function savePanelScreenshot(page: Page, name: string, { fullPage =
   const path = `${SCREENSHOT_DIR}${name}.png`;
   await page.screenshot({ path, fullPage });
   return path;
+}
+
+/**
+ * Reviews and starts the rebuild the trigger dialog holds, which the backend turns down for `reason`:
+ * the review's pre-flight plan is refused first, for the same reason, then the trigger answers with a
+ * notice titled `title` ("Refused" or "Rejected").
+ */
+export async function startTurnedDownRebuild(dialog: Locator, title: string, reason: string): Promise<void> {
+  await dialog.getByRole("button", { name: "Review" }).click();
+  const planRefusal = dialog.getByRole("alert").filter({ hasText: "Could not plan this rebuild" });
+  await expect(planRefusal.locator(".notice-body").textContent()).resolves.toContain(reason);
+  await dialog.getByRole("button", { name: "Start rebuild" }).click();
+  await dialog.getByRole("heading", { name: "Rebuild not started" }).waitFor();
+  const answer = dialog.getByRole("alert");
+  await expect(answer.locator(".notice-title").textContent()).resolves.toBe(title);
+  await expect(answer.locator(".notice-body").textContent()).resolves.toBe(reason);
 }
