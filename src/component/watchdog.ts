@@ -7,7 +7,7 @@ import { mutation, type MutationCtx } from "./_generated/server.js";
 import { recordAudit } from "./audit.ts";
 import { rememberAppFunctions } from "./appFunctions.ts";
 import { enqueueNextChunk, findProjection, type Rebuild } from "./lifecycle.ts";
-import { checkpointOf, lanesOf, patchCheckpoint, withLaneProgress, type Checkpoint } from "./lanes.ts";
+import { lanesOf, patchCheckpoint, withLaneProgress, type Checkpoint } from "./lanes.ts";
 import { notifyApp } from "./notifications.ts";
 import { startRate } from "../progress/rate.ts";
 import { replayPool } from "./replayPool.ts";
@@ -100,14 +100,8 @@ async function chunkInFlight(ctx: MutationCtx, rebuild: Rebuild): Promise<boolea
 
 /** The chunks the rebuild remembers are finished (none is in flight): forget them, so that the next ones can be enqueued. */
 async function forgetFinishedChunks(ctx: MutationCtx, rebuild: Rebuild): Promise<void> {
-  for (const checkpoint of await checkpointsWithChunk(ctx, rebuild)) {
-    const current = await checkpointOf(
-      ctx,
-      rebuild,
-      checkpoint.table === "rebuildLanes" ? checkpoint.doc.lane : undefined,
-    );
-    if (current) await patchCheckpoint(ctx, current, { chunk: undefined });
-  }
+  for (const checkpoint of await checkpointsWithChunk(ctx, rebuild))
+    await patchCheckpoint(ctx, checkpoint, { chunk: undefined });
 }
 
 async function resume(ctx: MutationCtx, rebuild: Rebuild, now: number): Promise<"resumed" | "resume_failed"> {
